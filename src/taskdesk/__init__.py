@@ -1,0 +1,26 @@
+"""taskdesk: background tasks for Python applications with plug-in extensions."""
+
+from __future__ import annotations
+
+from taskdesk.app import Taskdesk
+from taskdesk.config import Settings
+from taskdesk.controller import Context, Controller
+from taskdesk.errorlog import ErrorLog
+from taskdesk.errors import TaskdeskError
+from taskdesk.models import LogEntry, NewTask, Status, Task
+from taskdesk.registry import TaskRegistry
+
+__all__ = [
+    "Context",
+    "Controller",
+    "ErrorLog",
+    "LogEntry",
+    "NewTask",
+    "Settings",
+    "Status",
+    "Task",
+    "TaskRegistry",
+    "Taskdesk",
+    "TaskdeskError",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,96 @@
+"""Actions: the text that says what a task runs, parsed once and resolved to a handler.
+
+Two forms, told apart by their first characters:
+
+    task/<side>/<extension>.<controller>[.<method>]
+        A controller of an installed extension: `task/catalog/test_module.task` is the class
+        `Task` in `<extensions>/test_module/catalog/controller/task.py`, method `index`.
+        <side> is `catalog` or `admin`; <controller> is one or more `/`-separated segments
+        (`backup/table` → `controller/backup/table.py`, class `Table`); segments, <extension>
+        and <method> are lowercase identifiers ([a-z0-9_], not starting with a digit).
+
+    <package.module>:<attribute>[.<attribute>…]
+        Anything importable: a function (`mypkg.jobs:send_mail`), or a Controller subclass
+        (`mypkg.jobs:Report`, method `index`) or one of its methods (`mypkg.jobs:Report.build`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taskdesk.errors import BadAction
+
+ROUTE_PREFIX = "task/"
+SIDES = ("catalog", "admin")
+DEFAULT_METHOD = "index"
+MAX_ACTION_LENGTH = 255
+
+_NAME = r"[a-z_][a-z0-9_]*"
+_ROUTE = re.compile(
+    rf"task/(?P<side>{'|'.join(SIDES)})/(?P<extension>{_NAME})"
+    rf"\.(?P<controller>{_NAME}(?:/{_NAME})*)(?:\.(?P<method>{_NAME}))?"
+)
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_IMPORT_PATH = re.compile(
+    rf"(?P<module>{_IDENTIFIER}(?:\.{_IDENTIFIER})*):(?P<qualname>{_IDENTIFIER}(?:\.{_IDENTIFIER})*)"
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A controller method of an installed extension."""
+
+    side: str
+    extension: str
+    controller: str  # path below <side>/controller, without .py: "task", "backup/table"
+    method: str
+
+    @property
+    def class_name(self) -> str:
+        """The controller's class: the file name in CamelCase (test_module → TestModule)."""
+        stem = self.controller.rsplit("/", 1)[-1]
+        return "".join(part.capitalize() for part in stem.split("_"))
+
+
+@dataclass(frozen=True)
+class ImportPath:
+    """An attribute of an importable module."""
+
+    module: str
+    qualname: str
+
+
+Action = Route | ImportPath
+
+
+def parse_action(text: str) -> Action:
+    """The action's parts, or BadAction naming what is wrong with it."""
+    if not isinstance(text, str) or not text:
+        raise BadAction("the action is empty")
+    if len(text) > MAX_ACTION_LENGTH:
+        raise BadAction(f"the action is longer than {MAX_ACTION_LENGTH} characters")
+    if text.startswith(ROUTE_PREFIX):
+        return _parse_route(text)
+    match = _IMPORT_PATH.fullmatch(text)
+    if match is None:
+        raise BadAction(
+            f"action {text!r} is neither a route (task/<side>/<extension>.<controller>"
+            "[.<method>]) nor an import path (package.module:callable)"
+        )
+    return ImportPath(module=match["module"], qualname=match["qualname"])
+
+
+def _parse_route(text: str) -> Route:
+    match = _ROUTE.fullmatch(text)
+    if match is None:
+        raise BadAction(
+            f"route {text!r} does not read task/<side>/<extension>.<controller>[.<method>] "
+            f"with <side> one of {', '.join(SIDES)} and lowercase names"
+        )
+    return Route(
+        side=match["side"],
+        extension=match["extension"],
+        controller=match["controller"],
+        method=match["method"] or DEFAULT_METHOD,
+    )

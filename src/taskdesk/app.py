@@ -1,0 +1,66 @@
+"""Taskdesk: the pieces of one installation (settings, store, registry, resolver) built once
+from the settings, for the CLI, the runner and (later) the web."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from taskdesk.config import Settings
+from taskdesk.errorlog import ErrorLog
+from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.registry import TaskRegistry
+from taskdesk.resolve import Resolver
+from taskdesk.runner import Runner, RunnerHooks
+from taskdesk.store import SqlStore, open_store
+from taskdesk.store.migrate import check_schema, upgrade
+
+
+class Taskdesk:
+    def __init__(self, settings: Settings, store: SqlStore) -> None:
+        self.settings = settings
+        self.store = store
+
+    @classmethod
+    def open(cls, settings: Settings) -> Taskdesk:
+        """Connect and check that `taskdesk init` has brought the schema up to date."""
+        store = open_store(settings.database_url)
+        try:
+            check_schema(store)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store)
+
+    @classmethod
+    def init(cls, settings: Settings) -> Taskdesk:
+        """Create the data folders and create or upgrade the schema."""
+        for folder in (settings.home, settings.logs_dir, settings.extensions_dir,
+                       settings.packages_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        store = open_store(settings.database_url)
+        upgrade(store)
+        return cls(settings, store)
+
+    @cached_property
+    def registry(self) -> TaskRegistry:
+        return TaskRegistry(self.store, self.settings)
+
+    @cached_property
+    def error_log(self) -> ErrorLog:
+        return ErrorLog(self.settings.error_log)
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        return Resolver(ControllerLoader(self.locate_extension))
+
+    def locate_extension(self, code: str) -> Path | None:
+        """The folder of an installed extension's code."""
+        folder = self.settings.extensions_dir / code
+        return folder if folder.is_dir() else None
+
+    def runner(self, hooks: RunnerHooks | None = None) -> Runner:
+        return Runner(self.store, self.settings, resolver=self.resolver, hooks=hooks)
+
+    def close(self) -> None:
+        self.store.close()

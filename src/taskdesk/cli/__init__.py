@@ -1,0 +1,51 @@
+"""The `taskdesk` command."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taskdesk.cli import logs, server, tasks
+from taskdesk.cli.context import Options
+from taskdesk.cli.output import fail
+from taskdesk.errors import TaskdeskError
+
+app = typer.Typer(
+    help="taskdesk: background tasks with a registry, runners that never lose one, and logs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(server.init)
+app.command()(server.start)
+app.command()(server.worker)
+app.add_typer(tasks.app, name="task")
+app.add_typer(logs.app, name="log")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option(help="Data folder (env TASKDESK_HOME).")] = None,
+    database_url: Annotated[str | None, typer.Option(
+        help="sqlite:///PATH or postgresql://… (env TASKDESK_DATABASE_URL).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what runners do.")]
+    = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Options(home=home, database_url=database_url)
+
+
+def main() -> None:
+    try:
+        app()
+    except TaskdeskError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

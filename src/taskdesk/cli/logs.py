@@ -1,0 +1,42 @@
+"""`taskdesk log …`: the error log that tasks write with self.log.write()."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from taskdesk.cli.context import settings_of
+from taskdesk.cli.output import console
+from taskdesk.errorlog import ErrorLog
+
+app = typer.Typer(help="Show or clear the error log (System > Maintenance > Error logs).",
+                  no_args_is_help=True)
+
+
+def _error_log(ctx: typer.Context) -> ErrorLog:
+    return ErrorLog(settings_of(ctx).error_log)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    lines: Annotated[int | None, typer.Option("--lines", "-n", min=1,
+                                              help="Only the last N lines.")] = None,
+) -> None:
+    """Print the error log."""
+    error_log = _error_log(ctx)
+    text = error_log.read(tail=lines)
+    if not text:
+        console.print(f"the error log {error_log.path} is empty")
+        return
+    sys.stdout.write(text)
+
+
+@app.command()
+def clear(ctx: typer.Context) -> None:
+    """Empty the error log."""
+    error_log = _error_log(ctx)
+    error_log.clear()
+    console.print(f"cleared {error_log.path}")

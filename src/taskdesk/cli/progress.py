@@ -1,0 +1,33 @@
+"""A Rich progress bar fed by the runner's hooks, for `taskdesk start` on a terminal."""
+
+from __future__ import annotations
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from taskdesk.cli.output import console
+from taskdesk.models import Outcome, Task
+from taskdesk.runner import RunnerHooks
+
+
+class ProgressHooks(RunnerHooks):
+    """Advances one bar per finished attempt; the total grows when tasks add tasks."""
+
+    def __init__(self, progress: Progress, expected: int) -> None:
+        self.progress = progress
+        self.bar = progress.add_task("running tasks", total=max(expected, 1))
+        self.done = 0
+
+    def before_task(self, task: Task) -> None:
+        self.progress.update(self.bar, description=f"running {task.code}")
+
+    def after_task(self, task: Task, outcome: Outcome) -> None:
+        self.done += 1
+        total = self.progress.tasks[0].total or 0
+        self.progress.update(self.bar, advance=1, total=max(total, self.done))
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True,
+    )

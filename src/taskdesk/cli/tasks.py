@@ -1,0 +1,159 @@
+"""`taskdesk task …`: add, list, show, change and delete tasks; read the task log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from taskdesk.cli.context import opened
+from taskdesk.cli.output import console, log_table, print_json, task_details, tasks_table
+from taskdesk.clock import parse_moment
+from taskdesk.errors import BadInput
+from taskdesk.models import parse_args
+
+app = typer.Typer(help="Add, list, change and delete tasks; read the task log.",
+                  no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Ids = Annotated[list[int], typer.Argument(help="Task ids.", show_default=False)]
+Limit = Annotated[int, typer.Option(help="At most this many rows (1-1000).")]
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Replace key: a waiting task with it is replaced.")],
+    action: Annotated[str, typer.Argument(help="task/<side>/<ext>.<controller> or pkg.mod:func")],
+    args: Annotated[str, typer.Option(help="Keyword arguments as a JSON object.")] = "{}",
+    run_at: Annotated[str | None, typer.Option(help="ISO 8601 time; UTC if no offset.")] = None,
+    priority: Annotated[int, typer.Option(help="Higher runs first.")] = 0,
+    max_attempts: Annotated[int | None, typer.Option(help="Starts allowed, retries included.")]
+    = None,
+    keep: Annotated[bool, typer.Option(help="Keep waiting tasks with the same code.")] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Add a pending task."""
+    moment = _moment(run_at)
+    with opened(ctx) as desk:
+        task = desk.registry.add(code, action, parse_args(args), priority=priority, run_at=moment,
+                                 max_attempts=max_attempts, replace=not keep)
+    if json_:
+        print_json(task.to_dict())
+    else:
+        console.print(f"added task {task.task_id} ({task.code}), {task.status.value}")
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_moment(text)
+    except ValueError:
+        raise BadInput(f"--run-at {text!r} is not an ISO 8601 time") from None
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only tasks with this status.")] = None,
+    code: Annotated[str | None, typer.Option(help="Only codes containing this text.")] = None,
+    limit: Limit = 100,
+    after: Annotated[int | None, typer.Option(help="Only ids after this one (next page).")]
+    = None,
+    json_: JsonFlag = False,
+) -> None:
+    """List tasks in id order."""
+    with opened(ctx) as desk:
+        tasks = desk.registry.list_tasks(code=code, status=status, cursor=after, limit=limit)
+        total = desk.registry.count(code=code, status=status)
+    if json_:
+        print_json([task.to_dict() for task in tasks])
+        return
+    console.print(tasks_table(tasks, title=f"{len(tasks)} of {total} tasks"))
+    if tasks and len(tasks) == limit:
+        console.print(f"next page: --after {tasks[-1].task_id}")
+
+
+@app.command()
+def show(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
+    """One task, with its log."""
+    with opened(ctx) as desk:
+        task = desk.registry.get(task_id)
+        entries = desk.registry.log(task_id=task_id, limit=20)
+    if json_:
+        print_json({**task.to_dict(), "log": [entry.to_dict() for entry in entries]})
+        return
+    console.print(task_details(task))
+    if task.response:
+        console.print("[bold]response[/]", task.response, sep="\n")
+    console.print(log_table(entries, title="log"))
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    new_status: Annotated[str, typer.Argument(metavar="STATUS",
+                                              help="pending, paused, complete or failed.")],
+    task_ids: Ids,
+) -> None:
+    """Change the status of tasks (running tasks are left alone)."""
+    with opened(ctx) as desk:
+        changed = desk.registry.set_status(new_status, task_ids)
+    console.print(_left_alone(f"{changed} changed", changed, task_ids))
+
+
+@app.command()
+def delete(ctx: typer.Context, task_ids: Ids) -> None:
+    """Delete tasks (running tasks are left alone)."""
+    with opened(ctx) as desk:
+        deleted = desk.registry.delete(task_ids)
+    console.print(_left_alone(f"{deleted} deleted", deleted, task_ids))
+
+
+def _left_alone(done: str, count: int, task_ids: list[int]) -> str:
+    running = len(set(task_ids)) - count
+    return f"{done}, {running} running left alone" if running else done
+
+
+@app.command("delete-code")
+def delete_code(ctx: typer.Context, code: str) -> None:
+    """Delete every task with this code (OpenCart's deleteTaskByCode), except running ones."""
+    with opened(ctx) as desk:
+        deleted = desk.registry.delete_by_code(code)
+    console.print(f"{deleted} deleted")
+
+
+@app.command()
+def clear(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Delete every task that is not running."""
+    if not yes:
+        if not console.is_interactive:
+            raise BadInput("task clear deletes every task: pass --yes to confirm")
+        typer.confirm("Delete every task that is not running?", abort=True)
+    with opened(ctx) as desk:
+        console.print(f"{desk.registry.clear()} deleted")
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    task_id: Annotated[int | None, typer.Option("--task", help="Only this task's entries.")]
+    = None,
+    limit: Limit = 50,
+    before: Annotated[int | None, typer.Option(help="Only log ids before this one.")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """The task log, newest first: one entry per attempt and per recovery."""
+    with opened(ctx) as desk:
+        entries = desk.registry.log(task_id=task_id, cursor=before, limit=limit)
+    if json_:
+        print_json([entry.to_dict() for entry in entries])
+        return
+    console.print(log_table(entries))
+    if entries and len(entries) == limit:
+        console.print(f"older: --before {entries[-1].task_log_id}")

@@ -1,0 +1,107 @@
+"""Settings: read once from the environment, overridden by command-line flags, then frozen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from taskdesk.errors import ConfigError
+
+ENV_PREFIX = "TASKDESK_"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything an operator can tune; each field is read from TASKDESK_<FIELD NAME>."""
+
+    home: Path = Path("storage")
+    database_url: str = ""  # empty: SQLite file in `home`
+    lease_seconds: float = 30.0  # a claim lives this long without a heartbeat
+    heartbeat_seconds: float = 0.0  # 0: a third of lease_seconds
+    retention_seconds: float = 86_400.0  # completed tasks stay visible this long; 0 deletes at once
+    max_attempts: int = 3  # default for new tasks: starts allowed, retries included
+    retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
+    poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
+    claim_batch: int = 1  # tasks one claim takes at once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'taskdesk.db'}")
+        _check_positive(self)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from TASKDESK_* variables; keyword overrides (flags) win when not None."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            name = ENV_PREFIX + field.name.upper()
+            if env.get(name, "") != "":
+                values[field.name] = _convert(name, env[name], _PARSERS[field.name])
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
+
+    def evolve(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def heartbeat_interval(self) -> float:
+        return self.heartbeat_seconds or self.lease_seconds / 3
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def error_log(self) -> Path:
+        """The text log that Controller.log writes: OpenCart's System > Maintenance > Error logs."""
+        return self.logs_dir / "error.log"
+
+    @property
+    def runner_log(self) -> Path:
+        """Where a background runner's own output goes."""
+        return self.logs_dir / "runner.log"
+
+    @property
+    def extensions_dir(self) -> Path:
+        return self.home / "extensions"
+
+    @property
+    def packages_dir(self) -> Path:
+        return self.home / "packages"
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "home": Path,
+    "database_url": str,
+    "lease_seconds": float,
+    "heartbeat_seconds": float,
+    "retention_seconds": float,
+    "max_attempts": int,
+    "retry_delay_seconds": float,
+    "poll_seconds": float,
+    "claim_batch": int,
+}
+
+_MUST_BE_POSITIVE = ("lease_seconds", "max_attempts", "poll_seconds", "claim_batch")
+_MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "retry_delay_seconds")
+
+
+def _convert(name: str, text: str, parse: Callable[[str], Any]) -> Any:
+    try:
+        return parse(text)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a valid {parse.__name__}") from None
+
+
+def _check_positive(settings: Settings) -> None:
+    for name in _MUST_BE_POSITIVE:
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be greater than 0")
+    for name in _MUST_NOT_BE_NEGATIVE:
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must not be negative")

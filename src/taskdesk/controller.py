@@ -1,0 +1,38 @@
+"""Controller: the base class of task controllers and extension modules, as in OpenCart.
+
+    class Task(Controller):
+        def index(self) -> None:
+            self.log.write("My task has successfully started!")
+
+A controller gets what OpenCart's registry gives: `self.log` (the error log), `self.tasks`
+(the task registry, so that a task may add tasks), `self.config` (the settings), and, while
+it runs a task, `self.task` (that task's row, with its id and attempt number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taskdesk.config import Settings
+from taskdesk.errorlog import ErrorLog
+from taskdesk.models import Task
+from taskdesk.registry import TaskRegistry
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """What a controller is built with."""
+
+    tasks: TaskRegistry
+    log: ErrorLog
+    config: Settings
+    task: Task | None = None
+
+
+class Controller:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.tasks = context.tasks
+        self.log = context.log
+        self.config = context.config
+        self.task = context.task

@@ -1,0 +1,62 @@
+"""One root for every error taskdesk raises on purpose.
+
+Each class's docstring is its default message; the CLI and (later) the HTTP API map these
+classes to exit codes and status codes in one place each.
+"""
+
+from __future__ import annotations
+
+
+class TaskdeskError(Exception):
+    """taskdesk failed."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class ConfigError(TaskdeskError):
+    """A setting has a value taskdesk cannot use."""
+
+
+class BadInput(TaskdeskError):
+    """The input is not valid."""
+
+
+class BadCode(BadInput):
+    """A task code must be 1 to 128 characters of letters, digits, '_', '-', '.' or ':'."""
+
+
+class BadAction(BadInput):
+    """The action cannot be parsed or resolved to a handler."""
+
+
+class BadArgs(BadInput):
+    """The args must be a JSON object whose keys fit the handler's parameters."""
+
+
+class BadStatus(BadInput):
+    """The status must be one of pending, processing, paused, complete, failed."""
+
+
+class NotFound(TaskdeskError):
+    """The requested item does not exist."""
+
+
+class TaskNotFound(NotFound):
+    """No task has that id."""
+
+
+class StoreError(TaskdeskError):
+    """The database refused the operation."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached."""
+
+
+class SchemaOutOfDate(StoreError):
+    """The database has no taskdesk schema, or an older one: run `taskdesk init`."""

@@ -1,0 +1,1 @@
+"""Extensions: packages of controllers that register tasks when their modules are installed."""

@@ -1,0 +1,90 @@
+"""Import extension controllers so that extensions never collide and upgrades are seen.
+
+Each extension is imported as its own synthetic package, `_taskdesk_ext.<code>_<generation>`,
+whose path is the extension's folder: two extensions may both have `catalog/controller/task.py`
+and relative imports inside an extension work. When the folder or the controller file changes
+(an upgrade unpacks a new folder), the next load starts a new generation, so a long-running
+worker picks up new code without a restart. An extension that fails to import raises BadAction,
+which fails only the task that needed it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+from taskdesk.errors import BadAction
+
+PACKAGE_PREFIX = "_taskdesk_ext"
+
+Locate = Callable[[str], Path | None]
+Signature = tuple[int, int, int]
+
+
+class ControllerLoader:
+    """Loads `<root>/<side>/controller/<path>.py` of an extension found by `locate`."""
+
+    def __init__(self, locate: Locate) -> None:
+        self._locate = locate
+        self._lock = threading.Lock()
+        self._packages: dict[str, tuple[Signature, str]] = {}
+        self._generation = 0
+
+    def load(self, extension: str, side: str, controller: str) -> ModuleType:
+        root = self._locate(extension)
+        if root is None:
+            raise BadAction(f"extension {extension!r} is not installed")
+        relative = f"{side}/controller/{controller}.py"
+        source = root / relative
+        if not source.is_file():
+            raise BadAction(f"extension {extension!r} has no {relative}")
+        with self._lock:
+            package = self._package(extension, root, source)
+            name = f"{package}.{side}.controller.{controller.replace('/', '.')}"
+            try:
+                return importlib.import_module(name)
+            except Exception as error:
+                raise BadAction(
+                    f"extension {extension!r}: cannot load {relative}: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
+
+    def _package(self, extension: str, root: Path, source: Path) -> str:
+        signature = _signature(root, source)
+        known = self._packages.get(extension)
+        if known is not None and known[0] == signature:
+            return known[1]
+        if known is not None:
+            _forget(known[1])
+        self._generation += 1
+        name = f"{PACKAGE_PREFIX}.{extension}_{self._generation}"
+        _register_package(PACKAGE_PREFIX, None)
+        _register_package(name, root)
+        importlib.invalidate_caches()
+        self._packages[extension] = (signature, name)
+        return name
+
+
+def _signature(root: Path, source: Path) -> Signature:
+    folder, file = root.stat(), source.stat()
+    return (folder.st_ino, folder.st_mtime_ns, file.st_mtime_ns)
+
+
+def _register_package(name: str, folder: Path | None) -> None:
+    if name in sys.modules:
+        return
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = [str(folder)] if folder else []
+    sys.modules[name] = importlib.util.module_from_spec(spec)
+
+
+def _forget(package: str) -> None:
+    """Drop an old generation's modules, so that their memory can be reclaimed."""
+    for name in [key for key in sys.modules if key == package or key.startswith(package + ".")]:
+        del sys.modules[name]

@@ -1,0 +1,187 @@
+"""The domain: tasks, log entries and the outcome of an attempt. Frozen values, no I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypedDict
+
+from taskdesk.clock import isoformat
+from taskdesk.errors import BadArgs, BadStatus
+
+JsonObject = dict[str, Any]
+
+
+class Status(StrEnum):
+    """OpenCart's five task statuses."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    PAUSED = "paused"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise BadStatus(f"unknown status {text!r}: use one of {', '.join(cls)}") from None
+
+
+#: Statuses of a task that is not running and has not succeeded: a new add with its code
+#: replaces it.
+WAITING = frozenset({Status.PENDING, Status.PAUSED, Status.FAILED})
+
+
+class TaskDict(TypedDict):
+    task_id: int
+    code: str
+    action: str
+    args: JsonObject
+    status: str
+    response: str | None
+    priority: int
+    attempts: int
+    max_attempts: int
+    run_at: str | None
+    worker_id: str | None
+    lease_expires_at: str | None
+    date_added: str | None
+    date_modified: str | None
+
+
+class LogEntryDict(TypedDict):
+    task_log_id: int
+    task_id: int | None
+    code: str
+    status: str
+    comment: str
+    duration: float | None
+    attempt: int
+    worker_id: str | None
+    date_added: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewTask:
+    """What `add` needs to create a task; unset fields take the registry's defaults."""
+
+    code: str
+    action: str
+    args: JsonObject = field(default_factory=dict)
+    priority: int = 0
+    run_at: datetime | None = None
+    max_attempts: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One row of the registry."""
+
+    task_id: int
+    code: str
+    action: str
+    args: JsonObject
+    status: Status
+    response: str | None
+    priority: int
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+    worker_id: str | None
+    lease_expires_at: datetime | None
+    date_added: datetime
+    date_modified: datetime
+
+    def to_dict(self) -> TaskDict:
+        return TaskDict(
+            task_id=self.task_id,
+            code=self.code,
+            action=self.action,
+            args=self.args,
+            status=self.status.value,
+            response=self.response,
+            priority=self.priority,
+            attempts=self.attempts,
+            max_attempts=self.max_attempts,
+            run_at=isoformat(self.run_at),
+            worker_id=self.worker_id,
+            lease_expires_at=isoformat(self.lease_expires_at),
+            date_added=isoformat(self.date_added),
+            date_modified=isoformat(self.date_modified),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogEntry:
+    """One row of the task log: the end of one attempt, or a recovery."""
+
+    task_log_id: int
+    task_id: int | None
+    code: str
+    status: Status
+    comment: str
+    duration: float | None
+    attempt: int
+    worker_id: str | None
+    date_added: datetime
+
+    def to_dict(self) -> LogEntryDict:
+        return LogEntryDict(
+            task_log_id=self.task_log_id,
+            task_id=self.task_id,
+            code=self.code,
+            status=self.status.value,
+            comment=self.comment,
+            duration=self.duration,
+            attempt=self.attempt,
+            worker_id=self.worker_id,
+            date_added=isoformat(self.date_added),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """How an attempt ended, as the runner reports it to the store.
+
+    `status` is COMPLETE, FAILED, or PENDING for a retry at `retry_at`.
+    """
+
+    status: Status
+    response: str | None
+    comment: str
+    duration: float
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskFilter:
+    """Filters of list and count: code is a substring match, as OpenCart's LIKE."""
+
+    code: str | None = None
+    status: Status | None = None
+
+
+def parse_args(text: str) -> JsonObject:
+    """Args from their JSON text: an object, never a list, a number or malformed JSON."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadArgs(f"args are not valid JSON: {error}") from None
+    return check_args(value)
+
+
+def check_args(value: object) -> JsonObject:
+    """The args themselves if they are a JSON object with string keys that round-trips."""
+    if not isinstance(value, dict):
+        raise BadArgs(f"args must be a JSON object, not {type(value).__name__}")
+    if not all(isinstance(key, str) for key in value):
+        raise BadArgs("args keys must be strings")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise BadArgs(f"args are not JSON-serialisable: {error}") from None
+    return value

@@ -1,0 +1,121 @@
+"""TaskRegistry: the API that extensions, the CLI and the admin use to manage tasks.
+
+It validates input and fills defaults, then calls one store verb. OpenCart's semantics, with
+its defects fixed: adding a task replaces only a *waiting* task with the same code (never a
+running one), statuses are checked, and lists are keyset-paginated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from taskdesk.actions import parse_action
+from taskdesk.config import Settings
+from taskdesk.errors import BadCode, BadInput, TaskNotFound
+from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
+from taskdesk.store.base import Store
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
+MAX_PAGE = 1000
+
+
+class TaskRegistry:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def add(
+        self, code: str, action: str, args: JsonObject | None = None, *, priority: int = 0,
+        run_at: datetime | None = None, max_attempts: int | None = None, replace: bool = True,
+    ) -> Task:
+        """Add a pending task; with `replace`, a waiting task with the same code goes."""
+        new = NewTask(code=code, action=action, args=args or {}, priority=priority,
+                      run_at=run_at, max_attempts=max_attempts)
+        return self.add_many([new], replace=replace)[0]
+
+    def add_many(self, tasks: Iterable[NewTask], *, replace: bool = True) -> list[Task]:
+        """Add several tasks in one transaction (all or none)."""
+        return self.store.add([self._checked(new) for new in tasks], replace=replace)
+
+    def _checked(self, new: NewTask) -> NewTask:
+        check_code(new.code)
+        parse_action(new.action)
+        check_args(new.args)
+        _check_int("priority", new.priority)
+        max_attempts = self.settings.max_attempts if new.max_attempts is None else new.max_attempts
+        if _check_int("max_attempts", max_attempts) < 1:
+            raise BadInput("max_attempts must be at least 1")
+        if new.run_at is not None and new.run_at.tzinfo is None:
+            raise BadInput("run_at must carry a timezone (UTC is assumed nowhere)")
+        return replace(new, max_attempts=max_attempts)
+
+    def get(self, task_id: int) -> Task:
+        found = self.store.get(task_id)
+        if found is None:
+            raise TaskNotFound(f"no task with id {task_id}")
+        return found
+
+    def list_tasks(
+        self, *, code: str | None = None, status: Status | str | None = None,
+        cursor: int | None = None, limit: int = 50, descending: bool = False,
+    ) -> list[Task]:
+        """A page of tasks in id order; pass the last id as `cursor` for the next page."""
+        return self.store.list_tasks(_filter(code, status), cursor=cursor,
+                                     limit=_check_limit(limit), descending=descending)
+
+    def count(self, *, code: str | None = None, status: Status | str | None = None) -> int:
+        return self.store.count(_filter(code, status))
+
+    def set_status(self, status: Status | str, task_ids: Sequence[int]) -> int:
+        """OpenCart's editStatus, but an unknown status is an error, not a silent failed."""
+        return self.store.set_status(task_ids, _status(status))
+
+    def delete(self, task_ids: Sequence[int]) -> int:
+        return self.store.delete(task_ids)
+
+    def delete_by_code(self, code: str) -> int:
+        return self.store.delete_by_code(check_code(code))
+
+    def clear(self) -> int:
+        return self.store.clear()
+
+    def log(self, *, task_id: int | None = None, cursor: int | None = None,
+            limit: int = 50) -> list[LogEntry]:
+        """Task log entries, newest first; pass the last id as `cursor` for older ones."""
+        return self.store.log(task_id=task_id, cursor=cursor, limit=_check_limit(limit))
+
+    def count_log(self, *, task_id: int | None = None) -> int:
+        return self.store.count_log(task_id=task_id)
+
+    def clear_log(self) -> int:
+        return self.store.clear_log()
+
+
+def check_code(code: Any) -> str:
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
+        raise BadCode(f"bad code {code!r}: {BadCode.__doc__}")
+    return code
+
+
+def _check_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"{name} must be an integer, not {value!r}")
+    return value
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= _check_int("limit", limit) <= MAX_PAGE:
+        raise BadInput(f"limit must be between 1 and {MAX_PAGE}")
+    return limit
+
+
+def _status(status: Status | str) -> Status:
+    return status if isinstance(status, Status) else Status.parse(status)
+
+
+def _filter(code: str | None, status: Status | str | None) -> TaskFilter:
+    return TaskFilter(code=code or None, status=None if status is None else _status(status))

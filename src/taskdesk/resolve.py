@@ -1,0 +1,67 @@
+"""Resolve an action to its handler: the callable a runner calls with the task's args."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from taskdesk.actions import DEFAULT_METHOD, ImportPath, Route, parse_action
+from taskdesk.controller import Context, Controller
+from taskdesk.errors import BadAction
+from taskdesk.extensions.loader import ControllerLoader
+
+Handler = Callable[..., object]
+
+
+class Resolver:
+    def __init__(self, loader: ControllerLoader) -> None:
+        self.loader = loader
+
+    def resolve(self, action: str, context: Context) -> Handler:
+        """The handler, or BadAction naming the action and what is missing."""
+        parsed = parse_action(action)
+        if isinstance(parsed, Route):
+            return self._route(parsed, action, context)
+        return _import_path(parsed, action, context)
+
+    def _route(self, route: Route, action: str, context: Context) -> Handler:
+        module = self.loader.load(route.extension, route.side, route.controller)
+        cls = getattr(module, route.class_name, None)
+        if not (isinstance(cls, type) and issubclass(cls, Controller)):
+            raise BadAction(
+                f"action {action!r}: {route.side}/controller/{route.controller}.py has no "
+                f"Controller subclass {route.class_name}"
+            )
+        return _method(cls(context), route.method, action)
+
+
+def _import_path(path: ImportPath, action: str, context: Context) -> Handler:
+    try:
+        target: Any = importlib.import_module(path.module)
+    except Exception as error:
+        raise BadAction(
+            f"action {action!r}: cannot import {path.module}: {type(error).__name__}: {error}"
+        ) from error
+    for name in path.qualname.split("."):
+        if _is_controller(target):
+            target = target(context)
+        if name.startswith("_") or not hasattr(target, name):
+            raise BadAction(f"action {action!r}: {path.module} has no {path.qualname}")
+        target = getattr(target, name)
+    if _is_controller(target):
+        return _method(target(context), DEFAULT_METHOD, action)
+    if not callable(target):
+        raise BadAction(f"action {action!r}: {path.qualname} is not callable")
+    return target  # type: ignore[no-any-return]
+
+
+def _is_controller(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, Controller)
+
+
+def _method(instance: Controller, name: str, action: str) -> Handler:
+    method = getattr(instance, name, None)
+    if name.startswith("_") or not callable(method):
+        raise BadAction(f"action {action!r}: {type(instance).__name__} has no method {name}()")
+    return method  # type: ignore[no-any-return]

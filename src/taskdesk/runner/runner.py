@@ -1,0 +1,177 @@
+"""Runner: claim → execute → finish, until nothing is due (`drain`, for `taskdesk start`) or
+until asked to stop (`run`, for `taskdesk worker`).
+
+Delivery is at least once: a task whose runner dies mid-attempt is recovered when its lease
+expires and runs again. Each claim records the owner, so a runner that lost its lease can
+never overwrite the outcome of the attempt that replaced it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from taskdesk.config import Settings
+from taskdesk.controller import Context
+from taskdesk.errorlog import ErrorLog
+from taskdesk.errors import TaskdeskError
+from taskdesk.models import Outcome, Status, Task
+from taskdesk.registry import TaskRegistry
+from taskdesk.resolve import Handler, Resolver
+from taskdesk.runner.execute import execute
+from taskdesk.runner.lease import LeaseKeeper
+from taskdesk.runner.retry import RetryPolicy
+from taskdesk.store.base import RunnerInfo, Store
+
+logger = logging.getLogger(__name__)
+
+
+class RunnerHooks:
+    """Override to watch a runner (progress bars, metrics); a failing hook is only logged."""
+
+    def before_task(self, task: Task) -> None:
+        """A claimed task is about to run."""
+
+    def after_task(self, task: Task, outcome: Outcome) -> None:
+        """A task's attempt ended and its outcome is stored."""
+
+
+@dataclass
+class RunStats:
+    """What a runner did; `by_status` counts outcomes (pending means retry scheduled)."""
+
+    by_status: dict[Status, int] = field(default_factory=dict)
+    recovered: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, status: Status) -> None:
+        with self._lock:
+            self.by_status[status] = self.by_status.get(status, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+class Runner:
+    def __init__(self, store: Store, settings: Settings, *, resolver: Resolver,
+                 hooks: RunnerHooks | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.resolver = resolver
+        self.hooks = hooks or RunnerHooks()
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.registry = TaskRegistry(store, settings)
+        self.error_log = ErrorLog(settings.error_log, clock=store.clock)
+        self.retry = RetryPolicy(settings.retry_delay_seconds)
+        self.stats = RunStats()
+
+    def drain(self, stop: threading.Event | None = None) -> RunStats:
+        """Run due tasks until none is left (or `stop` is set), then return."""
+        stop = stop or threading.Event()
+        with self._session() as keeper:
+            self._loop(stop, keeper, wait_when_idle=False)
+        return self.stats
+
+    def run(self, stop: threading.Event, *, concurrency: int = 1) -> RunStats:
+        """Run due tasks as they come, on `concurrency` threads, until `stop` is set."""
+        with self._session() as keeper:
+            threads = [
+                threading.Thread(target=self._loop, args=(stop, keeper, True),
+                                 name=f"taskdesk-worker-{n}", daemon=True)
+                for n in range(concurrency)
+            ]
+            for thread in threads:
+                thread.start()
+            while any(thread.is_alive() for thread in threads):
+                stop.wait(0.2)
+        return self.stats
+
+    @contextmanager
+    def _session(self) -> Iterator[LeaseKeeper]:
+        now = self.store.clock()
+        self.store.register_runner(RunnerInfo(
+            runner_id=self.worker_id, hostname=socket.gethostname(), pid=os.getpid(),
+            started_at=now, last_seen_at=now,
+        ))
+        keeper = LeaseKeeper(self.store, self.worker_id, self.settings)
+        try:
+            self.stats.recovered += keeper.housekeeping()
+            with keeper:
+                yield keeper
+        except BaseException:
+            keeper.expire_now()
+            raise
+        finally:
+            LeaseKeeper._contained(lambda: self.store.unregister_runner(self.worker_id))
+
+    def _loop(self, stop: threading.Event, keeper: LeaseKeeper, wait_when_idle: bool) -> None:
+        while not stop.is_set():
+            try:
+                busy = self._step(stop, keeper, recover_when_idle=not wait_when_idle)
+            except TaskdeskError as error:
+                if not wait_when_idle:
+                    raise
+                logger.warning("runner.store_error %s", error)
+                busy = False
+            if busy:
+                continue
+            if not wait_when_idle:
+                return
+            stop.wait(self.settings.poll_seconds)
+
+    def _step(self, stop: threading.Event, keeper: LeaseKeeper, *,
+              recover_when_idle: bool) -> bool:
+        """Run one claim's tasks; False when nothing was due (or recovered)."""
+        claimed = self.store.claim(self.worker_id, limit=self.settings.claim_batch,
+                                   lease_seconds=self.settings.lease_seconds)
+        if claimed:
+            self._run_claimed(claimed, stop, keeper)
+            return True
+        if not recover_when_idle:  # a worker's LeaseKeeper recovers on its timer
+            return False
+        recovered = keeper.housekeeping()
+        self.stats.recovered += recovered
+        return recovered > 0
+
+    def _run_claimed(self, claimed: list[Task], stop: threading.Event,
+                     keeper: LeaseKeeper) -> None:
+        keeper.hold(t.task_id for t in claimed)
+        for index, task in enumerate(claimed):
+            if stop.is_set():
+                unstarted = [t.task_id for t in claimed[index:]]
+                self.store.release(self.worker_id, unstarted)
+                keeper.drop(unstarted)
+                return
+            self._run_one(task)
+            keeper.drop([task.task_id])
+
+    def _run_one(self, task: Task) -> None:
+        self._hook(self.hooks.before_task, task)
+        outcome = execute(task, self._resolve, retry=self.retry, now=self.store.clock())
+        kept = self.store.finish(task, self.worker_id, outcome,
+                                 retention_seconds=self.settings.retention_seconds)
+        if not kept:
+            logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
+        logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
+                    task.task_id, task.code, outcome.duration)
+        self.stats.count(outcome.status)
+        self._hook(self.hooks.after_task, task, outcome)
+
+    def _resolve(self, task: Task) -> Handler:
+        context = Context(tasks=self.registry, log=self.error_log, config=self.settings,
+                          task=task)
+        return self.resolver.resolve(task.action, context)
+
+    @staticmethod
+    def _hook(hook: Callable[..., None], *args: object) -> None:
+        try:
+            hook(*args)
+        except Exception:
+            logger.exception("runner.hook_failed %s", getattr(hook, "__name__", hook))

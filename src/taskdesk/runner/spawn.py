@@ -1,0 +1,31 @@
+"""Start `taskdesk start` as a detached background process, as OpenCart's Run Tasks button
+does with `php index.php start &`: a new session, no terminal, output to the runner log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from taskdesk.config import Settings
+
+
+def spawn_start(settings: Settings) -> int:
+    """The background runner's pid; returns at once."""
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "TASKDESK_HOME": str(settings.home),
+        "TASKDESK_DATABASE_URL": settings.database_url,
+    }
+    with settings.runner_log.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "taskdesk", "start"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+    return process.pid

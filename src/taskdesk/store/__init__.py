@@ -1,0 +1,41 @@
+"""open_store(url) picks the backend from the URL's scheme."""
+
+from __future__ import annotations
+
+from sqlalchemy import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from taskdesk.clock import Clock, utcnow
+from taskdesk.errors import ConfigError
+from taskdesk.store.base import RunnerInfo, Store
+from taskdesk.store.memory import MemoryStore
+from taskdesk.store.sql import SqlStore
+
+__all__ = ["MemoryStore", "RunnerInfo", "SqlStore", "Store", "open_store", "sqlalchemy_url"]
+
+
+def sqlalchemy_url(database_url: str) -> URL:
+    """The URL with our drivers: plain postgresql:// means psycopg 3."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise ConfigError(f"TASKDESK_DATABASE_URL {database_url!r} is not a database URL") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise ConfigError(
+            f"unsupported database {url.drivername!r}: use sqlite:///PATH or postgresql://…"
+        )
+    return url
+
+
+def open_store(database_url: str, *, clock: Clock = utcnow) -> SqlStore:
+    """A store for the URL; the schema is checked separately (see migrate.check_schema)."""
+    url = sqlalchemy_url(database_url)
+    if url.drivername.startswith("postgresql"):
+        from taskdesk.store.postgres import PostgresStore
+
+        return PostgresStore(url, clock=clock)
+    from taskdesk.store.sqlite import SqliteStore
+
+    return SqliteStore(url, clock=clock)

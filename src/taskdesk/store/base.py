@@ -1,0 +1,149 @@
+"""The storage seam: every backend implements these domain verbs, and one contract suite
+(tests/contract) checks each of them against every backend.
+
+Times come from the store's clock, so that tests can move it. Ids that do not exist make a
+verb raise TaskNotFound before anything is changed. No verb touches a task that is
+`processing` unless it is the claim's owner finishing it or the reaper recovering it: a running
+task is never torn from under its runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from taskdesk.clock import Clock
+from taskdesk.models import LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerInfo:
+    """A runner that has registered itself and keeps its `last_seen_at` fresh."""
+
+    runner_id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+
+
+class Store(Protocol):
+    clock: Clock
+
+    # -- the registry -------------------------------------------------------------------
+    def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
+        """Insert pending tasks in order. With `replace`, first delete the waiting tasks
+        (pending, paused, failed) that share a code with a new one; running and completed
+        tasks with that code stay. `max_attempts` must be set on each NewTask."""
+        ...
+
+    def get(self, task_id: int) -> Task | None:
+        """The task with that id, or None."""
+        ...
+
+    def list_tasks(
+        self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
+        descending: bool = False,
+    ) -> list[Task]:
+        """At most `limit` tasks in id order, after (or, descending, before) `cursor`."""
+        ...
+
+    def count(self, where: TaskFilter) -> int:
+        """How many tasks match."""
+        ...
+
+    def set_status(self, task_ids: Sequence[int], status: Status) -> int:
+        """Give these tasks a status (not `processing`, which only a claim sets); tasks that
+        are processing are left alone. Returns how many changed."""
+        ...
+
+    def delete(self, task_ids: Sequence[int]) -> int:
+        """Delete these tasks unless they are processing; returns how many went."""
+        ...
+
+    def delete_by_code(self, code: str) -> int:
+        """Delete every task with exactly this code unless it is processing."""
+        ...
+
+    def clear(self) -> int:
+        """Delete every task that is not processing."""
+        ...
+
+    # -- the runner ---------------------------------------------------------------------
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+        """Atomically take up to `limit` due pending tasks (priority, then id), mark them
+        processing, owned by `worker_id`, leased for `lease_seconds`, attempts + 1. Two
+        concurrent claims never return the same task."""
+        ...
+
+    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
+        """Extend the leases that `worker_id` still holds on these tasks, and mark the runner
+        seen; returns how many leases were extended."""
+        ...
+
+    def finish(self, task: Task, worker_id: str, outcome: Outcome, *,
+               retention_seconds: float) -> bool:
+        """End an attempt: log it, and if `worker_id` still owns the task, store the outcome
+        (a complete task with no retention is deleted). False when the lease was lost."""
+        ...
+
+    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
+        """Give back claimed tasks that were never started, as if never claimed."""
+        ...
+
+    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
+        """Return tasks whose lease expired to pending (or failed when they have used their
+        attempts), logging each, and forget runners unseen for `lease_seconds`; idempotent,
+        any runner may call it."""
+        ...
+
+    def prune(self, *, retention_seconds: float) -> int:
+        """Delete completed tasks last modified more than `retention_seconds` ago."""
+        ...
+
+    # -- the task log -------------------------------------------------------------------
+    def log(self, *, task_id: int | None = None, cursor: int | None = None,
+            limit: int = 50) -> list[LogEntry]:
+        """Log entries newest first, older than `cursor`, optionally of one task."""
+        ...
+
+    def count_log(self, *, task_id: int | None = None) -> int:
+        """How many log entries there are (of one task)."""
+        ...
+
+    def clear_log(self) -> int:
+        """Delete the whole task log."""
+        ...
+
+    # -- runners ------------------------------------------------------------------------
+    def register_runner(self, runner: RunnerInfo) -> None:
+        """Record a starting runner."""
+        ...
+
+    def unregister_runner(self, runner_id: str) -> None:
+        """Forget a runner that stopped cleanly."""
+        ...
+
+    def runners(self) -> list[RunnerInfo]:
+        """Registered runners, oldest first (recover() forgets the ones that died)."""
+        ...
+
+    # -- lifetime -----------------------------------------------------------------------
+    def atomic(self) -> AbstractContextManager[Store]:
+        """A store whose verbs all commit together when the block ends, or not at all."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Lists small enough for any database's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,264 @@
+"""MemoryStore: the reference implementation of the Store verbs, in plain Python.
+
+It passes the same contract suite as the SQL stores, so it documents the semantics in their
+simplest form, and extension authors can test tasks with it without a database.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+
+from taskdesk.clock import Clock, utcnow
+from taskdesk.errors import BadStatus, TaskNotFound
+from taskdesk.models import WAITING, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.store.base import RunnerInfo
+from taskdesk.store.rows import recovery_message
+
+
+class MemoryStore:
+    def __init__(self, *, clock: Clock = utcnow) -> None:
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._tasks: dict[int, Task] = {}
+        self._log: list[LogEntry] = []
+        self._runners: dict[str, RunnerInfo] = {}
+        self._next_task_id = 1
+        self._next_log_id = 1
+
+    # -- the registry -------------------------------------------------------------------
+    def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
+        if replace:
+            tasks = list({new.code: new for new in tasks}.values())
+        with self._lock:
+            if replace:
+                codes = {new.code for new in tasks}
+                self._drop(t.task_id for t in self._tasks.values()
+                           if t.code in codes and t.status in WAITING)
+            return [self._insert(new) for new in tasks]
+
+    def _insert(self, new: NewTask) -> Task:
+        if new.max_attempts is None:
+            raise ValueError("NewTask.max_attempts must be set before it reaches the store")
+        now = self.clock()
+        added = Task(
+            task_id=self._next_task_id, code=new.code, action=new.action,
+            args=copy.deepcopy(new.args), status=Status.PENDING, response=None,
+            priority=new.priority, attempts=0, max_attempts=new.max_attempts,
+            run_at=new.run_at or now, worker_id=None, lease_expires_at=None,
+            date_added=now, date_modified=now,
+        )
+        self._tasks[added.task_id] = added
+        self._next_task_id += 1
+        return added
+
+    def _drop(self, task_ids: Iterator[int] | Sequence[int]) -> int:
+        doomed = list(task_ids)
+        for task_id in doomed:
+            del self._tasks[task_id]
+        return len(doomed)
+
+    def get(self, task_id: int) -> Task | None:
+        with self._lock:
+            return self._tasks.get(task_id)
+
+    def list_tasks(
+        self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
+        descending: bool = False,
+    ) -> list[Task]:
+        with self._lock:
+            found = sorted(self._matching(where), key=lambda t: t.task_id, reverse=descending)
+        if cursor is not None:
+            found = [t for t in found if (t.task_id < cursor if descending else t.task_id > cursor)]
+        return found[:limit]
+
+    def _matching(self, where: TaskFilter) -> list[Task]:
+        needle = (where.code or "").lower()
+        return [
+            t for t in self._tasks.values()
+            if needle in t.code.lower() and where.status in (None, t.status)
+        ]
+
+    def count(self, where: TaskFilter) -> int:
+        with self._lock:
+            return len(self._matching(where))
+
+    def set_status(self, task_ids: Sequence[int], status: Status) -> int:
+        if status is Status.PROCESSING:
+            raise BadStatus("only a runner's claim sets a task processing")
+        with self._lock:
+            idle = self._idle(task_ids)
+            for t in idle:
+                self._tasks[t.task_id] = replace(t, status=status, date_modified=self.clock())
+            return len(idle)
+
+    def _idle(self, task_ids: Sequence[int]) -> list[Task]:
+        missing = sorted(set(task_ids) - self._tasks.keys())
+        if missing:
+            raise TaskNotFound(f"no task with id {', '.join(map(str, missing))}")
+        found = (self._tasks[task_id] for task_id in set(task_ids))
+        return [t for t in found if t.status is not Status.PROCESSING]
+
+    def delete(self, task_ids: Sequence[int]) -> int:
+        with self._lock:
+            return self._drop([t.task_id for t in self._idle(task_ids)])
+
+    def delete_by_code(self, code: str) -> int:
+        with self._lock:
+            return self._drop([t.task_id for t in self._tasks.values()
+                               if t.code == code and t.status is not Status.PROCESSING])
+
+    def clear(self) -> int:
+        with self._lock:
+            return self._drop([t.task_id for t in self._tasks.values()
+                               if t.status is not Status.PROCESSING])
+
+    # -- the runner ---------------------------------------------------------------------
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+        with self._lock:
+            now = self.clock()
+            due = sorted(
+                (t for t in self._tasks.values()
+                 if t.status is Status.PENDING and t.run_at <= now),
+                key=lambda t: (-t.priority, t.task_id),
+            )[:limit]
+            expires = now + timedelta(seconds=lease_seconds)
+            claimed = [
+                replace(t, status=Status.PROCESSING, worker_id=worker_id,
+                        lease_expires_at=expires, attempts=t.attempts + 1, date_modified=now)
+                for t in due
+            ]
+            self._tasks.update((t.task_id, t) for t in claimed)
+            return claimed
+
+    def _owned(self, worker_id: str, task_ids: Sequence[int]) -> list[Task]:
+        found = (self._tasks.get(task_id) for task_id in task_ids)
+        return [t for t in found if t is not None and t.worker_id == worker_id
+                and t.status is Status.PROCESSING]
+
+    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
+        with self._lock:
+            now = self.clock()
+            if worker_id in self._runners:
+                self._runners[worker_id] = replace(self._runners[worker_id], last_seen_at=now)
+            owned = self._owned(worker_id, task_ids)
+            expires = now + timedelta(seconds=lease_seconds)
+            self._tasks.update((t.task_id, replace(t, lease_expires_at=expires)) for t in owned)
+            return len(owned)
+
+    def finish(self, task: Task, worker_id: str, outcome: Outcome, *,
+               retention_seconds: float) -> bool:
+        with self._lock:
+            now = self.clock()
+            kept = bool(self._owned(worker_id, [task.task_id]))
+            if kept and outcome.status is Status.COMPLETE and retention_seconds <= 0:
+                del self._tasks[task.task_id]
+            elif kept:
+                current = self._tasks[task.task_id]
+                self._tasks[task.task_id] = replace(
+                    current, status=outcome.status, response=outcome.response, worker_id=None,
+                    lease_expires_at=None, run_at=outcome.retry_at or current.run_at,
+                    date_modified=now,
+                )
+            comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
+            self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
+            return kept
+
+    def _append_log(self, task: Task, status: Status, comment: str, duration: float | None,
+                    worker_id: str | None) -> LogEntry:
+        entry = LogEntry(
+            task_log_id=self._next_log_id, task_id=task.task_id, code=task.code,
+            status=status, comment=comment, duration=duration, attempt=task.attempts,
+            worker_id=worker_id, date_added=self.clock(),
+        )
+        self._log.append(entry)
+        self._next_log_id += 1
+        return entry
+
+    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
+        with self._lock:
+            owned = self._owned(worker_id, task_ids)
+            for t in owned:
+                self._tasks[t.task_id] = replace(
+                    t, status=Status.PENDING, worker_id=None, lease_expires_at=None,
+                    attempts=t.attempts - 1, date_modified=self.clock(),
+                )
+            return len(owned)
+
+    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
+        with self._lock:
+            now = self.clock()
+            alive_since = now - timedelta(seconds=lease_seconds)
+            self._runners = {key: info for key, info in self._runners.items()
+                             if info.last_seen_at >= alive_since}
+            expired = [t for t in self._tasks.values() if t.status is Status.PROCESSING
+                       and t.lease_expires_at is not None and t.lease_expires_at < now]
+            return [self._recover_one(t) for t in expired]
+
+    def _recover_one(self, task: Task) -> LogEntry:
+        retried = task.attempts < task.max_attempts
+        status = Status.PENDING if retried else Status.FAILED
+        message = recovery_message(task.worker_id, task.attempts, retried)
+        self._tasks[task.task_id] = replace(
+            task, status=status, response=message, worker_id=None, lease_expires_at=None,
+            run_at=self.clock(), date_modified=self.clock(),
+        )
+        return self._append_log(task, status, message, None, task.worker_id)
+
+    def prune(self, *, retention_seconds: float) -> int:
+        with self._lock:
+            before = self.clock() - timedelta(seconds=retention_seconds)
+            return self._drop([t.task_id for t in self._tasks.values()
+                               if t.status is Status.COMPLETE and t.date_modified < before])
+
+    # -- the task log -------------------------------------------------------------------
+    def log(self, *, task_id: int | None = None, cursor: int | None = None,
+            limit: int = 50) -> list[LogEntry]:
+        with self._lock:
+            entries = [e for e in reversed(self._log)
+                       if task_id in (None, e.task_id)
+                       and (cursor is None or e.task_log_id < cursor)]
+        return entries[:limit]
+
+    def count_log(self, *, task_id: int | None = None) -> int:
+        with self._lock:
+            return sum(1 for e in self._log if task_id in (None, e.task_id))
+
+    def clear_log(self) -> int:
+        with self._lock:
+            cleared = len(self._log)
+            self._log.clear()
+            return cleared
+
+    # -- runners ------------------------------------------------------------------------
+    def register_runner(self, info: RunnerInfo) -> None:
+        with self._lock:
+            self._runners[info.runner_id] = info
+
+    def unregister_runner(self, runner_id: str) -> None:
+        with self._lock:
+            self._runners.pop(runner_id, None)
+
+    def runners(self) -> list[RunnerInfo]:
+        with self._lock:
+            return sorted(self._runners.values(), key=lambda info: info.started_at)
+
+    # -- lifetime -----------------------------------------------------------------------
+    @contextmanager
+    def atomic(self) -> Iterator[MemoryStore]:
+        with self._lock:
+            saved = (dict(self._tasks), list(self._log), dict(self._runners),
+                     self._next_task_id, self._next_log_id)
+            try:
+                yield self
+            except BaseException:
+                (self._tasks, self._log, self._runners,
+                 self._next_task_id, self._next_log_id) = saved
+                raise
+
+    def close(self) -> None:
+        """Nothing to release."""

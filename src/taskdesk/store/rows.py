@@ -1,0 +1,70 @@
+"""Database rows to domain models and back, in one place for every SQL backend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from taskdesk.models import LogEntry, NewTask, Status, Task
+
+
+def task_from_row(row: Mapping[Any, Any]) -> Task:
+    return Task(
+        task_id=row["task_id"],
+        code=row["code"],
+        action=row["action"],
+        args=json.loads(row["args"]),
+        status=Status(row["status"]),
+        response=row["response"],
+        priority=row["priority"],
+        attempts=row["attempts"],
+        max_attempts=row["max_attempts"],
+        run_at=row["run_at"],
+        worker_id=row["worker_id"],
+        lease_expires_at=row["lease_expires_at"],
+        date_added=row["date_added"],
+        date_modified=row["date_modified"],
+    )
+
+
+def log_entry_from_row(row: Mapping[Any, Any]) -> LogEntry:
+    return LogEntry(
+        task_log_id=row["task_log_id"],
+        task_id=row["task_id"],
+        code=row["code"],
+        status=Status(row["status"]),
+        comment=row["comment"],
+        duration=row["duration"],
+        attempt=row["attempt"],
+        worker_id=row["worker_id"],
+        date_added=row["date_added"],
+    )
+
+
+def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
+    """The column values of a task that `add` inserts."""
+    if new.max_attempts is None:
+        raise ValueError("NewTask.max_attempts must be set before it reaches the store")
+    return {
+        "code": new.code,
+        "action": new.action,
+        "args": json.dumps(new.args, separators=(",", ":")),
+        "response": None,
+        "status": Status.PENDING.value,
+        "priority": new.priority,
+        "attempts": 0,
+        "max_attempts": new.max_attempts,
+        "run_at": new.run_at or now,
+        "worker_id": None,
+        "lease_expires_at": None,
+        "date_added": now,
+        "date_modified": now,
+    }
+
+
+def recovery_message(worker_id: str | None, attempt: int, retried: bool) -> str:
+    """What a recovered task's response and log entry say."""
+    then = "returned to pending" if retried else "no attempts left: failed"
+    return f"lease of runner {worker_id or '?'} expired during attempt {attempt}; {then}"

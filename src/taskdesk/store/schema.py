@@ -1,0 +1,113 @@
+"""The current schema in SQLAlchemy Core, for both dialects; the migrations build the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STATUSES = ("pending", "processing", "paused", "complete", "failed")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: one behaviour on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use taskdesk.clock.utcnow()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        assert isinstance(moment, datetime)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+task = Table(
+    "task",
+    metadata,
+    Column("task_id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(128), nullable=False),
+    Column("action", String(255), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("response", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_at", UtcDateTime, nullable=False),
+    Column("worker_id", String(128), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+    CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+)
+# The claim: due pending tasks, highest priority first, then oldest.
+Index("ix_task_claim", task.c.status, task.c.priority.desc(), task.c.task_id)
+# The reaper: processing tasks whose lease has expired.
+Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
+# The list page filtered by status, keyset-paginated by id.
+Index("ix_task_status_task_id", task.c.status, task.c.task_id)
+# Pruning completed tasks past their retention.
+Index("ix_task_status_date_modified", task.c.status, task.c.date_modified)
+# Replace-by-code and delete-by-code.
+Index("ix_task_code", task.c.code)
+
+task_log = Table(
+    "task_log",
+    metadata,
+    Column("task_log_id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", BigInteger, nullable=True),
+    Column("code", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("duration", Float, nullable=True),
+    Column("attempt", Integer, nullable=False),
+    Column("worker_id", String(128), nullable=True),
+    Column("date_added", UtcDateTime, nullable=False),
+)
+Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
+
+runner = Table(
+    "runner",
+    metadata,
+    Column("runner_id", String(128), primary_key=True),
+    Column("hostname", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,343 @@
+"""SqlStore: every query written once in SQLAlchemy Core, for SQLite and PostgreSQL alike.
+
+The dialects differ in how a transaction starts (SQLite takes the write lock up front), how
+concurrent adds of one code are serialised, and nothing else; the claim is the same statement,
+whose FOR UPDATE SKIP LOCKED SQLite ignores because its writers are serialised already.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from taskdesk.clock import Clock, utcnow
+from taskdesk.errors import BadStatus, TaskNotFound
+from taskdesk.models import WAITING, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.store.base import RunnerInfo, chunks
+from taskdesk.store.errors import translate_errors
+from taskdesk.store.rows import (
+    log_entry_from_row,
+    new_task_row,
+    recovery_message,
+    task_from_row,
+)
+from taskdesk.store.schema import runner, task, task_log
+
+WAITING_VALUES = sorted(status.value for status in WAITING)
+PROCESSING = Status.PROCESSING.value
+
+
+class SqlStore:
+    """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
+        self.engine = engine
+        self.writer: Engine = engine  # the engine write transactions begin on
+        self.clock = clock
+        self._bound: Connection | None = None
+
+    # -- connections --------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self._bound is not None:
+            yield self._bound
+            return
+        with translate_errors(self.engine.url), self.writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        if self._bound is not None:
+            yield self._bound
+            return
+        with translate_errors(self.engine.url), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[SqlStore]:
+        if self._bound is not None:
+            yield self
+            return
+        with self._write() as conn:
+            bound = copy.copy(self)
+            bound._bound = conn
+            yield bound
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
+        """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
+
+    # -- the registry -------------------------------------------------------------------
+    def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
+        if replace:  # within one batch, too, a later task replaces an earlier one
+            tasks = list({new.code: new for new in tasks}.values())
+        if not tasks:
+            return []
+        now = self.clock()
+        rows = [new_task_row(new, now) for new in tasks]
+        with self._write() as conn:
+            if replace:
+                self._delete_waiting(conn, sorted({new.code for new in tasks}))
+            statement = insert(task).returning(*task.c, sort_by_parameter_order=True)
+            return [task_from_row(row._mapping) for row in conn.execute(statement, rows)]
+
+    def _delete_waiting(self, conn: Connection, codes: list[str]) -> None:
+        self.lock_codes(conn, codes)
+        for some in chunks(codes):
+            conn.execute(
+                delete(task).where(task.c.code.in_(some), task.c.status.in_(WAITING_VALUES))
+            )
+
+    def get(self, task_id: int) -> Task | None:
+        with self._read() as conn:
+            row = conn.execute(select(task).where(task.c.task_id == task_id)).first()
+        return None if row is None else task_from_row(row._mapping)
+
+    def list_tasks(
+        self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
+        descending: bool = False,
+    ) -> list[Task]:
+        query = select(task).where(*_conditions(where)).limit(limit)
+        if descending:
+            query = query.order_by(task.c.task_id.desc())
+            if cursor is not None:
+                query = query.where(task.c.task_id < cursor)
+        else:
+            query = query.order_by(task.c.task_id)
+            if cursor is not None:
+                query = query.where(task.c.task_id > cursor)
+        with self._read() as conn:
+            return [task_from_row(row._mapping) for row in conn.execute(query)]
+
+    def count(self, where: TaskFilter) -> int:
+        with self._read() as conn:
+            query = select(func.count()).select_from(task).where(*_conditions(where))
+            return int(conn.execute(query).scalar_one())
+
+    def set_status(self, task_ids: Sequence[int], status: Status) -> int:
+        if status is Status.PROCESSING:
+            raise BadStatus("only a runner's claim sets a task processing")
+        values = {"status": status.value, "date_modified": self.clock()}
+        with self._write() as conn:
+            self._check_exist(conn, task_ids)
+            return sum(
+                conn.execute(update(task).where(*_idle(some)).values(values)).rowcount
+                for some in chunks(task_ids)
+            )
+
+    def delete(self, task_ids: Sequence[int]) -> int:
+        with self._write() as conn:
+            self._check_exist(conn, task_ids)
+            return sum(
+                conn.execute(delete(task).where(*_idle(some))).rowcount
+                for some in chunks(task_ids)
+            )
+
+    def _check_exist(self, conn: Connection, task_ids: Sequence[int]) -> None:
+        found: set[int] = set()
+        for some in chunks(task_ids):
+            found.update(conn.execute(select(task.c.task_id).where(task.c.task_id.in_(some)))
+                         .scalars())
+        missing = sorted(set(task_ids) - found)
+        if missing:
+            raise TaskNotFound(f"no task with id {', '.join(map(str, missing))}")
+
+    def delete_by_code(self, code: str) -> int:
+        with self._write() as conn:
+            self.lock_codes(conn, [code])
+            statement = delete(task).where(task.c.code == code, task.c.status != PROCESSING)
+            return conn.execute(statement).rowcount
+
+    def clear(self) -> int:
+        with self._write() as conn:
+            return conn.execute(delete(task).where(task.c.status != PROCESSING)).rowcount
+
+    # -- the runner ---------------------------------------------------------------------
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+        now = self.clock()
+        due = (
+            select(task.c.task_id)
+            .where(task.c.status == Status.PENDING.value, task.c.run_at <= now)
+            .order_by(task.c.priority.desc(), task.c.task_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+        )
+        statement = (
+            update(task)
+            .where(task.c.task_id == due.c.task_id)
+            .values(
+                status=PROCESSING,
+                worker_id=worker_id,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=task.c.attempts + 1,
+                date_modified=now,
+            )
+            .returning(*task.c)
+        )
+        with self._write() as conn:
+            claimed = [task_from_row(row._mapping) for row in conn.execute(statement)]
+        return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
+
+    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
+        now = self.clock()
+        expires = now + timedelta(seconds=lease_seconds)
+        with self._write() as conn:
+            conn.execute(
+                update(runner).where(runner.c.runner_id == worker_id).values(last_seen_at=now)
+            )
+            return sum(
+                conn.execute(
+                    update(task)
+                    .where(*_owned(worker_id, some))
+                    .values(lease_expires_at=expires)
+                ).rowcount
+                for some in chunks(task_ids)
+            )
+
+    def finish(self, task_: Task, worker_id: str, outcome: Outcome, *,
+               retention_seconds: float) -> bool:
+        now = self.clock()
+        owned = _owned(worker_id, [task_.task_id])
+        if outcome.status is Status.COMPLETE and retention_seconds <= 0:
+            statement: Any = delete(task).where(*owned)
+        else:
+            statement = update(task).where(*owned).values(
+                status=outcome.status.value,
+                response=outcome.response,
+                worker_id=None,
+                lease_expires_at=None,
+                run_at=outcome.retry_at or task.c.run_at,
+                date_modified=now,
+            )
+        with self._write() as conn:
+            kept = conn.execute(statement).rowcount == 1
+            comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
+            conn.execute(insert(task_log).values(
+                task_id=task_.task_id, code=task_.code, status=outcome.status.value,
+                comment=comment, duration=outcome.duration, attempt=task_.attempts,
+                worker_id=worker_id, date_added=now,
+            ))
+        return kept
+
+    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
+        values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
+                  "attempts": task.c.attempts - 1, "date_modified": self.clock()}
+        with self._write() as conn:
+            return sum(
+                conn.execute(update(task).where(*_owned(worker_id, some)).values(values))
+                .rowcount
+                for some in chunks(task_ids)
+            )
+
+    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
+        now = self.clock()
+        expired = (task.c.status == PROCESSING, task.c.lease_expires_at < now)
+        with self._write() as conn:
+            conn.execute(delete(runner).where(
+                runner.c.last_seen_at < now - timedelta(seconds=lease_seconds)))
+            stale = conn.execute(
+                select(task.c.task_id, task.c.code, task.c.attempts, task.c.max_attempts,
+                       task.c.worker_id).where(*expired).with_for_update(skip_locked=True)
+            ).all()
+            entries = [self._recover_one(conn, row._mapping, expired) for row in stale]
+        return [entry for entry in entries if entry is not None]
+
+    def _recover_one(self, conn: Connection, row: Any,
+                     expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:
+        now = self.clock()
+        retried = row["attempts"] < row["max_attempts"]
+        status = Status.PENDING if retried else Status.FAILED
+        message = recovery_message(row["worker_id"], row["attempts"], retried)
+        changed = conn.execute(
+            update(task).where(task.c.task_id == row["task_id"], *expired).values(
+                status=status.value, response=message, worker_id=None, lease_expires_at=None,
+                run_at=now, date_modified=now,
+            )
+        ).rowcount
+        if not changed:
+            return None
+        entry = {"task_id": row["task_id"], "code": row["code"], "status": status.value,
+                 "comment": message, "duration": None, "attempt": row["attempts"],
+                 "worker_id": row["worker_id"], "date_added": now}
+        log_id = conn.execute(insert(task_log).values(entry)).inserted_primary_key
+        assert log_id is not None
+        return log_entry_from_row({**entry, "task_log_id": log_id[0]})
+
+    def prune(self, *, retention_seconds: float) -> int:
+        before = self.clock() - timedelta(seconds=retention_seconds)
+        statement = delete(task).where(task.c.status == Status.COMPLETE.value,
+                                       task.c.date_modified < before)
+        with self._write() as conn:
+            return conn.execute(statement).rowcount
+
+    # -- the task log -------------------------------------------------------------------
+    def log(self, *, task_id: int | None = None, cursor: int | None = None,
+            limit: int = 50) -> list[LogEntry]:
+        query = select(task_log).order_by(task_log.c.task_log_id.desc()).limit(limit)
+        if task_id is not None:
+            query = query.where(task_log.c.task_id == task_id)
+        if cursor is not None:
+            query = query.where(task_log.c.task_log_id < cursor)
+        with self._read() as conn:
+            return [log_entry_from_row(row._mapping) for row in conn.execute(query)]
+
+    def count_log(self, *, task_id: int | None = None) -> int:
+        query = select(func.count()).select_from(task_log)
+        if task_id is not None:
+            query = query.where(task_log.c.task_id == task_id)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def clear_log(self) -> int:
+        with self._write() as conn:
+            return conn.execute(delete(task_log)).rowcount
+
+    # -- runners ------------------------------------------------------------------------
+    def register_runner(self, info: RunnerInfo) -> None:
+        with self._write() as conn:
+            conn.execute(insert(runner).values(
+                runner_id=info.runner_id, hostname=info.hostname, pid=info.pid,
+                started_at=info.started_at, last_seen_at=info.last_seen_at,
+            ))
+
+    def unregister_runner(self, runner_id: str) -> None:
+        with self._write() as conn:
+            conn.execute(delete(runner).where(runner.c.runner_id == runner_id))
+
+    def runners(self) -> list[RunnerInfo]:
+        with self._read() as conn:
+            rows = conn.execute(select(runner).order_by(runner.c.started_at)).all()
+        return [RunnerInfo(**row._mapping) for row in rows]
+
+
+def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.code:
+        conditions.append(task.c.code.icontains(where.code, autoescape=True))
+    if where.status is not None:
+        conditions.append(task.c.status == where.status.value)
+    return conditions
+
+
+def _idle(task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """These tasks, unless a runner holds them."""
+    return (task.c.task_id.in_(task_ids), task.c.status != PROCESSING)
+
+
+def _owned(worker_id: str, task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """These tasks, only while `worker_id` holds their claim."""
+    return (
+        task.c.task_id.in_(task_ids),
+        task.c.worker_id == worker_id,
+        task.c.status == PROCESSING,
+    )
+

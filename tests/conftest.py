@@ -1,0 +1,84 @@
+"""Fixtures: `store` runs a test against every backend (memory, SQLite, PostgreSQL).
+
+PostgreSQL tests use the real server at TASKDESK_TEST_POSTGRES_URL (default: the local one).
+Without a server they are skipped with a loud reason; TASKDESK_REQUIRE_POSTGRES=1 (set by
+.ci/run) turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from taskdesk.config import Settings
+from taskdesk.store import MemoryStore, open_store
+from taskdesk.store.base import Store
+from taskdesk.store.migrate import upgrade
+from tests.support import FakeClock, require_postgres, temporary_database
+
+BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database with the schema, created once per session."""
+    require_postgres()
+    with temporary_database() as url:
+        store = open_store(url)
+        upgrade(store)
+        store.close()
+        yield url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    if name == "postgres":
+        request.getfixturevalue("postgres_url")
+    return name
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database of the backend (memory has none: SQLite stands in)."""
+    if backend == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        _truncate(url)
+        return url
+    url = f"sqlite:///{tmp_path / 'taskdesk.db'}"
+    store = open_store(url)
+    upgrade(store)
+    store.close()
+    return url
+
+
+@pytest.fixture
+def store(backend: str, clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[Store]:
+    if backend == "memory":
+        yield MemoryStore(clock=clock)
+        return
+    sql_store = open_store(request.getfixturevalue("database_url"), clock=clock)
+    yield sql_store
+    sql_store.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for in-process runners: short leases, no retry delay surprises."""
+    return Settings(home=tmp_path / "home", lease_seconds=30, retention_seconds=3600,
+                    retry_delay_seconds=10, max_attempts=3)
+
+
+def _truncate(url: str) -> None:
+    store = open_store(url)
+    with store.engine.begin() as conn:
+        conn.execute(text("TRUNCATE task, task_log, runner RESTART IDENTITY"))
+    store.close()
