@@ -48,9 +48,7 @@ class Route:
 
     @property
     def class_name(self) -> str:
-        """The controller's class: the file name in CamelCase (test_module → TestModule)."""
-        stem = self.controller.rsplit("/", 1)[-1]
-        return "".join(part.capitalize() for part in stem.split("_"))
+        return class_name_of(self.controller)
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,12 @@ class ImportPath:
 
 
 Action = Route | ImportPath
+
+
+def class_name_of(controller: str) -> str:
+    """A controller's class: its file name in CamelCase (module/test_module → TestModule)."""
+    stem = controller.rsplit("/", 1)[-1]
+    return "".join(part.capitalize() for part in stem.split("_"))
 
 
 def parse_action(text: str) -> Action:

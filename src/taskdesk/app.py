@@ -4,10 +4,12 @@ from the settings, for the CLI, the runner and (later) the web."""
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
+from taskdesk.extensions.catalogue import Catalogue
+from taskdesk.extensions.installer import Installer
+from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
@@ -51,13 +53,24 @@ class Taskdesk:
         return ErrorLog(self.settings.error_log)
 
     @cached_property
-    def resolver(self) -> Resolver:
-        return Resolver(ControllerLoader(self.locate_extension))
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.settings.extensions_dir)
 
-    def locate_extension(self, code: str) -> Path | None:
-        """The folder of an installed extension's code."""
-        folder = self.settings.extensions_dir / code
-        return folder if folder.is_dir() else None
+    @cached_property
+    def loader(self) -> ControllerLoader:
+        return ControllerLoader(self.catalogue.locate)
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        return Resolver(self.loader)
+
+    @cached_property
+    def installer(self) -> Installer:
+        return Installer(self.settings, self.catalogue, self.store)
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(self.catalogue, self.loader, self.store, self.settings, self.error_log)
 
     def runner(self, hooks: RunnerHooks | None = None) -> Runner:
         return Runner(self.store, self.settings, resolver=self.resolver, hooks=hooks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
@@ -26,6 +27,9 @@ class Settings:
     retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
     poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
     claim_batch: int = 1  # tasks one claim takes at once
+    package_max_entries: int = 1_000  # files and folders in an extension zip
+    package_max_bytes: int = 50 * 1024 * 1024  # total uncompressed size of an extension zip
+    package_max_ratio: float = 100.0  # uncompressed / compressed size of one entry (zip bombs)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -46,6 +50,10 @@ class Settings:
         return cls(**values)
 
     def evolve(self, **changes: Any) -> Settings:
+        if "home" in changes and "database_url" not in changes and (
+            self.database_url == f"sqlite:///{self.home / 'taskdesk.db'}"
+        ):
+            changes["database_url"] = ""  # the default database follows the new home
         return replace(self, **changes)
 
     @property
@@ -72,7 +80,13 @@ class Settings:
 
     @property
     def packages_dir(self) -> Path:
+        """Uploaded extension zips, kept as uploaded."""
         return self.home / "packages"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where uploads are checked and unpacked before they move into place."""
+        return self.home / "tmp"
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -85,9 +99,15 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "retry_delay_seconds": float,
     "poll_seconds": float,
     "claim_batch": int,
+    "package_max_entries": int,
+    "package_max_bytes": int,
+    "package_max_ratio": float,
 }
 
-_MUST_BE_POSITIVE = ("lease_seconds", "max_attempts", "poll_seconds", "claim_batch")
+_MUST_BE_POSITIVE = (
+    "lease_seconds", "max_attempts", "poll_seconds", "claim_batch",
+    "package_max_entries", "package_max_bytes", "package_max_ratio",
+)
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "retry_delay_seconds")
 
 
@@ -99,9 +119,16 @@ def _convert(name: str, text: str, parse: Callable[[str], Any]) -> Any:
 
 
 def _check_positive(settings: Settings) -> None:
+    for field in fields(settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{ENV_PREFIX}{field.name.upper()} must be a finite number")
     for name in _MUST_BE_POSITIVE:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be greater than 0")
     for name in _MUST_NOT_BE_NEGATIVE:
         if getattr(settings, name) < 0:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} must not be negative")
+    if settings.heartbeat_seconds >= settings.lease_seconds:
+        raise ConfigError(f"{ENV_PREFIX}HEARTBEAT_SECONDS must be shorter than "
+                          f"{ENV_PREFIX}LEASE_SECONDS ({settings.lease_seconds:g})")

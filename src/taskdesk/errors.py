@@ -42,12 +42,24 @@ class BadStatus(BadInput):
     """The status must be one of pending, processing, paused, complete, failed."""
 
 
+class BadPackage(BadInput):
+    """The file is not a valid extension package."""
+
+
 class NotFound(TaskdeskError):
     """The requested item does not exist."""
 
 
 class TaskNotFound(NotFound):
     """No task has that id."""
+
+
+class ExtensionNotFound(NotFound):
+    """No extension or module has that code."""
+
+
+class ExtensionError(TaskdeskError):
+    """An extension could not be installed, uninstalled or removed."""
 
 
 class StoreError(TaskdeskError):

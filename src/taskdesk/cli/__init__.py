@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from taskdesk.cli import logs, server, tasks
+from taskdesk.cli import extensions, logs, server, tasks
 from taskdesk.cli.context import Options
 from taskdesk.cli.output import fail
 from taskdesk.errors import TaskdeskError
@@ -23,6 +23,7 @@ app.command()(server.init)
 app.command()(server.start)
 app.command()(server.worker)
 app.add_typer(tasks.app, name="task")
+app.add_typer(extensions.app, name="extension")
 app.add_typer(logs.app, name="log")
 
 

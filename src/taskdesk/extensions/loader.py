@@ -11,17 +11,47 @@ which fails only the task that needed it.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
+import itertools
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from taskdesk.errors import BadAction
 
 PACKAGE_PREFIX = "_taskdesk_ext"
+_generations = itertools.count(1)  # per process: loaders of two installations never share one
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles from source every time: a cached .pyc is checked by the source's mtime in
+    whole seconds and its size only, so a same-size edit within a second would run old code."""
+
+    def path_stats(self, path: str) -> Mapping[str, Any]:
+        raise OSError("extension modules are never read from cached bytecode")
+
+
+class _ExtensionFinder(importlib.abc.MetaPathFinder):
+    """Finds extension modules as the path finder does, with the source-only loader."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(PACKAGE_PREFIX + "."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            spec.loader = _SourceOnlyLoader(fullname, spec.loader.path)
+        return spec
+
+
+def _install_finder() -> None:
+    if not any(isinstance(finder, _ExtensionFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ExtensionFinder())
+
 
 Locate = Callable[[str], Path | None]
 Signature = tuple[int, int, int]
@@ -34,7 +64,6 @@ class ControllerLoader:
         self._locate = locate
         self._lock = threading.Lock()
         self._packages: dict[str, tuple[Signature, str]] = {}
-        self._generation = 0
 
     def load(self, extension: str, side: str, controller: str) -> ModuleType:
         root = self._locate(extension)
@@ -62,8 +91,8 @@ class ControllerLoader:
             return known[1]
         if known is not None:
             _forget(known[1])
-        self._generation += 1
-        name = f"{PACKAGE_PREFIX}.{extension}_{self._generation}"
+        name = f"{PACKAGE_PREFIX}.{extension}_{next(_generations)}"
+        _install_finder()
         _register_package(PACKAGE_PREFIX, None)
         _register_package(name, root)
         importlib.invalidate_caches()

@@ -16,7 +16,15 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from taskdesk.clock import Clock
-from taskdesk.models import LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.models import (
+    InstalledModule,
+    LogEntry,
+    NewTask,
+    Outcome,
+    Status,
+    Task,
+    TaskFilter,
+)
 
 T = TypeVar("T")
 
@@ -122,7 +130,7 @@ class Store(Protocol):
 
     # -- runners ------------------------------------------------------------------------
     def register_runner(self, runner: RunnerInfo) -> None:
-        """Record a starting runner."""
+        """Record a starting runner; its id is new (host, pid and a random part)."""
         ...
 
     def unregister_runner(self, runner_id: str) -> None:
@@ -131,6 +139,19 @@ class Store(Protocol):
 
     def runners(self) -> list[RunnerInfo]:
         """Registered runners, oldest first (recover() forgets the ones that died)."""
+        ...
+
+    # -- extensions -----------------------------------------------------------------------
+    def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:
+        """Modules whose install() has run, of one extension or all, in install order."""
+        ...
+
+    def mark_installed(self, extension: str, type_: str, code: str) -> bool:
+        """Record a module as installed; False if it already was."""
+        ...
+
+    def mark_uninstalled(self, extension: str, type_: str, code: str) -> bool:
+        """Forget an installed module; False if it was not installed."""
         ...
 
     # -- lifetime -----------------------------------------------------------------------
@@ -144,6 +165,8 @@ class Store(Protocol):
 
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    """Lists small enough for any database's parameter limit."""
+    """Lists small enough for any database's parameter limit, without repeated items (so
+    that row counts summed over chunks count each row once)."""
+    items = list(dict.fromkeys(items))
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -15,7 +15,16 @@ from datetime import timedelta
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
-from taskdesk.models import WAITING, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.models import (
+    WAITING,
+    InstalledModule,
+    LogEntry,
+    NewTask,
+    Outcome,
+    Status,
+    Task,
+    TaskFilter,
+)
 from taskdesk.store.base import RunnerInfo
 from taskdesk.store.rows import recovery_message
 
@@ -27,6 +36,7 @@ class MemoryStore:
         self._tasks: dict[int, Task] = {}
         self._log: list[LogEntry] = []
         self._runners: dict[str, RunnerInfo] = {}
+        self._modules: list[InstalledModule] = []
         self._next_task_id = 1
         self._next_log_id = 1
 
@@ -34,6 +44,8 @@ class MemoryStore:
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
         if replace:
             tasks = list({new.code: new for new in tasks}.values())
+        if any(new.max_attempts is None for new in tasks):
+            raise ValueError("NewTask.max_attempts must be set before it reaches the store")
         with self._lock:
             if replace:
                 codes = {new.code for new in tasks}
@@ -42,8 +54,7 @@ class MemoryStore:
             return [self._insert(new) for new in tasks]
 
     def _insert(self, new: NewTask) -> Task:
-        if new.max_attempts is None:
-            raise ValueError("NewTask.max_attempts must be set before it reaches the store")
+        assert new.max_attempts is not None
         now = self.clock()
         added = Task(
             task_id=self._next_task_id, code=new.code, action=new.action,
@@ -136,7 +147,7 @@ class MemoryStore:
             return claimed
 
     def _owned(self, worker_id: str, task_ids: Sequence[int]) -> list[Task]:
-        found = (self._tasks.get(task_id) for task_id in task_ids)
+        found = (self._tasks.get(task_id) for task_id in dict.fromkeys(task_ids))
         return [t for t in found if t is not None and t.worker_id == worker_id
                 and t.status is Status.PROCESSING]
 
@@ -234,6 +245,30 @@ class MemoryStore:
             self._log.clear()
             return cleared
 
+    # -- extensions -----------------------------------------------------------------------
+    def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:
+        with self._lock:
+            return [m for m in self._modules if extension in (None, m.extension)]
+
+    def mark_installed(self, extension: str, type_: str, code: str) -> bool:
+        with self._lock:
+            if self._find_module(extension, type_, code) is not None:
+                return False
+            self._modules.append(InstalledModule(extension=extension, type=type_, code=code,
+                                                 date_added=self.clock()))
+            return True
+
+    def mark_uninstalled(self, extension: str, type_: str, code: str) -> bool:
+        with self._lock:
+            found = self._find_module(extension, type_, code)
+            if found is not None:
+                self._modules.remove(found)
+            return found is not None
+
+    def _find_module(self, extension: str, type_: str, code: str) -> InstalledModule | None:
+        return next((m for m in self._modules
+                     if (m.extension, m.type, m.code) == (extension, type_, code)), None)
+
     # -- runners ------------------------------------------------------------------------
     def register_runner(self, info: RunnerInfo) -> None:
         with self._lock:
@@ -252,11 +287,11 @@ class MemoryStore:
     def atomic(self) -> Iterator[MemoryStore]:
         with self._lock:
             saved = (dict(self._tasks), list(self._log), dict(self._runners),
-                     self._next_task_id, self._next_log_id)
+                     list(self._modules), self._next_task_id, self._next_log_id)
             try:
                 yield self
             except BaseException:
-                (self._tasks, self._log, self._runners,
+                (self._tasks, self._log, self._runners, self._modules,
                  self._next_task_id, self._next_log_id) = saved
                 raise
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 NAMING_CONVENTION = {
@@ -75,6 +76,7 @@ task = Table(
     Column("date_added", UtcDateTime, nullable=False),
     Column("date_modified", UtcDateTime, nullable=False),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+    sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
 # The claim: due pending tasks, highest priority first, then oldest.
 Index("ix_task_claim", task.c.status, task.c.priority.desc(), task.c.task_id)
@@ -99,6 +101,7 @@ task_log = Table(
     Column("attempt", Integer, nullable=False),
     Column("worker_id", String(128), nullable=True),
     Column("date_added", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
 )
 Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
 
@@ -110,4 +113,17 @@ runner = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+# Installed modules: the state that install()/uninstall() change, as OpenCart's `extension`.
+extension = Table(
+    "extension",
+    metadata,
+    Column("extension_id", Id, primary_key=True, autoincrement=True),
+    Column("extension", String(128), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("code", String(128), nullable=False),
+    Column("date_added", UtcDateTime, nullable=False),
+    UniqueConstraint("extension", "type", "code"),
+    sqlite_autoincrement=True,
 )

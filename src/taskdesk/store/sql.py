@@ -14,11 +14,21 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
-from taskdesk.models import WAITING, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.models import (
+    WAITING,
+    InstalledModule,
+    LogEntry,
+    NewTask,
+    Outcome,
+    Status,
+    Task,
+    TaskFilter,
+)
 from taskdesk.store.base import RunnerInfo, chunks
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.rows import (
@@ -27,6 +37,7 @@ from taskdesk.store.rows import (
     recovery_message,
     task_from_row,
 )
+from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
 
 WAITING_VALUES = sorted(status.value for status in WAITING)
@@ -301,6 +312,29 @@ class SqlStore:
         with self._write() as conn:
             return conn.execute(delete(task_log)).rowcount
 
+    # -- extensions -----------------------------------------------------------------------
+    def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:
+        query = select(extension_table).order_by(extension_table.c.extension_id)
+        if extension is not None:
+            query = query.where(extension_table.c.extension == extension)
+        with self._read() as conn:
+            return [InstalledModule(**_without_id(row._mapping)) for row in conn.execute(query)]
+
+    def mark_installed(self, extension: str, type_: str, code: str) -> bool:
+        row = {"extension": extension, "type": type_, "code": code, "date_added": self.clock()}
+        with self._write() as conn:
+            try:
+                with conn.begin_nested():  # a concurrent install may win the unique key
+                    conn.execute(insert(extension_table).values(row))
+            except IntegrityError:
+                return False
+            return True
+
+    def mark_uninstalled(self, extension: str, type_: str, code: str) -> bool:
+        with self._write() as conn:
+            statement = delete(extension_table).where(*_module(extension, type_, code))
+            return conn.execute(statement).rowcount > 0
+
     # -- runners ------------------------------------------------------------------------
     def register_runner(self, info: RunnerInfo) -> None:
         with self._write() as conn:
@@ -317,6 +351,15 @@ class SqlStore:
         with self._read() as conn:
             rows = conn.execute(select(runner).order_by(runner.c.started_at)).all()
         return [RunnerInfo(**row._mapping) for row in rows]
+
+
+def _module(extension: str, type_: str, code: str) -> tuple[ColumnElement[bool], ...]:
+    return (extension_table.c.extension == extension, extension_table.c.type == type_,
+            extension_table.c.code == code)
+
+
+def _without_id(row: Any) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "extension_id"}
 
 
 def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:

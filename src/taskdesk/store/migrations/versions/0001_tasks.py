@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("date_modified", UtcDateTime(), nullable=False),
         sa.CheckConstraint(f"status IN {STATUSES}", name="ck_task_status"),
         sa.PrimaryKeyConstraint("task_id", name="pk_task"),
+        sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
     )
     op.create_index("ix_task_claim", "task", ["status", sa.text("priority DESC"), "task_id"])
     op.create_index("ix_task_status_lease_expires_at", "task", ["status", "lease_expires_at"])
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(128), nullable=True),
         sa.Column("date_added", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("task_log_id", name="pk_task_log"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_task_log_task_id", "task_log", ["task_id", "task_log_id"])
 

@@ -1,0 +1,105 @@
+"""`taskdesk extension …`: Extensions > Installer (upload, remove) and Extensions > Extensions
+(list, install, uninstall), plus `build` for extension authors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from taskdesk.app import Taskdesk
+from taskdesk.cli.context import opened, settings_of
+from taskdesk.cli.output import console, print_json
+from taskdesk.extensions.catalogue import Extension, ModuleRef
+from taskdesk.extensions.package import Limits, build_package
+
+app = typer.Typer(help="Upload, install, uninstall and remove extensions.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Code = Annotated[str, typer.Argument(help="The extension's code.")]
+Module = Annotated[str | None, typer.Option(help="Only this module: TYPE/CODE or CODE.")]
+
+
+@app.command()
+def upload(
+    ctx: typer.Context,
+    package: Annotated[Path, typer.Argument(help="The extension's zip.")],
+    upgrade: Annotated[bool, typer.Option(help="Replace an uploaded extension.")] = False,
+) -> None:
+    """Check a package and unpack it into the extensions folder (Extensions > Installer)."""
+    with opened(ctx) as desk:
+        extension = desk.installer.upload(package, upgrade=upgrade)
+    modules = ", ".join(ref.name for ref in extension.modules) or "none"
+    console.print(f"uploaded {extension.code} {extension.manifest.version} (modules: {modules})")
+    console.print(f"install it with: taskdesk extension install {extension.code}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
+    """Every extension, its modules and whether they are installed."""
+    with opened(ctx) as desk:
+        rows = [_describe(desk, extension) for extension in desk.catalogue.all()]
+    if json_:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} extensions", title_justify="left")
+    for name in ("code", "name", "version", "source", "modules", "problem"):
+        table.add_column(name)
+    for row in rows:
+        modules = ", ".join(f"{m['type']}/{m['code']}" + (" ✓" if m["installed"] else "")
+                            for m in row["modules"])
+        table.add_row(row["code"], row["name"], row["version"], row["source"], modules,
+                      row["problem"] or "")
+    console.print(table)
+    console.print("✓ installed")
+
+
+def _describe(desk: Taskdesk, extension: Extension) -> dict[str, Any]:
+    installed = desk.lifecycle.installed(extension.code)
+    modules = [{"type": ref.type, "code": ref.code, "installed": ref in installed}
+               for ref in extension.modules]
+    return {**extension.manifest.to_dict(), "source": extension.source,
+            "modules": modules, "problem": extension.problem}
+
+
+@app.command()
+def install(ctx: typer.Context, code: Code, module: Module = None) -> None:
+    """Run the modules' install() (Extensions > Extensions > Install)."""
+    with opened(ctx) as desk:
+        done = desk.lifecycle.install(code, module)
+    console.print(_changed("installed", code, done))
+
+
+@app.command()
+def uninstall(ctx: typer.Context, code: Code, module: Module = None) -> None:
+    """Run the modules' uninstall()."""
+    with opened(ctx) as desk:
+        done = desk.lifecycle.uninstall(code, module)
+    console.print(_changed("uninstalled", code, done))
+
+
+def _changed(verb: str, code: str, done: list[ModuleRef]) -> str:
+    if not done:
+        return f"nothing to do: {code} is already {verb}"
+    return f"{verb} {', '.join(ref.name for ref in done)} of {code}"
+
+
+@app.command()
+def remove(ctx: typer.Context, code: Code) -> None:
+    """Delete an uploaded extension whose modules are all uninstalled."""
+    with opened(ctx) as desk:
+        desk.installer.remove(code)
+    console.print(f"removed {code}")
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The extension's folder (with install.json).")],
+    output: Annotated[Path, typer.Option(help="Where to write <code>.zip.")] = Path("."),
+) -> None:
+    """Zip an extension's folder into an uploadable package, and check it."""
+    target = build_package(folder, output, Limits.from_settings(settings_of(ctx)))
+    console.print(f"built {target}")

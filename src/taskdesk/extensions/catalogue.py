@@ -1,0 +1,133 @@
+"""The catalogue: every extension taskdesk can see, without importing any of its code.
+
+Extensions come from two places: folders unpacked by the installer under
+`$TASKDESK_HOME/extensions/<code>/`, and installed Python distributions that declare an entry
+point in the group `taskdesk.extensions` (name: the code; value: the package whose folder
+holds install.json, admin/ and catalog/). An uploaded folder wins over an entry point.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from taskdesk.errors import BadPackage, ExtensionNotFound
+from taskdesk.extensions.manifest import CODE_PATTERN, MANIFEST, Manifest
+
+ENTRY_POINT_GROUP = "taskdesk.extensions"
+_NAME = re.compile(r"[a-z][a-z0-9_]*")  # module types and codes, as in action routes
+UPLOADED = "upload"
+
+
+@dataclass(frozen=True, order=True)
+class ModuleRef:
+    """An admin controller with install()/uninstall(): admin/controller/<type>/<code>.py."""
+
+    type: str
+    code: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.type}/{self.code}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extension:
+    manifest: Manifest
+    root: Path
+    source: str  # "upload", or the distribution that provides it
+    modules: tuple[ModuleRef, ...]
+    problem: str | None = None  # why it cannot be used, shown instead of failing the list
+
+    @property
+    def code(self) -> str:
+        return self.manifest.code
+
+
+class Catalogue:
+    def __init__(self, extensions_dir: Path) -> None:
+        self.extensions_dir = extensions_dir
+
+    def all(self) -> list[Extension]:
+        found = {ext.code: ext for ext in self._from_entry_points()}
+        found.update((ext.code, ext) for ext in self._uploaded())
+        return sorted(found.values(), key=lambda ext: ext.code)
+
+    def get(self, code: str) -> Extension:
+        root, source = self._find(code)
+        if root is None:
+            raise ExtensionNotFound(f"no extension with code {code!r}")
+        return _describe(root, source, code)
+
+    def locate(self, code: str) -> Path | None:
+        """The folder of an extension's code, for the controller loader."""
+        return self._find(code)[0]
+
+    def entry_point_codes(self) -> set[str]:
+        return {point.name for point in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+    def _find(self, code: str) -> tuple[Path | None, str]:
+        if not CODE_PATTERN.fullmatch(code):  # a code is never a path: no "..", no "/"
+            return None, ""
+        folder = self.extensions_dir / code
+        if folder.is_dir():
+            return folder, UPLOADED
+        for point in metadata.entry_points(group=ENTRY_POINT_GROUP, name=code):
+            return _package_folder(point.value), _distribution(point)
+        return None, ""
+
+    def _uploaded(self) -> list[Extension]:
+        if not self.extensions_dir.is_dir():
+            return []
+        return [_describe(folder, UPLOADED, folder.name)
+                for folder in sorted(self.extensions_dir.iterdir()) if folder.is_dir()]
+
+    def _from_entry_points(self) -> list[Extension]:
+        return [_describe(_package_folder(point.value), _distribution(point), point.name)
+                for point in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def _describe(root: Path | None, source: str, code: str) -> Extension:
+    if root is None:
+        return _broken(Path(), source, code, "its Python package cannot be found")
+    try:
+        manifest = Manifest.parse((root / MANIFEST).read_bytes(), default_code=code)
+    except (OSError, BadPackage) as error:
+        message = error.message if isinstance(error, BadPackage) else f"no {MANIFEST}"
+        return _broken(root, source, code, message)
+    if manifest.code != code:
+        return _broken(root, source, code, f"{MANIFEST} says its code is {manifest.code!r}")
+    return Extension(manifest=manifest, root=root, source=source, modules=find_modules(root))
+
+
+def _broken(root: Path, source: str, code: str, problem: str) -> Extension:
+    manifest = Manifest(code=code, name=code, version="?")
+    return Extension(manifest=manifest, root=root, source=source, modules=(), problem=problem)
+
+
+def find_modules(root: Path) -> tuple[ModuleRef, ...]:
+    controllers = root / "admin" / "controller"
+    if not controllers.is_dir():
+        return ()
+    return tuple(sorted(
+        ModuleRef(type=file.parent.name, code=file.stem)
+        for file in controllers.glob("*/*.py")
+        if _NAME.fullmatch(file.stem) and _NAME.fullmatch(file.parent.name)
+    ))
+
+
+def _package_folder(module: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(module.split(":", 1)[0])
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _distribution(point: metadata.EntryPoint) -> str:
+    return point.dist.name if point.dist is not None else "an installed package"

@@ -1,0 +1,105 @@
+"""Install and uninstall an extension's modules: all or nothing, idempotent, symmetric.
+
+install() runs each module's `install()` inside one database transaction, with `self.tasks`
+bound to it: if any raises, the transaction rolls back, so no task it added stays and no
+module is marked installed. uninstall() does the same with `uninstall()`. A module that is
+already installed (or not installed) is skipped, so running either twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from taskdesk.actions import class_name_of
+from taskdesk.config import Settings
+from taskdesk.controller import Context, Controller
+from taskdesk.errorlog import ErrorLog
+from taskdesk.errors import BadAction, ExtensionError, ExtensionNotFound
+from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
+from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.registry import TaskRegistry
+from taskdesk.store.base import Store
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    catalogue: Catalogue
+    loader: ControllerLoader
+    store: Store
+    settings: Settings
+    error_log: ErrorLog
+
+    def install(self, code: str, module: str | None = None) -> list[ModuleRef]:
+        """Install the extension's modules (or one, `type/code`); returns those newly done."""
+        extension = self._usable(code)
+        unmet = extension.manifest.unmet_requirements()
+        if unmet:
+            raise ExtensionError(f"extension {code!r} needs {', '.join(unmet)}: install "
+                                 f"{'it' if len(unmet) == 1 else 'them'} first")
+        done = self.installed(code)
+        todo = [ref for ref in _chosen(code, extension.modules, module) if ref not in done]
+        return self._run(extension, todo, "install", lambda store, ref: store.mark_installed(
+            code, ref.type, ref.code))
+
+    def uninstall(self, code: str, module: str | None = None) -> list[ModuleRef]:
+        """Uninstall the extension's installed modules (or one); returns those undone. A module
+        whose file an upgrade removed is forgotten without calling anything."""
+        extension = self._usable(code)
+        done = self.installed(code)
+        known = sorted(set(extension.modules) | done)
+        todo = [ref for ref in _chosen(code, known, module) if ref in done]
+        return self._run(extension, todo, "uninstall", lambda store, ref: store.mark_uninstalled(
+            code, ref.type, ref.code))
+
+    def installed(self, code: str) -> set[ModuleRef]:
+        """The extension's modules that are installed."""
+        return {ModuleRef(type=m.type, code=m.code) for m in self.store.installed_modules(code)}
+
+    def _usable(self, code: str) -> Extension:
+        extension = self.catalogue.get(code)
+        if extension.problem:
+            raise ExtensionError(f"extension {code!r} cannot be used: {extension.problem}")
+        return extension
+
+    def _run(self, extension: Extension, todo: list[ModuleRef], hook: str,
+             mark: Callable[[Store, ModuleRef], object]) -> list[ModuleRef]:
+        if not todo:
+            return []
+        with self.store.atomic() as store:
+            context = Context(tasks=TaskRegistry(store, self.settings), log=self.error_log,
+                              config=self.settings)
+            for ref in todo:
+                self._call(extension, ref, hook, context)
+                mark(store, ref)
+        return todo
+
+    def _call(self, extension: Extension, ref: ModuleRef, hook: str, context: Context) -> None:
+        where = f"extension {extension.code!r}, module {ref.name}"
+        if ref not in extension.modules:
+            return  # its file is gone (an upgrade dropped it): nothing left to call
+        try:
+            module = self.loader.load(extension.code, "admin", ref.name)
+        except BadAction as error:
+            raise ExtensionError(f"{where}: {error.message}") from error
+        class_name = class_name_of(ref.code)
+        cls = getattr(module, class_name, None)
+        if not (isinstance(cls, type) and issubclass(cls, Controller)):
+            raise ExtensionError(f"{where}: no Controller subclass {class_name}")
+        method = getattr(cls(context), hook, None)
+        if method is None:
+            return  # a module without this hook has nothing to do
+        try:
+            method()
+        except Exception as error:
+            raise ExtensionError(f"{where}: {hook}() failed: {type(error).__name__}: {error}"
+                                 ) from error
+
+
+def _chosen(code: str, modules: Sequence[ModuleRef], module: str | None) -> list[ModuleRef]:
+    if module is None:
+        return list(modules)
+    chosen = [ref for ref in modules if module in (ref.name, ref.code)]
+    if not chosen:
+        raise ExtensionNotFound(f"extension {code!r} has no module {module!r}")
+    return chosen
