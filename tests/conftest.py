@@ -80,5 +80,5 @@ def settings(tmp_path: Path) -> Settings:
 def _truncate(url: str) -> None:
     store = open_store(url)
     with store.engine.begin() as conn:
-        conn.execute(text("TRUNCATE task, task_log, runner RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE task, task_log, runner, extension RESTART IDENTITY"))
     store.close()

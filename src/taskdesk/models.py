@@ -158,6 +158,16 @@ class Outcome:
 
 
 @dataclass(frozen=True, kw_only=True)
+class InstalledModule:
+    """A module of an extension whose install() has run (OpenCart's `extension` row)."""
+
+    extension: str
+    type: str
+    code: str
+    date_added: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskFilter:
     """Filters of list and count: code is a substring match, as OpenCart's LIKE."""
 
@@ -171,6 +181,8 @@ def parse_args(text: str) -> JsonObject:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadArgs(f"args are not valid JSON: {error}") from None
+    except RecursionError:
+        raise BadArgs("args are nested too deeply") from None
     return check_args(value)
 
 
@@ -181,7 +193,23 @@ def check_args(value: object) -> JsonObject:
     if not all(isinstance(key, str) for key in value):
         raise BadArgs("args keys must be strings")
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as error:
+        json.dumps(value, allow_nan=False)  # before the walk below: it refuses cycles
+    except (TypeError, ValueError, RecursionError) as error:
         raise BadArgs(f"args are not JSON-serialisable: {error}") from None
+    if not _string_keys(value):
+        raise BadArgs("args keys must be strings, at every level")
     return value
+
+
+def _string_keys(value: object) -> bool:
+    """json.dumps would turn other keys into strings silently: args would not round-trip."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True

@@ -33,7 +33,8 @@ class TaskRegistry:
         run_at: datetime | None = None, max_attempts: int | None = None, replace: bool = True,
     ) -> Task:
         """Add a pending task; with `replace`, a waiting task with the same code goes."""
-        new = NewTask(code=code, action=action, args=args or {}, priority=priority,
+        new = NewTask(code=code, action=action, args={} if args is None else args,
+                      priority=priority,
                       run_at=run_at, max_attempts=max_attempts)
         return self.add_many([new], replace=replace)[0]
 

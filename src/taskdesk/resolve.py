@@ -26,7 +26,10 @@ class Resolver:
         return _import_path(parsed, action, context)
 
     def _route(self, route: Route, action: str, context: Context) -> Handler:
-        module = self.loader.load(route.extension, route.side, route.controller)
+        try:
+            module = self.loader.load(route.extension, route.side, route.controller)
+        except BadAction as error:
+            raise BadAction(f"action {action!r}: {error.message}") from error
         cls = getattr(module, route.class_name, None)
         if not (isinstance(cls, type) and issubclass(cls, Controller)):
             raise BadAction(

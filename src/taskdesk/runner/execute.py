@@ -28,10 +28,9 @@ def execute(task: Task, resolve: Resolve, *, retry: RetryPolicy, now: datetime) 
     try:
         handler = resolve(task)
         check_signature(handler, task)
-    except (BadAction, BadArgs) as error:
-        return _outcome(Status.FAILED, error.message, started)
-    try:
         result = handler(**task.args)
+    except (BadAction, BadArgs) as error:  # retrying cannot help
+        return _outcome(Status.FAILED, error.message, started)
     except (Exception, SystemExit) as error:  # a task's sys.exit() must not stop the runner
         return _raised(task, error, started, retry, now)
     return _from_result(result, started)
@@ -78,4 +77,9 @@ def _outcome(status: Status, response: str | None, started: float) -> Outcome:
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str)
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):  # non-string keys, circular values
+        return repr(value)

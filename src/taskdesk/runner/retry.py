@@ -17,7 +17,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after attempt number `attempt` (1 for the first) failed."""
-        return min(self.max_seconds, self.base_seconds * 2.0 ** max(attempt - 1, 0))
+        exponent = min(max(attempt - 1, 0), 64)  # 2**64 times any base is past any cap
+        return min(self.max_seconds, self.base_seconds * 2.0**exponent)
 
     def next_run_at(self, attempt: int, now: datetime) -> datetime:
         return now + timedelta(seconds=self.delay(attempt))

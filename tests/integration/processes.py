@@ -1,0 +1,67 @@
+"""Run the real `taskdesk` command in subprocesses, as users and cron do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+COMMAND_TIMEOUT_SECONDS = 300
+
+
+class Desk:
+    """One installation (data folder + database) driven through the CLI."""
+
+    def __init__(self, home: Path, database_url: str, **settings: str) -> None:
+        self.env = {
+            **os.environ,
+            "TASKDESK_HOME": str(home),
+            "TASKDESK_DATABASE_URL": database_url,
+            **{f"TASKDESK_{key.upper()}": value for key, value in settings.items()},
+        }
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        completed = subprocess.run(
+            [sys.executable, "-m", "taskdesk", *args], cwd=REPO, env=self.env,
+            capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        return completed
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json").stdout)
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "taskdesk", *args], cwd=REPO, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll until `condition` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def finish(process: subprocess.Popen[str], *, timeout: float) -> str:
+    """Wait for a process this test started; its stderr, after checking it succeeded."""
+    _, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 0, stderr
+    return stderr
+
+
+def end(process: subprocess.Popen[str]) -> None:
+    """Kill a process this test started if it is still running, and close its pipes."""
+    if process.poll() is None:
+        process.kill()
+    process.communicate(timeout=10)
