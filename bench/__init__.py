@@ -1,0 +1,3 @@
+"""Benchmarks of taskdesk: `python -m bench.throughput` (see bench/README.md)."""
+
+from __future__ import annotations

@@ -1,0 +1,239 @@
+"""Throughput of taskdesk: tasks added per second (one by one, and in one batch) and no-op
+tasks processed per second by one `taskdesk start --quiet` process, per backend and claim
+batch size. Every measurement is checked: if the work did not happen, it says so and exits 1.
+
+    .venv/bin/python -m bench.throughput [--tasks N] [--backends sqlite,postgres]
+                                         [--batch-sizes 1,10] [--retentions 0,default]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from bench.databases import ADMIN_URL, BACKENDS
+from bench.machine import describe, postgres_server, sync_latency
+from bench.measure import Processing, Rate, add_one_by_one, process, retention_label
+
+PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
+DEFAULT_TASKS = 5000
+
+
+@dataclass(frozen=True)
+class Options:
+    tasks: int
+    backends: tuple[str, ...]
+    batch_sizes: tuple[int, ...]
+    #: 0 deletes each completed task (as OpenCart does); None leaves
+    #: TASKDESK_RETENTION_SECONDS unset (the default keeps completed tasks a day).
+    retentions: tuple[float | None, ...]
+
+
+@dataclass
+class BackendResult:
+    backend: str
+    add_one: Rate
+    startup: Rate
+    runs: dict[tuple[int, float | None], Processing] = field(default_factory=dict)
+
+    def rates(self) -> list[Rate]:
+        return [self.add_one, self.startup, *(rate for run in self.runs.values()
+                                              for rate in (run.added, run.ran))]
+
+
+# -- the command line ------------------------------------------------------------------------
+def _listed(parse: Callable[[str], object]) -> Callable[[str], tuple[object, ...]]:
+    def parsed(text: str) -> tuple[object, ...]:
+        items = tuple(dict.fromkeys(parse(item.strip()) for item in text.split(",")
+                                    if item.strip()))
+        if not items:
+            raise argparse.ArgumentTypeError("give at least one value")
+        return items
+    return parsed
+
+
+def _backend(name: str) -> str:
+    if name not in BACKENDS:
+        raise argparse.ArgumentTypeError(f"unknown backend {name!r}: use {', '.join(BACKENDS)}")
+    return name
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not a positive integer")
+    return number
+
+
+def _retention(text: str) -> float | None:
+    if text == "default":
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither seconds nor 'default'") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return seconds
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput",
+                                     description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--tasks", type=_positive, default=DEFAULT_TASKS, metavar="N",
+                        help=f"tasks per measurement (default {DEFAULT_TASKS})")
+    parser.add_argument("--backends", type=_listed(_backend), default=BACKENDS,
+                        help="comma-separated: sqlite,postgres (default both)")
+    parser.add_argument("--batch-sizes", type=_listed(_positive), default=(1, 10),
+                        help="TASKDESK_CLAIM_BATCH of the processing runs (default 1,10)")
+    parser.add_argument("--retentions", type=_listed(_retention), default=(0.0, None),
+                        help="TASKDESK_RETENTION_SECONDS of the processing runs, 'default' "
+                             "for unset (default 0,default)")
+    args = parser.parse_args(argv)
+    return Options(tasks=args.tasks, backends=tuple(args.backends),
+                   batch_sizes=tuple(args.batch_sizes), retentions=tuple(args.retentions))
+
+
+# -- the measurements ------------------------------------------------------------------------
+def bench_backend(backend: str, options: Options, folder: Path,
+                  progress: Progress) -> BackendResult:
+    n = options.tasks
+    result = BackendResult(
+        backend=backend,
+        add_one=add_one_by_one(backend, folder / "add-one", n, progress),
+        startup=process(backend, folder / "startup", 0, claim_batch=1, retention=0.0,
+                        progress=progress).ran,
+    )
+    for batch in options.batch_sizes:
+        for number, retention in enumerate(options.retentions):
+            result.runs[batch, retention] = process(
+                backend, folder / f"batch-{batch}-retention-{number}", n,
+                claim_batch=batch, retention=retention, progress=progress,
+            )
+    return result
+
+
+# -- the report ------------------------------------------------------------------------------
+def _rate(rate: Rate) -> str:
+    mark = " [bold red]✗[/]" if rate.problems else ""
+    return f"{rate.per_second:,.0f}/s ({rate.seconds:.2f} s){mark}"
+
+
+def _median_add_many(result: BackendResult) -> Rate:
+    """Each processing run adds its N tasks with one add_many: the median of those."""
+    samples = [run.added for run in result.runs.values()]
+    return Rate(samples[0].count, statistics.median(rate.seconds for rate in samples),
+                tuple(problem for rate in samples for problem in rate.problems))
+
+
+def results_table(results: list[BackendResult], options: Options) -> Table:
+    table = Table(title=f"taskdesk throughput, N = {options.tasks:,} tasks per measurement",
+                  title_justify="left")
+    for header in ("backend", "claim\nbatch", "add() one by one\n(1 txn per task)",
+                   "add_many() of N\n(1 txn, median)", "runner start-up\n(empty queue)",
+                   *(f"processed by 1 runner\nretention {retention_label(retention)}"
+                     for retention in options.retentions), "verified"):
+        table.add_column(header, justify="left" if header in ("backend", "verified")
+                         else "right")
+    for result in results:
+        for index, batch in enumerate(options.batch_sizes):
+            runs = [result.runs[batch, retention].ran for retention in options.retentions]
+            adds = [result.add_one, _median_add_many(result)] if index == 0 else []
+            startup = [result.startup] if index == 0 else []
+            ok = not any(rate.problems for rate in (*runs, *adds, *startup))
+            table.add_row(
+                result.backend if index == 0 else "", str(batch),
+                *(_rate(rate) for rate in adds), *([""] * (2 - len(adds))),
+                f"{result.startup.seconds:.2f} s" if startup else "",
+                *(_rate(rate) for rate in runs),
+                "[green]✓ all N ran once[/]" if ok else "[bold red]✗ FAILED[/]",
+            )
+    return table
+
+
+def _console(*, stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and not os.environ.get("COLUMNS")
+    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH if piped else None)
+
+
+def _server(backends: Sequence[str], err: Console) -> tuple[bool, str | None]:
+    """(reachable, description) of the PostgreSQL server, when it is to be measured."""
+    if "postgres" not in backends:
+        return True, None
+    try:
+        return True, postgres_server()
+    except Exception as error:  # any failure to connect: nothing can be measured
+        err.print(f"[bold red]error:[/] PostgreSQL at {escape(ADMIN_URL)} is not reachable "
+                  f"({escape(str(error).splitlines()[0])}); use --backends sqlite, or set "
+                  "TASKDESK_BENCH_POSTGRES_URL")
+        return False, None
+
+
+def report(results: list[BackendResult], options: Options, machine: list[str],
+           err: Console) -> int:
+    out = _console()
+    out.print(results_table(results, options))
+    for line in machine:
+        out.print(escape(line))
+    rates = [rate for result in results for rate in result.rates()]
+    for note in (note for rate in rates for note in rate.notes):
+        out.print(f"[yellow]note:[/] {escape(note)}")
+    problems = [problem for rate in rates for problem in rate.problems]
+    if not problems:
+        return 0
+    err.print(f"\n[bold red]BENCHMARK INVALID: {len(problems)} measurement(s) did not do "
+              "their work; their numbers mean nothing:[/]")
+    for problem in problems:
+        err.print(f"[red]✗[/] {escape(problem)}")
+    return 1
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM unwinds like Ctrl-C: the runner is killed and the databases are dropped."""
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    err = _console(stderr=True)
+    reachable, server = _server(options.backends, err)
+    if not reachable:
+        return 2
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+    with tempfile.TemporaryDirectory(prefix="taskdesk-bench-") as tmp, progress:
+        syncs = [sync_latency(Path(tmp))]
+        results = [bench_backend(backend, options, Path(tmp) / backend, progress)
+                   for backend in options.backends]
+        syncs.append(sync_latency(Path(tmp)))
+    machine = describe(options.backends, server, syncs, tempfile.gettempdir())
+    return report(results, options, machine, err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
