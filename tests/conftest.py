@@ -54,7 +54,7 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
         _truncate(url)
         return url
     url = f"sqlite:///{tmp_path / 'taskdesk.db'}"
-    store = open_store(url)
+    store = open_store(url, create=True)
     upgrade(store)
     store.close()
     return url

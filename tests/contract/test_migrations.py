@@ -37,7 +37,7 @@ TABLES = set(metadata.tables)
 def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     """A store over a brand-new database that has no schema at all."""
     if request.param == "sqlite":
-        store = open_store(f"sqlite:///{tmp_path / 'migrations.db'}")
+        store = open_store(f"sqlite:///{tmp_path / 'migrations.db'}", create=True)
         yield store
         store.close()
         return
@@ -107,7 +107,7 @@ def test_upgrade_builds_the_schema_of_the_metadata(empty_store: SqlStore) -> Non
 
 
 def test_sqlite_indexes_keep_their_sort_order(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'sort.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'sort.db'}", create=True)
     try:
         upgrade(store)
         with store.engine.connect() as conn:
@@ -123,7 +123,7 @@ def test_sqlite_indexes_keep_their_sort_order(tmp_path: Path) -> None:
 
 def test_sqlite_tables_autoincrement_as_the_metadata_says(tmp_path: Path) -> None:
     # Alembic's comparison does not look at SQLite's AUTOINCREMENT (ids never reused).
-    store = open_store(f"sqlite:///{tmp_path / 'autoincrement.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'autoincrement.db'}", create=True)
     try:
         upgrade(store)
         with store.engine.connect() as conn:

@@ -29,8 +29,9 @@ def sqlalchemy_url(database_url: str) -> URL:
     return url
 
 
-def open_store(database_url: str, *, clock: Clock = utcnow) -> SqlStore:
-    """A store for the URL; the schema is checked separately (see migrate.check_schema)."""
+def open_store(database_url: str, *, clock: Clock = utcnow, create: bool = False) -> SqlStore:
+    """A store for the URL; the schema is checked separately (see migrate.check_schema).
+    `create` lets SQLite make a new database file (taskdesk init)."""
     url = sqlalchemy_url(database_url)
     if url.drivername.startswith("postgresql"):
         from taskdesk.store.postgres import PostgresStore
@@ -38,4 +39,7 @@ def open_store(database_url: str, *, clock: Clock = utcnow) -> SqlStore:
         return PostgresStore(url, clock=clock)
     from taskdesk.store.sqlite import SqliteStore
 
-    return SqliteStore(url, clock=clock)
+    if url.database in (None, "", ":memory:"):
+        raise ConfigError("SQLite needs a database file: sqlite:///PATH (for tests in memory, "
+                          "use taskdesk.store.MemoryStore)")
+    return SqliteStore(url, clock=clock, create=create)

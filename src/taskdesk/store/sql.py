@@ -1,8 +1,8 @@
-"""SqlStore: every query written once in SQLAlchemy Core, for SQLite and PostgreSQL alike.
+"""SqlStore: every verb over SQLAlchemy Core, for SQLite and PostgreSQL alike.
 
 The dialects differ in how a transaction starts (SQLite takes the write lock up front), how
-concurrent adds of one code are serialised, and nothing else; the claim is the same statement,
-whose FOR UPDATE SKIP LOCKED SQLite ignores because its writers are serialised already.
+concurrent adds of one code are serialised, and how runners' commits wait for the disk —
+nothing else; the claim is one statement for both (see statements.py).
 """
 
 from __future__ import annotations
@@ -19,29 +19,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
-from taskdesk.models import (
-    WAITING,
-    InstalledModule,
-    LogEntry,
-    NewTask,
-    Outcome,
-    Status,
-    Task,
-    TaskFilter,
-)
+from taskdesk.models import InstalledModule, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
 from taskdesk.store.errors import translate_errors
-from taskdesk.store.rows import (
-    log_entry_from_row,
-    new_task_row,
-    recovery_message,
-    task_from_row,
-)
+from taskdesk.store.rows import log_entry_from_row, new_task_row, recovery_message, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
-
-WAITING_VALUES = sorted(status.value for status in WAITING)
-PROCESSING = Status.PROCESSING.value
 
 
 class SqlStore:
@@ -50,16 +34,20 @@ class SqlStore:
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.writer: Engine = engine  # the engine write transactions begin on
+        #: Runners' writes (claim, heartbeat, finish, release, recover). A backend may let
+        #: them commit without waiting for the disk: if the database crashes and loses one,
+        #: the task is recovered and runs again, which at-least-once delivery allows.
+        self.runner_writer: Engine = engine
         self.clock = clock
         self._bound: Connection | None = None
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, engine: Engine | None = None) -> Iterator[Connection]:
         if self._bound is not None:
             yield self._bound
             return
-        with translate_errors(self.engine.url), self.writer.begin() as conn:
+        with translate_errors(self.engine.url), (engine or self.writer).begin() as conn:
             yield conn
 
     @contextmanager
@@ -104,7 +92,7 @@ class SqlStore:
         self.lock_codes(conn, codes)
         for some in chunks(codes):
             conn.execute(
-                delete(task).where(task.c.code.in_(some), task.c.status.in_(WAITING_VALUES))
+                delete(task).where(task.c.code.in_(some), task.c.status.in_(sql.WAITING_VALUES))
             )
 
     def get(self, task_id: int) -> Task | None:
@@ -116,7 +104,7 @@ class SqlStore:
         self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
         descending: bool = False,
     ) -> list[Task]:
-        query = select(task).where(*_conditions(where)).limit(limit)
+        query = select(task).where(*sql.filtered(where)).limit(limit)
         if descending:
             query = query.order_by(task.c.task_id.desc())
             if cursor is not None:
@@ -130,7 +118,7 @@ class SqlStore:
 
     def count(self, where: TaskFilter) -> int:
         with self._read() as conn:
-            query = select(func.count()).select_from(task).where(*_conditions(where))
+            query = select(func.count()).select_from(task).where(*sql.filtered(where))
             return int(conn.execute(query).scalar_one())
 
     def set_status(self, task_ids: Sequence[int], status: Status) -> int:
@@ -140,7 +128,7 @@ class SqlStore:
         with self._write() as conn:
             self._check_exist(conn, task_ids)
             return sum(
-                conn.execute(update(task).where(*_idle(some)).values(values)).rowcount
+                conn.execute(update(task).where(*sql.idle(some)).values(values)).rowcount
                 for some in chunks(task_ids)
             )
 
@@ -148,7 +136,7 @@ class SqlStore:
         with self._write() as conn:
             self._check_exist(conn, task_ids)
             return sum(
-                conn.execute(delete(task).where(*_idle(some))).rowcount
+                conn.execute(delete(task).where(*sql.idle(some))).rowcount
                 for some in chunks(task_ids)
             )
 
@@ -164,51 +152,33 @@ class SqlStore:
     def delete_by_code(self, code: str) -> int:
         with self._write() as conn:
             self.lock_codes(conn, [code])
-            statement = delete(task).where(task.c.code == code, task.c.status != PROCESSING)
+            statement = delete(task).where(task.c.code == code, task.c.status != sql.PROCESSING)
             return conn.execute(statement).rowcount
 
     def clear(self) -> int:
         with self._write() as conn:
-            return conn.execute(delete(task).where(task.c.status != PROCESSING)).rowcount
+            return conn.execute(delete(task).where(task.c.status != sql.PROCESSING)).rowcount
 
     # -- the runner ---------------------------------------------------------------------
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
         now = self.clock()
-        due = (
-            select(task.c.task_id)
-            .where(task.c.status == Status.PENDING.value, task.c.run_at <= now)
-            .order_by(task.c.priority.desc(), task.c.task_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("due")
-        )
-        statement = (
-            update(task)
-            .where(task.c.task_id == due.c.task_id)
-            .values(
-                status=PROCESSING,
-                worker_id=worker_id,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=task.c.attempts + 1,
-                date_modified=now,
-            )
-            .returning(*task.c)
-        )
-        with self._write() as conn:
-            claimed = [task_from_row(row._mapping) for row in conn.execute(statement)]
+        params = {"now": now, "worker": worker_id, "limit": limit,
+                  "expires": now + timedelta(seconds=lease_seconds)}
+        with self._write(self.runner_writer) as conn:
+            claimed = [task_from_row(row._mapping) for row in conn.execute(sql.CLAIM, params)]
         return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
     def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
         now = self.clock()
         expires = now + timedelta(seconds=lease_seconds)
-        with self._write() as conn:
+        with self._write(self.runner_writer) as conn:
             conn.execute(
                 update(runner).where(runner.c.runner_id == worker_id).values(last_seen_at=now)
             )
             return sum(
                 conn.execute(
                     update(task)
-                    .where(*_owned(worker_id, some))
+                    .where(*sql.owned(worker_id, some))
                     .values(lease_expires_at=expires)
                 ).rowcount
                 for some in chunks(task_ids)
@@ -217,42 +187,38 @@ class SqlStore:
     def finish(self, task_: Task, worker_id: str, outcome: Outcome, *,
                retention_seconds: float) -> bool:
         now = self.clock()
-        owned = _owned(worker_id, [task_.task_id])
-        if outcome.status is Status.COMPLETE and retention_seconds <= 0:
-            statement: Any = delete(task).where(*owned)
-        else:
-            statement = update(task).where(*owned).values(
-                status=outcome.status.value,
-                response=outcome.response,
-                worker_id=None,
-                lease_expires_at=None,
-                run_at=outcome.retry_at or task.c.run_at,
-                date_modified=now,
-            )
-        with self._write() as conn:
-            kept = conn.execute(statement).rowcount == 1
+        owner = {"id": task_.task_id, "worker": worker_id}
+        with self._write(self.runner_writer) as conn:
+            if outcome.status is Status.COMPLETE and retention_seconds <= 0:
+                result = conn.execute(sql.FINISH_DELETE, owner)
+            else:
+                result = conn.execute(sql.FINISH_UPDATE, {
+                    **owner, "now": now, "outcome": outcome.status.value,
+                    "text": outcome.response, "retry_at": outcome.retry_at,
+                })
+            kept = result.rowcount == 1
             comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
-            conn.execute(insert(task_log).values(
-                task_id=task_.task_id, code=task_.code, status=outcome.status.value,
-                comment=comment, duration=outcome.duration, attempt=task_.attempts,
-                worker_id=worker_id, date_added=now,
-            ))
+            conn.execute(sql.LOG, {
+                "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
+                "comment": comment, "duration": outcome.duration, "attempt": task_.attempts,
+                "worker_id": worker_id, "date_added": now,
+            })
         return kept
 
     def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
         values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
                   "attempts": task.c.attempts - 1, "date_modified": self.clock()}
-        with self._write() as conn:
+        with self._write(self.runner_writer) as conn:
             return sum(
-                conn.execute(update(task).where(*_owned(worker_id, some)).values(values))
+                conn.execute(update(task).where(*sql.owned(worker_id, some)).values(values))
                 .rowcount
                 for some in chunks(task_ids)
             )
 
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:
         now = self.clock()
-        expired = (task.c.status == PROCESSING, task.c.lease_expires_at < now)
-        with self._write() as conn:
+        expired = (task.c.status == sql.PROCESSING, task.c.lease_expires_at < now)
+        with self._write(self.runner_writer) as conn:
             conn.execute(delete(runner).where(
                 runner.c.last_seen_at < now - timedelta(seconds=lease_seconds)))
             stale = conn.execute(
@@ -332,7 +298,7 @@ class SqlStore:
 
     def mark_uninstalled(self, extension: str, type_: str, code: str) -> bool:
         with self._write() as conn:
-            statement = delete(extension_table).where(*_module(extension, type_, code))
+            statement = delete(extension_table).where(*sql.module(extension, type_, code))
             return conn.execute(statement).rowcount > 0
 
     # -- runners ------------------------------------------------------------------------
@@ -353,34 +319,5 @@ class SqlStore:
         return [RunnerInfo(**row._mapping) for row in rows]
 
 
-def _module(extension: str, type_: str, code: str) -> tuple[ColumnElement[bool], ...]:
-    return (extension_table.c.extension == extension, extension_table.c.type == type_,
-            extension_table.c.code == code)
-
-
 def _without_id(row: Any) -> dict[str, Any]:
     return {key: value for key, value in row.items() if key != "extension_id"}
-
-
-def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if where.code:
-        conditions.append(task.c.code.icontains(where.code, autoescape=True))
-    if where.status is not None:
-        conditions.append(task.c.status == where.status.value)
-    return conditions
-
-
-def _idle(task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
-    """These tasks, unless a runner holds them."""
-    return (task.c.task_id.in_(task_ids), task.c.status != PROCESSING)
-
-
-def _owned(worker_id: str, task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
-    """These tasks, only while `worker_id` holds their claim."""
-    return (
-        task.c.task_id.in_(task_ids),
-        task.c.worker_id == worker_id,
-        task.c.status == PROCESSING,
-    )
-

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import URL, Connection, create_engine, event
 
 from taskdesk.clock import Clock, utcnow
+from taskdesk.errors import SchemaOutOfDate
 from taskdesk.store.sql import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -24,9 +25,14 @@ _PRAGMAS = (
 
 
 class SqliteStore(SqlStore):
-    def __init__(self, url: URL, *, clock: Clock = utcnow) -> None:
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: URL, *, clock: Clock = utcnow, create: bool = False) -> None:
+        """With `create` (taskdesk init), the file and its folder are made if missing;
+        otherwise a missing file is an error, so that a mistyped path leaves nothing behind."""
+        path = Path(url.database or "")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.is_file():
+            raise SchemaOutOfDate(f"there is no database at {path}: run `taskdesk init`")
         engine = create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},

@@ -1,0 +1,97 @@
+"""Statements of SqlStore, written once in SQLAlchemy Core for both dialects.
+
+The runner's hot path (claim, finish, the log row) is built here once, with bind parameters:
+per task, SQLAlchemy then only binds values, instead of rebuilding the statement and
+computing its cache key. Bind parameters never take a column's name, which UPDATE reserves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import String, bindparam, delete, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from taskdesk.models import WAITING, Status, TaskFilter
+from taskdesk.store.schema import UtcDateTime, extension, task, task_log
+
+PENDING = Status.PENDING.value
+PROCESSING = Status.PROCESSING.value
+WAITING_VALUES = sorted(status.value for status in WAITING)
+
+_NOW = bindparam("now", type_=UtcDateTime())
+_WORKER = bindparam("worker", type_=String())
+
+# Due pending tasks, highest priority first, then oldest; rows other runners are claiming
+# are skipped (PostgreSQL), or the claim waits for SQLite's single writer.
+_DUE = (
+    select(task.c.task_id)
+    .where(task.c.status == PENDING, task.c.run_at <= _NOW)
+    .order_by(task.c.priority.desc(), task.c.task_id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+    .cte("due")
+)
+#: Take due tasks: one statement that also records the owner, the lease and the attempt.
+CLAIM = (
+    update(task)
+    .where(task.c.task_id == _DUE.c.task_id)
+    .values(
+        status=PROCESSING,
+        worker_id=_WORKER,
+        lease_expires_at=bindparam("expires", type_=UtcDateTime()),
+        attempts=task.c.attempts + 1,
+        date_modified=_NOW,
+    )
+    .returning(*task.c)
+)
+
+#: The task, only while the runner `worker` still holds its claim.
+_OWNED = (
+    task.c.task_id == bindparam("id"),
+    task.c.worker_id == _WORKER,
+    task.c.status == PROCESSING,
+)
+FINISH_DELETE = delete(task).where(*_OWNED)
+FINISH_UPDATE = (
+    update(task)
+    .where(*_OWNED)
+    .values(
+        status=bindparam("outcome"),
+        response=bindparam("text"),
+        worker_id=None,
+        lease_expires_at=None,
+        run_at=func.coalesce(bindparam("retry_at", type_=UtcDateTime()), task.c.run_at),
+        date_modified=_NOW,
+    )
+)
+LOG = insert(task_log)
+
+
+def filtered(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """The conditions of list and count: code as a literal, case-insensitive substring."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.code:
+        conditions.append(task.c.code.icontains(where.code, autoescape=True))
+    if where.status is not None:
+        conditions.append(task.c.status == where.status.value)
+    return conditions
+
+
+def idle(task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """These tasks, unless a runner holds them."""
+    return (task.c.task_id.in_(task_ids), task.c.status != PROCESSING)
+
+
+def owned(worker_id: str, task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """These tasks, only while `worker_id` holds their claim."""
+    return (
+        task.c.task_id.in_(task_ids),
+        task.c.worker_id == worker_id,
+        task.c.status == PROCESSING,
+    )
+
+
+def module(extension_code: str, type_: str, code: str) -> tuple[ColumnElement[bool], ...]:
+    return (extension.c.extension == extension_code, extension.c.type == type_,
+            extension.c.code == code)
