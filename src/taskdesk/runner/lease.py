@@ -64,9 +64,10 @@ class LeaseKeeper:
         held = self.held()
         extended = self.store.heartbeat(self.worker_id, held,
                                         lease_seconds=self.settings.lease_seconds)
-        if extended < len(held):
+        still_held = len(set(held) & set(self.held()))  # tasks finished meanwhile are fine
+        if extended < still_held:
             logger.warning("lease.lost runner=%s held=%s extended=%s",
-                           self.worker_id, len(held), extended)
+                           self.worker_id, still_held, extended)
 
     def housekeeping(self) -> int:
         """Recover expired leases and prune old completed tasks; returns tasks recovered."""

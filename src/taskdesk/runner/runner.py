@@ -149,12 +149,12 @@ class Runner:
                 self.store.release(self.worker_id, unstarted)
                 keeper.drop(unstarted)
                 return
-            self._run_one(task)
-            keeper.drop([task.task_id])
+            self._run_one(task, keeper)
 
-    def _run_one(self, task: Task) -> None:
+    def _run_one(self, task: Task, keeper: LeaseKeeper) -> None:
         self._hook(self.hooks.before_task, task)
         outcome = execute(task, self._resolve, retry=self.retry, now=self.store.clock())
+        keeper.drop([task.task_id])  # before finishing, so no heartbeat races the finish
         kept = self.store.finish(task, self.worker_id, outcome,
                                  retention_seconds=self.settings.retention_seconds)
         if not kept:
