@@ -40,7 +40,7 @@ class Taskdesk:
         for folder in (settings.home, settings.logs_dir, settings.extensions_dir,
                        settings.packages_dir):
             folder.mkdir(parents=True, exist_ok=True)
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, create=True)
         upgrade(store)
         return cls(settings, store)
 
