@@ -17,9 +17,21 @@ from taskdesk.config import Settings
 from taskdesk.store import MemoryStore, open_store
 from taskdesk.store.base import Store
 from taskdesk.store.migrate import upgrade
-from tests.support import FakeClock, require_postgres, temporary_database
+from tests.support import (
+    FakeClock,
+    isolated_extension_modules,
+    require_postgres,
+    temporary_database,
+)
 
 BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_extension_modules() -> Iterator[None]:
+    """Each test imports extensions afresh: no controller module outlives its test."""
+    with isolated_extension_modules():
+        yield
 
 
 @pytest.fixture(scope="session")

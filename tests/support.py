@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from taskdesk.extensions.loader import PACKAGE_PREFIX
 
 ADMIN_URL = os.environ.get(
     "TASKDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -70,3 +73,20 @@ def temporary_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def extension_modules() -> set[str]:
+    """The synthetic packages and modules the extension loader has imported."""
+    return {name for name in sys.modules
+            if name == PACKAGE_PREFIX or name.startswith(PACKAGE_PREFIX + ".")}
+
+
+@contextmanager
+def isolated_extension_modules() -> Iterator[None]:
+    """Drop the synthetic extension modules a test created, once it ends."""
+    before = extension_modules()
+    try:
+        yield
+    finally:
+        for name in extension_modules() - before:
+            del sys.modules[name]

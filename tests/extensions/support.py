@@ -4,15 +4,11 @@ snapshots of folders (to prove that a refused package wrote nothing)."""
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-from taskdesk.extensions.loader import PACKAGE_PREFIX
 
 #: A zip entry: its name (or a ZipInfo carrying attributes) and its content.
 Entry = tuple[str | zipfile.ZipInfo, bytes | str]
@@ -131,19 +127,3 @@ def write_entry_point_distribution(site: Path, *, package: str, distribution: st
     write(info / "METADATA", f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n")
     write(info / "entry_points.txt", f"[taskdesk.extensions]\n{code} = {package}\n")
     return folder
-
-
-def extension_modules() -> set[str]:
-    return {name for name in sys.modules
-            if name == PACKAGE_PREFIX or name.startswith(PACKAGE_PREFIX + ".")}
-
-
-@contextmanager
-def isolated_extension_modules() -> Iterator[None]:
-    """Drop the synthetic extension modules a test created, once it ends."""
-    before = extension_modules()
-    try:
-        yield
-    finally:
-        for name in extension_modules() - before:
-            del sys.modules[name]

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-from taskdesk.extensions.loader import PACKAGE_PREFIX
 
 
 def unique_code(stem: str) -> str:
@@ -30,19 +25,3 @@ def set_mtime_ns(path: Path, mtime_ns: int) -> None:
 def bump_mtime(path: Path, seconds: int = 2) -> None:
     """Make the file look rewritten later, whatever the file system's time granularity."""
     set_mtime_ns(path, path.stat().st_mtime_ns + seconds * 1_000_000_000)
-
-
-def extension_modules() -> set[str]:
-    return {name for name in sys.modules
-            if name == PACKAGE_PREFIX or name.startswith(PACKAGE_PREFIX + ".")}
-
-
-@contextmanager
-def isolated_extension_modules() -> Iterator[None]:
-    """Drop the synthetic extension modules a test created, once it ends."""
-    before = extension_modules()
-    try:
-        yield
-    finally:
-        for name in extension_modules() - before:
-            del sys.modules[name]

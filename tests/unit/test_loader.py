@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -14,17 +13,10 @@ from taskdesk.errors import BadAction
 from taskdesk.extensions.loader import PACKAGE_PREFIX, ControllerLoader
 from tests.unit.extfiles import (
     bump_mtime,
-    isolated_extension_modules,
     set_mtime_ns,
     unique_code,
     write,
 )
-
-
-@pytest.fixture(autouse=True)
-def _forget_extension_modules() -> Iterator[None]:
-    with isolated_extension_modules():
-        yield
 
 
 @pytest.fixture

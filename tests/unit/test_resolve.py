@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from taskdesk.resolve import Resolver
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
 from tests.unit import resolvable
-from tests.unit.extfiles import isolated_extension_modules, write
+from tests.unit.extfiles import write
 
 TARGETS = "tests.unit.resolvable"
 
@@ -37,11 +36,6 @@ class Task(Controller):
         pass
 """
 
-
-@pytest.fixture(autouse=True)
-def _forget_extension_modules() -> Iterator[None]:
-    with isolated_extension_modules():
-        yield
 
 
 @pytest.fixture
