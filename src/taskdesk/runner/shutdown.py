@@ -1,5 +1,7 @@
 """on_stop(): the first SIGINT or SIGTERM asks the runner to finish what it is running and
-exit; the second aborts at once (KeyboardInterrupt). The previous handlers come back after."""
+exit; the second aborts at once (KeyboardInterrupt); later ones are ignored, so that nothing
+interrupts the abort's clean-up (expiring the runner's leases). The previous handlers come back
+when the block ends."""
 
 from __future__ import annotations
 
@@ -14,8 +16,13 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @contextmanager
 def on_stop(stop: threading.Event) -> Iterator[None]:
+    aborting = threading.Event()
+
     def handle(signum: int, frame: FrameType | None) -> None:
+        if aborting.is_set():
+            return
         if stop.is_set():
+            aborting.set()
             raise KeyboardInterrupt
         stop.set()
 
