@@ -30,7 +30,7 @@ def make_task(*, attempts: int = 1, max_attempts: int = 3, args: JsonObject | No
 
 
 def run(handler: Handler, task: Task | None = None) -> Outcome:
-    return execute(task or make_task(), lambda _task: handler, retry=POLICY, now=NOW)
+    return execute(task or make_task(), lambda _task: handler, retry=POLICY, clock=lambda: NOW)
 
 
 def returning(value: object) -> Handler:
@@ -219,7 +219,7 @@ def test_bad_action_fails_at_once_with_its_message() -> None:
         raise BadAction(f"action {task.action!r}: nothing there")
 
     task = make_task(attempts=1, max_attempts=5, action="pkg.mod:nothing")
-    outcome = execute(task, resolve, retry=POLICY, now=NOW)
+    outcome = execute(task, resolve, retry=POLICY, clock=lambda: NOW)
 
     assert outcome.status is Status.FAILED
     assert outcome.response == "action 'pkg.mod:nothing': nothing there"
@@ -233,7 +233,8 @@ def test_unexpected_error_while_resolving_ends_the_attempt() -> None:
     def resolve(task: Task) -> Handler:
         raise RuntimeError("controller could not start")
 
-    outcome = execute(make_task(attempts=1, max_attempts=3), resolve, retry=POLICY, now=NOW)
+    outcome = execute(make_task(attempts=1, max_attempts=3), resolve, retry=POLICY,
+                      clock=lambda: NOW)
 
     assert outcome.status is Status.PENDING
     assert outcome.retry_at == NOW + timedelta(seconds=10)

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from taskdesk.clock import Clock
 from taskdesk.errors import BadAction, BadArgs
 from taskdesk.models import Outcome, Status, Task
 from taskdesk.resolve import Handler
@@ -23,7 +24,7 @@ from taskdesk.runner.retry import RetryPolicy
 Resolve = Callable[[Task], Handler]
 
 
-def execute(task: Task, resolve: Resolve, *, retry: RetryPolicy, now: datetime) -> Outcome:
+def execute(task: Task, resolve: Resolve, *, retry: RetryPolicy, clock: Clock) -> Outcome:
     started = time.perf_counter()
     try:
         handler = resolve(task)
@@ -32,7 +33,7 @@ def execute(task: Task, resolve: Resolve, *, retry: RetryPolicy, now: datetime) 
     except (BadAction, BadArgs) as error:  # retrying cannot help
         return _outcome(Status.FAILED, error.message, started)
     except (Exception, SystemExit) as error:  # a task's sys.exit() must not stop the runner
-        return _raised(task, error, started, retry, now)
+        return _raised(task, error, started, retry, clock())  # the delay starts now
     return _from_result(result, started)
 
 

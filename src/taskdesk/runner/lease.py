@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 class LeaseKeeper:
+    """Heartbeats and housekeeping for one runner; `hold`/`drop` say which tasks it runs."""
+
     def __init__(self, store: Store, worker_id: str, settings: Settings) -> None:
         self.store = store
         self.worker_id = worker_id
@@ -31,6 +33,7 @@ class LeaseKeeper:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="taskdesk-lease", daemon=True)
         self._last_housekeeping = time.monotonic()
+        self.recovered = 0  # tasks this runner's housekeeping returned to pending or failed
 
     def hold(self, task_ids: Iterable[int]) -> None:
         with self._lock:
@@ -55,10 +58,9 @@ class LeaseKeeper:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.settings.heartbeat_interval):
-            self._contained(self.beat)
+            self.contained(self.beat)
             if time.monotonic() - self._last_housekeeping >= self.settings.lease_seconds:
-                self._last_housekeeping = time.monotonic()
-                self._contained(self.housekeeping)
+                self.contained(self.housekeeping)
 
     def beat(self) -> None:
         held = self.held()
@@ -71,7 +73,9 @@ class LeaseKeeper:
 
     def housekeeping(self) -> int:
         """Recover expired leases and prune old completed tasks; returns tasks recovered."""
+        self._last_housekeeping = time.monotonic()
         recovered = self.store.recover(lease_seconds=self.settings.lease_seconds)
+        self.recovered += len(recovered)
         for entry in recovered:
             logger.warning("task.recovered task_id=%s code=%s %s",
                            entry.task_id, entry.code, entry.comment)
@@ -80,12 +84,15 @@ class LeaseKeeper:
 
     def expire_now(self) -> None:
         """On an abort: let any runner recover our tasks at once instead of after the lease."""
-        self._contained(lambda: self.store.heartbeat(self.worker_id, self.held(),
-                                                     lease_seconds=0))
+        self.contained(lambda: self.store.heartbeat(self.worker_id, self.held(),
+                                                    lease_seconds=0))
 
     @staticmethod
-    def _contained(step: Callable[[], object]) -> None:
+    def contained(step: Callable[[], object]) -> None:
+        """Run a background step; a failure is logged, never fatal to the runner."""
         try:
             step()
         except TaskdeskError as error:
             logger.warning("lease.error %s", error)
+        except Exception:
+            logger.exception("lease.error")

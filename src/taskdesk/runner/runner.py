@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.errorlog import ErrorLog
-from taskdesk.errors import TaskdeskError
 from taskdesk.models import Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Handler, Resolver
@@ -30,6 +29,8 @@ from taskdesk.runner.retry import RetryPolicy
 from taskdesk.store.base import RunnerInfo, Store
 
 logger = logging.getLogger(__name__)
+
+JOIN_SECONDS = 0.2  # how long the worker's main thread waits on a thread between signals
 
 
 class RunnerHooks:
@@ -60,6 +61,8 @@ class RunStats:
 
 
 class Runner:
+    """One runner process's work: its identity (worker_id), its claims and their outcomes."""
+
     def __init__(self, store: Store, settings: Settings, *, resolver: Resolver,
                  hooks: RunnerHooks | None = None) -> None:
         self.store = store
@@ -89,8 +92,9 @@ class Runner:
             ]
             for thread in threads:
                 thread.start()
-            while any(thread.is_alive() for thread in threads):
-                stop.wait(0.2)
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(JOIN_SECONDS)  # a timed join lets signals reach us
         return self.stats
 
     @contextmanager
@@ -102,23 +106,24 @@ class Runner:
         ))
         keeper = LeaseKeeper(self.store, self.worker_id, self.settings)
         try:
-            self.stats.recovered += keeper.housekeeping()
+            keeper.housekeeping()
             with keeper:
                 yield keeper
         except BaseException:
             keeper.expire_now()
             raise
         finally:
-            LeaseKeeper._contained(lambda: self.store.unregister_runner(self.worker_id))
+            self.stats.recovered = keeper.recovered
+            LeaseKeeper.contained(lambda: self.store.unregister_runner(self.worker_id))
 
     def _loop(self, stop: threading.Event, keeper: LeaseKeeper, wait_when_idle: bool) -> None:
         while not stop.is_set():
             try:
                 busy = self._step(stop, keeper, recover_when_idle=not wait_when_idle)
-            except TaskdeskError as error:
+            except Exception:
                 if not wait_when_idle:
                     raise
-                logger.warning("runner.store_error %s", error)
+                logger.exception("runner.error: retrying after %ss", self.settings.poll_seconds)
                 busy = False
             if busy:
                 continue
@@ -136,24 +141,31 @@ class Runner:
             return True
         if not recover_when_idle:  # a worker's LeaseKeeper recovers on its timer
             return False
-        recovered = keeper.housekeeping()
-        self.stats.recovered += recovered
-        return recovered > 0
+        return keeper.housekeeping() > 0
 
     def _run_claimed(self, claimed: list[Task], stop: threading.Event,
                      keeper: LeaseKeeper) -> None:
+        """Run the claimed tasks in order; whatever did not start (a stop, or an error while
+        finishing one) is given back at once rather than left to its lease."""
         keeper.hold(t.task_id for t in claimed)
-        for index, task in enumerate(claimed):
-            if stop.is_set():
-                unstarted = [t.task_id for t in claimed[index:]]
-                self.store.release(self.worker_id, unstarted)
-                keeper.drop(unstarted)
-                return
-            self._run_one(task, keeper)
+        unstarted = [t.task_id for t in claimed]
+        try:
+            for task in claimed:
+                if stop.is_set():
+                    break
+                unstarted.remove(task.task_id)
+                self._run_one(task, keeper)
+        finally:
+            if unstarted:
+                self._release(unstarted, keeper)
+
+    def _release(self, task_ids: list[int], keeper: LeaseKeeper) -> None:
+        keeper.drop(task_ids)  # if the release fails too, their leases expire instead
+        LeaseKeeper.contained(lambda: self.store.release(self.worker_id, task_ids))
 
     def _run_one(self, task: Task, keeper: LeaseKeeper) -> None:
         self._hook(self.hooks.before_task, task)
-        outcome = execute(task, self._resolve, retry=self.retry, now=self.store.clock())
+        outcome = execute(task, self._resolve, retry=self.retry, clock=self.store.clock)
         keeper.drop([task.task_id])  # before finishing, so no heartbeat races the finish
         kept = self.store.finish(task, self.worker_id, outcome,
                                  retention_seconds=self.settings.retention_seconds)
