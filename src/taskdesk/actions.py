@@ -26,10 +26,11 @@ SIDES = ("catalog", "admin")
 DEFAULT_METHOD = "index"
 MAX_ACTION_LENGTH = 255
 
-_NAME = r"[a-z_][a-z0-9_]*"
+#: Extension codes, controller segments, module types and methods in routes.
+NAME = r"[a-z_][a-z0-9_]*"
 _ROUTE = re.compile(
-    rf"task/(?P<side>{'|'.join(SIDES)})/(?P<extension>{_NAME})"
-    rf"\.(?P<controller>{_NAME}(?:/{_NAME})*)(?:\.(?P<method>{_NAME}))?"
+    rf"task/(?P<side>{'|'.join(SIDES)})/(?P<extension>{NAME})"
+    rf"\.(?P<controller>{NAME}(?:/{NAME})*)(?:\.(?P<method>{NAME}))?"
 )
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _IMPORT_PATH = re.compile(

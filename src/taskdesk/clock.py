@@ -21,8 +21,12 @@ def isoformat(moment: datetime | None) -> str | None:
 
 
 def parse_moment(text: str) -> datetime:
-    """An ISO 8601 time; a time without an offset is taken as UTC."""
+    """An ISO 8601 time; a time without an offset is taken as UTC. ValueError if it is not
+    one, or falls outside the years 1 to 9999 once in UTC."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range in UTC") from None

@@ -9,9 +9,12 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import URL
+
 from taskdesk.errors import ConfigError
 
 ENV_PREFIX = "TASKDESK_"
+MAX_CLAIM_BATCH = 1_000  # tasks
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +37,7 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
         if not self.database_url:
-            object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'taskdesk.db'}")
+            object.__setattr__(self, "database_url", default_database_url(self.home))
         _check_positive(self)
 
     @classmethod
@@ -51,7 +54,7 @@ class Settings:
 
     def evolve(self, **changes: Any) -> Settings:
         if "home" in changes and "database_url" not in changes and (
-            self.database_url == f"sqlite:///{self.home / 'taskdesk.db'}"
+            self.database_url == default_database_url(self.home)
         ):
             changes["database_url"] = ""  # the default database follows the new home
         return replace(self, **changes)
@@ -87,6 +90,11 @@ class Settings:
     def scratch_dir(self) -> Path:
         """Where uploads are checked and unpacked before they move into place."""
         return self.home / "tmp"
+
+
+def default_database_url(home: Path) -> str:
+    """SQLite in the data folder; quoted, so that a '?', '#' or '%' in the path stays in it."""
+    return URL.create("sqlite", database=str(home / "taskdesk.db")).render_as_string()
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -129,6 +137,12 @@ def _check_positive(settings: Settings) -> None:
     for name in _MUST_NOT_BE_NEGATIVE:
         if getattr(settings, name) < 0:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} must not be negative")
+    _check_relations(settings)
+
+
+def _check_relations(settings: Settings) -> None:
+    if settings.claim_batch > MAX_CLAIM_BATCH:
+        raise ConfigError(f"{ENV_PREFIX}CLAIM_BATCH must be at most {MAX_CLAIM_BATCH}")
     if settings.heartbeat_seconds >= settings.lease_seconds:
         raise ConfigError(f"{ENV_PREFIX}HEARTBEAT_SECONDS must be shorter than "
                           f"{ENV_PREFIX}LEASE_SECONDS ({settings.lease_seconds:g})")

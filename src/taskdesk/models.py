@@ -179,7 +179,7 @@ def parse_args(text: str) -> JsonObject:
     """Args from their JSON text: an object, never a list, a number or malformed JSON."""
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # malformed JSON, or a number too long to convert
         raise BadArgs(f"args are not valid JSON: {error}") from None
     except RecursionError:
         raise BadArgs("args are nested too deeply") from None

@@ -21,9 +21,14 @@ from taskdesk.store.base import Store
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 MAX_PAGE = 1000
+INT32 = (-(2**31), 2**31 - 1)  # priority and attempts are INTEGER columns
+ID_RANGE = (0, 2**63 - 1)  # ids and cursors are BIGINT
 
 
 class TaskRegistry:
+    """Checks input and fills defaults, then calls one Store verb: what extensions (as
+    `self.tasks`), the CLI and the admin use."""
+
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
@@ -46,16 +51,15 @@ class TaskRegistry:
         check_code(new.code)
         parse_action(new.action)
         check_args(new.args)
-        _check_int("priority", new.priority)
+        _check_int("priority", new.priority, INT32)
         max_attempts = self.settings.max_attempts if new.max_attempts is None else new.max_attempts
-        if _check_int("max_attempts", max_attempts) < 1:
-            raise BadInput("max_attempts must be at least 1")
+        _check_int("max_attempts", max_attempts, (1, INT32[1]))
         if new.run_at is not None and new.run_at.tzinfo is None:
             raise BadInput("run_at must carry a timezone (UTC is assumed nowhere)")
         return replace(new, max_attempts=max_attempts)
 
     def get(self, task_id: int) -> Task:
-        found = self.store.get(task_id)
+        found = self.store.get(_check_int("task id", task_id, ID_RANGE))
         if found is None:
             raise TaskNotFound(f"no task with id {task_id}")
         return found
@@ -65,7 +69,7 @@ class TaskRegistry:
         cursor: int | None = None, limit: int = 50, descending: bool = False,
     ) -> list[Task]:
         """A page of tasks in id order; pass the last id as `cursor` for the next page."""
-        return self.store.list_tasks(_filter(code, status), cursor=cursor,
+        return self.store.list_tasks(_filter(code, status), cursor=_optional_id(cursor),
                                      limit=_check_limit(limit), descending=descending)
 
     def count(self, *, code: str | None = None, status: Status | str | None = None) -> int:
@@ -73,10 +77,10 @@ class TaskRegistry:
 
     def set_status(self, status: Status | str, task_ids: Sequence[int]) -> int:
         """OpenCart's editStatus, but an unknown status is an error, not a silent failed."""
-        return self.store.set_status(task_ids, _status(status))
+        return self.store.set_status(_check_ids(task_ids), _status(status))
 
     def delete(self, task_ids: Sequence[int]) -> int:
-        return self.store.delete(task_ids)
+        return self.store.delete(_check_ids(task_ids))
 
     def delete_by_code(self, code: str) -> int:
         return self.store.delete_by_code(check_code(code))
@@ -87,10 +91,11 @@ class TaskRegistry:
     def log(self, *, task_id: int | None = None, cursor: int | None = None,
             limit: int = 50) -> list[LogEntry]:
         """Task log entries, newest first; pass the last id as `cursor` for older ones."""
-        return self.store.log(task_id=task_id, cursor=cursor, limit=_check_limit(limit))
+        return self.store.log(task_id=_optional_id(task_id), cursor=_optional_id(cursor),
+                              limit=_check_limit(limit))
 
     def count_log(self, *, task_id: int | None = None) -> int:
-        return self.store.count_log(task_id=task_id)
+        return self.store.count_log(task_id=_optional_id(task_id))
 
     def clear_log(self) -> int:
         return self.store.clear_log()
@@ -102,16 +107,27 @@ def check_code(code: Any) -> str:
     return code
 
 
-def _check_int(name: str, value: Any) -> int:
+def _check_int(name: str, value: Any, bounds: tuple[int, int]) -> int:
+    """An integer within the bounds its column can hold, or BadInput naming it."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput(f"{name} must be an integer, not {value!r}")
+    if not bounds[0] <= value <= bounds[1]:
+        raise BadInput(f"{name} must be between {bounds[0]} and {bounds[1]}, not {value}")
     return value
 
 
+def _check_ids(task_ids: Sequence[int]) -> Sequence[int]:
+    for task_id in task_ids:
+        _check_int("task id", task_id, ID_RANGE)
+    return task_ids
+
+
+def _optional_id(value: int | None) -> int | None:
+    return None if value is None else _check_int("id", value, ID_RANGE)
+
+
 def _check_limit(limit: int) -> int:
-    if not 1 <= _check_int("limit", limit) <= MAX_PAGE:
-        raise BadInput(f"limit must be between 1 and {MAX_PAGE}")
-    return limit
+    return _check_int("limit", limit, (1, MAX_PAGE))
 
 
 def _status(status: Status | str) -> Status:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
-from taskdesk.actions import DEFAULT_METHOD, ImportPath, Route, parse_action
+from taskdesk.actions import DEFAULT_METHOD, ImportPath, Route, class_name_of, parse_action
 from taskdesk.controller import Context, Controller
 from taskdesk.errors import BadAction
 from taskdesk.extensions.loader import ControllerLoader
@@ -30,13 +31,19 @@ class Resolver:
             module = self.loader.load(route.extension, route.side, route.controller)
         except BadAction as error:
             raise BadAction(f"action {action!r}: {error.message}") from error
-        cls = getattr(module, route.class_name, None)
-        if not (isinstance(cls, type) and issubclass(cls, Controller)):
+        cls = controller_class(module, route.controller)
+        if cls is None:
             raise BadAction(
                 f"action {action!r}: {route.side}/controller/{route.controller}.py has no "
                 f"Controller subclass {route.class_name}"
             )
         return _method(cls(context), route.method, action)
+
+
+def controller_class(module: ModuleType, controller: str) -> type[Controller] | None:
+    """The Controller subclass a controller file defines under its CamelCase name."""
+    cls = getattr(module, class_name_of(controller), None)
+    return cls if isinstance(cls, type) and issubclass(cls, Controller) else None
 
 
 def _import_path(path: ImportPath, action: str, context: Context) -> Handler:

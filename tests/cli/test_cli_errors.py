@@ -12,6 +12,7 @@ from tests.cli.harness import REAL_BACKENDS, Cli, TaskJson, error_line
 from tests.support import require_postgres, temporary_database
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
+HUGE = "9" * 20  # more than any id or INTEGER column holds
 
 #: Input that is checked before the database is touched: (arguments, exit code, text the
 #: message must contain).
@@ -34,6 +35,16 @@ INVALID_INPUT = [
     pytest.param(["task", "list", "--limit", "0"], 2, "limit", id="list-limit-0"),
     pytest.param(["task", "delete-code", "bad code!"], 2, "bad code", id="delete-bad-code"),
     pytest.param(["task", "clear"], 2, "--yes", id="clear-without-yes"),
+    pytest.param(["task", "add", "c", "tests.handlers:noop", "--priority", HUGE], 2,
+                 "priority", id="priority-out-of-range"),
+    pytest.param(["task", "add", "c", "tests.handlers:noop", "--args", '{"n": ' + "9" * 5000
+                  + "}"], 2, "JSON", id="args-number-too-long"),
+    pytest.param(["task", "add", "c", "tests.handlers:noop", "--run-at",
+                  "0001-01-01T00:00:00+01:00"], 2, "--run-at", id="run-at-out-of-range"),
+    pytest.param(["task", "show", HUGE], 2, "task id", id="show-id-out-of-range"),
+    pytest.param(["task", "delete", HUGE], 2, "task id", id="delete-id-out-of-range"),
+    pytest.param(["task", "list", "--after", HUGE], 2, "id", id="list-cursor-out-of-range"),
+    pytest.param(["task", "log", "--task", HUGE], 2, "id", id="log-task-out-of-range"),
 ]
 
 #: Requests the database must refuse as a whole; {id} is an existing task's id.

@@ -407,3 +407,18 @@ def test_remove_refuses_codes_that_are_paths(settings: Settings, tmp_path: Path,
     assert (settings.logs_dir / "error.log").read_text() == "keep me\n"
     assert (tmp_path / "victim" / "data.txt").read_text() == "keep me\n"
     assert kept.read_text() == manifest("keep")
+
+
+def test_a_module_whose_constructor_raises_is_an_extension_error(
+    lifecycle: Lifecycle, store: Store, settings: Settings,
+) -> None:
+    code = unique_code("ctor")
+    source = module_source(class_of(code)) + (
+        "\n    def __init__(self, context: object) -> None:\n"
+        "        raise ValueError('no config')\n"
+    )
+    extension(settings, code, {f"module/{code}": source})
+
+    with pytest.raises(ExtensionError, match=rf"{code}.*ValueError: no config"):
+        lifecycle.install(code)
+    assert installed(store, code) == []

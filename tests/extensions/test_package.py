@@ -420,3 +420,15 @@ def test_build_package_of_the_example_skips_caches_and_uploads(settings: Setting
     assert read_package(built, limits, filename=built.name).name == "Test Module"
     extension = installer(settings).upload(built)
     assert [ref.name for ref in extension.modules] == ["module/test_module"]
+
+
+def test_a_deeply_nested_install_json_is_refused(home: Settings, tmp_path: Path) -> None:
+    deep = "[" * 5_000 + "]" * 5_000  # past the recursion limit, under the ratio check
+    text = json.dumps({"name": "x", "version": "1"})[:-1] + f', "nested": {deep}}}'
+    source = package(tmp_path, "seed.zip", [("install.json", text), ADMIN])
+
+    refused(home, source, r"install\.json is nested too deeply")
+
+
+def test_an_unreadable_source_is_refused(home: Settings) -> None:
+    refused(home, Path("/proc/self/mem"), r"cannot read /proc/self/mem")

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from taskdesk.actions import NAME
 from taskdesk.errors import BadPackage, ExtensionNotFound
 from taskdesk.extensions.manifest import CODE_PATTERN, MANIFEST, Manifest
 
 ENTRY_POINT_GROUP = "taskdesk.extensions"
-_NAME = re.compile(r"[a-z][a-z0-9_]*")  # module types and codes, as in action routes
+_NAME = re.compile(NAME)  # module types and codes, as in action routes
 UPLOADED = "upload"
 
 

@@ -34,7 +34,10 @@ class Installer:
             raise BadPackage(f"{source} is not a file")
         with self._scratch() as scratch:
             copy = scratch / "package.zip"
-            shutil.copyfile(source, copy)  # checked and unpacked from one unchanging copy
+            try:  # checked and unpacked from one unchanging copy
+                shutil.copyfile(source, copy)
+            except OSError as error:
+                raise BadPackage(f"cannot read {source}: {error.strerror or error}") from None
             code = read_package(copy, self.limits, filename=source.name).code
             self._check_free(code, upgrade)
             unpack(copy, scratch / "unpacked", filename=source.name)

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from taskdesk.actions import class_name_of
 from taskdesk.config import Settings
-from taskdesk.controller import Context, Controller
+from taskdesk.controller import Context
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadAction, ExtensionError, ExtensionNotFound
 from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.registry import TaskRegistry
+from taskdesk.resolve import controller_class
 from taskdesk.store.base import Store
 
 
@@ -82,15 +83,13 @@ class Lifecycle:
             module = self.loader.load(extension.code, "admin", ref.name)
         except BadAction as error:
             raise ExtensionError(f"{where}: {error.message}") from error
-        class_name = class_name_of(ref.code)
-        cls = getattr(module, class_name, None)
-        if not (isinstance(cls, type) and issubclass(cls, Controller)):
-            raise ExtensionError(f"{where}: no Controller subclass {class_name}")
-        method = getattr(cls(context), hook, None)
-        if method is None:
-            return  # a module without this hook has nothing to do
+        cls = controller_class(module, ref.code)
+        if cls is None:
+            raise ExtensionError(f"{where}: no Controller subclass {class_name_of(ref.code)}")
         try:
-            method()
+            method = getattr(cls(context), hook, None)
+            if method is not None:  # a module without this hook has nothing to do
+                method()
         except Exception as error:
             raise ExtensionError(f"{where}: {hook}() failed: {type(error).__name__}: {error}"
                                  ) from error

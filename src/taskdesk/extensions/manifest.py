@@ -18,10 +18,12 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from taskdesk.actions import NAME
 from taskdesk.errors import BadPackage
 
 MANIFEST = "install.json"
-CODE_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
+#: An extension's code: a lowercase name of actions' routes, at most 64 characters.
+CODE_PATTERN = re.compile(rf"(?={NAME}$)[a-z0-9_]{{1,64}}")
 TEXT_FIELDS = ("name", "description", "version", "author", "link")
 REQUIRED_FIELDS = ("name", "version")
 MAX_FIELD_LENGTH = 1000
@@ -42,8 +44,10 @@ class Manifest:
         """The manifest, or BadPackage naming the first thing wrong with it."""
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except ValueError as error:  # malformed JSON or text, or an overlong number
             raise BadPackage(f"{MANIFEST} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise BadPackage(f"{MANIFEST} is nested too deeply") from None
         if not isinstance(data, dict):
             raise BadPackage(f"{MANIFEST} must hold a JSON object")
         fields = {name: _text_field(data, name) for name in TEXT_FIELDS}
@@ -61,7 +65,8 @@ class Manifest:
 
 def check_code(code: Any) -> str:
     if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
-        raise BadPackage(f"bad extension code {code!r}: use 1 to 64 of a-z, 0-9 and _")
+        raise BadPackage(f"bad extension code {code!r}: use 1 to 64 of a-z, 0-9 and _, "
+                         f"not starting with a digit")
     return code
 
 
