@@ -71,6 +71,19 @@ def test_loads_a_controller(loader: ControllerLoader, extensions: Path) -> None:
     assert module.__file__ == str(controller_file(extensions, code))
 
 
+def test_alternating_controllers_of_one_extension_share_one_import(
+    loader: ControllerLoader, extensions: Path,
+) -> None:
+    code = unique_code("alternate")
+    write(controller_file(extensions, code, "first"), "class First:\n    pass\n")
+    write(controller_file(extensions, code, "second"), "class Second:\n    pass\n")
+
+    loads = [loader.load(code, "catalog", name) for name in ("first", "second") * 5]
+
+    assert {package_of(module) for module in loads} == {package_of(loads[0])}
+    assert loads[0] is loads[2] is loads[8]
+
+
 def test_unchanged_file_loads_the_same_module(loader: ControllerLoader, extensions: Path) -> None:
     code = unique_code("same")
     write(controller_file(extensions, code), "class Task:\n    pass\n")

@@ -18,6 +18,7 @@ import itertools
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,7 +55,6 @@ def _install_finder() -> None:
 
 
 Locate = Callable[[str], Path | None]
-Signature = tuple[int, int, int]
 
 
 class ControllerLoader:
@@ -63,7 +63,7 @@ class ControllerLoader:
     def __init__(self, locate: Locate) -> None:
         self._locate = locate
         self._lock = threading.Lock()
-        self._packages: dict[str, tuple[Signature, str]] = {}
+        self._packages: dict[str, _Generation] = {}
 
     def load(self, extension: str, side: str, controller: str) -> ModuleType:
         root = self._locate(extension)
@@ -85,24 +85,43 @@ class ControllerLoader:
                 ) from error
 
     def _package(self, extension: str, root: Path, source: Path) -> str:
-        signature = _signature(root, source)
         known = self._packages.get(extension)
-        if known is not None and known[0] == signature:
-            return known[1]
+        if known is not None and known.current(root, source):
+            return known.package
         if known is not None:
-            _forget(known[1])
+            _forget(known.package)
         name = f"{PACKAGE_PREFIX}.{extension}_{next(_generations)}"
         _install_finder()
         _register_package(PACKAGE_PREFIX, None)
         _register_package(name, root)
         importlib.invalidate_caches()
-        self._packages[extension] = (signature, name)
+        generation = _Generation(package=name, folder=_folder_signature(root))
+        generation.current(root, source)  # records the file's mtime
+        self._packages[extension] = generation
         return name
 
 
-def _signature(root: Path, source: Path) -> Signature:
-    folder, file = root.stat(), source.stat()
-    return (folder.st_ino, folder.st_mtime_ns, file.st_mtime_ns)
+@dataclass
+class _Generation:
+    """One import of an extension: its package name, the folder it came from, and the
+    modification times of the controller files loaded since."""
+
+    package: str
+    folder: tuple[int, int]
+    files: dict[Path, int] = field(default_factory=dict)
+
+    def current(self, root: Path, source: Path) -> bool:
+        """Still the code on disk: same folder (an upgrade makes a new one), and `source`
+        unchanged since this generation first loaded it."""
+        if _folder_signature(root) != self.folder:
+            return False
+        mtime = source.stat().st_mtime_ns
+        return self.files.setdefault(source, mtime) == mtime
+
+
+def _folder_signature(root: Path) -> tuple[int, int]:
+    folder = root.stat()
+    return (folder.st_ino, folder.st_mtime_ns)
 
 
 def _register_package(name: str, folder: Path | None) -> None:
