@@ -10,6 +10,7 @@ import re
 import shutil
 import stat
 import struct
+import threading
 import zipfile
 from pathlib import Path
 
@@ -432,3 +433,72 @@ def test_a_deeply_nested_install_json_is_refused(home: Settings, tmp_path: Path)
 
 def test_an_unreadable_source_is_refused(home: Settings) -> None:
     refused(home, Path("/proc/self/mem"), r"cannot read /proc/self/mem")
+
+
+def test_an_upgrade_over_a_folder_put_there_by_hand_replaces_it(
+    home: Settings, tmp_path: Path,
+) -> None:
+    by_hand = home.extensions_dir / "seed"
+    (by_hand / "admin").mkdir(parents=True)
+    (by_hand / "install.json").write_text(manifest("seed"))
+    source = package(tmp_path, "seed.zip", [("install.json", manifest("seed")), ADMIN])
+
+    installer(home).upload(source, upgrade=True)
+
+    assert (home.extensions_dir / "seed").is_symlink()
+    assert (home.extensions_dir / "seed" / ADMIN[0]).read_text() == ADMIN[1]
+    installer(home).remove("seed")
+    assert not (home.extensions_dir / "seed").exists()
+    versions = home.extensions_dir / ".versions"
+    assert [version.name.split("-")[0] for version in versions.iterdir()] == ["keep"]
+
+
+def test_concurrent_uploads_of_one_code_let_exactly_one_win(
+    home: Settings, tmp_path: Path,
+) -> None:
+    sources = [package(tmp_path / str(n), "seed.zip",
+                       [("install.json", manifest("seed")), ADMIN]) for n in range(4)]
+    outcomes: list[str] = []
+
+    def upload(source: Path) -> None:
+        try:
+            installer(home).upload(source)
+            outcomes.append("uploaded")
+        except BadPackage as error:
+            outcomes.append(error.message)
+
+    threads = [threading.Thread(target=upload, args=(source,)) for source in sources]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes.count("uploaded") == 1
+    assert all("already uploaded" in outcome for outcome in outcomes if outcome != "uploaded")
+
+
+def test_an_upgrade_never_leaves_the_extension_missing(home: Settings, tmp_path: Path) -> None:
+    source = package(tmp_path, "seed.zip", [("install.json", manifest("seed")), ADMIN])
+    installer(home).upload(source)
+    catalogue = Catalogue(home.extensions_dir)
+    upgrading = threading.Event()
+    missing: list[int] = []
+
+    def watch() -> None:
+        while upgrading.is_set():
+            if catalogue.locate("seed") is None or not (
+                home.extensions_dir / "seed" / ADMIN[0]).is_file():
+                missing.append(1)
+
+    upgrading.set()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for _ in range(20):
+            installer(home).upload(source, upgrade=True)
+    finally:
+        upgrading.clear()
+        watcher.join(timeout=30)
+
+    assert missing == []
+    assert len(list((home.extensions_dir / ".versions").iterdir())) == 2  # keep and seed

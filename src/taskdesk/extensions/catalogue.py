@@ -49,10 +49,15 @@ class Extension:
 
 
 class Catalogue:
+    """Finds extensions by code. Entry points are read once and again only when a code is
+    not found (scanning every installed distribution costs more than running a task)."""
+
     def __init__(self, extensions_dir: Path) -> None:
         self.extensions_dir = extensions_dir
+        self._points: dict[str, metadata.EntryPoint] | None = None
 
     def all(self) -> list[Extension]:
+        self._entry_points(refresh=True)
         found = {ext.code: ext for ext in self._from_entry_points()}
         found.update((ext.code, ext) for ext in self._uploaded())
         return sorted(found.values(), key=lambda ext: ext.code)
@@ -68,7 +73,13 @@ class Catalogue:
         return self._find(code)[0]
 
     def entry_point_codes(self) -> set[str]:
-        return {point.name for point in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+        return set(self._entry_points(refresh=True))
+
+    def _entry_points(self, *, refresh: bool = False) -> dict[str, metadata.EntryPoint]:
+        if self._points is None or refresh:
+            self._points = {point.name: point
+                            for point in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+        return self._points
 
     def _find(self, code: str) -> tuple[Path | None, str]:
         if not CODE_PATTERN.fullmatch(code):  # a code is never a path: no "..", no "/"
@@ -76,19 +87,21 @@ class Catalogue:
         folder = self.extensions_dir / code
         if folder.is_dir():
             return folder, UPLOADED
-        for point in metadata.entry_points(group=ENTRY_POINT_GROUP, name=code):
-            return _package_folder(point.value), _distribution(point)
-        return None, ""
+        point = self._entry_points().get(code) or self._entry_points(refresh=True).get(code)
+        if point is None:
+            return None, ""
+        return _package_folder(point.value), _distribution(point)
 
     def _uploaded(self) -> list[Extension]:
         if not self.extensions_dir.is_dir():
             return []
         return [_describe(folder, UPLOADED, folder.name)
-                for folder in sorted(self.extensions_dir.iterdir()) if folder.is_dir()]
+                for folder in sorted(self.extensions_dir.iterdir())
+                if CODE_PATTERN.fullmatch(folder.name) and folder.is_dir()]
 
     def _from_entry_points(self) -> list[Extension]:
-        return [_describe(_package_folder(point.value), _distribution(point), point.name)
-                for point in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+        return [_describe(_package_folder(point.value), _distribution(point), code)
+                for code, point in self._entry_points().items()]
 
 
 def _describe(root: Path | None, source: str, code: str) -> Extension:
