@@ -19,6 +19,8 @@ from taskdesk.store.migrate import check_schema, upgrade
 
 
 class Taskdesk:
+    """One installation: its settings and store, and the objects built on them."""
+
     def __init__(self, settings: Settings, store: SqlStore) -> None:
         self.settings = settings
         self.store = store
@@ -41,7 +43,11 @@ class Taskdesk:
                        settings.packages_dir):
             folder.mkdir(parents=True, exist_ok=True)
         store = open_store(settings.database_url, create=True)
-        upgrade(store)
+        try:
+            upgrade(store)
+        except BaseException:
+            store.close()
+            raise
         return cls(settings, store)
 
     @cached_property

@@ -4,12 +4,12 @@ append so that concurrent runners never interleave within an entry."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections import deque
 from pathlib import Path
 
 from taskdesk.clock import Clock, utcnow
+from taskdesk.models import json_text
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -21,7 +21,7 @@ class ErrorLog:
 
     def write(self, message: object) -> None:
         """Append `<UTC time> - <message>`; non-strings are written as JSON (or repr)."""
-        line = f"{self._clock().strftime(TIME_FORMAT)} - {_text(message)}\n"
+        line = f"{self._clock().strftime(TIME_FORMAT)} - {json_text(message)}\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -44,12 +44,3 @@ class ErrorLog:
     def clear(self) -> None:
         if self.path.exists():
             self.path.write_bytes(b"")
-
-
-def _text(message: object) -> str:
-    if isinstance(message, str):
-        return message
-    try:
-        return json.dumps(message, default=str)
-    except (TypeError, ValueError):
-        return repr(message)

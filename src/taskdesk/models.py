@@ -175,6 +175,17 @@ class TaskFilter:
     status: Status | None = None
 
 
+def json_text(value: object) -> str:
+    """A value as text: strings as they are, anything else as JSON, or its repr when JSON
+    cannot hold it (non-string keys, cycles)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def parse_args(text: str) -> JsonObject:
     """Args from their JSON text: an object, never a list, a number or malformed JSON."""
     try:

@@ -502,3 +502,18 @@ def test_an_upgrade_never_leaves_the_extension_missing(home: Settings, tmp_path:
 
     assert missing == []
     assert len(list((home.extensions_dir / ".versions").iterdir())) == 2  # keep and seed
+
+
+def test_build_into_the_extension_folder_never_packs_its_own_output(tmp_path: Path) -> None:
+    folder = tmp_path / "seed"
+    for name, text in [("install.json", manifest("seed")), ADMIN]:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    limits = Limits(max_entries=100, max_bytes=10**6, max_ratio=100)
+
+    build_package(folder, folder, limits)
+    target = build_package(folder, folder, limits)  # the first zip now lies in the folder
+
+    with zipfile.ZipFile(target) as archive:
+        assert sorted(archive.namelist()) == sorted(["install.json", ADMIN[0]])
+    assert sorted(p.name for p in folder.iterdir()) == ["admin", "install.json", "seed.zip"]

@@ -73,3 +73,22 @@ def test_a_second_signal_aborts_and_the_next_start_recovers_at_once(tmp_path: Pa
     assert statuses(desk)["slow"] == ("processing", 1)
     desk.run("start", "--quiet")  # no waiting for the 60 s lease
     assert statuses(desk) == {"slow": ("complete", 2), "next": ("complete", 1)}
+
+
+@pytest.mark.slow
+def test_a_worker_is_listed_while_it_runs_and_forgotten_when_it_stops(tmp_path: Path) -> None:
+    desk = Desk(tmp_path / "home", f"sqlite:///{tmp_path / 'db.sqlite'}", poll_seconds="0.1")
+    desk.run("init")
+
+    worker = desk.spawn("worker", "--concurrency", "2")
+    try:
+        wait_for(lambda: len(desk.json("runners")) == 1, timeout=30, what="the worker to register")
+        [listed] = desk.json("runners")
+        assert (listed["pid"], listed["alive"]) == (worker.pid, True)
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.communicate(timeout=30)
+    finally:
+        end(worker)
+
+    assert worker.returncode == 0
+    assert desk.json("runners") == []

@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command()(server.init)
 app.command()(server.start)
 app.command()(server.worker)
+app.command()(server.runners)
 app.add_typer(tasks.app, name="task")
 app.add_typer(extensions.app, name="extension")
 app.add_typer(logs.app, name="log")

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from taskdesk.app import Taskdesk
 from taskdesk.cli.context import opened, settings_of
 from taskdesk.cli.output import console, print_json
 from taskdesk.extensions.catalogue import Extension, ModuleRef
@@ -40,7 +39,8 @@ def upload(
 def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     """Every extension, its modules and whether they are installed."""
     with opened(ctx) as desk:
-        rows = [_describe(desk, extension) for extension in desk.catalogue.all()]
+        installed = {(m.extension, m.type, m.code) for m in desk.store.installed_modules()}
+        rows = [_describe(extension, installed) for extension in desk.catalogue.all()]
     if json_:
         print_json(rows)
         return
@@ -56,9 +56,9 @@ def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     console.print("✓ installed")
 
 
-def _describe(desk: Taskdesk, extension: Extension) -> dict[str, Any]:
-    installed = desk.lifecycle.installed(extension.code)
-    modules = [{"type": ref.type, "code": ref.code, "installed": ref in installed}
+def _describe(extension: Extension, installed: set[tuple[str, str, str]]) -> dict[str, Any]:
+    modules = [{"type": ref.type, "code": ref.code,
+                "installed": (extension.code, ref.type, ref.code) in installed}
                for ref in extension.modules]
     return {**extension.manifest.to_dict(), "source": extension.source,
             "modules": modules, "problem": extension.problem}

@@ -12,8 +12,9 @@ from rich.table import Table
 
 from taskdesk.app import Taskdesk
 from taskdesk.cli.context import opened, settings_of
-from taskdesk.cli.output import console, status_text
+from taskdesk.cli.output import console, print_json, short_time, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
+from taskdesk.clock import isoformat
 from taskdesk.models import Status
 from taskdesk.runner import RunnerHooks, RunStats
 from taskdesk.runner.shutdown import on_stop
@@ -40,6 +41,7 @@ def start(
     """Run due tasks until none is left, then exit (what Run Tasks and cron start)."""
     if background:
         settings = settings_of(ctx)
+        Taskdesk.open(settings).close()  # refuse now, not in the detached runner's log
         pid = spawn_start(settings)
         console.print(f"runner started in the background, pid {pid}; output: "
                       f"{settings.runner_log}")
@@ -69,6 +71,30 @@ def worker(
         console.print(f"worker started with {concurrency} thread(s); Ctrl-C to stop")
         stats = desk.runner(RunnerHooks()).run(stop, concurrency=concurrency)
     console.print(summary(stats))
+
+
+def runners(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Runners that registered and have not stopped: start and worker processes, anywhere."""
+    with opened(ctx) as desk:
+        found = desk.store.runners()
+        lease = desk.settings.lease_seconds
+        now = desk.store.clock()
+    rows = [{"runner_id": r.runner_id, "hostname": r.hostname, "pid": r.pid,
+             "started_at": isoformat(r.started_at), "last_seen_at": isoformat(r.last_seen_at),
+             "alive": (now - r.last_seen_at).total_seconds() <= lease} for r in found]
+    if json_:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} runners", title_justify="left")
+    for name in ("runner", "host", "pid", "started (UTC)", "last seen (UTC)", "alive"):
+        table.add_column(name)
+    for info, row in zip(found, rows, strict=True):
+        table.add_row(info.runner_id, info.hostname, str(info.pid), short_time(info.started_at),
+                      short_time(info.last_seen_at), "yes" if row["alive"] else "no (unseen)")
+    console.print(table)
 
 
 def summary(stats: RunStats) -> Table:

@@ -25,6 +25,8 @@ from taskdesk.store.base import Store
 
 @dataclass(frozen=True)
 class Lifecycle:
+    """Extensions > Extensions: runs modules' install() and uninstall(), records the state."""
+
     catalogue: Catalogue
     loader: ControllerLoader
     store: Store

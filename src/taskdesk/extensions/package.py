@@ -2,7 +2,7 @@
 
 A package is `<code>.zip` with `install.json` at its root and Python files under `admin/`
 and/or `catalog/`. Refused, with one message each: a file that is not a zip; entries with
-`..`, `.` or empty segments, absolute paths, drive letters, backslashes or NUL; symbolic links;
+`..`, `.` or empty segments, absolute paths, drive letters or backslashes; symbolic links;
 encrypted entries; two entries for one path, or a path that is both a file and a folder; more
 entries, more bytes or a higher compression ratio than the limits allow; a missing or malformed
 install.json. A zip's headers can lie about sizes: zipfile reads no more than an entry declares
@@ -84,17 +84,23 @@ def build_package(folder: Path, output_dir: Path, limits: Limits) -> Path:
     code = Manifest.parse(manifest_path.read_bytes(), default_code=folder.name).code
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{code}.zip"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(_package_files(folder)):
-            archive.write(file, file.relative_to(folder).as_posix())
-    read_package(target, limits, filename=target.name)
+    partial = output_dir / f".{code}.zip.part"
+    skipped = {target.resolve(), partial.resolve()}  # an output inside the folder
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(_package_files(folder, skipped)):
+                archive.write(file, file.relative_to(folder).as_posix())
+        read_package(partial, limits, filename=target.name)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
-def _package_files(folder: Path) -> Iterator[Path]:
+def _package_files(folder: Path, skipped: set[Path]) -> Iterator[Path]:
     for file in folder.rglob("*"):
         parts = file.relative_to(folder).parts
-        if file.is_file() and not file.is_symlink() and not any(
+        if file.is_file() and not file.is_symlink() and file.resolve() not in skipped and not any(
             part in _SKIPPED_WHEN_BUILDING or part.endswith(".pyc") for part in parts
         ):
             yield file
@@ -113,8 +119,8 @@ def _open_zip(path: Path, filename: str) -> Iterator[zipfile.ZipFile]:
 
 def _check_entry(entry: zipfile.ZipInfo, limits: Limits) -> None:
     name = entry.filename
-    if "\\" in name or "\x00" in name:
-        raise BadPackage(f"entry {name!r} has a backslash or NUL in its name")
+    if "\\" in name:  # (zipfile itself cuts a name at a NUL)
+        raise BadPackage(f"entry {name!r} has a backslash in its name")
     if name.startswith("/") or _DRIVE.match(name):
         raise BadPackage(f"entry {name!r} has an absolute path")
     if ".." in _segments(name):

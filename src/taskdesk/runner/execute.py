@@ -17,7 +17,7 @@ from datetime import datetime
 
 from taskdesk.clock import Clock
 from taskdesk.errors import BadAction, BadArgs
-from taskdesk.models import Outcome, Status, Task
+from taskdesk.models import Outcome, Status, Task, json_text
 from taskdesk.resolve import Handler
 from taskdesk.runner.retry import RetryPolicy
 
@@ -66,21 +66,12 @@ def _from_result(result: object, started: float) -> Outcome:
     if result is None or isinstance(result, str):
         return _outcome(Status.COMPLETE, result, started)
     if isinstance(result, Mapping) and result.get("error"):
-        return _outcome(Status.FAILED, _text(result["error"]), started)
+        return _outcome(Status.FAILED, json_text(result["error"]), started)
     if isinstance(result, Mapping) and "success" in result:
-        return _outcome(Status.COMPLETE, _text(result["success"]), started)
-    return _outcome(Status.COMPLETE, _text(result), started)
+        return _outcome(Status.COMPLETE, json_text(result["success"]), started)
+    return _outcome(Status.COMPLETE, json_text(result), started)
 
 
 def _outcome(status: Status, response: str | None, started: float) -> Outcome:
     return Outcome(status=status, response=response, comment=response or status.value,
                    duration=time.perf_counter() - started)
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):  # non-string keys, circular values
-        return repr(value)

@@ -41,6 +41,8 @@ class RunnerInfo:
 
 
 class Store(Protocol):
+    """Where tasks, the task log, runners and installed modules live (see the module doc)."""
+
     clock: Clock
 
     # -- the registry -------------------------------------------------------------------

@@ -18,6 +18,7 @@ ADVISORY_LOCK_NAMESPACE = 0x7A5D  # "taskdesk"
 # than the server's lock table holds; two adds of one code always meet on the same lock.
 CODE_LOCK_BUCKETS = 256
 POOL_SIZE = 5
+CONNECT_TIMEOUT_SECONDS = 10  # cron's `taskdesk start` must not hang on an unreachable server
 
 _LOCK_CODES = text(
     "SELECT pg_advisory_xact_lock(:namespace, bucket) FROM "
@@ -34,10 +35,12 @@ class PostgresStore(SqlStore):
             raise ConfigError(
                 "PostgreSQL needs the psycopg driver: pip install 'taskdesk[postgres]'"
             ) from None
-        super().__init__(create_engine(url, pool_size=POOL_SIZE), clock=clock)
+        timeout = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        super().__init__(create_engine(url, pool_size=POOL_SIZE, connect_args=timeout),
+                         clock=clock)
         self.runner_writer = create_engine(
             url, pool_size=POOL_SIZE,
-            connect_args={"options": "-c synchronous_commit=off"},
+            connect_args={**timeout, "options": "-c synchronous_commit=off"},
         )
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:

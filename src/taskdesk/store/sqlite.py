@@ -41,6 +41,7 @@ class SqliteStore(SqlStore):
         event.listen(engine, "begin", _begin)
         super().__init__(engine, clock=clock)
         self.writer = engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        self.runner_writer = self.writer
 
 
 def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
