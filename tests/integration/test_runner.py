@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,24 @@ from tests.support import FakeClock
 def make_runner(store: Store, settings: Settings, hooks: RunnerHooks | None = None) -> Runner:
     return Runner(store, settings, resolver=Resolver(ControllerLoader(lambda code: None)),
                   hooks=hooks)
+
+
+def run_worker_until(runner: Runner, done: Callable[[], bool], *, concurrency: int = 1,
+                     timeout: float = 10) -> None:
+    """Run `runner` as a worker on a thread until `done()` holds (at most `timeout` seconds),
+    then stop it and check that it stopped."""
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,),
+                              kwargs={"concurrency": concurrency})
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while not done() and time.monotonic() < deadline:
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
 
 
 def recorded(path: Path) -> list[int]:
@@ -227,19 +247,10 @@ def test_worker_runs_tasks_on_several_threads_until_stopped(
                 args={"path": str(out), "n": n})
         for n in range(40)
     )
-    stop = threading.Event()
     runner = make_runner(store, settings.evolve(poll_seconds=0.05))
-    thread = threading.Thread(target=runner.run, args=(stop,), kwargs={"concurrency": 3})
-    thread.start()
-    try:
-        for _ in range(200):
-            if registry.count(status=Status.COMPLETE) == 40:
-                break
-            stop.wait(0.05)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
-    assert not thread.is_alive()
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 40,
+                     concurrency=3)
+
     assert sorted(recorded(out)) == list(range(40))
     assert store.runners() == []  # unregistered on the way out

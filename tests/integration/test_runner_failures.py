@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any, cast
 
 from taskdesk.config import Settings
@@ -11,7 +10,7 @@ from taskdesk.models import NewTask, Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store
-from tests.integration.test_runner import make_runner
+from tests.integration.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 
 
@@ -44,19 +43,8 @@ def test_a_failed_finish_gives_back_the_rest_of_the_batch_at_once(settings: Sett
     noop_tasks(registry, 3)
     store = cast(Store, FailingOnce(memory, "finish", StoreUnavailable("database went away")))
     runner = make_runner(store, settings.evolve(claim_batch=3, poll_seconds=0.01))
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,))
-    thread.start()
-    try:
-        for _ in range(500):
-            states = {t.code: t.status for t in registry.list_tasks()}
-            if states == {"t0": Status.PROCESSING, "t1": Status.COMPLETE,
-                          "t2": Status.COMPLETE}:
-                break
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 2)
 
     # t0's outcome was lost with the database: it waits for its lease. t1 and t2 were given
     # back at once and run on the next claim instead of waiting for theirs.
@@ -72,20 +60,9 @@ def test_a_worker_survives_an_unexpected_error_and_goes_on(settings: Settings) -
     noop_tasks(registry, 2)
     store = cast(Store, FailingOnce(memory, "claim", RuntimeError("driver bug")))
     runner = make_runner(store, settings.evolve(poll_seconds=0.01))
-    stop = threading.Event()
 
-    thread = threading.Thread(target=runner.run, args=(stop,))
-    thread.start()
-    try:
-        for _ in range(500):
-            if registry.count(status=Status.COMPLETE) == 2:
-                break
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 2)
 
-    assert not thread.is_alive()
     assert registry.count(status=Status.COMPLETE) == 2
 
 
