@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from taskdesk.cli.context import opened, settings_of
-from taskdesk.cli.output import console, print_json
+from taskdesk.cli.output import console, new_table, print_json
 from taskdesk.extensions.catalogue import Extension, ModuleRef
 from taskdesk.extensions.package import Limits, build_package
 
@@ -44,9 +43,9 @@ def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     if json_:
         print_json(rows)
         return
-    table = Table(title=f"{len(rows)} extensions", title_justify="left")
-    for name in ("code", "name", "version", "source", "modules", "problem"):
-        table.add_column(name)
+    table = new_table(f"{len(rows)} extensions",
+                      ("code", "name", "version", "source", "modules", "problem"),
+                      wide=("problem",))
     for row in rows:
         modules = ", ".join(f"{m['type']}/{m['code']}" + (" ✓" if m["installed"] else "")
                             for m in row["modules"])

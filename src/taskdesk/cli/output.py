@@ -69,7 +69,7 @@ def short_time(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _table(title: str | None, columns: Iterable[str], *, wide: Iterable[str]) -> Table:
+def new_table(title: str | None, columns: Iterable[str], *, wide: Iterable[str] = ()) -> Table:
     """A table whose `wide` columns are cut with an ellipsis instead of wrapping."""
     table = Table(title=title, title_justify="left")
     wide = set(wide)
@@ -84,7 +84,7 @@ def _table(title: str | None, columns: Iterable[str], *, wide: Iterable[str]) ->
 
 def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
     columns = ("id", "code", "action", "status", "prio", "tries", "run at (UTC)", "response")
-    table = _table(title, columns, wide=("action", "response"))
+    table = new_table(title, columns, wide=("action", "response"))
     for task in tasks:
         table.add_row(
             str(task.task_id), task.code, task.action, status_text(task.status),
@@ -96,7 +96,7 @@ def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
 
 def log_table(entries: Iterable[LogEntry], *, title: str | None = None) -> Table:
     columns = ("log", "task", "code", "status", "try", "took", "date (UTC)", "comment")
-    table = _table(title, columns, wide=("comment",))
+    table = new_table(title, columns, wide=("comment",))
     for entry in entries:
         duration = "" if entry.duration is None else f"{entry.duration:.3f}s"
         table.add_row(

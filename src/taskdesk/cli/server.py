@@ -12,7 +12,7 @@ from rich.table import Table
 
 from taskdesk.app import Taskdesk
 from taskdesk.cli.context import opened, settings_of
-from taskdesk.cli.output import console, print_json, short_time, status_text
+from taskdesk.cli.output import console, new_table, print_json, short_time, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
 from taskdesk.clock import isoformat
 from taskdesk.models import Status
@@ -88,9 +88,8 @@ def runners(
     if json_:
         print_json(rows)
         return
-    table = Table(title=f"{len(rows)} runners", title_justify="left")
-    for name in ("runner", "host", "pid", "started (UTC)", "last seen (UTC)", "alive"):
-        table.add_column(name)
+    table = new_table(f"{len(rows)} runners",
+                      ("runner", "host", "pid", "started (UTC)", "last seen (UTC)", "alive"))
     for info, row in zip(found, rows, strict=True):
         table.add_row(info.runner_id, info.hostname, str(info.pid), short_time(info.started_at),
                       short_time(info.last_seen_at), "yes" if row["alive"] else "no (unseen)")
