@@ -19,6 +19,7 @@ from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
 from taskdesk.models import NewTask
+from taskdesk.store import SqlStore
 from taskdesk.store.schema import task, task_log
 
 ACTION = "bench.handlers:noop"
@@ -67,7 +68,8 @@ def retention_label(retention: float | None) -> str:
 def fresh_desk(backend: str, folder: Path) -> Iterator[Taskdesk]:
     """An installation on a new database, its schema created as `taskdesk init` does."""
     with fresh_database(backend, folder) as url:
-        desk = Taskdesk.init(Settings(home=folder, database_url=url))
+        desk = Taskdesk(Settings(home=folder, database_url=url, allowed_actions=("bench",)))
+        desk.init()
         try:
             yield desk
         finally:
@@ -81,7 +83,7 @@ def new_tasks(count: int, prefix: str) -> list[NewTask]:
 def add_one_by_one(backend: str, folder: Path, tasks: int, progress: Progress) -> Rate:
     """`registry.add` in a loop: one transaction per task."""
     with fresh_desk(backend, folder) as desk:
-        registry = desk.registry
+        registry = desk.tasks
         step = progress.add_task(f"{backend}: registry.add of {tasks}, one by one", total=tasks)
         started = time.perf_counter()
         for n in range(tasks):
@@ -107,7 +109,7 @@ def process(backend: str, folder: Path, tasks: int, *, claim_batch: int,
         what = "start-up on an empty queue"
     with fresh_desk(backend, folder) as desk:
         added = _add_many(desk, tasks, progress, f"{backend}, {what}")
-        desk.store.engine.dispose()  # the parent holds no connection while the runner runs
+        desk.close()  # the parent holds no connection while the runner runs (reopened later)
         step = progress.add_task(f"{backend}: taskdesk start, {what}", total=tasks or 1)
         finished = run_start(
             runner_env(_runner_settings(desk, claim_batch, retention)), folder / "start.out",
@@ -130,7 +132,7 @@ def _add_many(desk: Taskdesk, tasks: int, progress: Progress, where: str) -> Rat
     step = progress.add_task(f"{where.split(',')[0]}: registry.add_many of {tasks}", total=1)
     batch = new_tasks(tasks, "many")
     started = time.perf_counter()
-    added = len(desk.registry.add_many(batch))
+    added = len(desk.tasks.add_many(batch))
     seconds = time.perf_counter() - started
     progress.update(step, completed=1)
     problems = () if added == tasks else (
@@ -144,6 +146,7 @@ def _runner_settings(desk: Taskdesk, claim_batch: int,
         "TASKDESK_HOME": str(desk.settings.home),
         "TASKDESK_DATABASE_URL": desk.settings.database_url,
         "TASKDESK_CLAIM_BATCH": str(claim_batch),
+        "TASKDESK_ALLOWED_ACTIONS": "bench",
     }
     if retention is not None:
         settings["TASKDESK_RETENTION_SECONDS"] = f"{retention:g}"
@@ -152,7 +155,7 @@ def _runner_settings(desk: Taskdesk, claim_batch: int,
 
 def _poll(progress: Progress, step: TaskID, desk: Taskdesk) -> None:
     with suppress(TaskdeskError):  # progress only: the check at the end is what counts
-        progress.update(step, completed=desk.registry.count_log())
+        progress.update(step, completed=desk.tasks.count_log())
 
 
 def check_processed(desk: Taskdesk, tasks: int, retention: float | None) -> list[str]:
@@ -172,7 +175,9 @@ def check_processed(desk: Taskdesk, tasks: int, retention: float | None) -> list
 def statuses(desk: Taskdesk, table: Table) -> dict[str, int]:
     """Rows of the table by status."""
     query = select(table.c.status, func.count()).group_by(table.c.status)
-    with desk.store.engine.connect() as conn:
+    store = desk.store
+    assert isinstance(store, SqlStore)  # benchmarks run on real databases only
+    with store.engine.connect() as conn:
         return {str(status): int(count) for status, count in conn.execute(query)}
 
 

@@ -25,6 +25,8 @@ from tests.support import (
 )
 
 BACKENDS = ["memory", "sqlite", "postgres"]
+#: Import paths the suite's runners may run (the allow-list): its own handler modules.
+TEST_ACTIONS = ("tests", "bench")
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +88,7 @@ def store(backend: str, clock: FakeClock, request: pytest.FixtureRequest) -> Ite
 def settings(tmp_path: Path) -> Settings:
     """Settings for in-process runners: short leases, no retry delay surprises."""
     return Settings(home=tmp_path / "home", lease_seconds=30, retention_seconds=3600,
-                    retry_delay_seconds=10, max_attempts=3)
+                    retry_delay_seconds=10, max_attempts=3, allowed_actions=TEST_ACTIONS)
 
 
 def _truncate(url: str) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
+from taskdesk.definitions import TaskDefinition
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import TaskdeskError
-from taskdesk.models import LogEntry, NewTask, Status, Task
+from taskdesk.models import LogEntry, NewTask, Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
+from taskdesk.runner import RunnerHooks, RunStats
 
 __all__ = [
     "Context",
@@ -16,9 +18,13 @@ __all__ = [
     "ErrorLog",
     "LogEntry",
     "NewTask",
+    "Outcome",
+    "RunStats",
+    "RunnerHooks",
     "Settings",
     "Status",
     "Task",
+    "TaskDefinition",
     "TaskRegistry",
     "Taskdesk",
     "TaskdeskError",

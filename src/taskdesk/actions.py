@@ -1,6 +1,7 @@
 """Actions: the text that says what a task runs, parsed once and resolved to a handler.
 
-Two forms, told apart by their first characters:
+Three forms, told apart by their characters: a route starts with `task/`, an import path has a
+`:`, and anything else is the name of a registered task.
 
     task/<side>/<extension>.<controller>[.<method>]
         A controller of an installed extension: `task/catalog/test_module.task` is the class
@@ -12,6 +13,13 @@ Two forms, told apart by their first characters:
     <package.module>:<attribute>[.<attribute>…]
         Anything importable: a function (`mypkg.jobs:send_mail`), or a Controller subclass
         (`mypkg.jobs:Report`, method `index`) or one of its methods (`mypkg.jobs:Report.build`).
+        A task registered with `@desk.task` has this form by default (`module:qualname`).
+
+    <name>
+        A task registered with `@desk.task(name="emails.welcome")`: letters, digits, `_`, `.`
+        and `-`, starting with a letter or `_`.
+
+Which actions may run at all is decided in handlers.py (the allow-list), not here.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ _ROUTE = re.compile(
     rf"\.(?P<controller>{NAME}(?:/{NAME})*)(?:\.(?P<method>{NAME}))?"
 )
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_TASK_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _IMPORT_PATH = re.compile(
     rf"(?P<module>{_IDENTIFIER}(?:\.{_IDENTIFIER})*):(?P<qualname>{_IDENTIFIER}(?:\.{_IDENTIFIER})*)"
 )
@@ -60,7 +69,14 @@ class ImportPath:
     qualname: str
 
 
-Action = Route | ImportPath
+@dataclass(frozen=True)
+class TaskName:
+    """The name a task was registered under (`@desk.task(name=…)`)."""
+
+    name: str
+
+
+Action = Route | ImportPath | TaskName
 
 
 def class_name_of(controller: str) -> str:
@@ -77,11 +93,13 @@ def parse_action(text: str) -> Action:
         raise BadAction(f"the action is longer than {MAX_ACTION_LENGTH} characters")
     if text.startswith(ROUTE_PREFIX):
         return _parse_route(text)
+    if ":" not in text and _TASK_NAME.fullmatch(text):
+        return TaskName(text)
     match = _IMPORT_PATH.fullmatch(text)
     if match is None:
         raise BadAction(
             f"action {text!r} is neither a route (task/<side>/<extension>.<controller>"
-            "[.<method>]) nor an import path (package.module:callable)"
+            "[.<method>]), an import path (package.module:callable) nor a task name"
         )
     return ImportPath(module=match["module"], qualname=match["qualname"])
 

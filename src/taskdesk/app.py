@@ -1,58 +1,215 @@
-"""Taskdesk: the pieces of one installation (settings, store, registry, resolver) built once
-from the settings, for the CLI, the runner and (later) the web."""
+"""Taskdesk: the front door. The CLI and the web import this and taskdesk.views, nothing
+below them.
+
+    desk = Taskdesk()                      # settings from TASKDESK_*; no database touched yet
+
+    @desk.task(max_attempts=5)
+    def send_welcome(user_id: int) -> None: ...
+
+    send_welcome.enqueue(user_id=42)       # opens the store on first use
+    desk.tasks.list_tasks(status="pending")
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+import threading
+from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar, overload
 
 from taskdesk.config import Settings
+from taskdesk.controller import Context, Controller
+from taskdesk.definitions import TaskDefinition, TaskOptions
 from taskdesk.errorlog import ErrorLog
+from taskdesk.errors import ConfigError
 from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.extensions.package import Limits, build_package
+from taskdesk.extensions.service import Extensions
+from taskdesk.handlers import Handlers
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
+from taskdesk.runner.shutdown import on_stop
+from taskdesk.runner.spawn import spawn_start
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import check_schema, upgrade
+from taskdesk.store.base import Store
+from taskdesk.store.errors import describe
+from taskdesk.store.migrate import SCHEMA_HEAD, check_schema, upgrade
+from taskdesk.views import DatabaseView, RunnerView, runner_view
+
+__all__ = ["Taskdesk", "load_app", "on_stop"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Objects built from the settings, dropped when `configure()` changes them.
+_BUILT_FROM_SETTINGS = ("tasks", "error_log", "catalogue", "loader", "resolver", "installer",
+                        "lifecycle", "extensions")
 
 
 class Taskdesk:
-    """One installation: its settings and store, and the objects built on them."""
+    """One installation: settings, a store opened on first use, the registered tasks, and
+    every object the CLI, the web and runners use."""
 
-    def __init__(self, settings: Settings, store: SqlStore) -> None:
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
+                 **overrides: Any) -> None:
+        """Settings come from TASKDESK_* variables, or `settings`; keyword arguments such as
+        `database_url=` or `home=` override them. Nothing is opened here."""
+        if settings is None:
+            settings = Settings.from_env(**overrides)
+        elif overrides:
+            settings = settings.evolve(**overrides)
         self.settings = settings
-        self.store = store
+        self._store = store
+        self._opening = threading.Lock()
+        self.handlers = Handlers(self)
 
     @classmethod
-    def open(cls, settings: Settings) -> Taskdesk:
-        """Connect and check that `taskdesk init` has brought the schema up to date."""
-        store = open_store(settings.database_url)
+    def open(cls, settings: Settings | None = None, **overrides: Any) -> Taskdesk:
+        """A Taskdesk whose store is open and whose schema is checked now."""
+        desk = cls(settings, **overrides)
+        desk.store  # noqa: B018 (opens it, or raises)
+        return desk
+
+    def configure(self, **overrides: Any) -> None:
+        """Change settings before the store opens (the CLI's flags over an app's desk)."""
+        changes = {key: value for key, value in overrides.items()
+                   if value is not None and value != getattr(self.settings, key)}
+        if not changes:
+            return
+        if self._store is not None:
+            raise ConfigError("a Taskdesk's settings cannot change once its database is open")
+        self.settings = self.settings.evolve(**changes)
+        for name in _BUILT_FROM_SETTINGS:
+            self.__dict__.pop(name, None)
+
+    # -- the store ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The store, opened (and its schema checked) on first use."""
+        if self._store is None:
+            with self._opening:
+                if self._store is None:
+                    self._store = self._open_store(create=False)
+        return self._store
+
+    def _open_store(self, *, create: bool) -> SqlStore:
+        store = open_store(self.settings.database_url, create=create)
         try:
-            check_schema(store)
+            if create:
+                upgrade(store)
+            else:
+                check_schema(store)
         except BaseException:
             store.close()
             raise
-        return cls(settings, store)
+        return store
 
-    @classmethod
-    def init(cls, settings: Settings) -> Taskdesk:
-        """Create the data folders and create or upgrade the schema."""
-        for folder in (settings.home, settings.logs_dir, settings.extensions_dir,
-                       settings.packages_dir):
+    def init(self) -> DatabaseView:
+        """Create the data folders, and create or upgrade the schema (`taskdesk init`)."""
+        for folder in (self.settings.home, self.settings.logs_dir,
+                       self.settings.extensions_dir, self.settings.packages_dir):
             folder.mkdir(parents=True, exist_ok=True)
-        store = open_store(settings.database_url, create=True)
-        try:
-            upgrade(store)
-        except BaseException:
-            store.close()
-            raise
-        return cls(settings, store)
+        with self._opening:
+            if self._store is None:
+                self._store = self._open_store(create=True)
+            elif isinstance(self._store, SqlStore):
+                upgrade(self._store)
+        return self.database()
+
+    def database(self) -> DatabaseView:
+        """Where the data lives, for `taskdesk init` and the admin."""
+        store = self._store
+        name = describe(store.engine.url) if isinstance(store, SqlStore) else "memory"
+        return DatabaseView(database=name, schema=SCHEMA_HEAD, home=str(self.settings.home))
+
+    def _replace_store(self, store: Store | None) -> Store | None:
+        """Swap the store (taskdesk.testing); returns the previous one, left open."""
+        previous, self._store = self._store, store
+        self.__dict__.pop("tasks", None)
+        self.__dict__.pop("installer", None)
+        self.__dict__.pop("lifecycle", None)
+        self.__dict__.pop("extensions", None)
+        return previous
+
+    # -- tasks ----------------------------------------------------------------------------
+    @overload
+    def task(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
+
+    @overload
+    def task(self, target: Callable[P, R], /) -> TaskDefinition[P, R]: ...
+
+    @overload
+    def task(self, /, *, name: str | None = None, max_attempts: int | None = None,
+             priority: int = 0, retry_delay: float | None = None) -> TaskDecorator: ...
+
+    def task(self, target: Any = None, /, *, name: str | None = None,
+             max_attempts: int | None = None, priority: int = 0,
+             retry_delay: float | None = None) -> Any:
+        """Register a function or Controller subclass as a task, under `name` (default
+        `module:qualname`, which is also its action); returns its TaskDefinition. (Type
+        checkers do not see class decorators: write `report = desk.task(Report)` to have
+        `report.enqueue` checked.)"""
+        decorator = TaskDecorator(self, TaskOptions(priority=priority, max_attempts=max_attempts),
+                                  name=name, retry_delay=retry_delay)
+        return decorator if target is None else decorator(target)
 
     @cached_property
-    def registry(self) -> TaskRegistry:
-        return TaskRegistry(self.store, self.settings)
+    def tasks(self) -> TaskRegistry:
+        """OpenCart's task registry (add, delete_by_code, list_tasks, …), with the allow-list."""
+        return TaskRegistry(self.store, self.settings, gate=self.handlers.check)
+
+    def context(self) -> Context:
+        """What a Controller is built with outside a runner."""
+        return Context(tasks=self.tasks, log=self.error_log, config=self.settings)
+
+    def is_installed(self, extension: str) -> bool:
+        return bool(self.store.installed_modules(extension))
+
+    # -- runners --------------------------------------------------------------------------
+    def runner(self, hooks: RunnerHooks | None = None) -> Runner:
+        return Runner(self.store, self.settings, resolver=self.handlers, hooks=hooks,
+                      gate=self.handlers.check)
+
+    def runners(self) -> list[RunnerView]:
+        """Runners that registered and have not stopped, each alive if seen within a lease."""
+        now = self.store.clock()
+        return [runner_view(info, now=now, lease_seconds=self.settings.lease_seconds)
+                for info in self.store.runners()]
+
+    def run_in_background(self) -> int:
+        """Start `taskdesk start` detached (OpenCart's Run Tasks); returns its pid at once.
+        It loads the same application, so it knows the same registered tasks."""
+        self.store  # noqa: B018 (refuse now, not in the detached runner's log)
+        app = self.settings.app or self.import_path() or ""
+        return spawn_start(self.settings.evolve(app=app))
+
+    def import_path(self) -> str | None:
+        """`module:attribute` under which this desk can be imported, found through the
+        modules of its registered tasks; None when it cannot be."""
+        for name in self.handlers.names():
+            definition = self.handlers.get(name)
+            module = sys.modules.get(getattr(definition.func, "__module__", "")
+                                     if definition else "")
+            if module is None or module.__name__ == "__main__":
+                continue
+            for attribute, value in vars(module).items():
+                if value is self:
+                    return f"{module.__name__}:{attribute}"
+        return None
+
+    # -- extensions and logs ----------------------------------------------------------------
+    def build_package(self, folder: Path, output_dir: Path) -> Path:
+        """Zip an extension's folder into a checked package (no database needed)."""
+        return build_package(folder, output_dir, Limits.from_settings(self.settings))
 
     @cached_property
     def error_log(self) -> ErrorLog:
@@ -76,10 +233,66 @@ class Taskdesk:
 
     @cached_property
     def lifecycle(self) -> Lifecycle:
-        return Lifecycle(self.catalogue, self.loader, self.store, self.settings, self.error_log)
+        return Lifecycle(self.catalogue, self.loader, self.store, self.settings, self.error_log,
+                         check_action=self.handlers.check)
 
-    def runner(self, hooks: RunnerHooks | None = None) -> Runner:
-        return Runner(self.store, self.settings, resolver=self.resolver, hooks=hooks)
+    @cached_property
+    def extensions(self) -> Extensions:
+        """Extensions > Installer and Extensions > Extensions; returns views."""
+        return Extensions(self.catalogue, self.installer, self.lifecycle)
 
+    # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self.__dict__.pop("tasks", None)
+
+    def __enter__(self) -> Taskdesk:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+class TaskDecorator:
+    """What `@desk.task(…)` with options returns: registers what it decorates."""
+
+    def __init__(self, desk: Taskdesk, options: TaskOptions, *, name: str | None,
+                 retry_delay: float | None) -> None:
+        self.desk = desk
+        self.options = options
+        self.name = name
+        self.retry_delay = retry_delay
+
+    @overload
+    def __call__(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
+
+    @overload
+    def __call__(self, target: Callable[P, R], /) -> TaskDefinition[P, R]: ...
+
+    def __call__(self, target: Any, /) -> Any:
+        definition: TaskDefinition[Any, Any] = TaskDefinition(
+            target, desk=self.desk, name=self.name, retry_delay=self.retry_delay,
+            options=self.options)
+        self.desk.handlers.register(definition)
+        return definition
+
+
+def load_app(path: str) -> Taskdesk:
+    """The Taskdesk at `module:attribute` (TASKDESK_APP, --app), imported from the working
+    folder as `python -m` would."""
+    module_name, _, attribute = path.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise ConfigError(f"cannot import the application {path!r}: "
+                          f"{type(error).__name__}: {error}") from None
+    desk = getattr(module, attribute, None)
+    if not isinstance(desk, Taskdesk):
+        raise ConfigError(f"the application {path!r} is not a Taskdesk "
+                          f"(found {type(desk).__name__})")
+    return desk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -33,12 +34,19 @@ class Settings:
     package_max_entries: int = 1_000  # files and folders in an extension zip
     package_max_bytes: int = 50 * 1024 * 1024  # total uncompressed size of an extension zip
     package_max_ratio: float = 100.0  # uncompressed / compressed size of one entry (zip bombs)
+    #: Module prefixes whose import-path actions may run besides registered tasks and
+    #: extension routes (TASKDESK_ALLOWED_ACTIONS="mypkg.jobs,reports"); empty: none.
+    allowed_actions: tuple[str, ...] = ()
+    app: str = ""  # module:attribute of the application's Taskdesk, imported by the CLI
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
         if not self.database_url:
             object.__setattr__(self, "database_url", default_database_url(self.home))
         _check_positive(self)
+        _check_allowed_actions(self.allowed_actions)
+        if self.app:
+            _check_app(self.app)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -51,6 +59,11 @@ class Settings:
                 values[field.name] = _convert(name, env[name], _PARSERS[field.name])
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The TASKDESK_* variables that give a child process these settings."""
+        return {ENV_PREFIX + field.name.upper(): _FORMATTERS.get(field.name, str)(
+            getattr(self, field.name)) for field in fields(self)}
 
     def evolve(self, **changes: Any) -> Settings:
         if "home" in changes and "database_url" not in changes and (
@@ -97,6 +110,11 @@ def default_database_url(home: Path) -> str:
     return URL.create("sqlite", database=str(home / "taskdesk.db")).render_as_string()
 
 
+def module_prefixes(text: str) -> tuple[str, ...]:
+    """TASKDESK_ALLOWED_ACTIONS: module names separated by commas or spaces."""
+    return tuple(part for part in text.replace(",", " ").split() if part)
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": Path,
     "database_url": str,
@@ -110,13 +128,34 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "package_max_entries": int,
     "package_max_bytes": int,
     "package_max_ratio": float,
+    "allowed_actions": module_prefixes,
+    "app": str,
 }
+_FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "allowed_actions": ",".join,
+    "home": str,
+}
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 _MUST_BE_POSITIVE = (
     "lease_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "retry_delay_seconds")
+
+
+def _check_allowed_actions(prefixes: tuple[str, ...]) -> None:
+    for prefix in prefixes:
+        if not isinstance(prefix, str) or not _MODULE.fullmatch(prefix):
+            raise ConfigError(f"{ENV_PREFIX}ALLOWED_ACTIONS: {prefix!r} is not a module name "
+                              "(write module prefixes such as mypkg.jobs, separated by commas)")
+
+
+def _check_app(app: str) -> None:
+    module, _, attribute = app.partition(":")
+    if not _MODULE.fullmatch(module) or not _MODULE.fullmatch(attribute):
+        raise ConfigError(f"{ENV_PREFIX}APP {app!r} must read module:attribute "
+                          "(for example myapp.tasks:desk)")
 
 
 def _convert(name: str, text: str, parse: Callable[[str], Any]) -> Any:

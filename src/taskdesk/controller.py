@@ -11,12 +11,16 @@ it runs a task, `self.task` (that task's row, with its id and attempt number).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.models import Task
 from taskdesk.registry import TaskRegistry
+
+#: What a runner calls with a task's args: a function, or a controller's bound method.
+Handler = Callable[..., object]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,11 @@ class BadAction(BadInput):
     """The action cannot be parsed or resolved to a handler."""
 
 
+class ActionNotAllowed(BadAction):
+    """The action is not on the allow-list: registered tasks, task/catalog/… controllers of
+    installed extensions, and import paths under TASKDESK_ALLOWED_ACTIONS."""
+
+
 class BadArgs(BadInput):
     """The args must be a JSON object whose keys fit the handler's parameters."""
 

@@ -8,54 +8,90 @@ running one), statuses are checked, and lists are keyset-paginated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from taskdesk.actions import parse_action
+from taskdesk.clock import parse_moment
 from taskdesk.config import Settings
 from taskdesk.errors import BadCode, BadInput, TaskNotFound
 from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
 from taskdesk.store.base import Store
+from taskdesk.store.external import add_through
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 MAX_PAGE = 1000
 INT32 = (-(2**31), 2**31 - 1)  # priority and attempts are INTEGER columns
 ID_RANGE = (0, 2**63 - 1)  # ids and cursors are BIGINT
 
+#: Refuses an action that may not run (handlers.Handlers.check); the default only parses it.
+Gate = Callable[[str], object]
+
 
 class TaskRegistry:
     """Checks input and fills defaults, then calls one Store verb: what extensions (as
     `self.tasks`), the CLI and the admin use."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, *, gate: Gate = parse_action) -> None:
         self.store = store
         self.settings = settings
+        self.gate = gate
 
     def add(
         self, code: str, action: str, args: JsonObject | None = None, *, priority: int = 0,
-        run_at: datetime | None = None, max_attempts: int | None = None, replace: bool = True,
+        run_at: datetime | timedelta | str | None = None, max_attempts: int | None = None,
+        replace: bool = True, connection: object | None = None,
     ) -> Task:
-        """Add a pending task; with `replace`, a waiting task with the same code goes."""
+        """Add a pending task; with `replace`, a waiting task with the same code goes.
+        `run_at` is an aware datetime, an ISO 8601 text (UTC if it has no offset), or a
+        delay from now. With `connection` (see add_many) it is written in the caller's
+        transaction."""
         new = NewTask(code=code, action=action, args={} if args is None else args,
-                      priority=priority,
-                      run_at=run_at, max_attempts=max_attempts)
-        return self.add_many([new], replace=replace)[0]
+                      priority=priority, run_at=self._moment(run_at),
+                      max_attempts=max_attempts)
+        return self.add_many([new], replace=replace, connection=connection)[0]
 
-    def add_many(self, tasks: Iterable[NewTask], *, replace: bool = True) -> list[Task]:
-        """Add several tasks in one transaction (all or none)."""
-        return self.store.add([self._checked(new) for new in tasks], replace=replace)
+    def add_many(self, tasks: Iterable[NewTask], *, replace: bool = True,
+                 connection: object | None = None) -> list[Task]:
+        """Add several tasks in one transaction (all or none). With `connection` — a
+        SQLAlchemy Connection or Session, or a psycopg connection, on taskdesk's database —
+        they are written in that connection's transaction: gone if it rolls back, seen by
+        runners once it commits."""
+        allowed: set[str] = set()
+        checked = [self._checked(new, allowed) for new in tasks]
+        if connection is None:
+            return self.store.add(checked, replace=replace)
+        return add_through(self.store, connection, checked, replace=replace)
 
-    def _checked(self, new: NewTask) -> NewTask:
+    def _moment(self, run_at: datetime | timedelta | str | None) -> datetime | None:
+        if isinstance(run_at, timedelta):
+            try:
+                return self.store.clock() + run_at
+            except OverflowError:
+                raise BadInput(f"run_at: a delay of {run_at} is out of range") from None
+        if not isinstance(run_at, str):
+            return run_at
+        try:
+            return parse_moment(run_at)
+        except ValueError as error:
+            raise BadInput(f"run_at {run_at!r} is not a time taskdesk can store: {error}"
+                           ) from None
+
+    def _checked(self, new: NewTask, allowed: set[str]) -> NewTask:
         check_code(new.code)
-        parse_action(new.action)
+        if new.action not in allowed:  # one check per distinct action of a batch
+            parse_action(new.action)
+            self.gate(new.action)
+            allowed.add(new.action)
         check_args(new.args)
         _check_int("priority", new.priority, INT32)
         max_attempts = self.settings.max_attempts if new.max_attempts is None else new.max_attempts
         _check_int("max_attempts", max_attempts, (1, INT32[1]))
-        if new.run_at is not None and new.run_at.tzinfo is None:
-            raise BadInput("run_at must carry a timezone (UTC is assumed nowhere)")
+        if new.run_at is not None and (
+                not isinstance(new.run_at, datetime) or new.run_at.tzinfo is None):
+            raise BadInput(f"run_at must be a datetime with a timezone, not {new.run_at!r}")
         return replace(new, max_attempts=max_attempts)
 
     def get(self, task_id: int) -> Task:

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from taskdesk.actions import DEFAULT_METHOD, ImportPath, Route, class_name_of, parse_action
-from taskdesk.controller import Context, Controller
+from taskdesk.actions import (
+    DEFAULT_METHOD,
+    ImportPath,
+    Route,
+    TaskName,
+    class_name_of,
+    parse_action,
+)
+from taskdesk.controller import Context, Controller, Handler
+from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import BadAction
 from taskdesk.extensions.loader import ControllerLoader
 
-Handler = Callable[..., object]
+__all__ = ["Handler", "Resolver", "controller_class"]
 
 
 class Resolver:
+    """The mechanics of finding a handler; handlers.Handlers decides whether it may run."""
+
     def __init__(self, loader: ControllerLoader) -> None:
         self.loader = loader
 
@@ -24,7 +33,13 @@ class Resolver:
         parsed = parse_action(action)
         if isinstance(parsed, Route):
             return self._route(parsed, action, context)
+        if isinstance(parsed, TaskName):
+            raise BadAction(f"no task is registered as {action!r}")
         return _import_path(parsed, action, context)
+
+    def retry_delay(self, action: str) -> float | None:
+        """Plain actions have no retry delay of their own."""
+        return None
 
     def _route(self, route: Route, action: str, context: Context) -> Handler:
         try:
@@ -54,16 +69,24 @@ def _import_path(path: ImportPath, action: str, context: Context) -> Handler:
             f"action {action!r}: cannot import {path.module}: {type(error).__name__}: {error}"
         ) from error
     for name in path.qualname.split("."):
-        if _is_controller(target):
-            target = target(context)
+        target = _unwrap(target, context)
         if name.startswith("_") or not hasattr(target, name):
             raise BadAction(f"action {action!r}: {path.module} has no {path.qualname}")
         target = getattr(target, name)
+    if isinstance(target, TaskDefinition):  # a registered task reached by its import path
+        return target.handler(context)
     if _is_controller(target):
         return _method(target(context), DEFAULT_METHOD, action)
     if not callable(target):
         raise BadAction(f"action {action!r}: {path.qualname} is not callable")
     return target  # type: ignore[no-any-return]
+
+
+def _unwrap(target: Any, context: Context) -> Any:
+    """What an attribute is looked up on: a controller's instance, a definition's function."""
+    if isinstance(target, TaskDefinition):
+        target = target.func
+    return target(context) if _is_controller(target) else target
 
 
 def _is_controller(value: object) -> bool:

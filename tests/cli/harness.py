@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,6 +19,7 @@ MODULE_COMMAND = (sys.executable, "-m", "taskdesk")
 CONSOLE_SCRIPT = Path(sys.executable).parent / "taskdesk"
 #: The databases a subprocess can share with the test: parameters of the CLI fixtures.
 REAL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+DEMO_APP = "taskdesk.demo:desk"  # the demo application, with its registered Hello task
 TIMEOUT = 60.0  # seconds any one command may take before the test fails
 
 #: Variables of the caller's environment that would change what the command does or prints.
@@ -70,11 +71,18 @@ class Cli:
 
     home: Path
     database_url: str
+    app: str = ""  # TASKDESK_APP: the application whose registered tasks commands know
 
     @property
     def env(self) -> dict[str, str]:
         return clean_env({"TASKDESK_HOME": str(self.home),
-                          "TASKDESK_DATABASE_URL": self.database_url})
+                          "TASKDESK_DATABASE_URL": self.database_url,
+                          "TASKDESK_ALLOWED_ACTIONS": "tests,bench",
+                          "TASKDESK_APP": self.app})
+
+    def with_app(self, app: str = DEMO_APP) -> Cli:
+        """The same installation, its commands loading an application."""
+        return replace(self, app=app)
 
     @property
     def error_log(self) -> Path:

@@ -34,6 +34,7 @@ def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path:
 
 
 def test_the_demo_task_writes_three_lines_to_the_error_log(cli: Cli) -> None:
+    cli = cli.with_app()
     cli.ok("init")
     cli.ok("task", "add", "demo", "taskdesk.demo:Hello", "--args", '{"n": 3}')
     cli.start()
@@ -77,7 +78,7 @@ def test_a_higher_priority_runs_first(cli: Cli, tmp_path: Path) -> None:
     assert [task["priority"] for task in cli.tasks()] == [0, 10, 5]
 
 
-@pytest.mark.parametrize("action", ["nosuch.module:func", "task/catalog/nope.task"])
+@pytest.mark.parametrize("action", ["tests.nosuch_module:func", "tests.handlers:nosuch"])
 def test_an_unresolvable_action_fails_only_its_own_task(
     cli: Cli, tmp_path: Path, action: str
 ) -> None:
@@ -98,6 +99,7 @@ def test_an_unresolvable_action_fails_only_its_own_task(
 
 
 def test_human_output_shows_codes_and_statuses(cli: Cli) -> None:
+    cli = cli.with_app()
     task = cli.add("greeting", "taskdesk.demo:Hello", "--args", '{"n": 1}')
     cli.add("waiting", "tests.handlers:noop", "--run-at", "2999-01-01T00:00:00")
     cli.start()

@@ -26,7 +26,7 @@ INVALID_INPUT = [
     pytest.param(["task", "add", "bad code!", "tests.handlers:noop"], 2, "bad code",
                  id="bad-code"),
     pytest.param(["task", "add", "c", "tests.handlers:noop", "--run-at", "tomorrow"], 2,
-                 "--run-at", id="bad-run-at"),
+                 "run_at 'tomorrow'", id="bad-run-at"),
     pytest.param(["task", "add", "c", "tests.handlers:noop", "--max-attempts", "0"], 2,
                  "max_attempts", id="zero-max-attempts"),
     pytest.param(["task", "status", "nonsense", "{id}"], 2, "nonsense", id="unknown-status"),
@@ -40,7 +40,8 @@ INVALID_INPUT = [
     pytest.param(["task", "add", "c", "tests.handlers:noop", "--args", '{"n": ' + "9" * 5000
                   + "}"], 2, "JSON", id="args-number-too-long"),
     pytest.param(["task", "add", "c", "tests.handlers:noop", "--run-at",
-                  "0001-01-01T00:00:00+01:00"], 2, "--run-at", id="run-at-out-of-range"),
+                  "0001-01-01T00:00:00+01:00"], 2, "is out of range in UTC",
+                 id="run-at-out-of-range"),
     pytest.param(["task", "show", HUGE], 2, "task id", id="show-id-out-of-range"),
     pytest.param(["task", "delete", HUGE], 2, "task id", id="delete-id-out-of-range"),
     pytest.param(["task", "list", "--after", HUGE], 2, "id", id="list-cursor-out-of-range"),

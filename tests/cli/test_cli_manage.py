@@ -133,6 +133,7 @@ def test_task_log_filters_by_task_and_pages_with_before(cli: Cli) -> None:
 
 
 def test_log_show_tail_and_clear(cli: Cli) -> None:
+    cli = cli.with_app()
     cli.ok("init")
     assert "is empty" in cli.ok("log", "show")
     cli.add("demo", "taskdesk.demo:Hello", "--args", '{"name": "you", "n": 3}')

@@ -370,7 +370,8 @@ def test_good_package_unpacks_into_extensions_and_keeps_its_zip(tmp_path: Path) 
     files = seed_files("seed")
     source = package(tmp_path, "seed.zip", [("install.json", manifest("seed")),
                                             *files.items()])
-    desk = Taskdesk.init(Settings(home=tmp_path / "home"))
+    desk = Taskdesk(Settings(home=tmp_path / "home"))
+    desk.init()
     try:
         extension = desk.installer.upload(source)
         settings = desk.settings

@@ -23,6 +23,7 @@ class Desk:
             **os.environ,
             "TASKDESK_HOME": str(home),
             "TASKDESK_DATABASE_URL": database_url,
+            "TASKDESK_ALLOWED_ACTIONS": "tests",  # the allow-list: the suite's own handlers
             **{f"TASKDESK_{key.upper()}": value for key, value in settings.items()},
         }
 

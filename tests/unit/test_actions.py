@@ -12,6 +12,7 @@ from taskdesk.actions import (
     SIDES,
     ImportPath,
     Route,
+    TaskName,
     parse_action,
 )
 from taskdesk.errors import BadAction
@@ -78,6 +79,11 @@ def test_import_paths(text: str, module: str, qualname: str) -> None:
     assert parse_action(text) == ImportPath(module=module, qualname=qualname)
 
 
+@pytest.mark.parametrize("text", ["send_welcome", "emails.welcome", "Reports-v2", "_x", "pkg.mod"])
+def test_anything_else_is_a_task_name(text: str) -> None:
+    assert parse_action(text) == TaskName(text)
+
+
 def test_an_action_of_the_longest_length_is_accepted() -> None:
     text = "m:" + "f" * (MAX_ACTION_LENGTH - 2)
 
@@ -120,7 +126,9 @@ def test_too_long_action_is_rejected() -> None:
         "a:b:c",
         "../x",
         "../x:y",
-        "pkg.mod",  # module without colon
+        "1name",  # a task name starts with a letter or _
+        "name with space",
+        "emails/welcome",
         "pkg.mod:",
         ":func",
         "pkg..mod:func",
@@ -156,7 +164,7 @@ def test_any_string_parses_or_raises_bad_action(text: str) -> None:
         parsed: object = parse_action(text)
     except BadAction as error:
         parsed = error
-    assert isinstance(parsed, Route | ImportPath | BadAction)
+    assert isinstance(parsed, Route | ImportPath | TaskName | BadAction)
     if isinstance(parsed, BadAction):
         assert parsed.message
 

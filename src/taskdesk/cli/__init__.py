@@ -34,6 +34,8 @@ def root(
     home: Annotated[Path | None, typer.Option(help="Data folder (env TASKDESK_HOME).")] = None,
     database_url: Annotated[str | None, typer.Option(
         help="sqlite:///PATH or postgresql://… (env TASKDESK_DATABASE_URL).")] = None,
+    app: Annotated[str | None, typer.Option(
+        help="module:attribute of the application's Taskdesk (env TASKDESK_APP).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what runners do.")]
     = False,
 ) -> None:
@@ -41,7 +43,7 @@ def root(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = Options(home=home, database_url=database_url)
+    ctx.obj = Options(home=home, database_url=database_url, app=app)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The settings a command runs with, from the root options, and the Taskdesk built from them."""
+"""The Taskdesk a command works with: the application's (--app, TASKDESK_APP) or one built
+from the settings, with the root flags over the environment."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import typer
 
-from taskdesk.app import Taskdesk
-from taskdesk.config import Settings
+from taskdesk import Settings
+from taskdesk.app import Taskdesk, load_app
 
 
 @dataclass(frozen=True)
@@ -19,21 +20,30 @@ class Options:
 
     home: Path | None = None
     database_url: str | None = None
+    app: str | None = None
 
-    def settings(self) -> Settings:
-        return Settings.from_env(home=self.home, database_url=self.database_url)
+    def desk(self, app: str | None = None) -> Taskdesk:
+        """A Taskdesk, not yet opened; `app` (a command's own --app) wins over the root's."""
+        settings = Settings.from_env(home=self.home, database_url=self.database_url,
+                                     app=app or self.app)
+        if not settings.app:
+            return Taskdesk(settings)
+        desk = load_app(settings.app)
+        desk.configure(home=self.home, database_url=self.database_url, app=settings.app)
+        return desk
 
 
-def settings_of(ctx: typer.Context) -> Settings:
+def desk_of(ctx: typer.Context, app: str | None = None) -> Taskdesk:
     options = ctx.find_root().obj
-    return (options if isinstance(options, Options) else Options()).settings()
+    return (options if isinstance(options, Options) else Options()).desk(app)
 
 
 @contextmanager
-def opened(ctx: typer.Context) -> Iterator[Taskdesk]:
+def opened(ctx: typer.Context, app: str | None = None) -> Iterator[Taskdesk]:
     """The installation, its schema checked; closed when the command ends."""
-    desk = Taskdesk.open(settings_of(ctx))
+    desk = desk_of(ctx, app)
     try:
+        desk.store  # noqa: B018 (opens it and checks the schema, or raises)
         yield desk
     finally:
         desk.close()

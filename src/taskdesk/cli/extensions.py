@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from taskdesk.cli.context import opened, settings_of
+from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json
-from taskdesk.extensions.catalogue import Extension, ModuleRef
-from taskdesk.extensions.package import Limits, build_package
 
 app = typer.Typer(help="Upload, install, uninstall and remove extensions.", no_args_is_help=True)
 
@@ -28,18 +26,17 @@ def upload(
 ) -> None:
     """Check a package and unpack it into the extensions folder (Extensions > Installer)."""
     with opened(ctx) as desk:
-        extension = desk.installer.upload(package, upgrade=upgrade)
-    modules = ", ".join(ref.name for ref in extension.modules) or "none"
-    console.print(f"uploaded {extension.code} {extension.manifest.version} (modules: {modules})")
-    console.print(f"install it with: taskdesk extension install {extension.code}")
+        extension = desk.extensions.upload(package, upgrade=upgrade)
+    modules = ", ".join(f"{m['type']}/{m['code']}" for m in extension["modules"]) or "none"
+    console.print(f"uploaded {extension['code']} {extension['version']} (modules: {modules})")
+    console.print(f"install it with: taskdesk extension install {extension['code']}")
 
 
 @app.command("list")
 def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     """Every extension, its modules and whether they are installed."""
     with opened(ctx) as desk:
-        installed = {(m.extension, m.type, m.code) for m in desk.store.installed_modules()}
-        rows = [_describe(extension, installed) for extension in desk.catalogue.all()]
+        rows = desk.extensions.all()
     if json_:
         print_json(rows)
         return
@@ -55,19 +52,11 @@ def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     console.print("✓ installed")
 
 
-def _describe(extension: Extension, installed: set[tuple[str, str, str]]) -> dict[str, Any]:
-    modules = [{"type": ref.type, "code": ref.code,
-                "installed": (extension.code, ref.type, ref.code) in installed}
-               for ref in extension.modules]
-    return {**extension.manifest.to_dict(), "source": extension.source,
-            "modules": modules, "problem": extension.problem}
-
-
 @app.command()
 def install(ctx: typer.Context, code: Code, module: Module = None) -> None:
     """Run the modules' install() (Extensions > Extensions > Install)."""
     with opened(ctx) as desk:
-        done = desk.lifecycle.install(code, module)
+        done = desk.extensions.install(code, module)
     console.print(_changed("installed", code, done))
 
 
@@ -75,21 +64,21 @@ def install(ctx: typer.Context, code: Code, module: Module = None) -> None:
 def uninstall(ctx: typer.Context, code: Code, module: Module = None) -> None:
     """Run the modules' uninstall()."""
     with opened(ctx) as desk:
-        done = desk.lifecycle.uninstall(code, module)
+        done = desk.extensions.uninstall(code, module)
     console.print(_changed("uninstalled", code, done))
 
 
-def _changed(verb: str, code: str, done: list[ModuleRef]) -> str:
+def _changed(verb: str, code: str, done: list[str]) -> str:
     if not done:
         return f"nothing to do: {code} is already {verb}"
-    return f"{verb} {', '.join(ref.name for ref in done)} of {code}"
+    return f"{verb} {', '.join(done)} of {code}"
 
 
 @app.command()
 def remove(ctx: typer.Context, code: Code) -> None:
     """Delete an uploaded extension whose modules are all uninstalled."""
     with opened(ctx) as desk:
-        desk.installer.remove(code)
+        desk.extensions.remove(code)
     console.print(f"removed {code}")
 
 
@@ -100,5 +89,4 @@ def build(
     output: Annotated[Path, typer.Option(help="Where to write <code>.zip.")] = Path("."),
 ) -> None:
     """Zip an extension's folder into an uploadable package, and check it."""
-    target = build_package(folder, output, Limits.from_settings(settings_of(ctx)))
-    console.print(f"built {target}")
+    console.print(f"built {desk_of(ctx).build_package(folder, output)}")

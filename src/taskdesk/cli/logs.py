@@ -7,16 +7,16 @@ from typing import Annotated
 
 import typer
 
-from taskdesk.cli.context import settings_of
+from taskdesk import ErrorLog
+from taskdesk.cli.context import desk_of
 from taskdesk.cli.output import console
-from taskdesk.errorlog import ErrorLog
 
 app = typer.Typer(help="Show or clear the error log (System > Maintenance > Error logs).",
                   no_args_is_help=True)
 
 
 def _error_log(ctx: typer.Context) -> ErrorLog:
-    return ErrorLog(settings_of(ctx).error_log)
+    return desk_of(ctx).error_log
 
 
 @app.command()

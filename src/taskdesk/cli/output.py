@@ -13,8 +13,9 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.table import Table
 
+from taskdesk import LogEntry, Status, Task
 from taskdesk.errors import BadInput, ConfigError, NotFound, StoreError, TaskdeskError
-from taskdesk.models import LogEntry, Status, Task
+from taskdesk.views import task_view
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 
@@ -69,6 +70,11 @@ def short_time(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def short_iso(text: str | None) -> str:
+    """A view's ISO 8601 time as short_time shows it (2026-01-01 12:00:00)."""
+    return "" if text is None else text[:19].replace("T", " ")
+
+
 def new_table(title: str | None, columns: Iterable[str], *, wide: Iterable[str] = ()) -> Table:
     """A table whose `wide` columns are cut with an ellipsis instead of wrapping."""
     table = Table(title=title, title_justify="left")
@@ -111,7 +117,7 @@ def task_details(task: Task) -> Table:
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
-    for key, value in task.to_dict().items():
+    for key, value in task_view(task).items():
         shown = json.dumps(value) if key == "args" else ("" if value is None else str(value))
         table.add_row(key, status_text(task.status) if key == "status" else shown)
     return table

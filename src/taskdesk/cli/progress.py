@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from taskdesk import Outcome, RunnerHooks, Task
 from taskdesk.cli.output import console
-from taskdesk.models import Outcome, Task
-from taskdesk.runner import RunnerHooks
 
 
 class ProgressHooks(RunnerHooks):

@@ -1,4 +1,4 @@
-"""`taskdesk init | start | worker`: the schema, and the runners."""
+"""`taskdesk init | start | worker | runners`: the schema, and the runners."""
 
 from __future__ import annotations
 
@@ -10,66 +10,68 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from taskdesk.app import Taskdesk
-from taskdesk.cli.context import opened, settings_of
-from taskdesk.cli.output import console, new_table, print_json, short_time, status_text
+from taskdesk import RunStats, Status
+from taskdesk.app import Taskdesk, on_stop
+from taskdesk.cli.context import desk_of, opened
+from taskdesk.cli.output import console, new_table, print_json, short_iso, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
-from taskdesk.clock import isoformat
-from taskdesk.models import Status
-from taskdesk.runner import RunnerHooks, RunStats
-from taskdesk.runner.shutdown import on_stop
-from taskdesk.runner.spawn import spawn_start
-from taskdesk.store.errors import describe
-from taskdesk.store.migrate import SCHEMA_HEAD
+
+App = Annotated[str | None, typer.Option(
+    help="module:attribute of the application's Taskdesk, whose tasks this runs "
+         "(env TASKDESK_APP).")]
 
 
 def init(ctx: typer.Context) -> None:
     """Create the data folders and create or upgrade the database schema."""
-    desk = Taskdesk.init(settings_of(ctx))
+    desk = desk_of(ctx)
     try:
-        console.print(f"database {describe(desk.store.engine.url)} is at schema {SCHEMA_HEAD}")
-        console.print(f"data folder {desk.settings.home}")
+        view = desk.init()
     finally:
         desk.close()
+    console.print(f"database {view['database']} is at schema {view['schema']}")
+    console.print(f"data folder {view['home']}")
 
 
 def start(
     ctx: typer.Context,
     background: Annotated[bool, typer.Option(help="Detach and return at once.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
+    app: App = None,
 ) -> None:
     """Run due tasks until none is left, then exit (what Run Tasks and cron start)."""
     if background:
-        settings = settings_of(ctx)
-        Taskdesk.open(settings).close()  # refuse now, not in the detached runner's log
-        pid = spawn_start(settings)
+        with opened(ctx, app) as desk:
+            pid = desk.run_in_background()
         console.print(f"runner started in the background, pid {pid}; output: "
-                      f"{settings.runner_log}")
+                      f"{desk.settings.runner_log}")
         return
     _use_working_directory()
     stop = threading.Event()
-    with opened(ctx) as desk, on_stop(stop):
-        show = not quiet and console.is_terminal
-        if not show:
-            stats = desk.runner().drain(stop)
-        else:
-            with progress_bar() as progress:
-                expected = desk.registry.count(status=Status.PENDING)
-                stats = desk.runner(ProgressHooks(progress, expected)).drain(stop)
+    with opened(ctx, app) as desk, on_stop(stop):
+        stats = _drain(desk, stop, show=not quiet and console.is_terminal)
     if not quiet:
         console.print(summary(stats))
+
+
+def _drain(desk: Taskdesk, stop: threading.Event, *, show: bool) -> RunStats:
+    if not show:
+        return desk.runner().drain(stop)
+    with progress_bar() as progress:
+        expected = desk.tasks.count(status=Status.PENDING)
+        return desk.runner(ProgressHooks(progress, expected)).drain(stop)
 
 
 def worker(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Tasks run at once.")] = 1,
+    app: App = None,
 ) -> None:
     """Run tasks as they become due until stopped (Ctrl-C finishes the running ones)."""
     _use_working_directory()
     stop = threading.Event()
-    with opened(ctx) as desk, on_stop(stop):
+    with opened(ctx, app) as desk, on_stop(stop):
         console.print(f"worker started with {concurrency} thread(s); Ctrl-C to stop")
-        stats = desk.runner(RunnerHooks()).run(stop, concurrency=concurrency)
+        stats = desk.runner().run(stop, concurrency=concurrency)
     console.print(summary(stats))
 
 
@@ -79,20 +81,16 @@ def runners(
 ) -> None:
     """Runners that registered and have not stopped: start and worker processes, anywhere."""
     with opened(ctx) as desk:
-        found = desk.store.runners()
-        lease = desk.settings.lease_seconds
-        now = desk.store.clock()
-    rows = [{"runner_id": r.runner_id, "hostname": r.hostname, "pid": r.pid,
-             "started_at": isoformat(r.started_at), "last_seen_at": isoformat(r.last_seen_at),
-             "alive": (now - r.last_seen_at).total_seconds() <= lease} for r in found]
+        rows = desk.runners()
     if json_:
         print_json(rows)
         return
     table = new_table(f"{len(rows)} runners",
                       ("runner", "host", "pid", "started (UTC)", "last seen (UTC)", "alive"))
-    for info, row in zip(found, rows, strict=True):
-        table.add_row(info.runner_id, info.hostname, str(info.pid), short_time(info.started_at),
-                      short_time(info.last_seen_at), "yes" if row["alive"] else "no (unseen)")
+    for row in rows:
+        table.add_row(row["runner_id"], row["hostname"], str(row["pid"]),
+                      short_iso(row["started_at"]), short_iso(row["last_seen_at"]),
+                      "yes" if row["alive"] else "no (unseen)")
     console.print(table)
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import console, log_table, print_json, task_details, tasks_table
-from taskdesk.clock import parse_moment
+from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
-from taskdesk.models import parse_args
+from taskdesk.views import log_entry_view, parse_args, task_view, task_with_log_view
 
 app = typer.Typer(help="Add, list, change and delete tasks; read the task log.",
                   no_args_is_help=True)
@@ -25,7 +24,8 @@ Limit = Annotated[int, typer.Option(help="At most this many rows (1-1000).")]
 def add(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Replace key: a waiting task with it is replaced.")],
-    action: Annotated[str, typer.Argument(help="task/<side>/<ext>.<controller> or pkg.mod:func")],
+    action: Annotated[str, typer.Argument(
+        help="A registered task's name, task/catalog/<ext>.<controller>, or pkg.mod:func.")],
     args: Annotated[str, typer.Option(help="Keyword arguments as a JSON object.")] = "{}",
     run_at: Annotated[str | None, typer.Option(help="ISO 8601 time; UTC if no offset.")] = None,
     priority: Annotated[int, typer.Option(help="Higher runs first.")] = 0,
@@ -33,25 +33,16 @@ def add(
     = None,
     keep: Annotated[bool, typer.Option(help="Keep waiting tasks with the same code.")] = False,
     json_: JsonFlag = False,
+    app: App = None,
 ) -> None:
-    """Add a pending task."""
-    moment = _moment(run_at)
-    with opened(ctx) as desk:
-        task = desk.registry.add(code, action, parse_args(args), priority=priority, run_at=moment,
-                                 max_attempts=max_attempts, replace=not keep)
+    """Add a pending task (the action must be allowed: see `taskdesk --help` on --app)."""
+    with opened(ctx, app) as desk:
+        task = desk.tasks.add(code, action, parse_args(args), priority=priority, run_at=run_at,
+                              max_attempts=max_attempts, replace=not keep)
     if json_:
-        print_json(task.to_dict())
+        print_json(task_view(task))
     else:
         console.print(f"added task {task.task_id} ({task.code}), {task.status.value}")
-
-
-def _moment(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_moment(text)
-    except ValueError:
-        raise BadInput(f"--run-at {text!r} is not an ISO 8601 time") from None
 
 
 @app.command("list")
@@ -66,10 +57,10 @@ def list_(
 ) -> None:
     """List tasks in id order."""
     with opened(ctx) as desk:
-        tasks = desk.registry.list_tasks(code=code, status=status, cursor=after, limit=limit)
-        total = desk.registry.count(code=code, status=status)
+        tasks = desk.tasks.list_tasks(code=code, status=status, cursor=after, limit=limit)
+        total = desk.tasks.count(code=code, status=status)
     if json_:
-        print_json([task.to_dict() for task in tasks])
+        print_json([task_view(task) for task in tasks])
         return
     console.print(tasks_table(tasks, title=f"{len(tasks)} of {total} tasks"))
     if tasks and len(tasks) == limit:
@@ -80,10 +71,10 @@ def list_(
 def show(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
     """One task, with its log."""
     with opened(ctx) as desk:
-        task = desk.registry.get(task_id)
-        entries = desk.registry.log(task_id=task_id, limit=20)
+        task = desk.tasks.get(task_id)
+        entries = desk.tasks.log(task_id=task_id, limit=20)
     if json_:
-        print_json({**task.to_dict(), "log": [entry.to_dict() for entry in entries]})
+        print_json(task_with_log_view(task, entries))
         return
     console.print(task_details(task))
     if task.response:
@@ -100,7 +91,7 @@ def status(
 ) -> None:
     """Change the status of tasks (running tasks are left alone)."""
     with opened(ctx) as desk:
-        changed = desk.registry.set_status(new_status, task_ids)
+        changed = desk.tasks.set_status(new_status, task_ids)
     console.print(_left_alone(f"{changed} changed", changed, task_ids))
 
 
@@ -108,7 +99,7 @@ def status(
 def delete(ctx: typer.Context, task_ids: Ids) -> None:
     """Delete tasks (running tasks are left alone)."""
     with opened(ctx) as desk:
-        deleted = desk.registry.delete(task_ids)
+        deleted = desk.tasks.delete(task_ids)
     console.print(_left_alone(f"{deleted} deleted", deleted, task_ids))
 
 
@@ -121,7 +112,7 @@ def _left_alone(done: str, count: int, task_ids: list[int]) -> str:
 def delete_code(ctx: typer.Context, code: str) -> None:
     """Delete every task with this code (OpenCart's deleteTaskByCode), except running ones."""
     with opened(ctx) as desk:
-        deleted = desk.registry.delete_by_code(code)
+        deleted = desk.tasks.delete_by_code(code)
     console.print(f"{deleted} deleted")
 
 
@@ -136,7 +127,7 @@ def clear(
             raise BadInput("task clear deletes every task: pass --yes to confirm")
         typer.confirm("Delete every task that is not running?", abort=True)
     with opened(ctx) as desk:
-        console.print(f"{desk.registry.clear()} deleted")
+        console.print(f"{desk.tasks.clear()} deleted")
 
 
 @app.command()
@@ -150,9 +141,9 @@ def log(
 ) -> None:
     """The task log, newest first: one entry per attempt and per recovery."""
     with opened(ctx) as desk:
-        entries = desk.registry.log(task_id=task_id, cursor=before, limit=limit)
+        entries = desk.tasks.log(task_id=task_id, cursor=before, limit=limit)
     if json_:
-        print_json([entry.to_dict() for entry in entries])
+        print_json([log_entry_view(entry) for entry in entries])
         return
     console.print(log_table(entries))
     if entries and len(entries) == limit:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from taskdesk.actions import class_name_of
+from taskdesk.actions import class_name_of, parse_action
 from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadAction, ExtensionError, ExtensionNotFound
 from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.registry import TaskRegistry
+from taskdesk.registry import Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store.base import Store
 
@@ -32,6 +33,9 @@ class Lifecycle:
     store: Store
     settings: Settings
     error_log: ErrorLog
+    #: The allow-list (handlers.Handlers.check) for tasks that install() adds; it lets the
+    #: extension being installed add its own routes.
+    check_action: Callable[..., object] | None = None
 
     def install(self, code: str, module: str | None = None) -> list[ModuleRef]:
         """Install the extension's modules (or one, `type/code`); returns those newly done."""
@@ -70,12 +74,17 @@ class Lifecycle:
         if not todo:
             return []
         with self.store.atomic() as store:
-            context = Context(tasks=TaskRegistry(store, self.settings), log=self.error_log,
-                              config=self.settings)
+            context = Context(tasks=TaskRegistry(store, self.settings, gate=self._gate(extension)),
+                              log=self.error_log, config=self.settings)
             for ref in todo:
                 self._call(extension, ref, hook, context)
                 mark(store, ref)
         return todo
+
+    def _gate(self, extension: Extension) -> Gate:
+        if self.check_action is None:
+            return parse_action
+        return partial(self.check_action, installing=extension.code)
 
     def _call(self, extension: Extension, ref: ModuleRef, hook: str, context: Context) -> None:
         where = f"extension {extension.code!r}, module {ref.name}"

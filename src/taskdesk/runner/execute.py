@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from taskdesk.clock import Clock
+from taskdesk.controller import Handler
 from taskdesk.errors import BadAction, BadArgs
 from taskdesk.models import Outcome, Status, Task, json_text
-from taskdesk.resolve import Handler
 from taskdesk.runner.retry import RetryPolicy
 
 Resolve = Callable[[Task], Handler]

@@ -16,13 +16,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from taskdesk.config import Settings
-from taskdesk.controller import Context
+from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
 from taskdesk.models import Outcome, Status, Task
-from taskdesk.registry import TaskRegistry
-from taskdesk.resolve import Handler, Resolver
+from taskdesk.registry import Gate, TaskRegistry
 from taskdesk.runner.execute import execute
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.retry import RetryPolicy
@@ -31,6 +31,16 @@ from taskdesk.store.base import RunnerInfo, Store
 logger = logging.getLogger(__name__)
 
 JOIN_SECONDS = 0.2  # how long the worker's main thread waits on a thread between signals
+
+
+class ActionResolver(Protocol):
+    """Turns a task's action into its handler (handlers.Handlers, with the allow-list)."""
+
+    def resolve(self, action: str, context: Context) -> Handler: ...
+
+    def retry_delay(self, action: str) -> float | None:
+        """The task's own first retry delay, or None for the runner's."""
+        ...
 
 
 class RunnerHooks:
@@ -63,14 +73,16 @@ class RunStats:
 class Runner:
     """One runner process's work: its identity (worker_id), its claims and their outcomes."""
 
-    def __init__(self, store: Store, settings: Settings, *, resolver: Resolver,
-                 hooks: RunnerHooks | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, *, resolver: ActionResolver,
+                 hooks: RunnerHooks | None = None, gate: Gate | None = None) -> None:
         self.store = store
         self.settings = settings
         self.resolver = resolver
         self.hooks = hooks or RunnerHooks()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.registry = TaskRegistry(store, settings)
+        #: What a running controller's self.tasks adds through: the same allow-list.
+        self.registry = (TaskRegistry(store, settings) if gate is None
+                         else TaskRegistry(store, settings, gate=gate))
         self.error_log = ErrorLog(settings.error_log, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
@@ -165,7 +177,7 @@ class Runner:
 
     def _run_one(self, task: Task, keeper: LeaseKeeper) -> None:
         self._hook(self.hooks.before_task, task)
-        outcome = execute(task, self._resolve, retry=self.retry, clock=self.store.clock)
+        outcome = execute(task, self._resolve, retry=self._retry(task), clock=self.store.clock)
         keeper.drop([task.task_id])  # before finishing, so no heartbeat races the finish
         kept = self.store.finish(task, self.worker_id, outcome,
                                  retention_seconds=self.settings.retention_seconds)
@@ -175,6 +187,10 @@ class Runner:
                     task.task_id, task.code, outcome.duration)
         self.stats.count(outcome.status)
         self._hook(self.hooks.after_task, task, outcome)
+
+    def _retry(self, task: Task) -> RetryPolicy:
+        delay = self.resolver.retry_delay(task.action)
+        return self.retry if delay is None else RetryPolicy(delay)
 
     def _resolve(self, task: Task) -> Handler:
         context = Context(tasks=self.registry, log=self.error_log, config=self.settings,

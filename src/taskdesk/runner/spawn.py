@@ -11,13 +11,10 @@ from taskdesk.config import Settings
 
 
 def spawn_start(settings: Settings) -> int:
-    """The background runner's pid; returns at once."""
+    """The background runner's pid; returns at once. It gets these settings (the
+    application to load among them) through its environment."""
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "TASKDESK_HOME": str(settings.home),
-        "TASKDESK_DATABASE_URL": settings.database_url,
-    }
+    env = {**os.environ, **settings.to_env()}
     with settings.runner_log.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "taskdesk", "start"],

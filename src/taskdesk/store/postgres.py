@@ -27,6 +27,14 @@ _LOCK_CODES = text(
 )
 
 
+def lock_codes_sql(codes: Sequence[str]) -> tuple[str, dict[str, object]]:
+    """_LOCK_CODES for a plain psycopg cursor: the same locks, so both ways of adding meet."""
+    sql = (_LOCK_CODES.text.replace("%", "%%").replace(":namespace", "%(namespace)s")
+           .replace(":buckets", "%(buckets)s").replace(":codes", "%(codes)s"))
+    return sql, {"namespace": ADVISORY_LOCK_NAMESPACE, "buckets": CODE_LOCK_BUCKETS,
+                 "codes": list(codes)}
+
+
 class PostgresStore(SqlStore):
     def __init__(self, url: URL, *, clock: Clock = utcnow) -> None:
         try:

@@ -1,0 +1,177 @@
+"""TaskDefinition: a function (or Controller subclass) registered with `@desk.task`.
+
+    @desk.task(max_attempts=5)
+    def send_welcome(user_id: int) -> None: ...
+
+    send_welcome.enqueue(user_id=42)                        # a pending task
+    send_welcome.using(priority=10, run_after=timedelta(minutes=5)).enqueue(user_id=42)
+    send_welcome.using(connection=conn).enqueue(user_id=42) # inside the caller's transaction
+    send_welcome(42)                                        # runs it here and now
+
+Arguments are bound to the signature when the task is enqueued, so a missing, extra or
+non-JSON argument is a BadArgs in the caller, not a failed task later. Options are named as in
+Django's built-in tasks framework (`django.tasks`): `priority`, `run_after`, `queue_name`;
+`code`, `replace`, `max_attempts` and `connection` are ours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
+
+from taskdesk.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
+from taskdesk.controller import Context, Controller, Handler
+from taskdesk.errors import BadArgs, BadInput
+from taskdesk.models import JsonObject, Task, check_args
+from taskdesk.registry import TaskRegistry
+from taskdesk.runner.retry import MAX_DELAY_SECONDS
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEFAULT_QUEUE = "default"
+MAX_NAME_LENGTH = 128  # a name is also the default code, which the task table holds in 128
+
+
+class Desk(Protocol):
+    """What a definition needs from its Taskdesk."""
+
+    @property
+    def tasks(self) -> TaskRegistry:
+        """The task registry, with the allow-list."""
+        ...
+
+    def context(self) -> Context:
+        """What a Controller is built with when it is called directly."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskOptions:
+    """How `enqueue` adds the task; `using()` returns a definition with some changed."""
+
+    code: str | None = None  # None: the task's name, and waiting tasks are not replaced
+    replace: bool | None = None  # None: replace waiting tasks exactly when a code is given
+    priority: int = 0
+    run_after: datetime | timedelta | str | None = None
+    max_attempts: int | None = None  # None: TASKDESK_MAX_ATTEMPTS
+    queue_name: str = DEFAULT_QUEUE
+    connection: object | None = None
+
+
+class TaskDefinition(Generic[P, R]):
+    """A registered task: enqueue it, set options with `using()`, or call it directly."""
+
+    def __init__(self, target: Any, *, desk: Desk, name: str | None = None,
+                 retry_delay: float | None = None, options: TaskOptions | None = None) -> None:
+        self.func = target
+        self.name = name or f"{target.__module__}:{target.__qualname__}"
+        self.retry_delay = retry_delay
+        self.options = options or TaskOptions()
+        self._desk = desk
+        self._signature = _signature_of(target, self.name)
+        _check_name(self.name)
+        _check_retry_delay(retry_delay)
+
+    def __repr__(self) -> str:
+        return f"<TaskDefinition {self.name}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run the task here and now, as a plain call (tests, scripts)."""
+        return self.call(*args, **kwargs)
+
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """As Django's Task.call(): run it in this process, without the registry."""
+        handler = self.handler(self._desk.context()) if _is_controller(self.func) else self.func
+        return handler(*args, **kwargs)  # type: ignore[return-value]
+
+    def using(self, *, code: str | None = None, replace: bool | None = None,
+              priority: int | None = None, run_after: datetime | timedelta | str | None = None,
+              max_attempts: int | None = None, queue_name: str | None = None,
+              connection: object | None = None) -> TaskDefinition[P, R]:
+        """A copy with these options changed (None leaves one as it was)."""
+        if queue_name is not None and queue_name != DEFAULT_QUEUE:
+            raise BadInput(f"unknown queue_name {queue_name!r}: this taskdesk has one queue, "
+                           f"{DEFAULT_QUEUE!r}")
+        changes: dict[str, Any] = {key: value for key, value in {
+            "code": code, "replace": replace, "priority": priority, "run_after": run_after,
+            "max_attempts": max_attempts, "connection": connection,
+        }.items() if value is not None}
+        copy: TaskDefinition[P, R] = TaskDefinition(
+            self.func, desk=self._desk, name=self.name, retry_delay=self.retry_delay,
+            options=dataclasses.replace(self.options, **changes))
+        return copy
+
+    def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> Task:
+        """Add a pending task with these arguments; returns it as stored."""
+        options = self.options
+        return self._desk.tasks.add(
+            options.code or self.name, self.name, self.bind(*args, **kwargs),
+            priority=options.priority, run_at=options.run_after,
+            max_attempts=options.max_attempts,
+            replace=options.code is not None if options.replace is None else options.replace,
+            connection=options.connection,
+        )
+
+    def bind(self, *args: Any, **kwargs: Any) -> JsonObject:
+        """The arguments as the task's args (keyword arguments), or BadArgs saying why not."""
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise BadArgs(f"{self.name}{self._signature}: {error}") from None
+        values: JsonObject = {}
+        for name, value in bound.arguments.items():
+            if self._signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+                values.update(value)
+            else:
+                values[name] = value
+        return check_args(values)
+
+    def handler(self, context: Context) -> Handler:
+        """What a runner calls with the task's args."""
+        if _is_controller(self.func):
+            return getattr(self.func(context), DEFAULT_METHOD)  # type: ignore[no-any-return]
+        return self.func  # type: ignore[no-any-return]
+
+
+def _is_controller(target: object) -> bool:
+    return isinstance(target, type) and issubclass(target, Controller)
+
+
+def _signature_of(target: Any, name: str) -> inspect.Signature:
+    """The parameters args bind to; only those a JSON object can fill."""
+    if _is_controller(target):
+        signature = inspect.signature(partial(getattr(target, DEFAULT_METHOD), None))
+    elif callable(target):
+        signature = inspect.signature(target)
+    else:
+        raise BadInput(f"@task needs a function or a Controller subclass, not {target!r}")
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.VAR_POSITIONAL):
+            raise BadInput(f"task {name}: parameter {parameter} cannot be given by keyword, "
+                           "and a task's args are keyword arguments")
+    return signature
+
+
+def _check_name(name: str) -> None:
+    if len(name) > MAX_NAME_LENGTH or "<" in name:
+        raise BadInput(f"task name {name!r}: a task defined inside a function, or one whose "
+                       f"name is over {MAX_NAME_LENGTH} characters, needs name=…")
+    if name.startswith(ROUTE_PREFIX):
+        raise BadInput(f"task name {name!r}: names starting with {ROUTE_PREFIX} are routes "
+                       "of extensions")
+    parse_action(name)  # a name is the task's action: it must read as one
+
+
+def _check_retry_delay(retry_delay: float | None) -> None:
+    if retry_delay is None:
+        return
+    if isinstance(retry_delay, bool) or not isinstance(retry_delay, int | float) or not (
+            0 <= retry_delay <= MAX_DELAY_SECONDS):
+        raise BadInput(f"retry_delay must be 0 to {MAX_DELAY_SECONDS:g} seconds, "
+                       f"not {retry_delay!r}")
+

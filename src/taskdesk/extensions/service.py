@@ -1,0 +1,47 @@
+"""Extensions: Extensions > Installer and Extensions > Extensions behind one object that the
+CLI and the web call, returning views (taskdesk.views) rather than internal objects."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from taskdesk.extensions.catalogue import Catalogue, ModuleRef
+from taskdesk.extensions.installer import Installer
+from taskdesk.extensions.lifecycle import Lifecycle
+from taskdesk.views import ExtensionView, extension_view
+
+
+class Extensions:
+    """Upload, list, install, uninstall and remove extensions."""
+
+    def __init__(self, catalogue: Catalogue, installer: Installer, lifecycle: Lifecycle) -> None:
+        self.catalogue = catalogue
+        self.installer = installer
+        self.lifecycle = lifecycle
+
+    def all(self) -> list[ExtensionView]:
+        """Every extension, uploaded or from a Python package, with its modules' state."""
+        installed: dict[str, set[ModuleRef]] = defaultdict(set)
+        for module in self.lifecycle.store.installed_modules():
+            installed[module.extension].add(ModuleRef(type=module.type, code=module.code))
+        return [extension_view(extension, installed[extension.code])
+                for extension in self.catalogue.all()]
+
+    def get(self, code: str) -> ExtensionView:
+        return extension_view(self.catalogue.get(code), self.lifecycle.installed(code))
+
+    def upload(self, package: Path, *, upgrade: bool = False) -> ExtensionView:
+        """Check a zip and unpack it (Extensions > Installer)."""
+        return self.get(self.installer.upload(package, upgrade=upgrade).code)
+
+    def install(self, code: str, module: str | None = None) -> list[str]:
+        """Run install() of the extension's modules (or one); the names of those newly done."""
+        return [ref.name for ref in self.lifecycle.install(code, module)]
+
+    def uninstall(self, code: str, module: str | None = None) -> list[str]:
+        return [ref.name for ref in self.lifecycle.uninstall(code, module)]
+
+    def remove(self, code: str) -> None:
+        """Delete an uploaded extension whose modules are all uninstalled."""
+        self.installer.remove(code)

@@ -1,0 +1,127 @@
+"""Handlers: the tasks an application registered, and the one answer to "may this action run?".
+
+An action runs only if it is
+  (a) a registered task (`@desk.task`), by its name;
+  (b) a `task/catalog/…` controller of an extension that is installed; or
+  (c) an import path whose module is under a prefix of TASKDESK_ALLOWED_ACTIONS.
+Anything else — `os:system`, `builtins:exec`, an admin module reached through `task/admin/…` —
+is refused when the task is added (where that can be told) and fails its task when a runner
+meets it. Whoever can add an allowed task, or upload an extension, can run code: that is the
+whole of who may run what.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from taskdesk.actions import ImportPath, Route, TaskName, parse_action
+from taskdesk.config import Settings
+from taskdesk.controller import Context
+from taskdesk.definitions import TaskDefinition
+from taskdesk.errors import ActionNotAllowed, BadInput
+from taskdesk.resolve import Handler, Resolver
+
+TASK_SIDE = "catalog"  # admin controllers are modules (install/uninstall), never tasks
+
+
+class Host(Protocol):
+    """What the allow-list reads from its Taskdesk, when it is asked (settings may change
+    until the store opens)."""
+
+    settings: Settings
+
+    @property
+    def resolver(self) -> Resolver: ...
+
+    def is_installed(self, extension: str) -> bool:
+        """Whether any module of the extension is installed."""
+        ...
+
+
+class Handlers:
+    """Registered task definitions by name, and the allow-list over every other action."""
+
+    def __init__(self, host: Host) -> None:
+        self._host = host
+        self._definitions: dict[str, TaskDefinition[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    # -- the registered tasks -------------------------------------------------------------
+    def register(self, definition: TaskDefinition[Any, Any]) -> None:
+        """Add a definition; the same function registered again (a re-import) replaces
+        itself, another function under a taken name is refused."""
+        with self._lock:
+            known = self._definitions.get(definition.name)
+            if known is not None and _origin(known.func) != _origin(definition.func):
+                raise BadInput(f"a different task is already registered as {definition.name!r} "
+                               f"({_origin(known.func)})")
+            self._definitions[definition.name] = definition
+
+    def unregister(self, name: str) -> bool:
+        with self._lock:
+            return self._definitions.pop(name, None) is not None
+
+    def get(self, name: str) -> TaskDefinition[Any, Any] | None:
+        return self._definitions.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._definitions)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._definitions
+
+    # -- the allow-list -------------------------------------------------------------------
+    def check(self, action: str, *, installing: str | None = None) -> None:
+        """Refuse an action that may not run, with ActionNotAllowed saying how to allow it.
+        `installing` is an extension whose install() is running: its routes may be added."""
+        parsed = parse_action(action)
+        if action in self._definitions:
+            return
+        if isinstance(parsed, TaskName):
+            raise ActionNotAllowed(
+                f"action {action!r} is not a registered task: define it with @desk.task, and "
+                "load the application that does (--app or TASKDESK_APP)")
+        if isinstance(parsed, Route):
+            self._check_route(action, parsed, installing)
+        else:
+            self._check_import_path(action, parsed)
+
+    def _check_route(self, action: str, route: Route, installing: str | None) -> None:
+        if route.side != TASK_SIDE:
+            raise ActionNotAllowed(
+                f"action {action!r} is not allowed: only task/{TASK_SIDE}/… controllers run as "
+                f"tasks; {route.side}/ controllers are an extension's modules")
+        if route.extension != installing and not self._host.is_installed(route.extension):
+            raise ActionNotAllowed(
+                f"action {action!r} is not allowed: extension {route.extension!r} is not "
+                f"installed (taskdesk extension install {route.extension})")
+
+    def _check_import_path(self, action: str, path: ImportPath) -> None:
+        allowed = self._host.settings.allowed_actions
+        if any(path.module == prefix or path.module.startswith(prefix + ".")
+               for prefix in allowed):
+            return
+        now = ", ".join(allowed) if allowed else "empty"
+        raise ActionNotAllowed(
+            f"action {action!r} is not allowed: it is not a registered task, and its module "
+            f"{path.module} is not under TASKDESK_ALLOWED_ACTIONS (now {now}); register it "
+            "with @desk.task, or add its module to TASKDESK_ALLOWED_ACTIONS")
+
+    # -- what runners call ------------------------------------------------------------------
+    def resolve(self, action: str, context: Context) -> Handler:
+        """The handler of an allowed action; ActionNotAllowed or BadAction otherwise."""
+        definition = self._definitions.get(action)
+        if definition is not None:
+            return definition.handler(context)
+        self.check(action)
+        return self._host.resolver.resolve(action, context)
+
+    def retry_delay(self, action: str) -> float | None:
+        """A registered task's own first retry delay, if it set one."""
+        definition = self._definitions.get(action)
+        return None if definition is None else definition.retry_delay
+
+
+def _origin(func: Any) -> str:
+    return f"{getattr(func, '__module__', '?')}:{getattr(func, '__qualname__', '?')}"

@@ -1,0 +1,144 @@
+"""Every JSON shape taskdesk shows: built once here, printed by the CLI's `--json` and returned
+by the HTTP API alike, so the two can never disagree.
+
+Names follow OpenCart's columns where they exist (`task_id`, `code`, `action`, `args`,
+`status`, `response`, `date_added`, `date_modified`); ours stand beside them. Times are ISO
+8601 in UTC with a `Z`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypedDict
+
+from taskdesk.clock import isoformat
+from taskdesk.extensions.catalogue import Extension, ModuleRef
+from taskdesk.models import JsonObject, LogEntry, Task
+from taskdesk.models import parse_args as parse_args  # how the CLI and the API read args
+from taskdesk.store.base import RunnerInfo
+
+
+class TaskView(TypedDict):
+    task_id: int
+    code: str
+    action: str
+    args: JsonObject
+    status: str
+    response: str | None
+    priority: int
+    attempts: int
+    max_attempts: int
+    run_at: str | None
+    worker_id: str | None
+    lease_expires_at: str | None
+    date_added: str | None
+    date_modified: str | None
+
+
+class LogEntryView(TypedDict):
+    task_log_id: int
+    task_id: int | None
+    code: str
+    status: str
+    comment: str
+    duration: float | None
+    attempt: int
+    worker_id: str | None
+    date_added: str | None
+
+
+class ModuleView(TypedDict):
+    type: str
+    code: str
+    installed: bool
+
+
+class ExtensionView(TypedDict):
+    code: str
+    name: str
+    version: str
+    description: str
+    author: str
+    link: str
+    requires: list[str]
+    source: str
+    modules: list[ModuleView]
+    problem: str | None
+
+
+class RunnerView(TypedDict):
+    runner_id: str
+    hostname: str
+    pid: int
+    started_at: str | None
+    last_seen_at: str | None
+    alive: bool
+
+
+class DatabaseView(TypedDict):
+    database: str
+    schema: str
+    home: str
+
+
+def task_view(task: Task) -> TaskView:
+    return TaskView(
+        task_id=task.task_id,
+        code=task.code,
+        action=task.action,
+        args=task.args,
+        status=task.status.value,
+        response=task.response,
+        priority=task.priority,
+        attempts=task.attempts,
+        max_attempts=task.max_attempts,
+        run_at=isoformat(task.run_at),
+        worker_id=task.worker_id,
+        lease_expires_at=isoformat(task.lease_expires_at),
+        date_added=isoformat(task.date_added),
+        date_modified=isoformat(task.date_modified),
+    )
+
+
+def log_entry_view(entry: LogEntry) -> LogEntryView:
+    return LogEntryView(
+        task_log_id=entry.task_log_id,
+        task_id=entry.task_id,
+        code=entry.code,
+        status=entry.status.value,
+        comment=entry.comment,
+        duration=entry.duration,
+        attempt=entry.attempt,
+        worker_id=entry.worker_id,
+        date_added=isoformat(entry.date_added),
+    )
+
+
+def task_with_log_view(task: Task, entries: list[LogEntry]) -> dict[str, Any]:
+    """`task show --json`: the task and its newest log entries."""
+    return {**task_view(task), "log": [log_entry_view(entry) for entry in entries]}
+
+
+def extension_view(extension: Extension, installed: set[ModuleRef]) -> ExtensionView:
+    """An extension with its modules, each marked installed or not."""
+    manifest = extension.manifest
+    return ExtensionView(
+        code=manifest.code, name=manifest.name, version=manifest.version,
+        description=manifest.description, author=manifest.author, link=manifest.link,
+        requires=list(manifest.requires), source=extension.source,
+        modules=[ModuleView(type=ref.type, code=ref.code, installed=ref in installed)
+                 for ref in extension.modules],
+        problem=extension.problem,
+    )
+
+
+def runner_view(info: RunnerInfo, *, now: datetime, lease_seconds: float) -> RunnerView:
+    """A runner is alive while it was seen within one lease."""
+    return RunnerView(
+        runner_id=info.runner_id,
+        hostname=info.hostname,
+        pid=info.pid,
+        started_at=isoformat(info.started_at),
+        last_seen_at=isoformat(info.last_seen_at),
+        alive=(now - info.last_seen_at).total_seconds() <= lease_seconds,
+    )
