@@ -229,7 +229,7 @@ class Taskdesk:
 
     @cached_property
     def installer(self) -> Installer:
-        return Installer(self.settings, self.catalogue, self.store)
+        return Installer(self.settings, self.catalogue, self.store, lifecycle=self.lifecycle)
 
     @cached_property
     def lifecycle(self) -> Lifecycle:

@@ -16,6 +16,8 @@ from taskdesk.errors import ConfigError
 
 ENV_PREFIX = "TASKDESK_"
 MAX_CLAIM_BATCH = 1_000  # tasks
+DEFAULT_PACKAGE_MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PACKAGE_MAX_FILE_BYTES = 4 * 1024**3  # bytes: a zip without zip64 ends here
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +36,7 @@ class Settings:
     package_max_entries: int = 1_000  # files and folders in an extension zip
     package_max_bytes: int = 50 * 1024 * 1024  # total uncompressed size of an extension zip
     package_max_ratio: float = 100.0  # uncompressed / compressed size of one entry (zip bombs)
+    package_max_file_bytes: int = DEFAULT_PACKAGE_MAX_FILE_BYTES  # the uploaded zip file itself
     #: Module prefixes whose import-path actions may run besides registered tasks and
     #: extension routes (TASKDESK_ALLOWED_ACTIONS="mypkg.jobs,reports"); empty: none.
     allowed_actions: tuple[str, ...] = ()
@@ -128,6 +131,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "package_max_entries": int,
     "package_max_bytes": int,
     "package_max_ratio": float,
+    "package_max_file_bytes": int,
     "allowed_actions": module_prefixes,
     "app": str,
 }
@@ -139,7 +143,7 @@ _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 _MUST_BE_POSITIVE = (
     "lease_seconds", "max_attempts", "poll_seconds", "claim_batch",
-    "package_max_entries", "package_max_bytes", "package_max_ratio",
+    "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "retry_delay_seconds")
 
@@ -182,6 +186,9 @@ def _check_positive(settings: Settings) -> None:
 def _check_relations(settings: Settings) -> None:
     if settings.claim_batch > MAX_CLAIM_BATCH:
         raise ConfigError(f"{ENV_PREFIX}CLAIM_BATCH must be at most {MAX_CLAIM_BATCH}")
+    if settings.package_max_file_bytes > MAX_PACKAGE_MAX_FILE_BYTES:
+        raise ConfigError(f"{ENV_PREFIX}PACKAGE_MAX_FILE_BYTES must be at most "
+                          f"{MAX_PACKAGE_MAX_FILE_BYTES} (4 GiB)")
     if settings.heartbeat_seconds >= settings.lease_seconds:
         raise ConfigError(f"{ENV_PREFIX}HEARTBEAT_SECONDS must be shorter than "
                           f"{ENV_PREFIX}LEASE_SECONDS ({settings.lease_seconds:g})")

@@ -28,8 +28,21 @@ def upload(
     with opened(ctx) as desk:
         extension = desk.extensions.upload(package, upgrade=upgrade)
     modules = ", ".join(f"{m['type']}/{m['code']}" for m in extension["modules"]) or "none"
-    console.print(f"uploaded {extension['code']} {extension['version']} (modules: {modules})")
-    console.print(f"install it with: taskdesk extension install {extension['code']}")
+    verb = "upgraded" if upgrade else "uploaded"
+    console.print(f"{verb} {extension['code']} {extension['version']} (modules: {modules})")
+    if not any(module["installed"] for module in extension["modules"]):
+        console.print(f"install it with: taskdesk extension install {extension['code']}")
+
+
+@app.command()
+def link(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The extension's working copy.")],
+) -> None:
+    """Use an extension's working copy where it is, while you write it (remove only unlinks)."""
+    with opened(ctx) as desk:
+        extension = desk.extensions.link(folder)
+    console.print(f"linked {extension['code']} to {folder}")
 
 
 @app.command("list")
@@ -78,8 +91,7 @@ def _changed(verb: str, code: str, done: list[str]) -> str:
 def remove(ctx: typer.Context, code: Code) -> None:
     """Delete an uploaded extension whose modules are all uninstalled."""
     with opened(ctx) as desk:
-        desk.extensions.remove(code)
-    console.print(f"removed {code}")
+        console.print(desk.extensions.remove(code))
 
 
 @app.command()

@@ -1,9 +1,10 @@
 """The catalogue: every extension taskdesk can see, without importing any of its code.
 
-Extensions come from two places: folders unpacked by the installer under
-`$TASKDESK_HOME/extensions/<code>/`, and installed Python distributions that declare an entry
-point in the group `taskdesk.extensions` (name: the code; value: the package whose folder
-holds install.json, admin/ and catalog/). An uploaded folder wins over an entry point.
+Extensions come from three places: folders unpacked by the installer under
+`$TASKDESK_HOME/extensions/<code>/`, developers' working copies linked there (source "link"),
+and installed Python distributions that declare an entry point in the group
+`taskdesk.extensions` (name: the code; value: the package whose folder holds install.json,
+admin/ and catalog/). An uploaded or linked folder wins over an entry point.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from pathlib import Path
 
 from taskdesk.actions import NAME
 from taskdesk.errors import BadPackage, ExtensionNotFound
+from taskdesk.extensions.layout import Kind, Slot
 from taskdesk.extensions.manifest import CODE_PATTERN, MANIFEST, Manifest
 
 ENTRY_POINT_GROUP = "taskdesk.extensions"
+MAX_MODULE_TYPE_LENGTH = 32  # characters: the `extension` table's `type` column
+MAX_MODULE_CODE_LENGTH = 128  # characters: its `code` column
 _NAME = re.compile(NAME)  # module types and codes, as in action routes
 UPLOADED = "upload"
+LINKED = "link"  # a developer's working copy, linked into the extensions folder
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +44,7 @@ class ModuleRef:
 class Extension:
     manifest: Manifest
     root: Path
-    source: str  # "upload", or the distribution that provides it
+    source: str  # "upload", "link", or the distribution that provides it
     modules: tuple[ModuleRef, ...]
     problem: str | None = None  # why it cannot be used, shown instead of failing the list
 
@@ -66,7 +71,7 @@ class Catalogue:
         root, source = self._find(code)
         if root is None:
             raise ExtensionNotFound(f"no extension with code {code!r}")
-        return _describe(root, source, code)
+        return describe(root, source, code)
 
     def locate(self, code: str) -> Path | None:
         """The folder of an extension's code, for the controller loader."""
@@ -86,7 +91,7 @@ class Catalogue:
             return None, ""
         folder = self.extensions_dir / code
         if folder.is_dir():
-            return folder, UPLOADED
+            return folder, self._folder_source(folder)
         point = self._entry_points().get(code) or self._entry_points(refresh=True).get(code)
         if point is None:
             return None, ""
@@ -95,16 +100,22 @@ class Catalogue:
     def _uploaded(self) -> list[Extension]:
         if not self.extensions_dir.is_dir():
             return []
-        return [_describe(folder, UPLOADED, folder.name)
+        return [describe(folder, self._folder_source(folder), folder.name)
                 for folder in sorted(self.extensions_dir.iterdir())
                 if CODE_PATTERN.fullmatch(folder.name) and folder.is_dir()]
 
+    def _folder_source(self, folder: Path) -> str:
+        if folder.is_symlink() and Slot.of(self.extensions_dir, folder.name).kind is Kind.LINK:
+            return LINKED
+        return UPLOADED
+
     def _from_entry_points(self) -> list[Extension]:
-        return [_describe(_package_folder(point.value), _distribution(point), code)
+        return [describe(_package_folder(point.value), _distribution(point), code)
                 for code, point in self._entry_points().items()]
 
 
-def _describe(root: Path | None, source: str, code: str) -> Extension:
+def describe(root: Path | None, source: str, code: str) -> Extension:
+    """The extension in the folder `root`, or one with the problem that keeps it unusable."""
     if root is None:
         return _broken(Path(), source, code, "its Python package cannot be found")
     try:
@@ -114,7 +125,10 @@ def _describe(root: Path | None, source: str, code: str) -> Extension:
         return _broken(root, source, code, message)
     if manifest.code != code:
         return _broken(root, source, code, f"{MANIFEST} says its code is {manifest.code!r}")
-    return Extension(manifest=manifest, root=root, source=source, modules=find_modules(root))
+    modules = find_modules(root)
+    problem = next(filter(None, map(module_problem, modules)), None)
+    return Extension(manifest=manifest, root=root, source=source, modules=modules,
+                     problem=problem)
 
 
 def _broken(root: Path, source: str, code: str, problem: str) -> Extension:
@@ -126,11 +140,30 @@ def find_modules(root: Path) -> tuple[ModuleRef, ...]:
     controllers = root / "admin" / "controller"
     if not controllers.is_dir():
         return ()
-    return tuple(sorted(
-        ModuleRef(type=file.parent.name, code=file.stem)
-        for file in controllers.glob("*/*.py")
-        if _NAME.fullmatch(file.stem) and _NAME.fullmatch(file.parent.name)
-    ))
+    found = (module_of(file.relative_to(root).parts) for file in controllers.glob("*/*.py"))
+    return tuple(sorted(module for module in found if module is not None))
+
+
+def module_of(parts: tuple[str, ...]) -> ModuleRef | None:
+    """The module a path inside an extension is, if any: `admin/controller/<type>/<code>.py`,
+    both names as in action routes."""
+    if len(parts) != 4 or parts[:2] != ("admin", "controller") or not parts[3].endswith(".py"):
+        return None
+    module_type, code = parts[2], parts[3].removesuffix(".py")
+    if not (_NAME.fullmatch(module_type) and _NAME.fullmatch(code)):
+        return None
+    return ModuleRef(type=module_type, code=code)
+
+
+def module_problem(module: ModuleRef) -> str | None:
+    """Why the `extension` table cannot record a module, checked alike on every database."""
+    if len(module.type) > MAX_MODULE_TYPE_LENGTH:
+        return (f"module type {module.type!r} is longer than {MAX_MODULE_TYPE_LENGTH} "
+                f"characters")
+    if len(module.code) > MAX_MODULE_CODE_LENGTH:
+        return (f"module code {module.code!r} is longer than {MAX_MODULE_CODE_LENGTH} "
+                f"characters")
+    return None
 
 
 def _package_folder(module: str) -> Path | None:

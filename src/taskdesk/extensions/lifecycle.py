@@ -4,11 +4,14 @@ install() runs each module's `install()` inside one database transaction, with `
 bound to it: if any raises, the transaction rolls back, so no task it added stays and no
 module is marked installed. uninstall() does the same with `uninstall()`. A module that is
 already installed (or not installed) is skipped, so running either twice changes nothing.
+upgrading() runs the new version's `upgrade(from_version)` of each installed module the same
+way, and keeps the transaction open while the installer switches to the new files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -59,6 +62,23 @@ class Lifecycle:
         return self._run(extension, todo, "uninstall", lambda store, ref: store.mark_uninstalled(
             code, ref.type, ref.code))
 
+    @contextmanager
+    def upgrading(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:
+        """Run `upgrade(from_version)` of the installed modules, from the new version's files
+        at `new.root`, in one transaction that stays open while the caller switches to those
+        files: if a hook or the caller raises, no change a hook made stays."""
+        done = self.installed(new.code)
+        todo = [ref for ref in new.modules if ref in done]
+        loader = ControllerLoader(lambda code: new.root if code == new.code else None)
+        try:
+            with self.store.atomic() as store:
+                context = self._context(store, new)
+                for ref in todo:
+                    self._call(new, ref, "upgrade", context, loader, from_version)
+                yield todo
+        finally:
+            loader.release()
+
     def installed(self, code: str) -> set[ModuleRef]:
         """The extension's modules that are installed."""
         return {ModuleRef(type=m.type, code=m.code) for m in self.store.installed_modules(code)}
@@ -74,24 +94,30 @@ class Lifecycle:
         if not todo:
             return []
         with self.store.atomic() as store:
-            context = Context(tasks=TaskRegistry(store, self.settings, gate=self._gate(extension)),
-                              log=self.error_log, config=self.settings)
+            context = self._context(store, extension)
             for ref in todo:
-                self._call(extension, ref, hook, context)
+                self._call(extension, ref, hook, context, self.loader)
                 mark(store, ref)
         return todo
+
+    def _context(self, store: Store, extension: Extension) -> Context:
+        """install(), upgrade() and uninstall() add tasks through the allow-list, which lets
+        the extension at hand add its own routes."""
+        return Context(tasks=TaskRegistry(store, self.settings, gate=self._gate(extension)),
+                       log=self.error_log, config=self.settings)
 
     def _gate(self, extension: Extension) -> Gate:
         if self.check_action is None:
             return parse_action
         return partial(self.check_action, installing=extension.code)
 
-    def _call(self, extension: Extension, ref: ModuleRef, hook: str, context: Context) -> None:
+    def _call(self, extension: Extension, ref: ModuleRef, hook: str, context: Context,
+              loader: ControllerLoader, *args: str) -> None:
         where = f"extension {extension.code!r}, module {ref.name}"
         if ref not in extension.modules:
             return  # its file is gone (an upgrade dropped it): nothing left to call
         try:
-            module = self.loader.load(extension.code, "admin", ref.name)
+            module = loader.load(extension.code, "admin", ref.name)
         except BadAction as error:
             raise ExtensionError(f"{where}: {error.message}") from error
         cls = controller_class(module, ref.code)
@@ -100,7 +126,7 @@ class Lifecycle:
         try:
             method = getattr(cls(context), hook, None)
             if method is not None:  # a module without this hook has nothing to do
-                method()
+                method(*args)
         except Exception as error:
             raise ExtensionError(f"{where}: {hook}() failed: {type(error).__name__}: {error}"
                                  ) from error

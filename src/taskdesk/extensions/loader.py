@@ -84,6 +84,13 @@ class ControllerLoader:
                     f"{type(error).__name__}: {error}"
                 ) from error
 
+    def release(self) -> None:
+        """Drop every module this loader imported (a loader used once, for an upgrade)."""
+        with self._lock:
+            for generation in self._packages.values():
+                _forget(generation.package)
+            self._packages.clear()
+
     def _package(self, extension: str, root: Path, source: Path) -> str:
         known = self._packages.get(extension)
         if known is not None and known.current(root, source):

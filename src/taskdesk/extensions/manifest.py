@@ -86,8 +86,10 @@ def _requires(value: Any) -> tuple[str, ...]:
     for text in value:
         try:
             Requirement(text)
-        except InvalidRequirement as error:
-            raise BadPackage(f"{MANIFEST}: bad requirement {text!r}: {error}") from None
+        except InvalidRequirement as error:  # its message spans lines, with a caret
+            reason = str(error).splitlines()[0] if str(error) else "not PEP 508"
+            raise BadPackage(f"{MANIFEST}: bad requirement {text!r} in 'requires' ({reason})"
+                             ) from None
     return tuple(value)
 
 

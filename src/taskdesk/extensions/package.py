@@ -3,10 +3,12 @@
 A package is `<code>.zip` with `install.json` at its root and Python files under `admin/`
 and/or `catalog/`. Refused, with one message each: a file that is not a zip; entries with
 `..`, `.` or empty segments, absolute paths, drive letters or backslashes; symbolic links;
-encrypted entries; two entries for one path, or a path that is both a file and a folder; more
-entries, more bytes or a higher compression ratio than the limits allow; a missing or malformed
-install.json. A zip's headers can lie about sizes: zipfile reads no more than an entry declares
-and then checks its CRC, so a lying entry fails while unpacking.
+encrypted entries; two entries for one path, or a path that is both a file and a folder; a
+file larger than its limit, or with more than a few bytes outside its entries (junk before or
+after the zip); more entries, more bytes or a higher compression ratio than the limits allow;
+a module type or code too long for the `extension` table; a missing or malformed install.json.
+A zip's headers can lie about sizes: zipfile reads no more than an entry declares and then
+checks its CRC, so a lying entry fails while unpacking.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from taskdesk.config import Settings
+from taskdesk.config import DEFAULT_PACKAGE_MAX_FILE_BYTES, Settings
 from taskdesk.errors import BadPackage
+from taskdesk.extensions.catalogue import module_of, module_problem
 from taskdesk.extensions.manifest import MANIFEST, Manifest
+from taskdesk.extensions.zipspan import bytes_outside_entries
 
 CODE_FOLDERS = ("admin", "catalog")
 RATIO_CHECK_FROM_BYTES = 64 * 1024  # smaller entries may compress as well as they like
 CHUNK_BYTES = 64 * 1024
+OUTSIDE_ENTRIES_MAX_BYTES = 1024  # a zip's own slack; junk before or after it is more
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SKIPPED_WHEN_BUILDING = ("__pycache__", ".git", ".DS_Store")
 
@@ -37,16 +42,27 @@ class Limits:
     max_entries: int
     max_bytes: int
     max_ratio: float
+    max_file_bytes: int = DEFAULT_PACKAGE_MAX_FILE_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(settings.package_max_entries, settings.package_max_bytes,
-                   settings.package_max_ratio)
+                   settings.package_max_ratio, settings.package_max_file_bytes)
+
+    def check_file_size(self, size: int, filename: str) -> None:
+        """Refuse a package file larger than the limit (before it is read or copied)."""
+        if size > self.max_file_bytes:
+            raise BadPackage(f"{filename} is {size} bytes; the limit is {self.max_file_bytes}")
 
 
 def read_package(path: Path, limits: Limits, *, filename: str) -> Manifest:
     """The package's manifest once every check that needs no unpacking has passed."""
+    limits.check_file_size(path.stat().st_size, filename)
     with _open_zip(path, filename) as archive:
+        outside = bytes_outside_entries(path, archive)
+        if outside > OUTSIDE_ENTRIES_MAX_BYTES:
+            raise BadPackage(f"{filename} has {outside} bytes outside its entries (junk before "
+                             f"or after the zip?)")
         entries = archive.infolist()
         if len(entries) > limits.max_entries:
             raise BadPackage(f"{filename} has {len(entries)} entries; the limit is "
@@ -165,6 +181,11 @@ def _check_layout(names: list[str], filename: str) -> None:
         raise BadPackage(f"{filename} has no {MANIFEST} at its root{hint}")
     if not any(name.split("/", 1)[0] in CODE_FOLDERS and name.endswith(".py") for name in names):
         raise BadPackage(f"{filename} has no Python file under admin/ or catalog/")
+    for name in names:
+        module = module_of(tuple(_segments(name)))
+        problem = module and module_problem(module)
+        if problem:
+            raise BadPackage(f"{filename}: {problem}")
 
 
 def _extract(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, target: Path) -> None:

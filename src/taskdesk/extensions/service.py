@@ -42,6 +42,11 @@ class Extensions:
     def uninstall(self, code: str, module: str | None = None) -> list[str]:
         return [ref.name for ref in self.lifecycle.uninstall(code, module)]
 
-    def remove(self, code: str) -> None:
-        """Delete an uploaded extension whose modules are all uninstalled."""
-        self.installer.remove(code)
+    def link(self, folder: Path) -> ExtensionView:
+        """Use an extension's working copy where it is (for its developer)."""
+        return self.get(self.installer.link(folder).code)
+
+    def remove(self, code: str) -> str:
+        """Delete an uploaded extension whose modules are all uninstalled (or only unlink a
+        linked working copy); returns what was done, in words."""
+        return self.installer.remove(code).message
