@@ -31,6 +31,9 @@ class Outage:
         self._failures = 0
 
     def failed(self, error: Exception) -> None:
+        if self._since is None and _stale_connection(error):
+            logger.info("store.reconnecting %s", error)
+            return
         with self._lock:
             self._failures += 1
             first, self._since = self._since is None, self._since or time.monotonic()
@@ -62,3 +65,10 @@ class Outage:
             return False
         self.succeeded()
         return True
+
+
+def _stale_connection(error: Exception) -> bool:
+    """The database closed a pooled connection (a restart, a dropped database): the driver
+    threw it away, and the next try opens a new one. Not an outage by itself: the next failure,
+    if any, is. (Read from the driver's error by name: the runner imports no SQL library.)"""
+    return bool(getattr(error.__cause__, "connection_invalidated", False))

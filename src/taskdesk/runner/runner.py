@@ -199,7 +199,7 @@ class Runner:
         self._hook(self.hooks.before_task, task)
         outcome = execute(task, self._resolve, retry=self.retry, clock=self.store.clock)
         keeper.drop([task.task_id])  # before finishing, so no heartbeat races the finish
-        kept = self._finish(task, outcome)
+        kept, outcome = self._finish(task, outcome)
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
         logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
@@ -207,12 +207,13 @@ class Runner:
         self.stats.count(outcome.status)
         self._hook(self.hooks.after_task, task, outcome)
 
-    def _finish(self, task: Task, outcome: Outcome) -> bool:
+    def _finish(self, task: Task, outcome: Outcome) -> tuple[bool, Outcome]:
         """Store the outcome; if the database refuses it, store a short failure that says
-        why. A database that cannot be reached leaves the task to its lease."""
+        why (and return that). A database out of reach leaves the task to its lease."""
+        retention = self.settings.retention_seconds
         try:
             return self.store.finish(task, self.worker_id, outcome,
-                                     retention_seconds=self.settings.retention_seconds)
+                                     retention_seconds=retention), outcome
         except StoreUnavailable:
             raise
         except Exception as error:
@@ -223,7 +224,7 @@ class Runner:
             short = Outcome(status=Status.FAILED, response=reason, comment=reason,
                             duration=outcome.duration)
             return self.store.finish(task, self.worker_id, short,
-                                     retention_seconds=self.settings.retention_seconds)
+                                     retention_seconds=retention), short
 
     def _resolve(self, task: Task) -> Handler:
         context = Context(tasks=self.registry, log=self.error_log, config=self.settings,
