@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool
 
 from taskdesk.models import TaskFilter
 from taskdesk.store import open_store
@@ -50,16 +52,26 @@ def test_a_handler_that_forks_leaves_no_task_processing(cli: Cli, tmp_path: Path
     assert sorted(entry["code"] for entry in cli.log()) == sorted(tasks)
 
 
+def pooled(engine: Engine) -> int:
+    """Connections idle in the engine's pool (a QueuePool on PostgreSQL)."""
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedin()
+
+
 def test_a_forked_child_starts_with_empty_pools(postgres_url: str) -> None:
     store = open_store(postgres_url)
     try:
         store.count(TaskFilter())  # leaves one connection in each pool the parent uses
         store.runner_writer.connect().close()
-        assert store.engine.pool.checkedin() == 1
+        assert pooled(store.engine) == 1
         pid = os.fork()
         if pid == 0:  # the child: exit at once, with what it found, running no clean-up
-            empty = store.engine.pool.checkedin() == 0 == store.runner_writer.pool.checkedin()
-            os._exit(0 if empty else 1)
+            code = 2
+            try:  # whatever happens, the child must never return into pytest
+                code = 0 if pooled(store.engine) == 0 == pooled(store.runner_writer) else 1
+            finally:
+                os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0, "the child inherited pooled connections"
         assert store.count(TaskFilter()) == 0  # and the parent's connection still works
