@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreError
@@ -139,3 +141,37 @@ def test_an_outcome_the_database_refuses_is_stored_as_a_short_failure(
         "operation: value too long")
     assert tasks["after"].status is Status.COMPLETE
     assert stats.by_status == {Status.FAILED: 1, Status.COMPLETE: 1}
+
+
+#: Characters of any category, lone surrogates and NUL included, and the awkward ones often.
+ANY_CHARACTER = st.one_of(st.characters(exclude_categories=()),
+                          st.sampled_from(["\x00", "\ud800", "\udc80", "é", "😀"]))
+
+
+@given(text=st.text(ANY_CHARACTER, max_size=400),
+       limit=st.integers(min_value=160, max_value=300))
+def test_storable_text_is_always_utf8_without_nul_and_within_the_limit(
+    text: str, limit: int
+) -> None:
+    from taskdesk.text import storable
+
+    stored = storable(text, limit)
+
+    assert "\x00" not in stored
+    assert len(stored.encode("utf-8")) <= limit
+    if len(text.encode("utf-8", "backslashreplace")) <= limit and "\x00" not in text:
+        assert stored == text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class FakeName(str):
+    """A str subclass whose own str() lies."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
+def test_a_str_subclass_is_kept_as_its_characters() -> None:
+    from taskdesk.text import json_text
+
+    assert json_text(FakeName("plain")) == "plain"
+    assert type(json_text(FakeName("plain"))) is str
