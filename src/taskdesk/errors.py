@@ -67,6 +67,10 @@ class ExtensionError(TaskdeskError):
     """An extension could not be installed, uninstalled or removed."""
 
 
+class WorkerFailed(TaskdeskError):
+    """A worker thread died: the worker stopped so that its supervisor can restart it."""
+
+
 class StoreError(TaskdeskError):
     """The database refused the operation."""
 

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 
 from taskdesk.clock import isoformat
 from taskdesk.errors import BadArgs, BadStatus
+from taskdesk.text import json_text as json_text  # where it lived first; errorlog uses it
 
 JsonObject = dict[str, Any]
 
@@ -173,17 +174,6 @@ class TaskFilter:
 
     code: str | None = None
     status: Status | None = None
-
-
-def json_text(value: object) -> str:
-    """A value as text: strings as they are, anything else as JSON, or its repr when JSON
-    cannot hold it (non-string keys, cycles)."""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 def parse_args(text: str) -> JsonObject:

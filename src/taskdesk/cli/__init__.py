@@ -12,6 +12,7 @@ from taskdesk.cli import extensions, logs, server, tasks
 from taskdesk.cli.context import Options
 from taskdesk.cli.output import fail
 from taskdesk.errors import TaskdeskError
+from taskdesk.runner.shutdown import leave_without_stray_threads
 
 app = typer.Typer(
     help="taskdesk: background tasks with a registry, runners that never lose one, and logs.",
@@ -47,6 +48,14 @@ def root(
 
 
 def main() -> None:
+    try:
+        _main()
+    except SystemExit as done:
+        leave_without_stray_threads(done.code)  # a thread a task left must not hang us
+        raise
+
+
+def _main() -> None:
     try:
         app()
     except TaskdeskError as error:

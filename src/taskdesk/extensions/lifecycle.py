@@ -25,6 +25,7 @@ from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.registry import Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store.base import Store
+from taskdesk.text import error_text
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,10 @@ class Lifecycle:
             method = getattr(cls(context), hook, None)
             if method is not None:  # a module without this hook has nothing to do
                 method(*args)
-        except Exception as error:
-            raise ExtensionError(f"{where}: {hook}() failed: {type(error).__name__}: {error}"
-                                 ) from error
+        except KeyboardInterrupt:
+            raise  # Ctrl-C: the user's, not the module's
+        except BaseException as error:  # sys.exit() in install() too: one clear error
+            raise ExtensionError(f"{where}: {hook}() failed: {error_text(error)}") from error
 
 
 def _chosen(code: str, modules: Sequence[ModuleRef], module: str | None) -> list[ModuleRef]:

@@ -5,7 +5,8 @@ whose path is the extension's folder: two extensions may both have `catalog/cont
 and relative imports inside an extension work. When the folder or the controller file changes
 (an upgrade unpacks a new folder), the next load starts a new generation, so a long-running
 worker picks up new code without a restart. An extension that fails to import raises BadAction,
-which fails only the task that needed it.
+which fails only the task that needed it; so does one that calls sys.exit() at import time
+(os._exit() cannot be caught: the process ends there).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from taskdesk.errors import BadAction
+from taskdesk.text import error_text
 
 PACKAGE_PREFIX = "_taskdesk_ext"
 _generations = itertools.count(1)  # per process: loaders of two installations never share one
@@ -78,10 +80,11 @@ class ControllerLoader:
             name = f"{package}.{side}.controller.{controller.replace('/', '.')}"
             try:
                 return importlib.import_module(name)
-            except Exception as error:
+            except KeyboardInterrupt:
+                raise  # Ctrl-C while importing: the user's, not the module's
+            except BaseException as error:  # sys.exit() at import too: one clear error
                 raise BadAction(
-                    f"extension {extension!r}: cannot load {relative}: "
-                    f"{type(error).__name__}: {error}"
+                    f"extension {extension!r}: cannot load {relative}: {error_text(error)}"
                 ) from error
 
     def release(self) -> None:

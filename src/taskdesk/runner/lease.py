@@ -3,7 +3,8 @@
 Every heartbeat interval it extends the leases of the tasks the runner holds (so that no other
 runner recovers them while they run) and marks the runner seen. Every lease period it recovers
 tasks whose lease expired elsewhere (their runner died) and prunes old completed tasks.
-A database error is logged and tried again on the next beat: it never stops the runner.
+A database error is logged once per outage (see outage.py) and tried again on the next beat:
+it never stops the runner.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import TracebackType
 
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
+from taskdesk.runner.outage import Outage
 from taskdesk.store.base import Store
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ class LeaseKeeper:
         self._thread = threading.Thread(target=self._run, name="taskdesk-lease", daemon=True)
         self._last_housekeeping = time.monotonic()
         self.recovered = 0  # tasks this runner's housekeeping returned to pending or failed
+        self.outage = Outage()  # shared with the runner's threads: one log line per outage
 
     def hold(self, task_ids: Iterable[int]) -> None:
         with self._lock:
@@ -58,9 +61,9 @@ class LeaseKeeper:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.settings.heartbeat_interval):
-            self.contained(self.beat)
+            self.outage.attempt(self.beat)
             if time.monotonic() - self._last_housekeeping >= self.settings.lease_seconds:
-                self.contained(self.housekeeping)
+                self.outage.attempt(self.housekeeping)
 
     def beat(self) -> None:
         held = self.held()

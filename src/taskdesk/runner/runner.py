@@ -21,16 +21,21 @@ from typing import Protocol
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
+from taskdesk.errors import StoreUnavailable, WorkerFailed
 from taskdesk.models import Outcome, Status, Task
 from taskdesk.registry import Gate, TaskRegistry
 from taskdesk.runner.execute import execute
 from taskdesk.runner.lease import LeaseKeeper
+from taskdesk.runner.outage import backoff
 from taskdesk.runner.retry import RetryPolicy
+from taskdesk.runner.shutdown import is_abort
 from taskdesk.store.base import RunnerInfo, Store
+from taskdesk.text import error_text, storable
 
 logger = logging.getLogger(__name__)
 
 JOIN_SECONDS = 0.2  # how long the worker's main thread waits on a thread between signals
+SHORT_FAILURE_BYTES = 4 * 1024  # of the failure stored when an outcome could not be
 
 
 class ActionResolver(Protocol):
@@ -95,10 +100,12 @@ class Runner:
         return self.stats
 
     def run(self, stop: threading.Event, *, concurrency: int = 1) -> RunStats:
-        """Run due tasks as they come, on `concurrency` threads, until `stop` is set."""
+        """Run due tasks as they come, on `concurrency` threads, until `stop` is set. A thread
+        that dies stops the worker (WorkerFailed), so that a supervisor can restart it."""
+        died: list[str] = []
         with self._session() as keeper:
             threads = [
-                threading.Thread(target=self._loop, args=(stop, keeper, True),
+                threading.Thread(target=self._thread_main, args=(stop, keeper, died),
                                  name=f"taskdesk-worker-{n}", daemon=True)
                 for n in range(concurrency)
             ]
@@ -107,7 +114,20 @@ class Runner:
             for thread in threads:
                 while thread.is_alive():
                     thread.join(JOIN_SECONDS)  # a timed join lets signals reach us
+        if died:
+            raise WorkerFailed(f"worker stopped: {'; '.join(died)}; restart it")
         return self.stats
+
+    def _thread_main(self, stop: threading.Event, keeper: LeaseKeeper, died: list[str]) -> None:
+        """A worker thread: the loop, and if it dies anyway, a record of why and a stop."""
+        try:
+            self._loop(stop, keeper, True)
+        except BaseException as error:
+            name = threading.current_thread().name
+            died.append(f"thread {name} died of {error_text(error)}")
+            logger.critical("runner.thread_died thread=%s error=%s: the worker stops",
+                            name, error_text(error), exc_info=True)
+            stop.set()
 
     @contextmanager
     def _session(self) -> Iterator[LeaseKeeper]:
@@ -129,14 +149,19 @@ class Runner:
             LeaseKeeper.contained(lambda: self.store.unregister_runner(self.worker_id))
 
     def _loop(self, stop: threading.Event, keeper: LeaseKeeper, wait_when_idle: bool) -> None:
+        failures = 0  # in a row: a worker backs off while the database is away
         while not stop.is_set():
             try:
                 busy = self._step(stop, keeper, recover_when_idle=not wait_when_idle)
-            except Exception:
+            except Exception as error:
                 if not wait_when_idle:
                     raise
-                logger.exception("runner.error: retrying after %ss", self.settings.poll_seconds)
-                busy = False
+                failures += 1
+                keeper.outage.failed(error)
+                stop.wait(backoff(self.settings.poll_seconds, failures))
+                continue
+            failures = 0
+            keeper.outage.succeeded()
             if busy:
                 continue
             if not wait_when_idle:
@@ -158,7 +183,8 @@ class Runner:
     def _run_claimed(self, claimed: list[Task], stop: threading.Event,
                      keeper: LeaseKeeper) -> None:
         """Run the claimed tasks in order; whatever did not start (a stop, or an error while
-        finishing one) is given back at once rather than left to its lease."""
+        finishing one) is given back at once rather than left to its lease, and so is the
+        running task if something other than an error or the abort ends this thread."""
         keeper.hold(t.task_id for t in claimed)
         unstarted = [t.task_id for t in claimed]
         try:
@@ -167,6 +193,12 @@ class Runner:
                     break
                 unstarted.remove(task.task_id)
                 self._run_one(task, keeper)
+        except Exception:
+            raise  # the database: the running task's lease brings it back
+        except BaseException as error:
+            if not is_abort(error):  # an abort expires every held lease instead
+                self._release([task.task_id], keeper)
+            raise
         finally:
             if unstarted:
                 self._release(unstarted, keeper)
@@ -179,8 +211,7 @@ class Runner:
         self._hook(self.hooks.before_task, task)
         outcome = execute(task, self._resolve, retry=self._retry(task), clock=self.store.clock)
         keeper.drop([task.task_id])  # before finishing, so no heartbeat races the finish
-        kept = self.store.finish(task, self.worker_id, outcome,
-                                 retention_seconds=self.settings.retention_seconds)
+        kept, outcome = self._finish(task, outcome)
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
         logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
@@ -191,6 +222,25 @@ class Runner:
     def _retry(self, task: Task) -> RetryPolicy:
         delay = self.resolver.retry_delay(task.action)
         return self.retry if delay is None else RetryPolicy(delay)
+
+    def _finish(self, task: Task, outcome: Outcome) -> tuple[bool, Outcome]:
+        """Store the outcome; if the database refuses it, store a short failure that says
+        why (and return that). A database out of reach leaves the task to its lease."""
+        retention = self.settings.retention_seconds
+        try:
+            return self.store.finish(task, self.worker_id, outcome,
+                                     retention_seconds=retention), outcome
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            reason = storable(f"the outcome ({outcome.status.value}) could not be stored: "
+                              f"{error_text(error)}", SHORT_FAILURE_BYTES)
+            logger.error("task.unstorable task_id=%s code=%s %s", task.task_id, task.code,
+                         reason)
+            short = Outcome(status=Status.FAILED, response=reason, comment=reason,
+                            duration=outcome.duration)
+            return self.store.finish(task, self.worker_id, short,
+                                     retention_seconds=retention), short
 
     def _resolve(self, task: Task) -> Handler:
         context = Context(tasks=self.registry, log=self.error_log, config=self.settings,

@@ -1,12 +1,15 @@
 """PostgreSQL: many runners on many machines. Claims skip rows other runners have locked;
 concurrent adds of one code are serialised by transaction-scoped advisory locks; runners'
-commits do not wait for the disk (see SqlStore.runner_writer)."""
+commits do not wait for the disk (see SqlStore.runner_writer). A process forked from ours
+(a handler's os.fork()) starts with empty pools, so that it never shares our connections."""
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Sequence
 
-from sqlalchemy import URL, Connection, create_engine, text
+from sqlalchemy import URL, Connection, Engine, create_engine, text
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError
@@ -50,6 +53,7 @@ class PostgresStore(SqlStore):
             url, pool_size=POOL_SIZE,
             connect_args={**timeout, "options": "-c synchronous_commit=off"},
         )
+        _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         conn.execute(_LOCK_CODES, {"namespace": ADVISORY_LOCK_NAMESPACE,
@@ -58,3 +62,18 @@ class PostgresStore(SqlStore):
     def close(self) -> None:
         super().close()
         self.runner_writer.dispose()
+
+
+def _forget_pools_in_forked_children(*engines: Engine) -> None:
+    """SQLAlchemy's advice for os.fork(): the child drops the pooled connections without
+    closing them (they are the parent's) and opens its own. Weak references: a closed store
+    is not kept alive by the process-wide hook."""
+    refs = [weakref.ref(engine) for engine in engines]
+
+    def in_child() -> None:
+        for ref in refs:
+            engine = ref()
+            if engine is not None:
+                engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)

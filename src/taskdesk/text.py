@@ -1,0 +1,98 @@
+"""Turn whatever a handler hands back (a result, an exception) into text any store accepts.
+
+Nothing here raises: a `str()` or `repr()` that raises, a value nested too deeply for JSON,
+a lone surrogate (not UTF-8), a NUL (PostgreSQL's text refuses it) and a response of many
+megabytes all become storable text that says what happened.
+"""
+
+from __future__ import annotations
+
+import json
+
+#: The most a stored response, traceback or log comment keeps, in UTF-8 bytes.
+MAX_TEXT_BYTES = 64 * 1024
+#: Of a cut text, the share of the limit kept from its end (a traceback's last lines).
+TAIL_SHARE = 0.25
+
+
+def safe_str(value: object) -> str:
+    """str(value), or a note that it could not be read; never raises."""
+    try:
+        return _exact(str(value))
+    except Exception as error:
+        return f"<{type_name(value)} whose str() raised {type_name(error)}>"
+
+
+def safe_repr(value: object) -> str:
+    """repr(value), or a note that it could not be read; never raises."""
+    try:
+        return _exact(repr(value))
+    except Exception as error:
+        return f"<{type_name(value)} whose repr() raised {type_name(error)}>"
+
+
+def type_name(value: object) -> str:
+    """The name of a value's class; a class can fake its name, so this too is guarded."""
+    try:
+        name = type(value).__name__
+        return name if type(name) is str else "object"
+    except Exception:
+        return "object"
+
+
+def error_text(error: BaseException) -> str:
+    """`Kind: message`, or `SystemExit(5)`: one line that names an exception."""
+    if isinstance(error, SystemExit):
+        return f"SystemExit({safe_repr(error.code)})"
+    message = safe_str(error)
+    return f"{type_name(error)}: {message}" if message else type_name(error)
+
+
+def json_text(value: object) -> str:
+    """A value as text: strings as they are, anything else as JSON, or its repr when JSON
+    cannot hold it (non-string keys, cycles, too deep), or a note when even that fails."""
+    if isinstance(value, str):
+        return _exact(value)
+    try:
+        return json.dumps(value, default=safe_str)
+    except (TypeError, ValueError, RecursionError):
+        return safe_repr(value)
+    except Exception as error:  # a __bool__, __iter__ or property of the value raised
+        return f"<{type_name(value)} that cannot be read: {type_name(error)}>"
+
+
+def storable(text: str, limit: int = MAX_TEXT_BYTES) -> str:
+    """`text` with lone surrogates and NUL escaped, cut to `limit` UTF-8 bytes (its start and
+    its end kept, with a note between) when longer."""
+    original = len(text)
+    if original > limit:  # a character is one byte at least: cut first, so escaping is cheap
+        tail = int(limit * TAIL_SHARE)
+        text = text[: limit - tail] + text[original - tail:]
+    escaped = _escaped(text)
+    encoded = escaped.encode("utf-8")
+    if original <= limit and len(encoded) <= limit:
+        return escaped
+    return _cut(encoded, limit, original)
+
+
+def _escaped(text: str) -> str:
+    """Lone surrogates as \\udxxx and NUL as \\x00: what UTF-8 and PostgreSQL refuse."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
+def _cut(encoded: bytes, limit: int, original: int) -> str:
+    note = f"\n[… cut to {limit:,} bytes: the text had {original:,} characters …]\n"
+    room = max(limit - len(note.encode("utf-8")), 0)
+    tail = int(room * TAIL_SHARE)
+    head = encoded[: room - tail].decode("utf-8", "ignore")
+    end = encoded[len(encoded) - tail:].decode("utf-8", "ignore") if tail else ""
+    return f"{head}{note}{end}"
+
+
+def _exact(text: str) -> str:
+    """A str subclass can override anything: keep only its characters."""
+    return text if type(text) is str else str.__str__(text)
