@@ -37,7 +37,7 @@ from taskdesk.handlers import Handlers
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
-from taskdesk.runner.shutdown import on_stop
+from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop
 from taskdesk.runner.spawn import spawn_start
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Store
@@ -45,7 +45,7 @@ from taskdesk.store.errors import describe
 from taskdesk.store.migrate import SCHEMA_HEAD, check_schema, upgrade
 from taskdesk.views import DatabaseView, RunnerView, runner_view
 
-__all__ = ["Taskdesk", "load_app", "on_stop"]
+__all__ = ["Taskdesk", "leave_without_stray_threads", "load_app", "on_stop"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -165,7 +165,8 @@ class Taskdesk:
     @cached_property
     def tasks(self) -> TaskRegistry:
         """OpenCart's task registry (add, delete_by_code, list_tasks, …), with the allow-list."""
-        return TaskRegistry(self.store, self.settings, gate=self.handlers.check)
+        return TaskRegistry(self.store, self.settings, gate=self.handlers.check,
+                            check_args=self.handlers.check_args)
 
     def context(self) -> Context:
         """What a Controller is built with outside a runner."""
@@ -177,7 +178,7 @@ class Taskdesk:
     # -- runners --------------------------------------------------------------------------
     def runner(self, hooks: RunnerHooks | None = None) -> Runner:
         return Runner(self.store, self.settings, resolver=self.handlers, hooks=hooks,
-                      gate=self.handlers.check)
+                      registry=self.tasks)
 
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""

@@ -20,6 +20,7 @@ from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import ActionNotAllowed, BadInput
+from taskdesk.models import JsonObject
 from taskdesk.resolve import Handler, Resolver
 
 TASK_SIDE = "catalog"  # admin controllers are modules (install/uninstall), never tasks
@@ -86,6 +87,12 @@ class Handlers:
             self._check_route(action, parsed, installing)
         else:
             self._check_import_path(action, parsed)
+
+    def check_args(self, action: str, args: JsonObject) -> None:
+        """A registered task's args must fit its signature when the task is added."""
+        definition = self._definitions.get(action)
+        if definition is not None:
+            definition.bind(**args)
 
     def _check_route(self, action: str, route: Route, installing: str | None) -> None:
         if route.side != TASK_SIDE:

@@ -28,16 +28,20 @@ ID_RANGE = (0, 2**63 - 1)  # ids and cursors are BIGINT
 
 #: Refuses an action that may not run (handlers.Handlers.check); the default only parses it.
 Gate = Callable[[str], object]
+#: Refuses args that do not fit a registered task's signature (handlers.Handlers.check_args).
+ArgsCheck = Callable[[str, JsonObject], object]
 
 
 class TaskRegistry:
     """Checks input and fills defaults, then calls one Store verb: what extensions (as
     `self.tasks`), the CLI and the admin use."""
 
-    def __init__(self, store: Store, settings: Settings, *, gate: Gate = parse_action) -> None:
+    def __init__(self, store: Store, settings: Settings, *, gate: Gate = parse_action,
+                 check_args: ArgsCheck | None = None) -> None:
         self.store = store
         self.settings = settings
         self.gate = gate
+        self.check_args = check_args
 
     def add(
         self, code: str, action: str, args: JsonObject | None = None, *, priority: int = 0,
@@ -86,6 +90,8 @@ class TaskRegistry:
             self.gate(new.action)
             allowed.add(new.action)
         check_args(new.args)
+        if self.check_args is not None:
+            self.check_args(new.action, new.args)
         _check_int("priority", new.priority, INT32)
         max_attempts = self.settings.max_attempts if new.max_attempts is None else new.max_attempts
         _check_int("max_attempts", max_attempts, (1, INT32[1]))

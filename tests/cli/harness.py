@@ -72,12 +72,13 @@ class Cli:
     home: Path
     database_url: str
     app: str = ""  # TASKDESK_APP: the application whose registered tasks commands know
+    allowed_actions: str = "tests,bench"  # TASKDESK_ALLOWED_ACTIONS: the suite's own handlers
 
     @property
     def env(self) -> dict[str, str]:
         return clean_env({"TASKDESK_HOME": str(self.home),
                           "TASKDESK_DATABASE_URL": self.database_url,
-                          "TASKDESK_ALLOWED_ACTIONS": "tests,bench",
+                          "TASKDESK_ALLOWED_ACTIONS": self.allowed_actions,
                           "TASKDESK_APP": self.app})
 
     def with_app(self, app: str = DEMO_APP) -> Cli:

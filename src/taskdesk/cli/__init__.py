@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
+from taskdesk.app import leave_without_stray_threads
 from taskdesk.cli import extensions, logs, server, tasks
 from taskdesk.cli.context import Options
 from taskdesk.cli.output import fail
 from taskdesk.errors import TaskdeskError
-from taskdesk.runner.shutdown import leave_without_stray_threads
 
 app = typer.Typer(
     help="taskdesk: background tasks with a registry, runners that never lose one, and logs.",

@@ -23,7 +23,7 @@ from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import StoreUnavailable, WorkerFailed
 from taskdesk.models import Outcome, Status, Task
-from taskdesk.registry import Gate, TaskRegistry
+from taskdesk.registry import TaskRegistry
 from taskdesk.runner.execute import execute
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff
@@ -79,15 +79,15 @@ class Runner:
     """One runner process's work: its identity (worker_id), its claims and their outcomes."""
 
     def __init__(self, store: Store, settings: Settings, *, resolver: ActionResolver,
-                 hooks: RunnerHooks | None = None, gate: Gate | None = None) -> None:
+                 hooks: RunnerHooks | None = None, registry: TaskRegistry | None = None,
+                 ) -> None:
         self.store = store
         self.settings = settings
         self.resolver = resolver
         self.hooks = hooks or RunnerHooks()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        #: What a running controller's self.tasks adds through: the same allow-list.
-        self.registry = (TaskRegistry(store, settings) if gate is None
-                         else TaskRegistry(store, settings, gate=gate))
+        #: What a running controller's self.tasks is (the desk's: the same allow-list).
+        self.registry = registry or TaskRegistry(store, settings)
         self.error_log = ErrorLog(settings.error_log, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
