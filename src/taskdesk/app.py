@@ -131,13 +131,13 @@ class Taskdesk:
         name = describe(store.engine.url) if isinstance(store, SqlStore) else "memory"
         return DatabaseView(database=name, schema=SCHEMA_HEAD, home=str(self.settings.home))
 
-    def _replace_store(self, store: Store | None) -> Store | None:
-        """Swap the store (taskdesk.testing); returns the previous one, left open."""
-        previous, self._store = self._store, store
-        self.__dict__.pop("tasks", None)
-        self.__dict__.pop("installer", None)
-        self.__dict__.pop("lifecycle", None)
-        self.__dict__.pop("extensions", None)
+    def _swap(self, store: Store | None, settings: Settings) -> tuple[Store | None, Settings]:
+        """Put another store and settings in place (taskdesk.testing); returns the previous
+        ones, the store left open."""
+        previous = (self._store, self.settings)
+        self._store, self.settings = store, settings
+        for name in _BUILT_FROM_SETTINGS:
+            self.__dict__.pop(name, None)
         return previous
 
     # -- tasks ----------------------------------------------------------------------------

@@ -40,17 +40,12 @@ def in_memory(desk: Taskdesk, *, home: Path | None = None,
               clock: Clock = utcnow) -> Iterator[Taskdesk]:
     """Point an application's desk at a fresh memory store for the block (and its error log
     at `home`), then give it back its own store."""
-    saved = desk.settings
-    if home is not None:
-        desk.settings = desk.settings.evolve(home=home)
-        desk.__dict__.pop("error_log", None)
-    previous = desk._replace_store(MemoryStore(clock=clock))
+    settings = desk.settings if home is None else desk.settings.evolve(home=home)
+    previous = desk._swap(MemoryStore(clock=clock), settings)
     try:
         yield desk
     finally:
-        desk._replace_store(previous)
-        desk.settings = saved
-        desk.__dict__.pop("error_log", None)
+        desk._swap(*previous)
 
 
 def run_due(desk: Taskdesk) -> RunStats:
