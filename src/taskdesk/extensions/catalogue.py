@@ -70,7 +70,8 @@ class Catalogue:
     def get(self, code: str) -> Extension:
         root, source = self._find(code)
         if root is None:
-            raise ExtensionNotFound(f"no extension with code {code!r}")
+            raise ExtensionNotFound(f"no extension with code {code!r} in {self.extensions_dir} "
+                                    f"or among installed Python packages")
         return describe(root, source, code)
 
     def locate(self, code: str) -> Path | None:
