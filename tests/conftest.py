@@ -60,6 +60,16 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def real_backend(request: pytest.FixtureRequest) -> str:
+    """SQLite and PostgreSQL only: for tests whose database another process or connection
+    must open. A module narrows `backend` with `def backend(real_backend): return …`."""
+    name: str = request.param
+    if name == "postgres":
+        request.getfixturevalue("postgres_url")
+    return name
+
+
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A migrated, empty database of the backend (memory has none: SQLite stands in)."""

@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any
 
-from taskdesk.clock import isoformat
 from taskdesk.errors import BadArgs, BadStatus
 from taskdesk.text import json_text as json_text  # where it lived first; errorlog uses it
 
@@ -35,35 +34,6 @@ class Status(StrEnum):
 #: Statuses of a task that is not running and has not succeeded: a new add with its code
 #: replaces it.
 WAITING = frozenset({Status.PENDING, Status.PAUSED, Status.FAILED})
-
-
-class TaskDict(TypedDict):
-    task_id: int
-    code: str
-    action: str
-    args: JsonObject
-    status: str
-    response: str | None
-    priority: int
-    attempts: int
-    max_attempts: int
-    run_at: str | None
-    worker_id: str | None
-    lease_expires_at: str | None
-    date_added: str | None
-    date_modified: str | None
-
-
-class LogEntryDict(TypedDict):
-    task_log_id: int
-    task_id: int | None
-    code: str
-    status: str
-    comment: str
-    duration: float | None
-    attempt: int
-    worker_id: str | None
-    date_added: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,24 +67,6 @@ class Task:
     date_added: datetime
     date_modified: datetime
 
-    def to_dict(self) -> TaskDict:
-        return TaskDict(
-            task_id=self.task_id,
-            code=self.code,
-            action=self.action,
-            args=self.args,
-            status=self.status.value,
-            response=self.response,
-            priority=self.priority,
-            attempts=self.attempts,
-            max_attempts=self.max_attempts,
-            run_at=isoformat(self.run_at),
-            worker_id=self.worker_id,
-            lease_expires_at=isoformat(self.lease_expires_at),
-            date_added=isoformat(self.date_added),
-            date_modified=isoformat(self.date_modified),
-        )
-
 
 @dataclass(frozen=True, kw_only=True)
 class LogEntry:
@@ -129,19 +81,6 @@ class LogEntry:
     attempt: int
     worker_id: str | None
     date_added: datetime
-
-    def to_dict(self) -> LogEntryDict:
-        return LogEntryDict(
-            task_log_id=self.task_log_id,
-            task_id=self.task_id,
-            code=self.code,
-            status=self.status.value,
-            comment=self.comment,
-            duration=self.duration,
-            attempt=self.attempt,
-            worker_id=self.worker_id,
-            date_added=isoformat(self.date_added),
-        )
 
 
 @dataclass(frozen=True, kw_only=True)

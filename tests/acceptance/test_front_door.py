@@ -20,13 +20,10 @@ FRONT_DOOR = {"taskdesk", "taskdesk.app", "taskdesk.views", "taskdesk.errors"}
 SHOP = "tests.apps.shop:desk"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def backend(real_backend: str) -> str:
     """Overrides the root fixture: a subprocess needs a real database."""
-    name: str = request.param
-    if name == "postgres":
-        request.getfixturevalue("postgres_url")
-    return name
+    return real_backend
 
 
 @pytest.fixture

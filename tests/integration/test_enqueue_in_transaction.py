@@ -19,19 +19,15 @@ from taskdesk.errors import BadInput
 from taskdesk.testing import memory_desk
 from tests.handlers import record
 
-REAL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
 
 class Rollback(Exception):
     """The application's own failure after it enqueued."""
 
 
-@pytest.fixture(params=REAL_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    if name == "postgres":
-        request.getfixturevalue("postgres_url")
-    return name
+@pytest.fixture
+def backend(real_backend: str) -> str:
+    """Overrides the root fixture: the application opens its own connection."""
+    return real_backend
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taskdesk.errors import BadArgs, BadStatus
-from taskdesk.models import WAITING, LogEntry, Status, Task, check_args, parse_args
+from taskdesk.models import WAITING, Status, check_args, parse_args
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -169,57 +169,3 @@ def test_parse_args_returns_a_dict_or_raises_bad_args(text: str) -> None:
 
 # -- to_dict --------------------------------------------------------------------------
 
-def make_task() -> Task:
-    return Task(
-        task_id=5, code="backup", action="task/admin/backup.backup", args={"page": 2},
-        status=Status.PROCESSING, response=None, priority=1, attempts=1, max_attempts=3,
-        run_at=T0, worker_id="host:1:abc", lease_expires_at=T0 + timedelta(seconds=30),
-        date_added=T0 - timedelta(minutes=1),
-        date_modified=datetime(2026, 1, 1, 13, 0, 0, 250_000,
-                               tzinfo=timezone(timedelta(hours=1))),
-    )
-
-
-def test_task_to_dict_has_opencart_names_and_iso_times() -> None:
-    data = make_task().to_dict()
-
-    assert data == {
-        "task_id": 5,
-        "code": "backup",
-        "action": "task/admin/backup.backup",
-        "args": {"page": 2},
-        "status": "processing",
-        "response": None,
-        "priority": 1,
-        "attempts": 1,
-        "max_attempts": 3,
-        "run_at": "2026-01-01T12:00:00Z",
-        "worker_id": "host:1:abc",
-        "lease_expires_at": "2026-01-01T12:00:30Z",
-        "date_added": "2026-01-01T11:59:00Z",
-        "date_modified": "2026-01-01T12:00:00.250000Z",
-    }
-    assert json.loads(json.dumps(data)) == data
-
-
-def test_task_to_dict_without_a_lease() -> None:
-    task = make_task()
-    idle = Task(**{**task.__dict__, "status": Status.PENDING, "worker_id": None,
-                   "lease_expires_at": None})
-
-    data = idle.to_dict()
-
-    assert data["status"] == "pending"
-    assert data["worker_id"] is None
-    assert data["lease_expires_at"] is None
-
-
-def test_log_entry_to_dict() -> None:
-    entry = LogEntry(task_log_id=9, task_id=5, code="backup", status=Status.FAILED,
-                     comment="boom", duration=0.5, attempt=3, worker_id=None, date_added=T0)
-
-    assert entry.to_dict() == {
-        "task_log_id": 9, "task_id": 5, "code": "backup", "status": "failed",
-        "comment": "boom", "duration": 0.5, "attempt": 3, "worker_id": None,
-        "date_added": "2026-01-01T12:00:00Z",
-    }

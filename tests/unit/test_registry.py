@@ -12,6 +12,7 @@ from taskdesk.errors import BadAction, BadArgs, BadCode, BadInput, BadStatus, Ta
 from taskdesk.models import NewTask, Status
 from taskdesk.registry import MAX_PAGE, TaskRegistry
 from taskdesk.store import MemoryStore
+from taskdesk.views import task_view
 from tests.support import FakeClock
 
 ACTION = "tests.handlers:noop"
@@ -325,7 +326,7 @@ def test_aware_run_at_in_another_zone_is_kept(registry: TaskRegistry) -> None:
     task = registry.add("job", ACTION, run_at=moment)
 
     assert task.run_at == datetime(2030, 1, 1, 7, 0, tzinfo=UTC)
-    assert task.to_dict()["run_at"] == "2030-01-01T07:00:00Z"
+    assert task_view(task)["run_at"] == "2030-01-01T07:00:00Z"
 
 
 def test_log_is_empty_at_first(registry: TaskRegistry) -> None:
