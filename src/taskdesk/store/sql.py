@@ -8,6 +8,7 @@ nothing else; the claim is one statement for both (see statements.py).
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,7 +22,7 @@ from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
-from taskdesk.store.base import RunnerInfo, chunks
+from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo, chunks
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.rows import log_entry_from_row, new_task_row, recovery_message, task_from_row
 from taskdesk.store.schema import extension as extension_table
@@ -124,13 +125,34 @@ class SqlStore:
     def set_status(self, task_ids: Sequence[int], status: Status) -> int:
         if status is Status.PROCESSING:
             raise BadStatus("only a runner's claim sets a task processing")
-        values = {"status": status.value, "date_modified": self.clock()}
+        now = self.clock()
+        values: dict[str, Any] = {"status": status.value, "date_modified": now,
+                                  "delayed": False}
+        if status is Status.PENDING:  # by hand: a fresh attempt budget
+            values.update(attempts=0, delayed=sql.delayed_after(now))
+        return self._update_idle(task_ids, values)
+
+    def _update_idle(self, task_ids: Sequence[int], values: dict[str, Any]) -> int:
         with self._write() as conn:
             self._check_exist(conn, task_ids)
             return sum(
                 conn.execute(update(task).where(*sql.idle(some)).values(values)).rowcount
                 for some in chunks(task_ids)
             )
+
+    def retry(self, task_ids: Sequence[int]) -> int:
+        return self._update_idle(task_ids, self._fresh_start())
+
+    def retry_matching(self, where: TaskFilter) -> int:
+        statement = (update(task).where(*sql.filtered(where), task.c.status != sql.PROCESSING)
+                     .values(self._fresh_start()))
+        with self._write() as conn:
+            return conn.execute(statement).rowcount
+
+    def _fresh_start(self) -> dict[str, Any]:
+        now = self.clock()
+        return {"status": Status.PENDING.value, "attempts": 0, "run_at": now, "delayed": False,
+                "date_modified": now}
 
     def delete(self, task_ids: Sequence[int]) -> int:
         with self._write() as conn:
@@ -162,41 +184,47 @@ class SqlStore:
     # -- the runner ---------------------------------------------------------------------
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
         now = self.clock()
-        params = {"now": now, "worker": worker_id, "limit": limit,
+        params = {"now": now, "worker": worker_id, "limit": limit, "token": uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=lease_seconds)}
         with self._write(self.runner_writer) as conn:
+            conn.execute(sql.PROMOTE, {"now": now})
             claimed = [task_from_row(row._mapping) for row in conn.execute(sql.CLAIM, params)]
         return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
-    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
+    def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,
+                  lease_seconds: float) -> int:
         now = self.clock()
         expires = now + timedelta(seconds=lease_seconds)
+        worker_id = runner_info.runner_id
         with self._write(self.runner_writer) as conn:
-            conn.execute(
+            seen = conn.execute(
                 update(runner).where(runner.c.runner_id == worker_id).values(last_seen_at=now)
-            )
+            ).rowcount
+            if not seen:  # forgotten while it was paused: it is alive, so it is listed again
+                conn.execute(insert(runner).values(_runner_row(runner_info, last_seen_at=now)))
             return sum(
                 conn.execute(
                     update(task)
-                    .where(*sql.owned(worker_id, some))
+                    .where(*sql.owned(worker_id, token, some))
                     .values(lease_expires_at=expires)
                 ).rowcount
-                for some in chunks(task_ids)
+                for token, some in _by_token(claims)
             )
 
     def finish(self, task_: Task, worker_id: str, outcome: Outcome, *,
                retention_seconds: float) -> bool:
         now = self.clock()
-        owner = {"id": task_.task_id, "worker": worker_id}
+        owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
+        delayed = outcome.retry_at is not None and outcome.retry_at > now
         with self._write(self.runner_writer) as conn:
             if outcome.status is Status.COMPLETE and retention_seconds <= 0:
                 result = conn.execute(sql.FINISH_DELETE, owner)
             else:
                 result = conn.execute(sql.FINISH_UPDATE, {
                     **owner, "now": now, "outcome": outcome.status.value,
-                    "text": outcome.response, "retry_at": outcome.retry_at,
+                    "text": outcome.response, "retry_at": outcome.retry_at, "delayed": delayed,
                 })
-            kept = result.rowcount == 1
+            kept = task_.claim_token is not None and result.rowcount == 1
             comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
             conn.execute(sql.LOG, {
                 "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
@@ -205,14 +233,15 @@ class SqlStore:
             })
         return kept
 
-    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
+    def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
         values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
-                  "attempts": task.c.attempts - 1, "date_modified": self.clock()}
+                  "attempts": task.c.attempts - 1, "date_modified": self.clock(),
+                  "claim_token": None}
         with self._write(self.runner_writer) as conn:
             return sum(
-                conn.execute(update(task).where(*sql.owned(worker_id, some)).values(values))
-                .rowcount
-                for some in chunks(task_ids)
+                conn.execute(update(task).where(*sql.owned(worker_id, token, some))
+                             .values(values)).rowcount
+                for token, some in _by_token(claims)
             )
 
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:
@@ -237,7 +266,7 @@ class SqlStore:
         changed = conn.execute(
             update(task).where(task.c.task_id == row["task_id"], *expired).values(
                 status=status.value, response=message, worker_id=None, lease_expires_at=None,
-                run_at=now, date_modified=now,
+                run_at=now, date_modified=now, claim_token=None, delayed=False,
             )
         ).rowcount
         if not changed:
@@ -249,12 +278,26 @@ class SqlStore:
         assert log_id is not None
         return log_entry_from_row({**entry, "task_log_id": log_id[0]})
 
-    def prune(self, *, retention_seconds: float) -> int:
+    def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         before = self.clock() - timedelta(seconds=retention_seconds)
-        statement = delete(task).where(task.c.status == Status.COMPLETE.value,
-                                       task.c.date_modified < before)
-        with self._write() as conn:
-            return conn.execute(statement).rowcount
+        doomed = (select(task.c.task_id)
+                  .where(task.c.status == Status.COMPLETE.value, task.c.date_modified < before)
+                  .limit(limit).with_for_update(skip_locked=True))
+        with self._write(self.runner_writer) as conn:
+            return conn.execute(delete(task).where(task.c.task_id.in_(doomed))).rowcount
+
+    def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
+        before = self.clock() - timedelta(seconds=retention_seconds)
+        doomed = (select(task_log.c.task_log_id).where(task_log.c.date_added < before)
+                  .order_by(task_log.c.task_log_id).limit(limit)
+                  .with_for_update(skip_locked=True))
+        with self._write(self.runner_writer) as conn:
+            return conn.execute(
+                delete(task_log).where(task_log.c.task_log_id.in_(doomed))).rowcount
+
+    def clock_offset(self) -> float:
+        """The database's clock is this machine's (SQLite), unless a subclass measures it."""
+        return 0.0
 
     # -- the task log -------------------------------------------------------------------
     def log(self, *, task_id: int | None = None, cursor: int | None = None,
@@ -304,10 +347,7 @@ class SqlStore:
     # -- runners ------------------------------------------------------------------------
     def register_runner(self, info: RunnerInfo) -> None:
         with self._write() as conn:
-            conn.execute(insert(runner).values(
-                runner_id=info.runner_id, hostname=info.hostname, pid=info.pid,
-                started_at=info.started_at, last_seen_at=info.last_seen_at,
-            ))
+            conn.execute(insert(runner).values(_runner_row(info)))
 
     def unregister_runner(self, runner_id: str) -> None:
         with self._write() as conn:
@@ -317,6 +357,21 @@ class SqlStore:
         with self._read() as conn:
             rows = conn.execute(select(runner).order_by(runner.c.started_at)).all()
         return [RunnerInfo(**row._mapping) for row in rows]
+
+
+def _runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
+    return {"runner_id": info.runner_id, "hostname": info.hostname, "pid": info.pid,
+            "started_at": info.started_at, "last_seen_at": info.last_seen_at, **changes}
+
+
+def _by_token(claims: Sequence[ClaimKey]) -> Iterator[tuple[str, Sequence[int]]]:
+    """Claims grouped by token (a batch claim gives all its tasks one), in chunks."""
+    groups: dict[str, list[int]] = {}
+    for key in dict.fromkeys(claims):
+        groups.setdefault(key.token, []).append(key.task_id)
+    for token, task_ids in groups.items():
+        for some in chunks(task_ids):
+            yield token, some
 
 
 def _without_id(row: Any) -> dict[str, Any]:
