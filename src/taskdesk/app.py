@@ -41,7 +41,7 @@ class Taskdesk:
         """Create the data folders and create or upgrade the schema."""
         for folder in (settings.home, settings.logs_dir, settings.extensions_dir,
                        settings.packages_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # args, responses, logs
         store = open_store(settings.database_url, create=True)
         try:
             upgrade(store)

@@ -75,6 +75,9 @@ class SqlStore:
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
 
+    def lock_migrations(self, conn: Connection) -> None:
+        """Serialise concurrent migrations; a no-op where writers are serial."""
+
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
         if replace:  # within one batch, too, a later task replaces an earlier one
