@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from sqlalchemy import QueuePool
 
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
@@ -60,7 +61,9 @@ def test_open_store_keeps_a_pool_as_large_as_asked(postgres_url: str) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        assert store.runner_writer.pool.checkedin() == 12  # kept open, not closed again
+        pool = store.runner_writer.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedin() == 12  # kept open, not closed again
     finally:
         store.close()
 
