@@ -1571,3 +1571,14 @@ def test_prune_log_deletes_entries_older_than_its_retention_in_chunks(
 
 def test_clock_offset_is_a_small_number_of_seconds(store: Store) -> None:
     assert abs(store.clock_offset()) < 5  # this machine and the test server agree
+
+
+def test_claim_order_holds_when_more_delayed_tasks_fall_due_than_one_promotion_takes(
+    store: Store, clock: FakeClock,
+) -> None:
+    later = clock.now + timedelta(seconds=60)
+    store.add([new(f"later.{n}", run_at=later) for n in range(1_200)], replace=False)
+    urgent = add_one(store, "urgent", priority=5, run_at=later + timedelta(seconds=1))
+    clock.advance(61)
+
+    assert claim_one(store).task_id == urgent.task_id

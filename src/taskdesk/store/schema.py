@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -88,8 +89,10 @@ task = Table(
 )
 # The claim: pending tasks that are not delayed, highest priority first, then oldest.
 Index("ix_task_claim", task.c.status, task.c.delayed, task.c.priority.desc(), task.c.task_id)
-# Promoting delayed tasks once their run_at has come.
-Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at)
+# Promoting delayed tasks once their run_at has come. Partial: it holds only delayed tasks, so
+# it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
+Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
+      sqlite_where=task.c.delayed == true(), postgresql_where=task.c.delayed == true())
 # The reaper: processing tasks whose lease has expired.
 Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
 # The list page filtered by status, keyset-paginated by id.

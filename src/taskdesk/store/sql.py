@@ -11,7 +11,7 @@ import copy
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
@@ -190,7 +190,7 @@ class SqlStore:
         params = {"now": now, "worker": worker_id, "limit": limit, "token": uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=lease_seconds)}
         with self._write(self.runner_writer) as conn:
-            conn.execute(sql.PROMOTE, {"now": now})
+            _promote(conn, now)
             claimed = [task_from_row(row._mapping) for row in conn.execute(sql.CLAIM, params)]
         return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
@@ -360,6 +360,20 @@ class SqlStore:
         with self._read() as conn:
             rows = conn.execute(select(runner).order_by(runner.c.started_at)).all()
         return [RunnerInfo(**row._mapping) for row in rows]
+
+
+def _promote(conn: Connection, now: datetime) -> None:
+    """Make every delayed task that is due claimable (see statements.PROMOTE): all of them,
+    so that the claim's order holds among every due task. Usually one probe finds none."""
+    earliest = conn.execute(sql.NEXT_DELAYED).scalar()
+    if earliest is None or earliest > now:
+        return
+    while True:
+        due = conn.execute(sql.DUE_DELAYED, {"now": now}).scalars().all()
+        if due:
+            conn.execute(sql.PROMOTE, {"ids": list(due)})
+        if len(due) < sql.PROMOTE_CHUNK:
+            return
 
 
 def _runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:

@@ -85,6 +85,10 @@ def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin(conn: Connection) -> None:
     options = conn.get_execution_options()
-    if SYNC_OPTION in options:  # outside the transaction: SQLite refuses it inside one
-        conn.exec_driver_sql(f"PRAGMA synchronous={options[SYNC_OPTION]}")
+    wanted = options.get(SYNC_OPTION)
+    known = conn.connection.info  # lives as long as the SQLite connection
+    if wanted is not None and known.get(SYNC_OPTION) != wanted:
+        # Outside the transaction (SQLite refuses it inside one), and only when it changes.
+        conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+        known[SYNC_OPTION] = wanted
     conn.exec_driver_sql(options.get(BEGIN_OPTION, "BEGIN"))

@@ -23,16 +23,23 @@ WAITING_VALUES = sorted(status.value for status in WAITING)
 _NOW = bindparam("now", type_=UtcDateTime())
 _WORKER = bindparam("worker", type_=String())
 
-#: Before each claim: delayed tasks whose run_at has come join the claimable ones. Its index
-#: (delayed, run_at) finds them without looking at the tasks that still wait, so the claim
-#: never walks those. Rows another runner is promoting are skipped (PostgreSQL).
+#: Before each claim, delayed tasks whose run_at has come join the claimable ones. NEXT_DELAYED
+#: reads the earliest run_at from the index (delayed, run_at): one index probe, whatever the
+#: planner's statistics, and the claim usually stops there. When some are due, DUE_DELAYED
+#: takes them a chunk at a time and PROMOTE updates them by id. Rows another runner is
+#: promoting are skipped (PostgreSQL).
+PROMOTE_CHUNK = 1_000
+NEXT_DELAYED = select(func.min(task.c.run_at)).where(task.c.delayed == true())
+DUE_DELAYED = (
+    select(task.c.task_id)
+    .where(task.c.delayed == true(), task.c.run_at <= _NOW)
+    .order_by(task.c.delayed, task.c.run_at)
+    .limit(PROMOTE_CHUNK)
+    .with_for_update(skip_locked=True)
+)
 PROMOTE = (
     update(task)
-    .where(task.c.task_id.in_(
-        select(task.c.task_id)
-        .where(task.c.delayed == true(), task.c.run_at <= _NOW)
-        .with_for_update(skip_locked=True)
-    ))
+    .where(task.c.task_id.in_(bindparam("ids", expanding=True)))
     .values(delayed=False)
 )
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming

@@ -27,7 +27,9 @@ def upgrade() -> None:
     op.drop_index("ix_task_claim", table_name="task")
     op.create_index("ix_task_claim", "task",
                     ["status", "delayed", sa.text("priority DESC"), "task_id"])
-    op.create_index("ix_task_delayed_run_at", "task", ["delayed", "run_at"])
+    delayed = sa.column("delayed", sa.Boolean()) == sa.true()  # partial: delayed tasks only
+    op.create_index("ix_task_delayed_run_at", "task", ["delayed", "run_at"],
+                    sqlite_where=delayed, postgresql_where=delayed)
     op.create_index("ix_task_log_date_added", "task_log", ["date_added"])
 
 
