@@ -1,7 +1,9 @@
 """MemoryStore: the reference implementation of the Store verbs, in plain Python.
 
 It passes the same contract suite as the SQL stores, so it documents the semantics in their
-simplest form, and extension authors can test tasks with it without a database.
+simplest form, and extension authors can test tasks with it without a database. (The SQL
+stores' `delayed` column is an index's business, never visible in a verb's result: here a
+claim simply looks at every task's run_at.)
 """
 
 from __future__ import annotations
