@@ -95,14 +95,18 @@ class Taskdesk:
     @property
     def store(self) -> Store:
         """The store, opened (and its schema checked) on first use."""
-        if self._store is None:
-            with self._opening:
-                if self._store is None:
-                    self._store = self._open_store(create=False)
+        return self._store or self.open_store()
+
+    def open_store(self, *, connections: int | None = None) -> Store:
+        """Open the store now (if it is not open), its schema checked; `connections` is how
+        many a PostgreSQL pool keeps (a worker: its threads plus two)."""
+        with self._opening:
+            if self._store is None:
+                self._store = self._open_store(create=False, connections=connections)
         return self._store
 
-    def _open_store(self, *, create: bool) -> SqlStore:
-        store = open_store(self.settings.database_url, create=create)
+    def _open_store(self, *, create: bool, connections: int | None = None) -> SqlStore:
+        store = open_store(self.settings.database_url, create=create, pool_size=connections)
         try:
             if create:
                 upgrade(store)
@@ -117,7 +121,7 @@ class Taskdesk:
         """Create the data folders, and create or upgrade the schema (`taskdesk init`)."""
         for folder in (self.settings.home, self.settings.logs_dir,
                        self.settings.extensions_dir, self.settings.packages_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # args, responses, logs
         with self._opening:
             if self._store is None:
                 self._store = self._open_store(create=True)

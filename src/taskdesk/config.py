@@ -29,6 +29,7 @@ class Settings:
     lease_seconds: float = 30.0  # a claim lives this long without a heartbeat
     heartbeat_seconds: float = 0.0  # 0: a third of lease_seconds
     retention_seconds: float = 86_400.0  # completed tasks stay visible this long; 0 deletes at once
+    log_retention_seconds: float = 30 * 86_400.0  # task log entries are kept this long
     max_attempts: int = 3  # default for new tasks: starts allowed, retries included
     retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
     poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
@@ -124,6 +125,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "lease_seconds": float,
     "heartbeat_seconds": float,
     "retention_seconds": float,
+    "log_retention_seconds": float,
     "max_attempts": int,
     "retry_delay_seconds": float,
     "poll_seconds": float,
@@ -145,7 +147,8 @@ _MUST_BE_POSITIVE = (
     "lease_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
 )
-_MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "retry_delay_seconds")
+_MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
+                         "retry_delay_seconds")
 
 
 def _check_allowed_actions(prefixes: tuple[str, ...]) -> None:

@@ -22,8 +22,8 @@ class ErrorLog:
     def write(self, message: object) -> None:
         """Append `<UTC time> - <message>`; non-strings are written as JSON (or repr)."""
         line = f"{self._clock().strftime(TIME_FORMAT)} - {json_text(message)}\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(descriptor, line.encode("utf-8"))
         finally:

@@ -66,6 +66,9 @@ class Task:
     lease_expires_at: datetime | None
     date_added: datetime
     date_modified: datetime
+    #: Set by each claim, unique to it: the store accepts the attempt's finish, heartbeats
+    #: and release only while the task still carries it (lease fencing). Not shown in views.
+    claim_token: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

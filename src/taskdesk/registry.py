@@ -16,7 +16,7 @@ from typing import Any
 from taskdesk.actions import parse_action
 from taskdesk.clock import parse_moment
 from taskdesk.config import Settings
-from taskdesk.errors import BadCode, BadInput, TaskNotFound
+from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
 from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
 from taskdesk.store.base import Store
 from taskdesk.store.external import add_through
@@ -120,6 +120,22 @@ class TaskRegistry:
     def set_status(self, status: Status | str, task_ids: Sequence[int]) -> int:
         """OpenCart's editStatus, but an unknown status is an error, not a silent failed."""
         return self.store.set_status(_check_ids(task_ids), _status(status))
+
+    def retry(self, task_ids: Sequence[int]) -> int:
+        """Give these tasks a fresh start: pending, attempts 0, due now. Running tasks are
+        left alone; returns how many were retried."""
+        return self.store.retry(_check_ids(task_ids))
+
+    def retry_matching(self, *, code: str | None = None,
+                       status: Status | str | None = None) -> int:
+        """`retry` every task that `list_tasks(code=, status=)` would show, except running
+        ones; at least one filter is needed, so that a slip never re-runs everything."""
+        where = _filter(code, status)
+        if where.code is None and where.status is None:
+            raise BadInput("retry_matching needs a code or a status to match")
+        if where.status is Status.PROCESSING:
+            raise BadStatus("a processing task is running: it cannot be retried")
+        return self.store.retry_matching(where)
 
     def delete(self, task_ids: Sequence[int]) -> int:
         return self.store.delete(_check_ids(task_ids))

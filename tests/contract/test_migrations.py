@@ -95,6 +95,17 @@ def add_a_task(store: SqlStore) -> None:
     store.add([NewTask(code="kept", action="pkg.mod:fn", max_attempts=3)])
 
 
+def add_a_task_by_hand(store: SqlStore) -> None:
+    """A pending task in the columns of revision 0001, which every revision has (the store's
+    own insert names the columns of the newest schema)."""
+    with store.writer.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO task (code, action, args, status, priority, attempts, max_attempts, "
+            "run_at, date_added, date_modified) VALUES ('kept', 'pkg.mod:fn', '{}', 'pending', "
+            "0, 0, 3, '2000-01-01 00:00:00', '2000-01-01 00:00:00', '2000-01-01 00:00:00')"
+        ))
+
+
 def test_upgrade_builds_the_schema_of_the_metadata(empty_store: SqlStore) -> None:
     upgrade(empty_store)
 
@@ -218,12 +229,14 @@ def test_upgrade_from_every_older_revision_reaches_the_schema(empty_store: SqlSt
         if revision != SCHEMA_HEAD:
             with pytest.raises(SchemaOutOfDate, match=f"schema revision {revision}"):
                 check_schema(empty_store)
-        add_a_task(empty_store)
+        add_a_task_by_hand(empty_store)
 
         upgrade(empty_store)
 
         assert schema_diff(empty_store) == [], f"upgrading from {revision}"
         assert empty_store.count(TaskFilter()) == 1  # the data survives the upgrade
+        [claimed] = empty_store.claim("w1", lease_seconds=30)  # and is due as it was
+        assert claimed.code == "kept"
         downgrade(empty_store, "base")
 
 

@@ -11,7 +11,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import RunnerInfo, Store
+from taskdesk.store.base import ClaimKey, RunnerInfo, Store
 from tests.support import FakeClock
 
 LEASE = 30.0
@@ -115,6 +116,16 @@ def runner_info(runner_id: str, started_at: datetime, *, hostname: str = "host-1
                 pid: int = 4242) -> RunnerInfo:
     return RunnerInfo(runner_id=runner_id, hostname=hostname, pid=pid,
                       started_at=started_at, last_seen_at=started_at)
+
+
+def runner_named(runner_id: str) -> RunnerInfo:
+    """The RunnerInfo a runner hands to its heartbeats (started before any test's clock)."""
+    return runner_info(runner_id, datetime(2025, 12, 31, tzinfo=UTC))
+
+
+def keys(tasks: Sequence[Task]) -> list[ClaimKey]:
+    """The claim keys of tasks as claims returned them."""
+    return [ClaimKey.of(t) for t in tasks]
 
 
 # -- add ------------------------------------------------------------------------------------
@@ -512,10 +523,11 @@ def test_verbs_handle_more_ids_than_one_statement_takes(store: Store) -> None:
 
     assert store.set_status(all_ids, Status.PAUSED) == size
     assert store.set_status(all_ids, Status.PENDING) == size
-    assert len(store.claim("w1", lease_seconds=LEASE, limit=size)) == size
-    assert store.heartbeat("w1", all_ids, lease_seconds=2 * LEASE) == size
+    claimed = keys(store.claim("w1", lease_seconds=LEASE, limit=size))
+    assert len(claimed) == size
+    assert store.heartbeat(runner_named("w1"), claimed, lease_seconds=2 * LEASE) == size
     assert store.count(TaskFilter(status=Status.PROCESSING)) == size
-    assert store.release("w1", all_ids) == size
+    assert store.release("w1", claimed) == size
     assert store.delete(all_ids) == size
     assert store.count(EVERYTHING) == 0
 
@@ -616,7 +628,8 @@ def test_heartbeat_extends_only_the_leases_the_worker_holds(
     clock.advance(10)
 
     extended = store.heartbeat(
-        "w1", [mine_a.task_id, mine_b.task_id, theirs.task_id, 999_999], lease_seconds=100,
+        runner_named("w1"), [*keys([mine_a, mine_b, theirs]), ClaimKey(999_999, "x")],
+        lease_seconds=100,
     )
 
     assert extended == 2
@@ -637,7 +650,7 @@ def test_heartbeat_does_not_touch_a_task_that_is_no_longer_processing(
     finished = current(store, claimed)
     clock.advance(5)
 
-    assert store.heartbeat("w1", [claimed.task_id], lease_seconds=LEASE) == 0
+    assert store.heartbeat(runner_named("w1"), keys([claimed]), lease_seconds=LEASE) == 0
     assert current(store, claimed) == finished
 
 
@@ -647,7 +660,7 @@ def test_heartbeat_marks_the_runner_seen(store: Store, clock: FakeClock) -> None
     store.register_runner(runner_info("w2", started))
     clock.advance(12)
 
-    assert store.heartbeat("w1", [], lease_seconds=LEASE) == 0
+    assert store.heartbeat(runner_info("w1", started), [], lease_seconds=LEASE) == 0
 
     seen = {info.runner_id: info for info in store.runners()}
     assert seen["w1"].last_seen_at == clock.now
@@ -659,7 +672,7 @@ def test_heartbeat_keeps_a_task_from_being_recovered(store: Store, clock: FakeCl
     add_one(store, "job")
     claimed = claim_one(store, "w1")
     clock.advance(LEASE - 1)
-    store.heartbeat("w1", [claimed.task_id], lease_seconds=LEASE)
+    store.heartbeat(runner_named("w1"), keys([claimed]), lease_seconds=LEASE)
     clock.advance(LEASE - 1)  # past the first lease, inside the extended one
 
     assert store.recover(lease_seconds=LEASE) == []
@@ -672,7 +685,7 @@ def test_heartbeat_with_a_zero_lease_lets_recover_take_the_task_at_once(
     add_one(store, "job")
     claimed = claim_one(store, "w1", lease=LEASE)
 
-    assert store.heartbeat("w1", [claimed.task_id], lease_seconds=0) == 1
+    assert store.heartbeat(runner_named("w1"), keys([claimed]), lease_seconds=0) == 1
     assert current(store, claimed).lease_expires_at == clock.now
     clock.advance(0.001)
 
@@ -682,9 +695,9 @@ def test_heartbeat_with_a_zero_lease_lets_recover_take_the_task_at_once(
 @pytest.mark.parametrize("size", [3, 300], ids=["few", "across-chunks"])
 def test_heartbeat_counts_a_repeated_id_once(store: Store, size: int) -> None:
     store.add([new(f"d{n}") for n in range(size)], replace=False)
-    claimed = ids(store.claim("w1", lease_seconds=LEASE, limit=size))
+    claimed = keys(store.claim("w1", lease_seconds=LEASE, limit=size))
 
-    assert store.heartbeat("w1", claimed * 2, lease_seconds=LEASE) == size
+    assert store.heartbeat(runner_named("w1"), claimed * 2, lease_seconds=LEASE) == size
 
 
 # -- finish ---------------------------------------------------------------------------------
@@ -859,7 +872,7 @@ def test_release_returns_tasks_to_pending_as_if_never_claimed(
     claimed = store.claim("w1", lease_seconds=LEASE, limit=2)
     clock.advance(2)
 
-    assert store.release("w1", ids(claimed)) == 2
+    assert store.release("w1", keys(claimed)) == 2
 
     for t in (a, b):
         stored = current(store, t)
@@ -878,7 +891,8 @@ def test_release_only_gives_back_tasks_the_worker_holds(store: Store) -> None:
     theirs = claim_one(store, "w2")
     idle = store.list_tasks(TaskFilter(status=Status.PENDING))[0]
 
-    released = store.release("w1", [mine.task_id, theirs.task_id, idle.task_id, 999_999])
+    released = store.release("w1", [*keys([mine, theirs]), ClaimKey(idle.task_id, "x"),
+                                    ClaimKey(999_999, "x")])
 
     assert released == 1
     assert current(store, mine).status is Status.PENDING
@@ -889,7 +903,7 @@ def test_release_only_gives_back_tasks_the_worker_holds(store: Store) -> None:
 @pytest.mark.parametrize("size", [3, 300], ids=["few", "across-chunks"])
 def test_release_counts_a_repeated_id_once(store: Store, size: int) -> None:
     store.add([new(f"d{n}") for n in range(size)], replace=False)
-    claimed = ids(store.claim("w1", lease_seconds=LEASE, limit=size))
+    claimed = keys(store.claim("w1", lease_seconds=LEASE, limit=size))
 
     assert store.release("w1", claimed * 2) == size
 
@@ -1010,7 +1024,8 @@ def test_recover_forgets_runners_not_seen_within_the_lease(
     store.register_runner(runner_info("dead", start))
     store.register_runner(runner_info("alive", start + timedelta(seconds=1)))
     clock.advance(20)
-    store.heartbeat("alive", [], lease_seconds=LEASE)
+    store.heartbeat(runner_info("alive", start + timedelta(seconds=1)), [],
+                    lease_seconds=LEASE)
     clock.advance(LEASE - 20)  # "dead" was last seen exactly one lease ago: still kept
 
     store.recover(lease_seconds=LEASE)
@@ -1086,7 +1101,7 @@ def test_log_filters_by_task(store: Store, clock: FakeClock) -> None:
     mine = store.log(task_id=target.task_id)
 
     assert [e.comment for e in mine] == ["second", target.code]
-    assert [e.attempt for e in mine] == [2, 1]
+    assert [e.attempt for e in mine] == [1, 1]  # set back to pending: a fresh budget
     assert store.log(task_id=target.task_id, limit=1) == mine[:1]
     assert store.log(task_id=target.task_id, cursor=mine[0].task_log_id) == mine[1:]
     assert store.count_log(task_id=target.task_id) == 2
@@ -1378,3 +1393,192 @@ def test_recover_log_entries_match_the_stored_log(store: Store, clock: FakeClock
     entries: list[LogEntry] = store.recover(lease_seconds=LEASE)
 
     assert sorted(entries, key=lambda e: e.task_log_id, reverse=True) == store.log()
+
+
+# -- issue 7: lease fencing, forgotten runners, delayed tasks, retries, retention ------------
+def test_a_late_attempt_cannot_overwrite_the_next_attempt_of_the_same_runner(
+    store: Store, clock: FakeClock,
+) -> None:
+    """Attempt 1 outlives its lease, the task is recovered and the same runner claims it
+    again: attempt 1's finish, heartbeat and release are refused; attempt 2's outcome stands."""
+    add_one(store, "job")
+    first = claim_one(store, "w1")
+    clock.advance(LEASE + 1)
+    store.recover(lease_seconds=LEASE)
+    second = claim_one(store, "w1")
+    assert (second.task_id, second.attempts) == (first.task_id, 2)
+
+    assert store.heartbeat(runner_named("w1"), keys([first]), lease_seconds=LEASE) == 0
+    assert store.release("w1", keys([first])) == 0
+    assert store.finish(first, "w1", outcome(Status.FAILED, response="late", comment="late"),
+                        retention_seconds=RETAIN) is False
+    assert current(store, second) == second
+
+    assert store.finish(second, "w1", outcome(response="second", comment="on time"),
+                        retention_seconds=RETAIN) is True
+    stored = current(store, second)
+    assert (stored.status, stored.response, stored.attempts) == (Status.COMPLETE, "second", 2)
+    assert [e.comment for e in store.log(limit=2)] == [
+        "on time", "late (lease lost: not stored)"]
+
+
+def test_each_claim_gives_a_new_token_and_finishing_clears_it(store: Store) -> None:
+    add_many(store, "a", "b")
+    first = claim_one(store)
+    second = claim_one(store)
+    assert first.claim_token
+    assert second.claim_token
+    assert first.claim_token != second.claim_token
+    assert current(store, first).claim_token == first.claim_token
+
+    store.finish(first, "w1", outcome(Status.FAILED), retention_seconds=RETAIN)
+
+    assert current(store, first).claim_token is None
+
+
+def test_heartbeat_registers_again_a_runner_that_recover_forgot(
+    store: Store, clock: FakeClock,
+) -> None:
+    """A runner paused longer than a lease (SIGSTOP, a database outage) is forgotten by
+    another runner's recover(); its next heartbeat lists it again, as it was."""
+    info = runner_info("paused", clock.now)
+    store.register_runner(info)
+    clock.advance(LEASE + 1)
+    store.recover(lease_seconds=LEASE)
+    assert store.runners() == []
+
+    store.heartbeat(info, [], lease_seconds=LEASE)
+
+    assert store.runners() == [replace(info, last_seen_at=clock.now)]
+
+
+def test_claim_takes_delayed_tasks_once_due_in_priority_then_id_order(
+    store: Store, clock: FakeClock,
+) -> None:
+    later = clock.now + timedelta(seconds=60)
+    waits_high = add_one(store, "waits.high", priority=5, run_at=later)
+    due_low = add_one(store, "due.low")
+    due_high = add_one(store, "due.high", priority=5)
+    waits_low = add_one(store, "waits.low", run_at=later)
+
+    assert ids(store.claim("w1", lease_seconds=LEASE, limit=10)) == [due_high.task_id,
+                                                                    due_low.task_id]
+    clock.advance(60)
+    now_high = add_one(store, "now.high", priority=5)
+
+    assert ids(store.claim("w1", lease_seconds=LEASE, limit=10)) == [
+        waits_high.task_id, now_high.task_id, waits_low.task_id]
+
+
+def test_a_delayed_task_paused_and_set_back_to_pending_still_waits_for_run_at(
+    store: Store, clock: FakeClock,
+) -> None:
+    waiting = add_one(store, "job", run_at=clock.now + timedelta(seconds=60))
+    store.set_status([waiting.task_id], Status.PAUSED)
+    store.set_status([waiting.task_id], Status.PENDING)
+
+    assert store.claim("w1", lease_seconds=LEASE) == []
+    clock.advance(60)
+    assert claim_one(store).task_id == waiting.task_id
+
+
+def test_set_status_pending_gives_a_fresh_attempt_budget(
+    store: Store, clock: FakeClock,
+) -> None:
+    add_one(store, "job", max_attempts=1)
+    claimed = claim_one(store)
+    store.finish(claimed, "w1", outcome(Status.FAILED), retention_seconds=RETAIN)
+    assert current(store, claimed).attempts == 1
+
+    store.set_status([claimed.task_id], Status.PAUSED)
+    assert current(store, claimed).attempts == 1  # only pending resets it
+    store.set_status([claimed.task_id], Status.PENDING)
+
+    assert current(store, claimed).attempts == 0
+    assert claim_one(store).attempts == 1
+
+
+def test_retry_gives_tasks_a_fresh_start_and_spares_running_ones(
+    store: Store, clock: FakeClock,
+) -> None:
+    add_many(store, "failed")
+    failed = claim_one(store)
+    store.finish(failed, "w1", outcome(Status.FAILED), retention_seconds=RETAIN)
+    waiting = add_one(store, "waiting", run_at=clock.now + timedelta(hours=1))
+    running = with_status(store, "running", Status.PROCESSING)
+    clock.advance(5)
+
+    assert store.retry([failed.task_id, waiting.task_id, running.task_id]) == 2
+
+    for t in (failed, waiting):
+        stored = current(store, t)
+        assert (stored.status, stored.attempts) == (Status.PENDING, 0)
+        assert stored.run_at == stored.date_modified == clock.now
+    assert current(store, running) == running
+    assert ids(store.claim("w1", lease_seconds=LEASE, limit=5)) == [failed.task_id,
+                                                                   waiting.task_id]
+
+
+def test_retry_with_an_unknown_id_raises_and_changes_nothing(store: Store) -> None:
+    failed = with_status(store, "job", Status.FAILED)
+
+    with pytest.raises(TaskNotFound, match="999999"):
+        store.retry([failed.task_id, 999_999])
+
+    assert current(store, failed) == failed
+
+
+def test_retry_matching_retries_what_the_same_filter_lists(store: Store) -> None:
+    a = with_status(store, "import.a", Status.FAILED)
+    b = with_status(store, "import.b", Status.FAILED)
+    other = with_status(store, "export", Status.FAILED)
+    paused = with_status(store, "import.c", Status.PAUSED)
+    running = with_status(store, "import.d", Status.PROCESSING)
+    where = TaskFilter(code="IMPORT", status=Status.FAILED)
+    listed = ids(store.list_tasks(where))
+
+    assert store.retry_matching(where) == 2
+
+    assert listed == [a.task_id, b.task_id]
+    assert {current(store, t).status for t in (a, b)} == {Status.PENDING}
+    for untouched in (other, paused, running):
+        assert current(store, untouched) == untouched
+    assert store.retry_matching(TaskFilter(code="import")) == 3  # running: never
+
+
+def test_prune_deletes_in_chunks_of_at_most_the_limit(store: Store, clock: FakeClock) -> None:
+    store.add([new(f"done.{n}") for n in range(5)], replace=False)
+    for claimed in store.claim("w1", lease_seconds=LEASE, limit=5):
+        store.finish(claimed, "w1", outcome(), retention_seconds=RETAIN)
+    clock.advance(10)
+
+    assert [store.prune(retention_seconds=1, limit=2) for _ in range(4)] == [2, 2, 1, 0]
+    assert store.count(EVERYTHING) == 0
+
+
+def test_prune_log_deletes_entries_older_than_its_retention_in_chunks(
+    store: Store, clock: FakeClock,
+) -> None:
+    finished_attempts(store, clock, 3)  # entries at 0 s, 1 s and 2 s; the clock is at 3 s
+    clock.advance(7)  # 10 s, 9 s and 8 s old
+
+    assert store.prune_log(retention_seconds=9) == 1  # older than 9 s: only the first
+    assert [e.comment for e in store.log()] == ["logged.2", "logged.1"]
+    assert store.prune_log(retention_seconds=0, limit=1) == 1
+    assert [e.comment for e in store.log()] == ["logged.2"]
+    assert store.count(EVERYTHING) == 3  # the tasks stay
+
+
+def test_clock_offset_is_a_small_number_of_seconds(store: Store) -> None:
+    assert abs(store.clock_offset()) < 5  # this machine and the test server agree
+
+
+def test_claim_order_holds_when_more_delayed_tasks_fall_due_than_one_promotion_takes(
+    store: Store, clock: FakeClock,
+) -> None:
+    later = clock.now + timedelta(seconds=60)
+    store.add([new(f"later.{n}", run_at=later) for n in range(1_200)], replace=False)
+    urgent = add_one(store, "urgent", priority=5, run_at=later + timedelta(seconds=1))
+    clock.advance(61)
+
+    assert claim_one(store).task_id == urgent.task_id

@@ -39,11 +39,12 @@ def desk_of(ctx: typer.Context, app: str | None = None) -> Taskdesk:
 
 
 @contextmanager
-def opened(ctx: typer.Context, app: str | None = None) -> Iterator[Taskdesk]:
+def opened(ctx: typer.Context, app: str | None = None,
+           connections: int | None = None) -> Iterator[Taskdesk]:
     """The installation, its schema checked; closed when the command ends."""
     desk = desk_of(ctx, app)
     try:
-        desk.store  # noqa: B018 (opens it and checks the schema, or raises)
+        desk.open_store(connections=connections)
         yield desk
     finally:
         desk.close()

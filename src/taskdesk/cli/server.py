@@ -69,7 +69,7 @@ def worker(
     """Run tasks as they become due until stopped (Ctrl-C finishes the running ones)."""
     _use_working_directory()
     stop = threading.Event()
-    with opened(ctx, app) as desk, on_stop(stop):
+    with opened(ctx, app, connections=concurrency + 2) as desk, on_stop(stop):
         console.print(f"worker started with {concurrency} thread(s); Ctrl-C to stop")
         stats = desk.runner().run(stop, concurrency=concurrency)
     console.print(summary(stats))

@@ -1,52 +1,56 @@
-"""LeaseKeeper: a thread that keeps this runner's claims alive and does the housekeeping.
+"""LeaseKeeper: a thread that keeps this runner's claims alive, and nothing else.
 
-Every heartbeat interval it extends the leases of the tasks the runner holds (so that no other
-runner recovers them while they run) and marks the runner seen. Every lease period it recovers
-tasks whose lease expired elsewhere (their runner died) and prunes old completed tasks.
-A database error is logged once per outage (see outage.py) and tried again on the next beat:
-it never stops the runner.
+Every heartbeat interval it extends the leases of the claims the runner holds (so that no other
+runner recovers them while they run) and marks the runner seen (registering it again if it was
+forgotten while paused). Housekeeping (recovery, pruning) runs on its own thread
+(runner/housekeeper.py), so that a long prune never delays a heartbeat. A database error is
+logged once per outage (see outage.py) and tried again on the next beat: it never stops the
+runner.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
+from taskdesk.models import Task
 from taskdesk.runner.outage import Outage
-from taskdesk.store.base import Store
+from taskdesk.store.base import ClaimKey, RunnerInfo, Store
 
 logger = logging.getLogger(__name__)
 
 
 class LeaseKeeper:
-    """Heartbeats and housekeeping for one runner; `hold`/`drop` say which tasks it runs."""
+    """Heartbeats for one runner; `hold`/`drop` say which claims it runs, by claim key, so
+    that a late attempt and the attempt that replaced it are never confused."""
 
-    def __init__(self, store: Store, worker_id: str, settings: Settings) -> None:
+    def __init__(self, store: Store, runner: RunnerInfo, settings: Settings,
+                 outage: Outage | None = None) -> None:
         self.store = store
-        self.worker_id = worker_id
+        self.runner = runner
         self.settings = settings
-        self._held: set[int] = set()
+        self.outage = outage or Outage()  # shared with the runner's threads: one log line
+        self._held: set[ClaimKey] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="taskdesk-lease", daemon=True)
-        self._last_housekeeping = time.monotonic()
-        self.recovered = 0  # tasks this runner's housekeeping returned to pending or failed
-        self.outage = Outage()  # shared with the runner's threads: one log line per outage
 
-    def hold(self, task_ids: Iterable[int]) -> None:
+    def hold(self, tasks: Iterable[Task]) -> list[ClaimKey]:
+        """Keep these claimed tasks' leases alive; returns their claim keys."""
+        claims = [ClaimKey.of(t) for t in tasks]
         with self._lock:
-            self._held.update(task_ids)
+            self._held.update(claims)
+        return claims
 
-    def drop(self, task_ids: Iterable[int]) -> None:
+    def drop(self, claims: Iterable[ClaimKey]) -> None:
         with self._lock:
-            self._held.difference_update(task_ids)
+            self._held.difference_update(claims)
 
-    def held(self) -> list[int]:
+    def held(self) -> list[ClaimKey]:
         with self._lock:
             return sorted(self._held)
 
@@ -62,33 +66,19 @@ class LeaseKeeper:
     def _run(self) -> None:
         while not self._stopped.wait(self.settings.heartbeat_interval):
             self.outage.attempt(self.beat)
-            if time.monotonic() - self._last_housekeeping >= self.settings.lease_seconds:
-                self.outage.attempt(self.housekeeping)
 
     def beat(self) -> None:
         held = self.held()
-        extended = self.store.heartbeat(self.worker_id, held,
+        extended = self.store.heartbeat(self.runner, held,
                                         lease_seconds=self.settings.lease_seconds)
         still_held = len(set(held) & set(self.held()))  # tasks finished meanwhile are fine
         if extended < still_held:
             logger.warning("lease.lost runner=%s held=%s extended=%s",
-                           self.worker_id, still_held, extended)
-
-    def housekeeping(self) -> int:
-        """Recover expired leases and prune old completed tasks; returns tasks recovered."""
-        self._last_housekeeping = time.monotonic()
-        recovered = self.store.recover(lease_seconds=self.settings.lease_seconds)
-        self.recovered += len(recovered)
-        for entry in recovered:
-            logger.warning("task.recovered task_id=%s code=%s %s",
-                           entry.task_id, entry.code, entry.comment)
-        self.store.prune(retention_seconds=self.settings.retention_seconds)
-        return len(recovered)
+                           self.runner.runner_id, still_held, extended)
 
     def expire_now(self) -> None:
         """On an abort: let any runner recover our tasks at once instead of after the lease."""
-        self.contained(lambda: self.store.heartbeat(self.worker_id, self.held(),
-                                                    lease_seconds=0))
+        self.contained(lambda: self.store.heartbeat(self.runner, self.held(), lease_seconds=0))
 
     @staticmethod
     def contained(step: Callable[[], object]) -> None:

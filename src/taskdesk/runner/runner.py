@@ -25,11 +25,12 @@ from taskdesk.errors import StoreUnavailable, WorkerFailed
 from taskdesk.models import Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.execute import execute
+from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.shutdown import is_abort
-from taskdesk.store.base import RunnerInfo, Store
+from taskdesk.store.base import ClaimKey, RunnerInfo, Store
 from taskdesk.text import error_text, storable
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Runner:
         self.error_log = ErrorLog(settings.error_log, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
+        self.housekeeper = Housekeeper(store, settings)  # a new one for each session
 
     def drain(self, stop: threading.Event | None = None) -> RunStats:
         """Run due tasks until none is left (or `stop` is set), then return."""
@@ -132,21 +134,32 @@ class Runner:
     @contextmanager
     def _session(self) -> Iterator[LeaseKeeper]:
         now = self.store.clock()
-        self.store.register_runner(RunnerInfo(
-            runner_id=self.worker_id, hostname=socket.gethostname(), pid=os.getpid(),
-            started_at=now, last_seen_at=now,
-        ))
-        keeper = LeaseKeeper(self.store, self.worker_id, self.settings)
+        info = RunnerInfo(runner_id=self.worker_id, hostname=socket.gethostname(),
+                          pid=os.getpid(), started_at=now, last_seen_at=now)
+        self.store.register_runner(info)
+        LeaseKeeper.contained(self._check_clock)
+        keeper = LeaseKeeper(self.store, info, self.settings)
+        self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
         try:
-            keeper.housekeeping()
-            with keeper:
+            self.housekeeper.sweep()
+            with keeper, self.housekeeper:
                 yield keeper
         except BaseException:
             keeper.expire_now()
             raise
         finally:
-            self.stats.recovered = keeper.recovered
+            self.stats.recovered = self.housekeeper.recovered
             LeaseKeeper.contained(lambda: self.store.unregister_runner(self.worker_id))
+
+    def _check_clock(self) -> None:
+        """Say so when this machine's clock and the database's disagree by more than a third
+        of a lease: times this runner shows or logs are off, and on a store that uses the
+        local clock, leases would be recovered early or late."""
+        offset = self.store.clock_offset()
+        if abs(offset) > self.settings.lease_seconds / 3:
+            logger.warning("runner.clock_skew this machine's clock is %.1fs %s the database's "
+                           "(more than a third of TASKDESK_LEASE_SECONDS=%g)", abs(offset),
+                           "behind" if offset > 0 else "ahead of", self.settings.lease_seconds)
 
     def _loop(self, stop: threading.Event, keeper: LeaseKeeper, wait_when_idle: bool) -> None:
         failures = 0  # in a row: a worker backs off while the database is away
@@ -176,41 +189,40 @@ class Runner:
         if claimed:
             self._run_claimed(claimed, stop, keeper)
             return True
-        if not recover_when_idle:  # a worker's LeaseKeeper recovers on its timer
+        if not recover_when_idle:  # a worker's Housekeeper recovers on its timer
             return False
-        return keeper.housekeeping() > 0
+        return self.housekeeper.recover() > 0
 
     def _run_claimed(self, claimed: list[Task], stop: threading.Event,
                      keeper: LeaseKeeper) -> None:
         """Run the claimed tasks in order; whatever did not start (a stop, or an error while
         finishing one) is given back at once rather than left to its lease, and so is the
         running task if something other than an error or the abort ends this thread."""
-        keeper.hold(t.task_id for t in claimed)
-        unstarted = [t.task_id for t in claimed]
+        unstarted = keeper.hold(claimed)
         try:
             for task in claimed:
                 if stop.is_set():
                     break
-                unstarted.remove(task.task_id)
+                unstarted.remove(ClaimKey.of(task))
                 self._run_one(task, keeper)
         except Exception:
             raise  # the database: the running task's lease brings it back
         except BaseException as error:
             if not is_abort(error):  # an abort expires every held lease instead
-                self._release([task.task_id], keeper)
+                self._release([ClaimKey.of(task)], keeper)
             raise
         finally:
             if unstarted:
                 self._release(unstarted, keeper)
 
-    def _release(self, task_ids: list[int], keeper: LeaseKeeper) -> None:
-        keeper.drop(task_ids)  # if the release fails too, their leases expire instead
-        LeaseKeeper.contained(lambda: self.store.release(self.worker_id, task_ids))
+    def _release(self, claims: list[ClaimKey], keeper: LeaseKeeper) -> None:
+        keeper.drop(claims)  # if the release fails too, their leases expire instead
+        LeaseKeeper.contained(lambda: self.store.release(self.worker_id, claims))
 
     def _run_one(self, task: Task, keeper: LeaseKeeper) -> None:
         self._hook(self.hooks.before_task, task)
         outcome = execute(task, self._resolve, retry=self._retry(task), clock=self.store.clock)
-        keeper.drop([task.task_id])  # before finishing, so no heartbeat races the finish
+        keeper.drop([ClaimKey.of(task)])  # before finishing, so no heartbeat races the finish
         kept, outcome = self._finish(task, outcome)
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)

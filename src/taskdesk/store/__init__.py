@@ -29,17 +29,20 @@ def sqlalchemy_url(database_url: str) -> URL:
     return url
 
 
-def open_store(database_url: str, *, clock: Clock = utcnow, create: bool = False) -> SqlStore:
+def open_store(database_url: str, *, clock: Clock | None = None, create: bool = False,
+               pool_size: int | None = None) -> SqlStore:
     """A store for the URL; the schema is checked separately (see migrate.check_schema).
-    `create` lets SQLite make a new database file (taskdesk init)."""
+    `create` lets SQLite make a new database file (taskdesk init). Without a `clock`, times
+    are the database's: this machine's for SQLite, the server's for PostgreSQL. `pool_size`
+    (PostgreSQL): connections kept open, e.g. a worker's concurrency plus two."""
     url = sqlalchemy_url(database_url)
     if url.drivername.startswith("postgresql"):
         from taskdesk.store.postgres import PostgresStore
 
-        return PostgresStore(url, clock=clock)
+        return PostgresStore(url, clock=clock, pool_size=pool_size)
     from taskdesk.store.sqlite import SqliteStore
 
     if url.database in (None, "", ":memory:"):
         raise ConfigError("SQLite needs a database file: sqlite:///PATH (for tests in memory, "
                           "use taskdesk.store.MemoryStore)")
-    return SqliteStore(url, clock=clock, create=create)
+    return SqliteStore(url, clock=clock or utcnow, create=create)

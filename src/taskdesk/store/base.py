@@ -1,10 +1,16 @@
 """The storage seam: every backend implements these domain verbs, and one contract suite
 (tests/contract) checks each of them against every backend.
 
-Times come from the store's clock, so that tests can move it. Ids that do not exist make a
-verb raise TaskNotFound before anything is changed. No verb touches a task that is
-`processing` unless it is the claim's owner finishing it or the reaper recovering it: a running
-task is never torn from under its runner.
+Times come from the store's clock, so that tests can move it (the PostgreSQL store's default
+clock follows the server's, so that every runner compares leases and run_at on one clock). Ids
+that do not exist make a verb raise TaskNotFound before anything is changed. No verb touches a
+task that is `processing` unless it is the claim's holder finishing it or the reaper
+recovering it: a running task is never torn from under its runner.
+
+Lease fencing: each claim gives its tasks a new `claim_token`. Finish, heartbeat and release
+name the claim (ClaimKey: task id and token) and act only while the task still carries that
+token, so an attempt that outlived its lease can never touch the attempt that replaced it, even
+when the same runner made both claims.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from taskdesk.clock import Clock
 from taskdesk.models import (
@@ -27,6 +33,23 @@ from taskdesk.models import (
 )
 
 T = TypeVar("T")
+
+#: Rows a prune deletes per transaction: each holds the write lock only briefly.
+PRUNE_CHUNK = 1_000
+
+
+class ClaimKey(NamedTuple):
+    """One claim's hold on one task: what finish, heartbeat and release match."""
+
+    task_id: int
+    token: str
+
+    @classmethod
+    def of(cls, task: Task) -> ClaimKey:
+        """The key of a task as a claim returned it."""
+        if task.claim_token is None:
+            raise ValueError(f"task {task.task_id} was not returned by a claim")
+        return cls(task.task_id, task.claim_token)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +92,17 @@ class Store(Protocol):
 
     def set_status(self, task_ids: Sequence[int], status: Status) -> int:
         """Give these tasks a status (not `processing`, which only a claim sets); tasks that
-        are processing are left alone. Returns how many changed."""
+        are processing are left alone. A task set back to `pending` gets a fresh attempt
+        budget (attempts 0). Returns how many changed."""
+        ...
+
+    def retry(self, task_ids: Sequence[int]) -> int:
+        """Give these tasks a fresh start: pending, attempts 0, due now. Processing tasks are
+        left alone; returns how many changed."""
+        ...
+
+    def retry_matching(self, where: TaskFilter) -> int:
+        """`retry` every task that matches (as list_tasks does) and is not processing."""
         ...
 
     def delete(self, task_ids: Sequence[int]) -> int:
@@ -87,22 +120,26 @@ class Store(Protocol):
     # -- the runner ---------------------------------------------------------------------
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
         """Atomically take up to `limit` due pending tasks (priority, then id), mark them
-        processing, owned by `worker_id`, leased for `lease_seconds`, attempts + 1. Two
-        concurrent claims never return the same task."""
+        processing, owned by `worker_id`, leased for `lease_seconds`, attempts + 1, with a new
+        claim token. Two concurrent claims never return the same task. Its cost does not grow
+        with the number of tasks whose run_at is still to come."""
         ...
 
-    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
-        """Extend the leases that `worker_id` still holds on these tasks, and mark the runner
-        seen; returns how many leases were extended."""
+    def heartbeat(self, runner: RunnerInfo, claims: Sequence[ClaimKey], *,
+                  lease_seconds: float) -> int:
+        """Extend the leases of these claims that `runner` still holds, and mark the runner
+        seen, registering it again if recover() forgot it while it was paused; returns how
+        many leases were extended."""
         ...
 
     def finish(self, task: Task, worker_id: str, outcome: Outcome, *,
                retention_seconds: float) -> bool:
-        """End an attempt: log it, and if `worker_id` still owns the task, store the outcome
-        (a complete task with no retention is deleted). False when the lease was lost."""
+        """End an attempt: log it, and if `worker_id` still holds this claim (the task's
+        claim token), store the outcome (a complete task with no retention is deleted).
+        False when the lease was lost."""
         ...
 
-    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
+    def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
         """Give back claimed tasks that were never started, as if never claimed."""
         ...
 
@@ -112,8 +149,19 @@ class Store(Protocol):
         any runner may call it."""
         ...
 
-    def prune(self, *, retention_seconds: float) -> int:
-        """Delete completed tasks last modified more than `retention_seconds` ago."""
+    def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
+        """Delete at most `limit` completed tasks last modified more than `retention_seconds`
+        ago, in one short transaction; call again while it returns `limit`."""
+        ...
+
+    def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
+        """Delete at most `limit` task log entries older than `retention_seconds`, in one
+        short transaction; call again while it returns `limit`."""
+        ...
+
+    def clock_offset(self) -> float:
+        """Seconds by which the database's clock is ahead of this machine's, measured now
+        (0 where the database has no clock of its own)."""
         ...
 
     # -- the task log -------------------------------------------------------------------

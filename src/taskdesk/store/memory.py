@@ -1,13 +1,16 @@
 """MemoryStore: the reference implementation of the Store verbs, in plain Python.
 
 It passes the same contract suite as the SQL stores, so it documents the semantics in their
-simplest form, and extension authors can test tasks with it without a database.
+simplest form, and extension authors can test tasks with it without a database. (The SQL
+stores' `delayed` column is an index's business, never visible in a verb's result: here a
+claim simply looks at every task's run_at.)
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,7 +28,7 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import RunnerInfo
+from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo
 from taskdesk.store.rows import recovery_message
 
 
@@ -103,9 +106,27 @@ class MemoryStore:
             raise BadStatus("only a runner's claim sets a task processing")
         with self._lock:
             idle = self._idle(task_ids)
-            for t in idle:
-                self._tasks[t.task_id] = replace(t, status=status, date_modified=self.clock())
+            for t in idle:  # set back to pending by hand: a fresh attempt budget
+                attempts = 0 if status is Status.PENDING else t.attempts
+                self._tasks[t.task_id] = replace(t, status=status, date_modified=self.clock(),
+                                                 attempts=attempts)
             return len(idle)
+
+    def retry(self, task_ids: Sequence[int]) -> int:
+        with self._lock:
+            return self._retry(self._idle(task_ids))
+
+    def retry_matching(self, where: TaskFilter) -> int:
+        with self._lock:
+            return self._retry([t for t in self._matching(where)
+                                if t.status is not Status.PROCESSING])
+
+    def _retry(self, tasks: list[Task]) -> int:
+        now = self.clock()
+        for t in tasks:
+            self._tasks[t.task_id] = replace(t, status=Status.PENDING, attempts=0, run_at=now,
+                                             date_modified=now)
+        return len(tasks)
 
     def _idle(self, task_ids: Sequence[int]) -> list[Task]:
         missing = sorted(set(task_ids) - self._tasks.keys())
@@ -138,25 +159,29 @@ class MemoryStore:
                 key=lambda t: (-t.priority, t.task_id),
             )[:limit]
             expires = now + timedelta(seconds=lease_seconds)
+            token = uuid.uuid4().hex
             claimed = [
                 replace(t, status=Status.PROCESSING, worker_id=worker_id,
-                        lease_expires_at=expires, attempts=t.attempts + 1, date_modified=now)
+                        lease_expires_at=expires, attempts=t.attempts + 1, date_modified=now,
+                        claim_token=token)
                 for t in due
             ]
             self._tasks.update((t.task_id, t) for t in claimed)
             return claimed
 
-    def _owned(self, worker_id: str, task_ids: Sequence[int]) -> list[Task]:
-        found = (self._tasks.get(task_id) for task_id in dict.fromkeys(task_ids))
-        return [t for t in found if t is not None and t.worker_id == worker_id
-                and t.status is Status.PROCESSING]
+    def _owned(self, worker_id: str, claims: Sequence[ClaimKey]) -> list[Task]:
+        """The tasks of these claims that `worker_id` still holds."""
+        found = ((self._tasks.get(key.task_id), key.token) for key in dict.fromkeys(claims))
+        return [t for t, token in found if t is not None and t.worker_id == worker_id
+                and t.status is Status.PROCESSING and t.claim_token == token]
 
-    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
+    def heartbeat(self, runner: RunnerInfo, claims: Sequence[ClaimKey], *,
+                  lease_seconds: float) -> int:
         with self._lock:
             now = self.clock()
-            if worker_id in self._runners:
-                self._runners[worker_id] = replace(self._runners[worker_id], last_seen_at=now)
-            owned = self._owned(worker_id, task_ids)
+            seen = self._runners.get(runner.runner_id, runner)
+            self._runners[runner.runner_id] = replace(seen, last_seen_at=now)
+            owned = self._owned(runner.runner_id, claims)
             expires = now + timedelta(seconds=lease_seconds)
             self._tasks.update((t.task_id, replace(t, lease_expires_at=expires)) for t in owned)
             return len(owned)
@@ -165,7 +190,8 @@ class MemoryStore:
                retention_seconds: float) -> bool:
         with self._lock:
             now = self.clock()
-            kept = bool(self._owned(worker_id, [task.task_id]))
+            kept = task.claim_token is not None and bool(
+                self._owned(worker_id, [ClaimKey.of(task)]))
             if kept and outcome.status is Status.COMPLETE and retention_seconds <= 0:
                 del self._tasks[task.task_id]
             elif kept:
@@ -173,7 +199,7 @@ class MemoryStore:
                 self._tasks[task.task_id] = replace(
                     current, status=outcome.status, response=outcome.response, worker_id=None,
                     lease_expires_at=None, run_at=outcome.retry_at or current.run_at,
-                    date_modified=now,
+                    date_modified=now, claim_token=None,
                 )
             comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
             self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
@@ -190,13 +216,13 @@ class MemoryStore:
         self._next_log_id += 1
         return entry
 
-    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
+    def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
         with self._lock:
-            owned = self._owned(worker_id, task_ids)
+            owned = self._owned(worker_id, claims)
             for t in owned:
                 self._tasks[t.task_id] = replace(
                     t, status=Status.PENDING, worker_id=None, lease_expires_at=None,
-                    attempts=t.attempts - 1, date_modified=self.clock(),
+                    attempts=t.attempts - 1, date_modified=self.clock(), claim_token=None,
                 )
             return len(owned)
 
@@ -216,15 +242,28 @@ class MemoryStore:
         message = recovery_message(task.worker_id, task.attempts, retried)
         self._tasks[task.task_id] = replace(
             task, status=status, response=message, worker_id=None, lease_expires_at=None,
-            run_at=self.clock(), date_modified=self.clock(),
+            run_at=self.clock(), date_modified=self.clock(), claim_token=None,
         )
         return self._append_log(task, status, message, None, task.worker_id)
 
-    def prune(self, *, retention_seconds: float) -> int:
+    def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         with self._lock:
             before = self.clock() - timedelta(seconds=retention_seconds)
             return self._drop([t.task_id for t in self._tasks.values()
-                               if t.status is Status.COMPLETE and t.date_modified < before])
+                               if t.status is Status.COMPLETE and t.date_modified < before]
+                              [:limit])
+
+    def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
+        with self._lock:
+            before = self.clock() - timedelta(seconds=retention_seconds)
+            doomed = {e.task_log_id for e in self._log if e.date_added < before}
+            doomed = set(sorted(doomed)[:limit])
+            self._log = [e for e in self._log if e.task_log_id not in doomed]
+            return len(doomed)
+
+    def clock_offset(self) -> float:
+        """The store's clock is this machine's."""
+        return 0.0
 
     # -- the task log -------------------------------------------------------------------
     def log(self, *, task_id: int | None = None, cursor: int | None = None,

@@ -12,17 +12,19 @@ from taskdesk.store.sql import SqlStore
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision; a test checks it against the migration files.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 def upgrade(store: SqlStore, revision: str = "head") -> None:
-    """Apply every migration the database lacks, in one transaction."""
+    """Apply every migration the database lacks, in one transaction; concurrent upgrades
+    take turns."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with translate_errors(store.engine.url), store.writer.begin() as conn:
+        store.lock_migrations(conn)  # before Alembic looks at what the database has
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 

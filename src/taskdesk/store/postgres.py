@@ -1,33 +1,95 @@
 """PostgreSQL: many runners on many machines. Claims skip rows other runners have locked;
-concurrent adds of one code are serialised by transaction-scoped advisory locks; runners'
-commits do not wait for the disk (see SqlStore.runner_writer). A process forked from ours
-(a handler's os.fork()) starts with empty pools, so that it never shares our connections."""
+concurrent adds of one code, and concurrent migrations, are serialised by transaction-scoped
+advisory locks; runners' commits do not wait for the disk (see SqlStore.runner_writer). A
+process forked from ours (a handler's os.fork()) starts with empty pools, so that it never
+shares our connections.
+
+Every transaction runs at READ COMMITTED, whatever the server's default: the claim's SKIP
+LOCKED and the code locks are designed for it. Unless told otherwise, the store's clock is the
+server's (ServerClock), so that runners on machines whose clocks disagree still agree on when a
+lease ends and when a task is due."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 import weakref
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, text
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError
+from taskdesk.store.errors import translate_errors
 from taskdesk.store.sql import SqlStore
+
+logger = logging.getLogger(__name__)
 
 # The first key of our advisory locks, so they never collide with another application's.
 ADVISORY_LOCK_NAMESPACE = 0x7A5D  # "taskdesk"
 # Codes share this many locks: an add of 20,000 codes takes at most this many, never more
 # than the server's lock table holds; two adds of one code always meet on the same lock.
 CODE_LOCK_BUCKETS = 256
-POOL_SIZE = 5
+MIGRATION_LOCK = CODE_LOCK_BUCKETS  # the second key of the migrations' lock: no code's
+POOL_SIZE = 5  # connections kept open per engine, unless open_store is given a pool size
+# Connections opened beyond the pool when needed: a worker's threads (up to 64), its lease
+# and housekeeping threads never wait for one, whatever pool size it was opened with.
+MAX_OVERFLOW = 70
 CONNECT_TIMEOUT_SECONDS = 10  # cron's `taskdesk start` must not hang on an unreachable server
+CLOCK_REFRESH_SECONDS = 60.0  # how often ServerClock measures the server's clock again
 
 _LOCK_CODES = text(
     "SELECT pg_advisory_xact_lock(:namespace, bucket) FROM "
     "(SELECT DISTINCT abs(hashtext(code) % :buckets) AS bucket "
     "FROM unnest(CAST(:codes AS text[])) AS code ORDER BY bucket) AS buckets"
 )
+_LOCK_MIGRATIONS = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+_SERVER_TIME = text("SELECT clock_timestamp()")
+
+
+class ServerClock:
+    """The server's time: this machine's UTC time plus the server's measured offset, taken
+    at first use and again every CLOCK_REFRESH_SECONDS. A failed refresh keeps the last
+    offset (the database is down: nothing is compared meanwhile)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.offset: float | None = None
+        self._measured_at = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        if self.offset is None or time.monotonic() - self._measured_at > CLOCK_REFRESH_SECONDS:
+            self._refresh()
+        assert self.offset is not None
+        return utcnow() + timedelta(seconds=self.offset)
+
+    def _refresh(self) -> None:
+        if not self._lock.acquire(blocking=self.offset is None):
+            return  # another thread is measuring: the last offset will do meanwhile
+        try:
+            self.offset = measure_offset(self.engine)
+        except Exception as error:
+            if self.offset is None:
+                raise
+            logger.warning("clock.refresh_failed keeping offset %.3fs: %s", self.offset, error)
+        finally:
+            self._measured_at = time.monotonic()
+            self._lock.release()
+
+
+def measure_offset(engine: Engine) -> float:
+    """Seconds by which the server's clock is ahead of this machine's (half a round trip
+    precise)."""
+    with translate_errors(engine.url), engine.connect() as conn:
+        before = utcnow()
+        server: datetime = conn.execute(_SERVER_TIME).scalar_one()
+        after = utcnow()
+    return (server - (before + (after - before) / 2)).total_seconds()
 
 
 def lock_codes_sql(codes: Sequence[str]) -> tuple[str, dict[str, object]]:
@@ -39,25 +101,33 @@ def lock_codes_sql(codes: Sequence[str]) -> tuple[str, dict[str, object]]:
 
 
 class PostgresStore(SqlStore):
-    def __init__(self, url: URL, *, clock: Clock = utcnow) -> None:
+    def __init__(self, url: URL, *, clock: Clock | None = None,
+                 pool_size: int | None = None) -> None:
+        """`pool_size`: connections kept open per engine; give a worker its concurrency plus
+        two, so that its threads do not open and close connections."""
         try:
             import psycopg  # noqa: F401
         except ImportError:
             raise ConfigError(
                 "PostgreSQL needs the psycopg driver: pip install 'taskdesk[postgres]'"
             ) from None
-        timeout = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-        super().__init__(create_engine(url, pool_size=POOL_SIZE, connect_args=timeout),
-                         clock=clock)
-        self.runner_writer = create_engine(
-            url, pool_size=POOL_SIZE,
-            connect_args={**timeout, "options": "-c synchronous_commit=off"},
-        )
+        engine = _engine(url, pool_size)
+        super().__init__(engine, clock=clock or ServerClock(engine))
+        self.runner_writer = _engine(url, pool_size, options="-c synchronous_commit=off")
         _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         conn.execute(_LOCK_CODES, {"namespace": ADVISORY_LOCK_NAMESPACE,
                                    "buckets": CODE_LOCK_BUCKETS, "codes": list(codes)})
+
+    def lock_migrations(self, conn: Connection) -> None:
+        """Concurrent `taskdesk init`s take turns: the first migrates, the others find the
+        schema up to date (without this, two CREATE TABLEs of one name collide)."""
+        conn.execute(_LOCK_MIGRATIONS, {"namespace": ADVISORY_LOCK_NAMESPACE,
+                                        "key": MIGRATION_LOCK})
+
+    def clock_offset(self) -> float:
+        return measure_offset(self.engine)
 
     def close(self) -> None:
         super().close()
@@ -77,3 +147,11 @@ def _forget_pools_in_forked_children(*engines: Engine) -> None:
                 engine.dispose(close=False)
 
     os.register_at_fork(after_in_child=in_child)
+
+
+def _engine(url: URL, pool_size: int | None, options: str | None = None) -> Engine:
+    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if options:
+        connect_args["options"] = options
+    return create_engine(url, pool_size=pool_size or POOL_SIZE, max_overflow=MAX_OVERFLOW,
+                         isolation_level="READ COMMITTED", connect_args=connect_args)

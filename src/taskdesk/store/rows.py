@@ -26,6 +26,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         lease_expires_at=row["lease_expires_at"],
         date_added=row["date_added"],
         date_modified=row["date_modified"],
+        claim_token=row["claim_token"],
     )
 
 
@@ -61,6 +62,8 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "lease_expires_at": None,
         "date_added": now,
         "date_modified": now,
+        "claim_token": None,
+        "delayed": bool(new.run_at and new.run_at > now),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -20,7 +21,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
+from sqlalchemy import false as sa_false
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -75,11 +78,21 @@ task = Table(
     Column("lease_expires_at", UtcDateTime, nullable=True),
     Column("date_added", UtcDateTime, nullable=False),
     Column("date_modified", UtcDateTime, nullable=False),
+    # A new random value at each claim: finish, heartbeat and release name it, so that an
+    # attempt that outlived its lease never touches the attempt that replaced it.
+    Column("claim_token", String(32), nullable=True),
+    # A pending task written with a run_at still in the future; the claim promotes it when it
+    # is due, so that the claim's index never walks tasks that wait (see statements.PROMOTE).
+    Column("delayed", Boolean, nullable=False, server_default=sa_false()),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
-# The claim: due pending tasks, highest priority first, then oldest.
-Index("ix_task_claim", task.c.status, task.c.priority.desc(), task.c.task_id)
+# The claim: pending tasks that are not delayed, highest priority first, then oldest.
+Index("ix_task_claim", task.c.status, task.c.delayed, task.c.priority.desc(), task.c.task_id)
+# Promoting delayed tasks once their run_at has come. Partial: it holds only delayed tasks, so
+# it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
+Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
+      sqlite_where=task.c.delayed == true(), postgresql_where=task.c.delayed == true())
 # The reaper: processing tasks whose lease has expired.
 Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
 # The list page filtered by status, keyset-paginated by id.
@@ -104,6 +117,8 @@ task_log = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
+# Pruning entries past the log's retention.
+Index("ix_task_log_date_added", task_log.c.date_added)
 
 runner = Table(
     "runner",

@@ -2,77 +2,30 @@
 
 The dialects differ in how a transaction starts (SQLite takes the write lock up front), how
 concurrent adds of one code are serialised, and how runners' commits wait for the disk —
-nothing else; the claim is one statement for both (see statements.py).
+nothing else; the claim is one statement for both (see statements.py). The runner's verbs
+are in sql_runner.py, connections and transactions in sql_base.py.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
-from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
-from taskdesk.models import InstalledModule, LogEntry, NewTask, Outcome, Status, Task, TaskFilter
+from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
-from taskdesk.store.errors import translate_errors
-from taskdesk.store.rows import log_entry_from_row, new_task_row, recovery_message, task_from_row
+from taskdesk.store.rows import log_entry_from_row, new_task_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
+from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 
 
-class SqlStore:
+class SqlStore(SqlRunnerVerbs):
     """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
-
-    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
-        self.engine = engine
-        self.writer: Engine = engine  # the engine write transactions begin on
-        #: Runners' writes (claim, heartbeat, finish, release, recover). A backend may let
-        #: them commit without waiting for the disk: if the database crashes and loses one,
-        #: the task is recovered and runs again, which at-least-once delivery allows.
-        self.runner_writer: Engine = engine
-        self.clock = clock
-        self._bound: Connection | None = None
-
-    # -- connections --------------------------------------------------------------------
-    @contextmanager
-    def _write(self, engine: Engine | None = None) -> Iterator[Connection]:
-        if self._bound is not None:
-            yield self._bound
-            return
-        with translate_errors(self.engine.url), (engine or self.writer).begin() as conn:
-            yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        if self._bound is not None:
-            yield self._bound
-            return
-        with translate_errors(self.engine.url), self.engine.connect() as conn:
-            yield conn
-
-    @contextmanager
-    def atomic(self) -> Iterator[SqlStore]:
-        if self._bound is not None:
-            yield self
-            return
-        with self._write() as conn:
-            bound = copy.copy(self)
-            bound._bound = conn
-            yield bound
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
-        """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
 
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
@@ -124,13 +77,34 @@ class SqlStore:
     def set_status(self, task_ids: Sequence[int], status: Status) -> int:
         if status is Status.PROCESSING:
             raise BadStatus("only a runner's claim sets a task processing")
-        values = {"status": status.value, "date_modified": self.clock()}
+        now = self.clock()
+        values: dict[str, Any] = {"status": status.value, "date_modified": now,
+                                  "delayed": False}
+        if status is Status.PENDING:  # by hand: a fresh attempt budget
+            values.update(attempts=0, delayed=sql.delayed_after(now))
+        return self._update_idle(task_ids, values)
+
+    def _update_idle(self, task_ids: Sequence[int], values: dict[str, Any]) -> int:
         with self._write() as conn:
             self._check_exist(conn, task_ids)
             return sum(
                 conn.execute(update(task).where(*sql.idle(some)).values(values)).rowcount
                 for some in chunks(task_ids)
             )
+
+    def retry(self, task_ids: Sequence[int]) -> int:
+        return self._update_idle(task_ids, self._fresh_start())
+
+    def retry_matching(self, where: TaskFilter) -> int:
+        statement = (update(task).where(*sql.filtered(where), task.c.status != sql.PROCESSING)
+                     .values(self._fresh_start()))
+        with self._write() as conn:
+            return conn.execute(statement).rowcount
+
+    def _fresh_start(self) -> dict[str, Any]:
+        now = self.clock()
+        return {"status": Status.PENDING.value, "attempts": 0, "run_at": now, "delayed": False,
+                "date_modified": now}
 
     def delete(self, task_ids: Sequence[int]) -> int:
         with self._write() as conn:
@@ -158,103 +132,6 @@ class SqlStore:
     def clear(self) -> int:
         with self._write() as conn:
             return conn.execute(delete(task).where(task.c.status != sql.PROCESSING)).rowcount
-
-    # -- the runner ---------------------------------------------------------------------
-    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
-        now = self.clock()
-        params = {"now": now, "worker": worker_id, "limit": limit,
-                  "expires": now + timedelta(seconds=lease_seconds)}
-        with self._write(self.runner_writer) as conn:
-            claimed = [task_from_row(row._mapping) for row in conn.execute(sql.CLAIM, params)]
-        return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
-
-    def heartbeat(self, worker_id: str, task_ids: Sequence[int], *, lease_seconds: float) -> int:
-        now = self.clock()
-        expires = now + timedelta(seconds=lease_seconds)
-        with self._write(self.runner_writer) as conn:
-            conn.execute(
-                update(runner).where(runner.c.runner_id == worker_id).values(last_seen_at=now)
-            )
-            return sum(
-                conn.execute(
-                    update(task)
-                    .where(*sql.owned(worker_id, some))
-                    .values(lease_expires_at=expires)
-                ).rowcount
-                for some in chunks(task_ids)
-            )
-
-    def finish(self, task_: Task, worker_id: str, outcome: Outcome, *,
-               retention_seconds: float) -> bool:
-        now = self.clock()
-        owner = {"id": task_.task_id, "worker": worker_id}
-        with self._write(self.runner_writer) as conn:
-            if outcome.status is Status.COMPLETE and retention_seconds <= 0:
-                result = conn.execute(sql.FINISH_DELETE, owner)
-            else:
-                result = conn.execute(sql.FINISH_UPDATE, {
-                    **owner, "now": now, "outcome": outcome.status.value,
-                    "text": outcome.response, "retry_at": outcome.retry_at,
-                })
-            kept = result.rowcount == 1
-            comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
-            conn.execute(sql.LOG, {
-                "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
-                "comment": comment, "duration": outcome.duration, "attempt": task_.attempts,
-                "worker_id": worker_id, "date_added": now,
-            })
-        return kept
-
-    def release(self, worker_id: str, task_ids: Sequence[int]) -> int:
-        values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
-                  "attempts": task.c.attempts - 1, "date_modified": self.clock()}
-        with self._write(self.runner_writer) as conn:
-            return sum(
-                conn.execute(update(task).where(*sql.owned(worker_id, some)).values(values))
-                .rowcount
-                for some in chunks(task_ids)
-            )
-
-    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
-        now = self.clock()
-        expired = (task.c.status == sql.PROCESSING, task.c.lease_expires_at < now)
-        with self._write(self.runner_writer) as conn:
-            conn.execute(delete(runner).where(
-                runner.c.last_seen_at < now - timedelta(seconds=lease_seconds)))
-            stale = conn.execute(
-                select(task.c.task_id, task.c.code, task.c.attempts, task.c.max_attempts,
-                       task.c.worker_id).where(*expired).with_for_update(skip_locked=True)
-            ).all()
-            entries = [self._recover_one(conn, row._mapping, expired) for row in stale]
-        return [entry for entry in entries if entry is not None]
-
-    def _recover_one(self, conn: Connection, row: Any,
-                     expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:
-        now = self.clock()
-        retried = row["attempts"] < row["max_attempts"]
-        status = Status.PENDING if retried else Status.FAILED
-        message = recovery_message(row["worker_id"], row["attempts"], retried)
-        changed = conn.execute(
-            update(task).where(task.c.task_id == row["task_id"], *expired).values(
-                status=status.value, response=message, worker_id=None, lease_expires_at=None,
-                run_at=now, date_modified=now,
-            )
-        ).rowcount
-        if not changed:
-            return None
-        entry = {"task_id": row["task_id"], "code": row["code"], "status": status.value,
-                 "comment": message, "duration": None, "attempt": row["attempts"],
-                 "worker_id": row["worker_id"], "date_added": now}
-        log_id = conn.execute(insert(task_log).values(entry)).inserted_primary_key
-        assert log_id is not None
-        return log_entry_from_row({**entry, "task_log_id": log_id[0]})
-
-    def prune(self, *, retention_seconds: float) -> int:
-        before = self.clock() - timedelta(seconds=retention_seconds)
-        statement = delete(task).where(task.c.status == Status.COMPLETE.value,
-                                       task.c.date_modified < before)
-        with self._write() as conn:
-            return conn.execute(statement).rowcount
 
     # -- the task log -------------------------------------------------------------------
     def log(self, *, task_id: int | None = None, cursor: int | None = None,
@@ -304,10 +181,7 @@ class SqlStore:
     # -- runners ------------------------------------------------------------------------
     def register_runner(self, info: RunnerInfo) -> None:
         with self._write() as conn:
-            conn.execute(insert(runner).values(
-                runner_id=info.runner_id, hostname=info.hostname, pid=info.pid,
-                started_at=info.started_at, last_seen_at=info.last_seen_at,
-            ))
+            conn.execute(insert(runner).values(runner_row(info)))
 
     def unregister_runner(self, runner_id: str) -> None:
         with self._write() as conn:

@@ -1,25 +1,37 @@
 """SQLite: the embedded default. WAL so that readers never wait for the writer, a busy
 timeout so that writers queue instead of failing, and BEGIN IMMEDIATE so that every write
-transaction holds the write lock from its first statement (no lock upgrades, no deadlocks)."""
+transaction holds the write lock from its first statement (no lock upgrades, no deadlocks).
+
+The registry's writes commit with synchronous=FULL (an add() that returned survives a power
+cut); runners' writes with NORMAL (durable at the next checkpoint: a lost claim or outcome is
+recovered and runs again, which at-least-once allows), as runners' commits on PostgreSQL skip
+the disk wait. The database file is made readable by its owner only: it holds args and
+responses."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Connection, create_engine, event
 
 from taskdesk.clock import Clock, utcnow
-from taskdesk.errors import SchemaOutOfDate
+from taskdesk.errors import ConfigError, SchemaOutOfDate
 from taskdesk.store.sql import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
 BEGIN_OPTION = "taskdesk_sqlite_begin"
+SYNC_OPTION = "taskdesk_sqlite_synchronous"
+MIN_VERSION = (3, 35, 0)  # RETURNING, and DROP COLUMN for the migrations
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}",
-    "PRAGMA synchronous=NORMAL",  # durable at each checkpoint; safe with WAL
+    "PRAGMA synchronous=NORMAL",  # each write transaction sets its own (see _begin)
     "PRAGMA foreign_keys=ON",
 )
 
@@ -28,9 +40,10 @@ class SqliteStore(SqlStore):
     def __init__(self, url: URL, *, clock: Clock = utcnow, create: bool = False) -> None:
         """With `create` (taskdesk init), the file and its folder are made if missing;
         otherwise a missing file is an error, so that a mistyped path leaves nothing behind."""
+        check_version(sqlite3.sqlite_version_info)
         path = Path(url.database or "")
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
         elif not path.is_file():
             raise SchemaOutOfDate(f"there is no database at {path}: run `taskdesk init`")
         engine = create_engine(
@@ -40,8 +53,26 @@ class SqliteStore(SqlStore):
         event.listen(engine, "connect", _configure_connection)
         event.listen(engine, "begin", _begin)
         super().__init__(engine, clock=clock)
-        self.writer = engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
-        self.runner_writer = self.writer
+        self.writer = engine.execution_options(
+            **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "FULL"})
+        self.runner_writer = engine.execution_options(
+            **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "NORMAL"})
+
+
+def check_version(found: tuple[int, int, int]) -> None:
+    """Refuse an SQLite too old for our statements, in one line rather than a syntax error."""
+    if tuple(found) < MIN_VERSION:
+        needed = ".".join(map(str, MIN_VERSION))
+        raise ConfigError(f"SQLite {'.'.join(map(str, found))} is too old: taskdesk needs "
+                          f"SQLite {needed} or newer (use PostgreSQL, or a newer Python)")
+
+
+def _create_private(path: Path) -> None:
+    """The database's folder (0700) and an empty file (0600) if missing; SQLite gives its
+    -wal and -shm files the mode of the database file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
 
 
 def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -53,4 +84,11 @@ def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin(conn: Connection) -> None:
-    conn.exec_driver_sql(conn.get_execution_options().get(BEGIN_OPTION, "BEGIN"))
+    options = conn.get_execution_options()
+    wanted = options.get(SYNC_OPTION)
+    known = conn.connection.info  # lives as long as the SQLite connection
+    if wanted is not None and known.get(SYNC_OPTION) != wanted:
+        # Outside the transaction (SQLite refuses it inside one), and only when it changes.
+        conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+        known[SYNC_OPTION] = wanted
+    conn.exec_driver_sql(options.get(BEGIN_OPTION, "BEGIN"))

@@ -8,8 +8,9 @@ computing its cache key. Bind parameters never take a column's name, which UPDAT
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import String, bindparam, delete, func, insert, select, update
+from sqlalchemy import String, bindparam, case, delete, false, func, insert, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models import WAITING, Status, TaskFilter
@@ -22,11 +23,32 @@ WAITING_VALUES = sorted(status.value for status in WAITING)
 _NOW = bindparam("now", type_=UtcDateTime())
 _WORKER = bindparam("worker", type_=String())
 
+#: Before each claim, delayed tasks whose run_at has come join the claimable ones. NEXT_DELAYED
+#: reads the earliest run_at from the index (delayed, run_at): one index probe, whatever the
+#: planner's statistics, and the claim usually stops there. When some are due, DUE_DELAYED
+#: takes them a chunk at a time and PROMOTE updates them by id. Rows another runner is
+#: promoting are skipped (PostgreSQL).
+PROMOTE_CHUNK = 1_000
+NEXT_DELAYED = select(func.min(task.c.run_at)).where(task.c.delayed == true())
+DUE_DELAYED = (
+    select(task.c.task_id)
+    .where(task.c.delayed == true(), task.c.run_at <= _NOW)
+    .order_by(task.c.delayed, task.c.run_at)
+    .limit(PROMOTE_CHUNK)
+    .with_for_update(skip_locked=True)
+)
+PROMOTE = (
+    update(task)
+    .where(task.c.task_id.in_(bindparam("ids", expanding=True)))
+    .values(delayed=False)
+)
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming
-# are skipped (PostgreSQL), or the claim waits for SQLite's single writer.
+# are skipped (PostgreSQL), or the claim waits for SQLite's single writer. The index
+# ix_task_claim leads with (status, delayed), so the scan starts at the first claimable task;
+# run_at is checked as well, so a task is never taken early whatever `delayed` says.
 _DUE = (
     select(task.c.task_id)
-    .where(task.c.status == PENDING, task.c.run_at <= _NOW)
+    .where(task.c.status == PENDING, task.c.delayed == false(), task.c.run_at <= _NOW)
     .order_by(task.c.priority.desc(), task.c.task_id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
@@ -42,15 +64,17 @@ CLAIM = (
         lease_expires_at=bindparam("expires", type_=UtcDateTime()),
         attempts=task.c.attempts + 1,
         date_modified=_NOW,
+        claim_token=bindparam("token", type_=String()),
     )
     .returning(*task.c)
 )
 
-#: The task, only while the runner `worker` still holds its claim.
+#: The task, only while the runner `worker` still holds this claim of it.
 _OWNED = (
     task.c.task_id == bindparam("id"),
     task.c.worker_id == _WORKER,
     task.c.status == PROCESSING,
+    task.c.claim_token == bindparam("token", type_=String()),
 )
 FINISH_DELETE = delete(task).where(*_OWNED)
 FINISH_UPDATE = (
@@ -63,6 +87,8 @@ FINISH_UPDATE = (
         lease_expires_at=None,
         run_at=func.coalesce(bindparam("retry_at", type_=UtcDateTime()), task.c.run_at),
         date_modified=_NOW,
+        claim_token=None,
+        delayed=bindparam("delayed"),
     )
 )
 LOG = insert(task_log)
@@ -83,13 +109,20 @@ def idle(task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
     return (task.c.task_id.in_(task_ids), task.c.status != PROCESSING)
 
 
-def owned(worker_id: str, task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
-    """These tasks, only while `worker_id` holds their claim."""
+def owned(worker_id: str, token: str,
+          task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """These tasks, only while `worker_id` holds them by the claim with this token."""
     return (
         task.c.task_id.in_(task_ids),
         task.c.worker_id == worker_id,
         task.c.status == PROCESSING,
+        task.c.claim_token == token,
     )
+
+
+def delayed_after(now: datetime) -> ColumnElement[bool]:
+    """Whether a task written as pending now must wait for its run_at."""
+    return case((task.c.run_at > now, True), else_=False)
 
 
 def module(extension_code: str, type_: str, code: str) -> tuple[ColumnElement[bool], ...]:

@@ -1,0 +1,85 @@
+"""Housekeeper: a thread that recovers expired leases and prunes old rows, every lease period.
+
+It runs apart from the LeaseKeeper, so that a prune of many rows never delays a heartbeat.
+Pruning goes in chunks, each its own short transaction, with a pause after each as long as
+the chunk took: other writers (heartbeats, claims; on SQLite, every writer) get the database
+at least half of the time however much there is to prune.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from taskdesk.config import Settings
+from taskdesk.runner.outage import Outage
+from taskdesk.store.base import PRUNE_CHUNK, Store
+
+logger = logging.getLogger(__name__)
+
+MIN_PAUSE_SECONDS = 0.005  # between two prune chunks, at least
+
+
+class Housekeeper:
+    """Recovery and pruning for one runner; `recovered` counts the tasks it recovered."""
+
+    def __init__(self, store: Store, settings: Settings, outage: Outage | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.outage = outage or Outage()  # the runner's: one log line per database outage
+        self.recovered = 0
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="taskdesk-housekeeping",
+                                        daemon=True)
+
+    def __enter__(self) -> Housekeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.settings.lease_seconds):
+            self.outage.attempt(self.sweep)
+
+    def sweep(self) -> int:
+        """Recover, then prune both tables; returns the tasks recovered."""
+        recovered = self.recover()
+        self.prune()
+        return recovered
+
+    def recover(self) -> int:
+        """Return tasks whose lease expired to pending (or failed); returns how many."""
+        recovered = self.store.recover(lease_seconds=self.settings.lease_seconds)
+        self.recovered += len(recovered)
+        for entry in recovered:
+            logger.warning("task.recovered task_id=%s code=%s %s",
+                           entry.task_id, entry.code, entry.comment)
+        return len(recovered)
+
+    def prune(self) -> int:
+        """Delete completed tasks and log entries past their retention; returns how many."""
+        tasks = self._in_chunks(lambda: self.store.prune(
+            retention_seconds=self.settings.retention_seconds, limit=PRUNE_CHUNK))
+        entries = self._in_chunks(lambda: self.store.prune_log(
+            retention_seconds=self.settings.log_retention_seconds, limit=PRUNE_CHUNK))
+        if tasks or entries:
+            logger.info("prune.done tasks=%s log_entries=%s", tasks, entries)
+        return tasks + entries
+
+    def _in_chunks(self, chunk: Callable[[], int]) -> int:
+        total = 0
+        while not self._stopped.is_set():
+            started = time.monotonic()
+            deleted = chunk()
+            total += deleted
+            if deleted < PRUNE_CHUNK:
+                break
+            self._stopped.wait(max(time.monotonic() - started, MIN_PAUSE_SECONDS))
+        return total

@@ -1,0 +1,68 @@
+"""SqlConnections: how SqlStore reaches the database — connections, transactions and the
+dialect hooks that subclasses fill in (see sql.py for the verbs)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from taskdesk.clock import Clock, utcnow
+from taskdesk.store.errors import translate_errors
+
+
+class SqlConnections:
+    """Engines, transactions and dialect hooks; SqlStore adds the verbs."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
+        self.engine = engine
+        self.writer: Engine = engine  # the engine write transactions begin on
+        #: Runners' writes (claim, heartbeat, finish, release, recover). A backend may let
+        #: them commit without waiting for the disk: if the database crashes and loses one,
+        #: the task is recovered and runs again, which at-least-once delivery allows.
+        self.runner_writer: Engine = engine
+        self.clock = clock
+        self._bound: Connection | None = None
+
+    # -- connections --------------------------------------------------------------------
+    @contextmanager
+    def _write(self, engine: Engine | None = None) -> Iterator[Connection]:
+        if self._bound is not None:
+            yield self._bound
+            return
+        with translate_errors(self.engine.url), (engine or self.writer).begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        if self._bound is not None:
+            yield self._bound
+            return
+        with translate_errors(self.engine.url), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[Self]:
+        if self._bound is not None:
+            yield self
+            return
+        with self._write() as conn:
+            bound = copy.copy(self)
+            bound._bound = conn
+            yield bound
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
+        """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
+
+    def lock_migrations(self, conn: Connection) -> None:
+        """Serialise concurrent migrations; a no-op where writers are serial."""
+
+    def clock_offset(self) -> float:
+        """The database's clock is this machine's (SQLite), unless a subclass measures it."""
+        return 0.0

@@ -1,0 +1,164 @@
+"""SqlRunnerVerbs: the runner's verbs of SqlStore (claim, heartbeat, finish, release, recover,
+prune), on the runner's writer (see SqlConnections.runner_writer)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from taskdesk.models import LogEntry, Outcome, Status, Task
+from taskdesk.store import statements as sql
+from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo, chunks
+from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
+from taskdesk.store.schema import runner, task, task_log
+from taskdesk.store.sql_base import SqlConnections
+
+
+class SqlRunnerVerbs(SqlConnections):
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+        now = self.clock()
+        params = {"now": now, "worker": worker_id, "limit": limit, "token": uuid.uuid4().hex,
+                  "expires": now + timedelta(seconds=lease_seconds)}
+        with self._write(self.runner_writer) as conn:
+            _promote(conn, now)
+            claimed = [task_from_row(row._mapping) for row in conn.execute(sql.CLAIM, params)]
+        return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
+
+    def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,
+                  lease_seconds: float) -> int:
+        now = self.clock()
+        expires = now + timedelta(seconds=lease_seconds)
+        worker_id = runner_info.runner_id
+        with self._write(self.runner_writer) as conn:
+            seen = conn.execute(
+                update(runner).where(runner.c.runner_id == worker_id).values(last_seen_at=now)
+            ).rowcount
+            if not seen:  # forgotten while it was paused: it is alive, so it is listed again
+                conn.execute(insert(runner).values(runner_row(runner_info, last_seen_at=now)))
+            return sum(
+                conn.execute(
+                    update(task)
+                    .where(*sql.owned(worker_id, token, some))
+                    .values(lease_expires_at=expires)
+                ).rowcount
+                for token, some in _by_token(claims)
+            )
+
+    def finish(self, task_: Task, worker_id: str, outcome: Outcome, *,
+               retention_seconds: float) -> bool:
+        now = self.clock()
+        owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
+        delayed = outcome.retry_at is not None and outcome.retry_at > now
+        with self._write(self.runner_writer) as conn:
+            if outcome.status is Status.COMPLETE and retention_seconds <= 0:
+                result = conn.execute(sql.FINISH_DELETE, owner)
+            else:
+                result = conn.execute(sql.FINISH_UPDATE, {
+                    **owner, "now": now, "outcome": outcome.status.value,
+                    "text": outcome.response, "retry_at": outcome.retry_at, "delayed": delayed,
+                })
+            kept = task_.claim_token is not None and result.rowcount == 1
+            comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
+            conn.execute(sql.LOG, {
+                "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
+                "comment": comment, "duration": outcome.duration, "attempt": task_.attempts,
+                "worker_id": worker_id, "date_added": now,
+            })
+        return kept
+
+    def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
+        values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
+                  "attempts": task.c.attempts - 1, "date_modified": self.clock(),
+                  "claim_token": None}
+        with self._write(self.runner_writer) as conn:
+            return sum(
+                conn.execute(update(task).where(*sql.owned(worker_id, token, some))
+                             .values(values)).rowcount
+                for token, some in _by_token(claims)
+            )
+
+    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
+        now = self.clock()
+        expired = (task.c.status == sql.PROCESSING, task.c.lease_expires_at < now)
+        with self._write(self.runner_writer) as conn:
+            conn.execute(delete(runner).where(
+                runner.c.last_seen_at < now - timedelta(seconds=lease_seconds)))
+            stale = conn.execute(
+                select(task.c.task_id, task.c.code, task.c.attempts, task.c.max_attempts,
+                       task.c.worker_id).where(*expired).with_for_update(skip_locked=True)
+            ).all()
+            entries = [self._recover_one(conn, row._mapping, expired) for row in stale]
+        return [entry for entry in entries if entry is not None]
+
+    def _recover_one(self, conn: Connection, row: Any,
+                     expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:
+        now = self.clock()
+        retried = row["attempts"] < row["max_attempts"]
+        status = Status.PENDING if retried else Status.FAILED
+        message = recovery_message(row["worker_id"], row["attempts"], retried)
+        changed = conn.execute(
+            update(task).where(task.c.task_id == row["task_id"], *expired).values(
+                status=status.value, response=message, worker_id=None, lease_expires_at=None,
+                run_at=now, date_modified=now, claim_token=None, delayed=False,
+            )
+        ).rowcount
+        if not changed:
+            return None
+        entry = {"task_id": row["task_id"], "code": row["code"], "status": status.value,
+                 "comment": message, "duration": None, "attempt": row["attempts"],
+                 "worker_id": row["worker_id"], "date_added": now}
+        log_id = conn.execute(insert(task_log).values(entry)).inserted_primary_key
+        assert log_id is not None
+        return log_entry_from_row({**entry, "task_log_id": log_id[0]})
+
+    def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
+        before = self.clock() - timedelta(seconds=retention_seconds)
+        doomed = (select(task.c.task_id)
+                  .where(task.c.status == Status.COMPLETE.value, task.c.date_modified < before)
+                  .limit(limit).with_for_update(skip_locked=True))
+        with self._write(self.runner_writer) as conn:
+            return conn.execute(delete(task).where(task.c.task_id.in_(doomed))).rowcount
+
+    def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
+        before = self.clock() - timedelta(seconds=retention_seconds)
+        doomed = (select(task_log.c.task_log_id).where(task_log.c.date_added < before)
+                  .order_by(task_log.c.task_log_id).limit(limit)
+                  .with_for_update(skip_locked=True))
+        with self._write(self.runner_writer) as conn:
+            return conn.execute(
+                delete(task_log).where(task_log.c.task_log_id.in_(doomed))).rowcount
+
+
+
+def _promote(conn: Connection, now: datetime) -> None:
+    """Make every delayed task that is due claimable (see statements.PROMOTE): all of them,
+    so that the claim's order holds among every due task. Usually one probe finds none."""
+    earliest = conn.execute(sql.NEXT_DELAYED).scalar()
+    if earliest is None or earliest > now:
+        return
+    while True:
+        due = conn.execute(sql.DUE_DELAYED, {"now": now}).scalars().all()
+        if due:
+            conn.execute(sql.PROMOTE, {"ids": list(due)})
+        if len(due) < sql.PROMOTE_CHUNK:
+            return
+
+
+def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
+    return {"runner_id": info.runner_id, "hostname": info.hostname, "pid": info.pid,
+            "started_at": info.started_at, "last_seen_at": info.last_seen_at, **changes}
+
+
+def _by_token(claims: Sequence[ClaimKey]) -> Iterator[tuple[str, Sequence[int]]]:
+    """Claims grouped by token (a batch claim gives all its tasks one), in chunks."""
+    groups: dict[str, list[int]] = {}
+    for key in dict.fromkeys(claims):
+        groups.setdefault(key.token, []).append(key.task_id)
+    for token, task_ids in groups.items():
+        for some in chunks(task_ids):
+            yield token, some
