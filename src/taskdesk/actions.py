@@ -104,6 +104,14 @@ def parse_action(text: str) -> Action:
     return ImportPath(module=match["module"], qualname=match["qualname"])
 
 
+def route_extension(action: str) -> str | None:
+    """The extension whose route an action is, if it is a valid one (fan-out's origin)."""
+    if not action.startswith(ROUTE_PREFIX):
+        return None
+    match = _ROUTE.fullmatch(action)
+    return None if match is None else match["extension"]
+
+
 def _parse_route(text: str) -> Route:
     match = _ROUTE.fullmatch(text)
     if match is None:

@@ -46,6 +46,7 @@ class NewTask:
     priority: int = 0
     run_at: datetime | None = None
     max_attempts: int | None = None
+    extension: str | None = None  # set by an extension's registry (TaskRegistry.origin)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +70,7 @@ class Task:
     #: Set by each claim, unique to it: the store accepts the attempt's finish, heartbeats
     #: and release only while the task still carries it (lease fencing). Not shown in views.
     claim_token: str | None = None
+    extension: str | None = None  # the extension whose install() or task added it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +118,7 @@ class TaskFilter:
 
     code: str | None = None
     status: Status | None = None
+    extension: str | None = None  # exactly: the tasks this extension added
 
 
 def parse_args(text: str) -> JsonObject:

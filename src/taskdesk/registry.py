@@ -37,11 +37,21 @@ class TaskRegistry:
     `self.tasks`), the CLI and the admin use."""
 
     def __init__(self, store: Store, settings: Settings, *, gate: Gate = parse_action,
-                 check_args: ArgsCheck | None = None) -> None:
+                 check_args: ArgsCheck | None = None, origin: str | None = None) -> None:
         self.store = store
         self.settings = settings
         self.gate = gate
         self.check_args = check_args
+        #: The extension whose code adds through this registry (its install() or its tasks):
+        #: each task it adds records it, so that uninstall can remove them.
+        self.origin = origin
+
+    def for_extension(self, origin: str | None) -> TaskRegistry:
+        """This registry, stamping the tasks it adds with `origin`."""
+        if origin == self.origin:
+            return self
+        return TaskRegistry(self.store, self.settings, gate=self.gate,
+                            check_args=self.check_args, origin=origin)
 
     def add(
         self, code: str, action: str, args: JsonObject | None = None, *, priority: int = 0,
@@ -98,7 +108,7 @@ class TaskRegistry:
         if new.run_at is not None and (
                 not isinstance(new.run_at, datetime) or new.run_at.tzinfo is None):
             raise BadInput(f"run_at must be a datetime with a timezone, not {new.run_at!r}")
-        return replace(new, max_attempts=max_attempts)
+        return replace(new, max_attempts=max_attempts, extension=new.extension or self.origin)
 
     def get(self, task_id: int) -> Task:
         found = self.store.get(_check_int("task id", task_id, ID_RANGE))

@@ -33,6 +33,7 @@ class TaskView(TypedDict):
     lease_expires_at: str | None
     date_added: str | None
     date_modified: str | None
+    extension: str | None
 
 
 class LogEntryView(TypedDict):
@@ -66,6 +67,11 @@ class ExtensionView(TypedDict):
     problem: str | None
 
 
+class UninstallView(TypedDict):
+    modules: list[str]  # TYPE/CODE of the modules whose uninstall() ran
+    tasks_deleted: int  # waiting tasks of the extension removed with its last module
+
+
 class RunnerView(TypedDict):
     runner_id: str
     hostname: str
@@ -97,6 +103,7 @@ def task_view(task: Task) -> TaskView:
         lease_expires_at=isoformat(task.lease_expires_at),
         date_added=isoformat(task.date_added),
         date_modified=isoformat(task.date_modified),
+        extension=task.extension,
     )
 
 

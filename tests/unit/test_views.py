@@ -40,6 +40,7 @@ def test_task_view_has_opencart_names_and_iso_times() -> None:
         "lease_expires_at": "2026-01-01T12:00:30Z",
         "date_added": "2026-01-01T11:59:00Z",
         "date_modified": "2026-01-01T12:00:00.250000Z",
+        "extension": None,
     }
     assert json.loads(json.dumps(data)) == data
 

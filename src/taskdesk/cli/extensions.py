@@ -78,7 +78,9 @@ def uninstall(ctx: typer.Context, code: Code, module: Module = None) -> None:
     """Run the modules' uninstall()."""
     with opened(ctx) as desk:
         done = desk.extensions.uninstall(code, module)
-    console.print(_changed("uninstalled", code, done))
+    console.print(_changed("uninstalled", code, done["modules"]))
+    if done["tasks_deleted"]:
+        console.print(f"deleted {done['tasks_deleted']} waiting task(s) of {code}")
 
 
 def _changed(verb: str, code: str, done: list[str]) -> str:

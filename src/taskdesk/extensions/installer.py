@@ -125,6 +125,11 @@ class Installer:
             names = ", ".join(f"{m.type}/{m.code}" for m in installed)
             raise ExtensionError(f"extension {code!r} still has installed modules "
                                  f"({names}): uninstall them first")
+        waiting = self.store.count_extension_tasks(code)
+        if waiting:
+            raise ExtensionError(f"extension {code!r} still has {waiting} waiting or running "
+                                 f"task(s) that it added or that run its routes: let them "
+                                 f"finish, or delete them (taskdesk task list) first")
 
     def _check_free(self, manifest: Manifest, upgrade: bool) -> Slot:
         code = manifest.code

@@ -54,14 +54,28 @@ class Lifecycle:
             code, ref.type, ref.code))
 
     def uninstall(self, code: str, module: str | None = None) -> list[ModuleRef]:
-        """Uninstall the extension's installed modules (or one); returns those undone. A module
-        whose file an upgrade removed is forgotten without calling anything."""
+        """Uninstall the extension's installed modules (or one); returns those undone."""
+        return self.uninstall_counting_tasks(code, module)[0]
+
+    def uninstall_counting_tasks(self, code: str, module: str | None = None,
+                                 ) -> tuple[list[ModuleRef], int]:
+        """Uninstall; once no module of the extension is left installed, its waiting tasks
+        (those it added, and those that run its routes) go in the same transaction. Returns
+        the modules undone and how many tasks went. A module whose file an upgrade removed
+        is forgotten without calling anything."""
         extension = self._usable(code)
         done = self.installed(code)
         known = sorted(set(extension.modules) | done)
         todo = [ref for ref in _chosen(code, known, module) if ref in done]
-        return self._run(extension, todo, "uninstall", lambda store, ref: store.mark_uninstalled(
-            code, ref.type, ref.code))
+        deleted: list[int] = []
+
+        def forget_tasks(store: Store) -> None:
+            if not store.installed_modules(code):
+                deleted.append(store.delete_extension_tasks(code))
+
+        undone = self._run(extension, todo, "uninstall", lambda store, ref: (
+            store.mark_uninstalled(code, ref.type, ref.code)), after=forget_tasks)
+        return undone, sum(deleted)
 
     @contextmanager
     def upgrading(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:
@@ -91,7 +105,8 @@ class Lifecycle:
         return extension
 
     def _run(self, extension: Extension, todo: list[ModuleRef], hook: str,
-             mark: Callable[[Store, ModuleRef], object]) -> list[ModuleRef]:
+             mark: Callable[[Store, ModuleRef], object],
+             after: Callable[[Store], object] | None = None) -> list[ModuleRef]:
         if not todo:
             return []
         with self.store.atomic() as store:
@@ -99,13 +114,16 @@ class Lifecycle:
             for ref in todo:
                 self._call(extension, ref, hook, context, self.loader)
                 mark(store, ref)
+            if after is not None:
+                after(store)
         return todo
 
     def _context(self, store: Store, extension: Extension) -> Context:
         """install(), upgrade() and uninstall() add tasks through the allow-list, which lets
         the extension at hand add its own routes."""
-        return Context(tasks=TaskRegistry(store, self.settings, gate=self._gate(extension)),
-                       log=self.error_log, config=self.settings)
+        tasks = TaskRegistry(store, self.settings, gate=self._gate(extension),
+                             origin=extension.code)
+        return Context(tasks=tasks, log=self.error_log, config=self.settings)
 
     def _gate(self, extension: Extension) -> Gate:
         if self.check_action is None:

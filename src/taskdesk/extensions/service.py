@@ -9,7 +9,7 @@ from pathlib import Path
 from taskdesk.extensions.catalogue import Catalogue, ModuleRef
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
-from taskdesk.views import ExtensionView, extension_view
+from taskdesk.views import ExtensionView, UninstallView, extension_view
 
 
 class Extensions:
@@ -39,8 +39,11 @@ class Extensions:
         """Run install() of the extension's modules (or one); the names of those newly done."""
         return [ref.name for ref in self.lifecycle.install(code, module)]
 
-    def uninstall(self, code: str, module: str | None = None) -> list[str]:
-        return [ref.name for ref in self.lifecycle.uninstall(code, module)]
+    def uninstall(self, code: str, module: str | None = None) -> UninstallView:
+        """Run uninstall() of the modules (or one); once none is installed, the extension's
+        waiting tasks go too."""
+        done, deleted = self.lifecycle.uninstall_counting_tasks(code, module)
+        return UninstallView(modules=[ref.name for ref in done], tasks_deleted=deleted)
 
     def link(self, folder: Path) -> ExtensionView:
         """Use an extension's working copy where it is (for its developer)."""

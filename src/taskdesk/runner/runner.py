@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from taskdesk.actions import route_extension
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
@@ -255,8 +256,8 @@ class Runner:
                                      retention_seconds=retention), short
 
     def _resolve(self, task: Task) -> Handler:
-        context = Context(tasks=self.registry, log=self.error_log, config=self.settings,
-                          task=task)
+        tasks = self.registry.for_extension(task.extension or route_extension(task.action))
+        context = Context(tasks=tasks, log=self.error_log, config=self.settings, task=task)
         return self.resolver.resolve(task.action, context)
 
     @staticmethod

@@ -113,6 +113,15 @@ class Store(Protocol):
         """Delete every task with exactly this code unless it is processing."""
         ...
 
+    def count_extension_tasks(self, extension: str) -> int:
+        """How many waiting or running tasks the extension added, or run one of its routes."""
+        ...
+
+    def delete_extension_tasks(self, extension: str) -> int:
+        """Delete the waiting (pending, paused, failed) tasks the extension added, or that run
+        one of its routes; running tasks finish."""
+        ...
+
     def clear(self) -> int:
         """Delete every task that is not processing."""
         ...

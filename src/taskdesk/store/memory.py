@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
+from taskdesk.actions import SIDES
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
 from taskdesk.models import (
@@ -64,7 +65,7 @@ class MemoryStore:
             args=copy.deepcopy(new.args), status=Status.PENDING, response=None,
             priority=new.priority, attempts=0, max_attempts=new.max_attempts,
             run_at=new.run_at or now, worker_id=None, lease_expires_at=None,
-            date_added=now, date_modified=now,
+            date_added=now, date_modified=now, extension=new.extension,
         )
         self._tasks[added.task_id] = added
         self._next_task_id += 1
@@ -95,7 +96,21 @@ class MemoryStore:
         return [
             t for t in self._tasks.values()
             if needle in t.code.lower() and where.status in (None, t.status)
+            and where.extension in (None, t.extension)
         ]
+
+    def _of_extension(self, extension: str, statuses: frozenset[Status]) -> list[int]:
+        routes = tuple(f"task/{side}/{extension}." for side in SIDES)
+        return [t.task_id for t in self._tasks.values() if t.status in statuses and (
+            t.extension == extension or t.action.startswith(routes))]
+
+    def count_extension_tasks(self, extension: str) -> int:
+        with self._lock:
+            return len(self._of_extension(extension, WAITING | {Status.PROCESSING}))
+
+    def delete_extension_tasks(self, extension: str) -> int:
+        with self._lock:
+            return self._drop(self._of_extension(extension, WAITING))
 
     def count(self, where: TaskFilter) -> int:
         with self._lock:

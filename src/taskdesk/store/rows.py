@@ -27,6 +27,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         date_added=row["date_added"],
         date_modified=row["date_modified"],
         claim_token=row["claim_token"],
+        extension=row["extension"],
     )
 
 
@@ -64,6 +65,7 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "date_modified": now,
         "claim_token": None,
         "delayed": bool(new.run_at and new.run_at > now),
+        "extension": new.extension,
     }
 
 

@@ -84,6 +84,7 @@ task = Table(
     # A pending task written with a run_at still in the future; the claim promotes it when it
     # is due, so that the claim's index never walks tasks that wait (see statements.PROMOTE).
     Column("delayed", Boolean, nullable=False, server_default=sa_false()),
+    Column("extension", String(128), nullable=True),  # the extension whose code added it
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
@@ -101,6 +102,9 @@ Index("ix_task_status_task_id", task.c.status, task.c.task_id)
 Index("ix_task_status_date_modified", task.c.status, task.c.date_modified)
 # Replace-by-code and delete-by-code.
 Index("ix_task_code", task.c.code)
+# An extension's tasks, for uninstall and remove. Partial: tasks no extension added cost nothing.
+Index("ix_task_extension", task.c.extension, sqlite_where=task.c.extension.is_not(None),
+      postgresql_where=task.c.extension.is_not(None))
 
 task_log = Table(
     "task_log",

@@ -129,6 +129,18 @@ class SqlStore(SqlRunnerVerbs):
             statement = delete(task).where(task.c.code == code, task.c.status != sql.PROCESSING)
             return conn.execute(statement).rowcount
 
+    def count_extension_tasks(self, extension: str) -> int:
+        query = select(func.count()).select_from(task).where(
+            sql.of_extension(extension), task.c.status.in_([*sql.WAITING_VALUES, sql.PROCESSING]))
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def delete_extension_tasks(self, extension: str) -> int:
+        statement = delete(task).where(sql.of_extension(extension),
+                                       task.c.status.in_(sql.WAITING_VALUES))
+        with self._write() as conn:
+            return conn.execute(statement).rowcount
+
     def clear(self) -> int:
         with self._write() as conn:
             return conn.execute(delete(task).where(task.c.status != sql.PROCESSING)).rowcount

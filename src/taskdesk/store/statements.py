@@ -10,9 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, case, delete, false, func, insert, select, true, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
+from taskdesk.actions import SIDES as ROUTE_SIDES
 from taskdesk.models import WAITING, Status, TaskFilter
 from taskdesk.store.schema import UtcDateTime, extension, task, task_log
 
@@ -101,7 +114,16 @@ def filtered(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(task.c.code.icontains(where.code, autoescape=True))
     if where.status is not None:
         conditions.append(task.c.status == where.status.value)
+    if where.extension is not None:
+        conditions.append(task.c.extension == where.extension)
     return conditions
+
+
+def of_extension(code: str) -> ColumnElement[bool]:
+    """Tasks an extension added, or whose action is one of its routes."""
+    return or_(task.c.extension == code,
+               *(task.c.action.startswith(f"task/{side}/{code}.", autoescape=True)
+                 for side in ROUTE_SIDES))
 
 
 def idle(task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
