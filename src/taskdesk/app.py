@@ -16,7 +16,9 @@ import importlib
 import os
 import sys
 import threading
+from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -34,7 +36,8 @@ from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.extensions.package import Limits, build_package
 from taskdesk.extensions.service import Extensions
 from taskdesk.handlers import Handlers
-from taskdesk.registry import TaskRegistry
+from taskdesk.models import Status, Task
+from taskdesk.registry import MAX_PAGE, TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
 from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop
@@ -187,8 +190,15 @@ class Taskdesk:
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""
         now = self.store.clock()
-        return [runner_view(info, now=now, lease_seconds=self.settings.lease_seconds)
-                for info in self.store.runners()]
+        held: dict[str | None, list[Task]] = defaultdict(list)
+        for task in self.tasks.list_tasks(status=Status.PROCESSING, limit=MAX_PAGE):
+            held[task.worker_id].append(task)
+        return [runner_view(info, now=now, lease_seconds=self.settings.lease_seconds,
+                            running=held[info.runner_id]) for info in self.store.runners()]
+
+    def now(self) -> datetime:
+        """The store's time (the database server's, on PostgreSQL)."""
+        return self.store.clock()
 
     def run_in_background(self) -> int:
         """Start `taskdesk start` detached (OpenCart's Run Tasks); returns its pid at once.

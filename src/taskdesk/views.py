@@ -72,6 +72,14 @@ class UninstallView(TypedDict):
     tasks_deleted: int  # waiting tasks of the extension removed with its last module
 
 
+class RunningTaskView(TypedDict):
+    task_id: int
+    code: str
+    action: str
+    attempt: int
+    running_seconds: float  # since its claim: a task that never returns shows here
+
+
 class RunnerView(TypedDict):
     runner_id: str
     hostname: str
@@ -79,6 +87,7 @@ class RunnerView(TypedDict):
     started_at: str | None
     last_seen_at: str | None
     alive: bool
+    running: list[RunningTaskView]
 
 
 class DatabaseView(TypedDict):
@@ -139,8 +148,16 @@ def extension_view(extension: Extension, installed: set[ModuleRef]) -> Extension
     )
 
 
-def runner_view(info: RunnerInfo, *, now: datetime, lease_seconds: float) -> RunnerView:
-    """A runner is alive while it was seen within one lease."""
+def running_task_view(task: Task, *, now: datetime) -> RunningTaskView:
+    """A processing task: its claim set date_modified, which heartbeats leave alone."""
+    return RunningTaskView(task_id=task.task_id, code=task.code, action=task.action,
+                           attempt=task.attempts,
+                           running_seconds=max((now - task.date_modified).total_seconds(), 0.0))
+
+
+def runner_view(info: RunnerInfo, *, now: datetime, lease_seconds: float,
+                running: list[Task] | None = None) -> RunnerView:
+    """A runner is alive while it was seen within one lease; `running`: the tasks it holds."""
     return RunnerView(
         runner_id=info.runner_id,
         hostname=info.hostname,
@@ -148,4 +165,5 @@ def runner_view(info: RunnerInfo, *, now: datetime, lease_seconds: float) -> Run
         started_at=isoformat(info.started_at),
         last_seen_at=isoformat(info.last_seen_at),
         alive=(now - info.last_seen_at).total_seconds() <= lease_seconds,
+        running=[running_task_view(task, now=now) for task in running or []],
     )
