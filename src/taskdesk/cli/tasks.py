@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from taskdesk.cli.context import opened
-from taskdesk.cli.output import console, log_table, print_json, task_details, tasks_table
+from taskdesk.cli.output import (
+    console,
+    log_table,
+    print_block,
+    print_json,
+    task_details,
+    tasks_table,
+)
 from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
 from taskdesk.views import log_entry_view, parse_args, task_view, task_with_log_view
@@ -78,7 +85,7 @@ def show(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
         return
     console.print(task_details(task))
     if task.response:
-        console.print("[bold]response[/]", task.response, sep="\n")
+        print_block("response", task.response, whole=f"taskdesk task show {task_id} --json")
     console.print(log_table(entries, title="log"))
 
 
