@@ -43,8 +43,9 @@ def add(
     app: App = None,
 ) -> None:
     """Add a pending task (the action must be allowed: see `taskdesk --help` on --app)."""
+    arguments = parse_args(args)  # refused before the database is opened
     with opened(ctx, app) as desk:
-        task = desk.tasks.add(code, action, parse_args(args), priority=priority, run_at=run_at,
+        task = desk.tasks.add(code, action, arguments, priority=priority, run_at=run_at,
                               max_attempts=max_attempts, replace=not keep)
     if json_:
         print_json(task_view(task))
