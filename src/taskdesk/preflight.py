@@ -14,6 +14,7 @@ from taskdesk.store import SqlStore, migrate
 from taskdesk.store.errors import describe, translate_errors
 from taskdesk.store.migrate import MIGRATIONS, SCHEMA_HEAD, current_revision
 from taskdesk.store.schema import metadata
+from taskdesk.text import os_error_text
 
 
 def make_folders(folders: Iterable[Path], *, home: Path) -> None:
@@ -26,13 +27,8 @@ def make_folders(folders: Iterable[Path], *, home: Path) -> None:
 
 
 def _folder_problem(folder: Path, home: Path, error: OSError) -> str:
-    blocking = next((path for path in (folder, *folder.parents)
-                     if path.exists() and not path.is_dir()), None)
-    if blocking is not None:
-        return (f"cannot create the data folder {folder}: {blocking} is a file, not a folder "
-                f"(TASKDESK_HOME is {home})")
-    reason = error.strerror or type(error).__name__
-    return f"cannot create the data folder {folder}: {reason} (TASKDESK_HOME is {home})"
+    return (f"cannot create the data folder {folder} (TASKDESK_HOME is {home}): "
+            f"{os_error_text(error)}")
 
 
 def check_schema(store: SqlStore) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 #: The most a stored response, traceback or log comment keeps, in UTF-8 bytes.
 MAX_TEXT_BYTES = 64 * 1024
@@ -131,3 +132,26 @@ def json_safe(text: str) -> str:
     controls, so DEL, C1 and bidi controls and lone surrogates become `\\uXXXX` here (inside
     strings, the only place they can be in JSON, the value read back is the same)."""
     return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def os_error_text(error: OSError) -> str:
+    """What the file system refused, and where: `/srv/td/logs is a file, not a folder` when a
+    file stands where a folder must be, else `/srv/td/x: Read-only file system`."""
+    names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    reason = error.strerror or type(error).__name__
+    if not names:
+        return f"{reason} ({error})"
+    path = Path(names[0])
+    blocking = _file_in_the_way(path) if isinstance(
+        error, FileExistsError | NotADirectoryError) else None
+    if blocking == path:
+        return f"{path} is a file, not a folder"
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder, so {path} cannot be used"
+    return f"{' -> '.join(names)}: {reason}"
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The path itself or the nearest of its parents that exists and is not a folder."""
+    return next((each for each in (path, *path.parents)
+                 if each.exists() and not each.is_dir()), None)

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from taskdesk.cli.output import errors
 from taskdesk.errors import BadInput, ConfigError, NotFound, StoreError, TaskdeskError
-from taskdesk.views import visible
+from taskdesk.views import os_error_text, visible
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +44,6 @@ def fail(error: TaskdeskError) -> NoReturn:
     """One clear line on stderr and the exit code of the error's kind."""
     error_line(error.message)
     sys.exit(next(code for kind, code in EXIT_CODES if isinstance(error, kind)))
-
-
-def os_error_message(error: OSError) -> str:
-    """`Read-only file system: /srv/taskdesk/logs/runner.log`: what refused, and which file."""
-    reason = error.strerror or type(error).__name__
-    files = [str(name) for name in (error.filename, error.filename2) if name is not None]
-    return f"{reason}: {' -> '.join(files)}" if files else f"{reason} ({error})"
 
 
 def usage_message(error: TyperException) -> str:
@@ -93,7 +86,7 @@ def end(error: Exception) -> NoReturn:
     if isinstance(error, Exit):
         sys.exit(error.exit_code)
     if isinstance(error, OSError):
-        error_line(os_error_message(error))
+        error_line(f"the file system refused: {os_error_text(error)}")
         sys.exit(EXIT_FILES)
     logger.info("the traceback of the bug", exc_info=error)  # shown with --verbose
     error_line(f"taskdesk failed unexpectedly ({type(error).__name__}: {error}); this is a "
