@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.extensions.support import manifest, module_source, unique_code, write_extension, \
-    zip_folder
+from tests.extensions.support import (
+    manifest,
+    module_source,
+    unique_code,
+    write_extension,
+    zip_folder,
+)
 from tests.hostile.cli_support import FAIL_WITH, RAW_CONTROLS, SAY, Home, ok
 
 NAME = "X\x1b[31m…\r\nfake: line\u202e"
