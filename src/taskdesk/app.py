@@ -37,6 +37,7 @@ from taskdesk.extensions.package import Limits, build_package
 from taskdesk.extensions.service import Extensions
 from taskdesk.handlers import Handlers
 from taskdesk.models import Status, Task
+from taskdesk.preflight import check_schema, make_folders, refuse_strangers
 from taskdesk.registry import MAX_PAGE, TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
@@ -45,7 +46,7 @@ from taskdesk.runner.spawn import spawn_start
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Store
 from taskdesk.store.errors import describe
-from taskdesk.store.migrate import SCHEMA_HEAD, check_schema, upgrade
+from taskdesk.store.migrate import SCHEMA_HEAD, upgrade
 from taskdesk.views import DatabaseView, RunnerView, runner_view
 
 __all__ = ["Taskdesk", "leave_without_stray_threads", "load_app", "on_stop"]
@@ -112,6 +113,7 @@ class Taskdesk:
         store = open_store(self.settings.database_url, create=create, pool_size=connections)
         try:
             if create:
+                refuse_strangers(store)
                 upgrade(store)
             else:
                 check_schema(store)
@@ -122,13 +124,14 @@ class Taskdesk:
 
     def init(self) -> DatabaseView:
         """Create the data folders, and create or upgrade the schema (`taskdesk init`)."""
-        for folder in (self.settings.home, self.settings.logs_dir,
-                       self.settings.extensions_dir, self.settings.packages_dir):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # args, responses, logs
+        make_folders((self.settings.home, self.settings.logs_dir,
+                      self.settings.extensions_dir, self.settings.packages_dir),
+                     home=self.settings.home)
         with self._opening:
             if self._store is None:
                 self._store = self._open_store(create=True)
             elif isinstance(self._store, SqlStore):
+                refuse_strangers(self._store)
                 upgrade(self._store)
         return self.database()
 

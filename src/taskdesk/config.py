@@ -18,6 +18,14 @@ ENV_PREFIX = "TASKDESK_"
 MAX_CLAIM_BATCH = 1_000  # tasks
 DEFAULT_PACKAGE_MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PACKAGE_MAX_FILE_BYTES = 4 * 1024**3  # bytes: a zip without zip64 ends here
+#: Upper bounds of the timing settings, in seconds: far beyond any sensible value, and far
+#: below what a datetime, a timedelta or a thread's wait can hold.
+MAX_SECONDS = {
+    "lease_seconds": (86_400.0, "a day"),
+    "poll_seconds": (3_600.0, "an hour"),
+    "retry_delay_seconds": (3_600.0, "an hour, the longest retry delay"),
+    "retention_seconds": (3_155_760_000.0, "100 years"),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +195,10 @@ def _check_positive(settings: Settings) -> None:
 
 
 def _check_relations(settings: Settings) -> None:
+    for name, (limit, words) in MAX_SECONDS.items():
+        if getattr(settings, name) > limit:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be at most {limit:.0f} "
+                              f"({words}), not {getattr(settings, name):g}")
     if settings.claim_batch > MAX_CLAIM_BATCH:
         raise ConfigError(f"{ENV_PREFIX}CLAIM_BATCH must be at most {MAX_CLAIM_BATCH}")
     if settings.package_max_file_bytes > MAX_PACKAGE_MAX_FILE_BYTES:

@@ -33,7 +33,7 @@ class ErrorLog:
         """The log's text, or its last `tail` lines; empty when nothing was written yet."""
         if not self.path.exists():
             return ""
-        with self.path.open(encoding="utf-8", errors="replace") as file:
+        with self.path.open(encoding="utf-8", errors="replace", newline="\n") as file:
             if tail is None:
                 return file.read()
             return "".join(deque(file, maxlen=tail))

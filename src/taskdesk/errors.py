@@ -81,3 +81,11 @@ class StoreUnavailable(StoreError):
 
 class SchemaOutOfDate(StoreError):
     """The database has no taskdesk schema, or an older one: run `taskdesk init`."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was made by a newer taskdesk: upgrade taskdesk to use it."""
+
+
+class ForeignDatabase(StoreError):
+    """The database holds tables taskdesk did not make: give taskdesk its own database."""

@@ -139,9 +139,15 @@ def check_args(value: object) -> JsonObject:
     if not all(isinstance(key, str) for key in value):
         raise BadArgs("args keys must be strings")
     try:
-        json.dumps(value, allow_nan=False)  # before the walk below: it refuses cycles
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)  # refuses cycles too
     except (TypeError, ValueError, RecursionError) as error:
         raise BadArgs(f"args are not JSON-serialisable: {error}") from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate ("\ud800"): no text holds it
+        bad = text[error.start:error.end].encode("utf-8", "backslashreplace").decode()
+        raise BadArgs(f"args hold {bad}, a lone surrogate that is not text: "
+                      "send valid UTF-8") from None
     if not _string_keys(value):
         raise BadArgs("args keys must be strings, at every level")
     return value

@@ -1,4 +1,5 @@
-"""Turn whatever a handler hands back (a result, an exception) into text any store accepts.
+"""Turn whatever a handler hands back (a result, an exception) into text any store accepts,
+and any stored text into text a terminal shows instead of obeying.
 
 Nothing here raises: a `str()` or `repr()` that raises, a value nested too deeply for JSON,
 a lone surrogate (not UTF-8), a NUL (PostgreSQL's text refuses it) and a response of many
@@ -8,11 +9,21 @@ megabytes all become storable text that says what happened.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 #: The most a stored response, traceback or log comment keeps, in UTF-8 bytes.
 MAX_TEXT_BYTES = 64 * 1024
 #: Of a cut text, the share of the limit kept from its end (a traceback's last lines).
 TAIL_SHARE = 0.25
+
+#: What a terminal acts on instead of showing: C0 and C1 controls and DEL (escape sequences,
+#: carriage returns), bidi controls (Trojan Source), line and paragraph separators, and lone
+#: surrogates (not UTF-8: writing one to a stream raises).
+_UNSAFE_BEYOND_C0 = "\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff"
+_UNSAFE = re.compile(f"[\x00-\x1f{_UNSAFE_BEYOND_C0}]")
+_UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE_BEYOND_C0}]")  # json.dumps escapes C0 itself
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def safe_str(value: object) -> str:
@@ -96,3 +107,51 @@ def _cut(encoded: bytes, limit: int, original: int) -> str:
 def _exact(text: str) -> str:
     """A str subclass can override anything: keep only its characters."""
     return text if type(text) is str else str.__str__(text)
+
+
+def visible(text: str, *, keep: str = "") -> str:
+    """`text` with every character a terminal would act on written as an escape (`\\x1b`,
+    `\\r`, `\\u202e`): what a package, a task's args or its response says is shown, never
+    obeyed. Characters in `keep` ("\\n\\t" for multi-line output) stay as they are. Linear."""
+    if _UNSAFE.search(text) is None:
+        return text
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        code = ord(char)
+        named = _NAMED_ESCAPES.get(char)
+        return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+    return _UNSAFE.sub(escape, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text whose strings hold no character a terminal acts on: JSON escapes only the C0
+    controls, so DEL, C1 and bidi controls and lone surrogates become `\\uXXXX` here (inside
+    strings, the only place they can be in JSON, the value read back is the same)."""
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def os_error_text(error: OSError) -> str:
+    """What the file system refused, and where: `/srv/td/logs is a file, not a folder` when a
+    file stands where a folder must be, else `/srv/td/x: Read-only file system`."""
+    names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    reason = error.strerror or type(error).__name__
+    if not names:
+        return f"{reason} ({error})"
+    path = Path(names[0])
+    blocking = _file_in_the_way(path) if isinstance(
+        error, FileExistsError | NotADirectoryError) else None
+    if blocking == path:
+        return f"{path} is a file, not a folder"
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder, so {path} cannot be used"
+    return f"{' -> '.join(names)}: {reason}"
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The path itself or the nearest of its parents that exists and is not a folder."""
+    return next((each for each in (path, *path.parents)
+                 if each.exists() and not each.is_dir()), None)

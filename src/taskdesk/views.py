@@ -16,6 +16,9 @@ from taskdesk.extensions.catalogue import Extension, ModuleRef
 from taskdesk.models import JsonObject, LogEntry, Task
 from taskdesk.models import parse_args as parse_args  # how the CLI and the API read args
 from taskdesk.store.base import RunnerInfo
+from taskdesk.text import json_safe as json_safe  # how the CLI prints JSON to a terminal
+from taskdesk.text import os_error_text as os_error_text  # what the file system refused
+from taskdesk.text import visible as visible  # how the CLI shows text that came from outside
 
 
 class TaskView(TypedDict):

@@ -1,4 +1,5 @@
-"""The `taskdesk` command."""
+"""The `taskdesk` command. `app` is the whole command (run it in-process with Typer's
+CliRunner); `main()` is the console script, which also leaves no stray thread behind."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import typer
 from taskdesk.app import leave_without_stray_threads
 from taskdesk.cli import extensions, logs, server, tasks
 from taskdesk.cli.context import Options
-from taskdesk.cli.output import fail
-from taskdesk.errors import TaskdeskError
+from taskdesk.cli.failure import RootGroup
 
 app = typer.Typer(
+    cls=RootGroup,  # every failure ends as one `error:` line
     help="taskdesk: background tasks with a registry, runners that never lose one, and logs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -49,16 +50,7 @@ def root(
 
 def main() -> None:
     try:
-        _main()
+        app()
     except SystemExit as done:
         leave_without_stray_threads(done.code)  # a thread a task left must not hang us
         raise
-
-
-def _main() -> None:
-    try:
-        app()
-    except TaskdeskError as error:
-        fail(error)
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None

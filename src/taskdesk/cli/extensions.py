@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from taskdesk.cli.context import desk_of, opened
-from taskdesk.cli.output import console, new_table, print_json
+from taskdesk.cli.output import console, new_table, print_json, shown
+from taskdesk.errors import BadInput
+from taskdesk.views import ExtensionView, visible
 
 app = typer.Typer(help="Upload, install, uninstall and remove extensions.", no_args_is_help=True)
 
@@ -29,9 +31,10 @@ def upload(
         extension = desk.extensions.upload(package, upgrade=upgrade)
     modules = ", ".join(f"{m['type']}/{m['code']}" for m in extension["modules"]) or "none"
     verb = "upgraded" if upgrade else "uploaded"
-    console.print(f"{verb} {extension['code']} {extension['version']} (modules: {modules})")
+    console.print(visible(f"{verb} {extension['code']} {extension['version']} "
+                          f"(modules: {modules})"))
     if not any(module["installed"] for module in extension["modules"]):
-        console.print(f"install it with: taskdesk extension install {extension['code']}")
+        console.print(visible(f"install it with: taskdesk extension install {extension['code']}"))
 
 
 @app.command()
@@ -42,7 +45,7 @@ def link(
     """Use an extension's working copy where it is, while you write it (remove only unlinks)."""
     with opened(ctx) as desk:
         extension = desk.extensions.link(folder)
-    console.print(f"linked {extension['code']} to {folder}")
+    console.print(visible(f"linked {extension['code']} to {folder}"))
 
 
 @app.command("list")
@@ -57,12 +60,16 @@ def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
                       ("code", "name", "version", "source", "modules", "problem"),
                       wide=("problem",))
     for row in rows:
-        modules = ", ".join(f"{m['type']}/{m['code']}" + (" ✓" if m["installed"] else "")
-                            for m in row["modules"])
-        table.add_row(row["code"], row["name"], row["version"], row["source"], modules,
-                      row["problem"] or "")
+        table.add_row(*(shown(value) for value in _cells(row)))
     console.print(table)
     console.print("✓ installed")
+
+
+def _cells(row: ExtensionView) -> tuple[str, ...]:
+    modules = ", ".join(f"{m['type']}/{m['code']}" + (" ✓" if m["installed"] else "")
+                        for m in row["modules"])
+    return (row["code"], row["name"], row["version"], row["source"], modules,
+            row["problem"] or "")
 
 
 @app.command()
@@ -85,15 +92,15 @@ def uninstall(ctx: typer.Context, code: Code, module: Module = None) -> None:
 
 def _changed(verb: str, code: str, done: list[str]) -> str:
     if not done:
-        return f"nothing to do: {code} is already {verb}"
-    return f"{verb} {', '.join(done)} of {code}"
+        return visible(f"nothing to do: {code} is already {verb}")
+    return visible(f"{verb} {', '.join(done)} of {code}")
 
 
 @app.command()
 def remove(ctx: typer.Context, code: Code) -> None:
     """Delete an uploaded extension whose modules are all uninstalled."""
     with opened(ctx) as desk:
-        console.print(desk.extensions.remove(code))
+        console.print(visible(desk.extensions.remove(code)))
 
 
 @app.command()
@@ -103,4 +110,6 @@ def build(
     output: Annotated[Path, typer.Option(help="Where to write <code>.zip.")] = Path("."),
 ) -> None:
     """Zip an extension's folder into an uploadable package, and check it."""
-    console.print(f"built {desk_of(ctx).build_package(folder, output)}")
+    if output.exists() and not output.is_dir():
+        raise BadInput(f"--output {output} is a file: give the folder to write the zip in")
+    console.print(visible(f"built {desk_of(ctx).build_package(folder, output)}"))

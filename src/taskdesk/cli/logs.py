@@ -10,6 +10,7 @@ import typer
 from taskdesk import ErrorLog
 from taskdesk.cli.context import desk_of
 from taskdesk.cli.output import console
+from taskdesk.views import visible
 
 app = typer.Typer(help="Show or clear the error log (System > Maintenance > Error logs).",
                   no_args_is_help=True)
@@ -29,9 +30,9 @@ def show(
     error_log = _error_log(ctx)
     text = error_log.read(tail=lines)
     if not text:
-        console.print(f"the error log {error_log.path} is empty")
+        console.print(visible(f"the error log {error_log.path} is empty"))
         return
-    sys.stdout.write(text)
+    sys.stdout.write(visible(text, keep="\n\t"))  # what tasks wrote: shown, never obeyed
 
 
 @app.command()
@@ -39,4 +40,4 @@ def clear(ctx: typer.Context) -> None:
     """Empty the error log."""
     error_log = _error_log(ctx)
     error_log.clear()
-    console.print(f"cleared {error_log.path}")
+    console.print(visible(f"cleared {error_log.path}"))

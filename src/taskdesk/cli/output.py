@@ -1,5 +1,10 @@
-"""Everything the CLI prints: Rich tables for people, JSON for scripts, and the one mapping
-from taskdesk errors to a message on stderr and an exit code."""
+"""Everything the CLI prints: Rich tables for people, JSON for scripts.
+
+Every value that came from outside (a package, a task's args, its response, a traceback) is
+printed literally: the consoles read no markup and no emoji codes, and `shown`/`block` write
+control characters as escapes, so a value can neither style, crash nor drive the terminal.
+Only our own words (statuses, titles) carry styles, as Rich `Text`.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +13,23 @@ import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from taskdesk import LogEntry, Status, Task
-from taskdesk.errors import BadInput, ConfigError, NotFound, StoreError, TaskdeskError
-from taskdesk.views import task_view
+from taskdesk.views import json_safe, task_view, visible
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
-
-
-def _width() -> int | None:
-    return None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPED_WIDTH
-
-
-console = Console(highlight=False, width=_width())
-errors = Console(stderr=True, highlight=False, width=_width())
-
-#: Exit codes; 2 is also what Click uses for a bad command line.
-EXIT_CODES: tuple[tuple[type[TaskdeskError], int], ...] = (
-    (BadInput, 2),
-    (ConfigError, 2),
-    (NotFound, 3),
-    (StoreError, 4),
-    (TaskdeskError, 1),
-)
-
 WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis
+PREVIEW_CHARS = 60  # of a response or log comment in a table: its first line, cut here
+PREVIEW_SCAN = 4_096  # characters of a long text read to find that first line
+DETAIL_CHARS = 2_000  # of one value in `task show`'s table (args, worker id, …)
+#: Of a response or traceback that `task show` prints: as much as a runner stores
+#: (taskdesk.text.MAX_TEXT_BYTES); a longer one (an older row) is cut, with a note.
+BLOCK_CHARS = 64 * 1024
 
 STATUS_STYLES = {
     Status.PENDING: "yellow",
@@ -47,23 +40,49 @@ STATUS_STYLES = {
 }
 
 
-def fail(error: TaskdeskError) -> NoReturn:
-    """One clear line on stderr and the exit code of the error's kind."""
-    errors.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
-    sys.exit(next(code for kind, code in EXIT_CODES if isinstance(error, kind)))
+def _width() -> int | None:
+    return None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPED_WIDTH
+
+
+def _console(*, stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False, width=_width())
+
+
+console = _console()
+errors = _console(stderr=True)
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """JSON as scripts read it; characters a terminal acts on are `\\u` escapes, and a lone
+    surrogate (not UTF-8) in an old row is one too, so that one row never breaks a listing."""
+    sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
 
 
-def status_text(status: Status) -> str:
-    return f"[{STATUS_STYLES[status]}]{status.value}[/]"
+def shown(value: object) -> Text:
+    """A value on one line, printed literally: control characters (newlines too) escaped."""
+    return Text(visible(str(value)))
 
 
-def first_line(text: str | None, width: int = 60) -> str:
-    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
+def clipped(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis, before it is escaped (linear)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def preview(text: str | None, width: int = PREVIEW_CHARS) -> Text:
+    """The first non-blank line of a long text, cut to `width`; reads only its start."""
+    head = (text or "")[:PREVIEW_SCAN].lstrip()
+    line = head.split("\n", 1)[0].rstrip()
+    return Text(visible(clipped(line, width)))
+
+
+def block(text: str, *, limit: int = BLOCK_CHARS) -> tuple[Text, int]:
+    """A multi-line text as printed under a heading: newlines and tabs kept, other control
+    characters escaped, cut to `limit` characters; returns it and how many were left out."""
+    return Text(visible(text[:limit], keep="\n\t")), max(len(text) - limit, 0)
+
+
+def status_text(status: Status, label: str | None = None) -> Text:
+    return Text(label or status.value, style=STATUS_STYLES[status])
 
 
 def short_time(moment: datetime | None) -> str:
@@ -93,9 +112,9 @@ def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
     table = new_table(title, columns, wide=("action", "response"))
     for task in tasks:
         table.add_row(
-            str(task.task_id), task.code, task.action, status_text(task.status),
-            str(task.priority), f"{task.attempts}/{task.max_attempts}",
-            short_time(task.run_at), first_line(task.response),
+            str(task.task_id), shown(task.code), shown(clipped(task.action, DETAIL_CHARS)),
+            status_text(task.status), str(task.priority), f"{task.attempts}/{task.max_attempts}",
+            short_time(task.run_at), preview(task.response),
         )
     return table
 
@@ -106,18 +125,36 @@ def log_table(entries: Iterable[LogEntry], *, title: str | None = None) -> Table
     for entry in entries:
         duration = "" if entry.duration is None else f"{entry.duration:.3f}s"
         table.add_row(
-            str(entry.task_log_id), str(entry.task_id or ""), entry.code,
+            str(entry.task_log_id), str(entry.task_id or ""), shown(entry.code),
             status_text(entry.status), str(entry.attempt), duration,
-            short_time(entry.date_added), first_line(entry.comment),
+            short_time(entry.date_added), preview(entry.comment),
         )
     return table
 
 
 def task_details(task: Task) -> Table:
+    """`task show`'s table: one line per field, long ones cut (the response is printed whole
+    below it, up to BLOCK_CHARS)."""
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
     for key, value in task_view(task).items():
-        shown = json.dumps(value) if key == "args" else ("" if value is None else str(value))
-        table.add_row(key, status_text(task.status) if key == "status" else shown)
+        if key == "status":
+            table.add_row(key, status_text(task.status))
+        elif key == "response":
+            table.add_row(key, preview(task.response))
+        else:
+            text = json.dumps(value, ensure_ascii=False) if key == "args" else (
+                "" if value is None else str(value))
+            table.add_row(key, shown(clipped(text, DETAIL_CHARS)))
     return table
+
+
+def print_block(heading: str, text: str, *, whole: str) -> None:
+    """A response or traceback under a bold heading, in linear time however long it is;
+    a cut one ends with a note that says how to get it whole (`whole`)."""
+    body, left_out = block(text)
+    console.print(Text(heading, style="bold"))
+    console.print(body, soft_wrap=True)
+    if left_out:
+        console.print(f"[… {left_out:,} more characters: {whole} prints the whole]")

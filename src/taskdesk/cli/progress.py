@@ -6,6 +6,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from taskdesk import Outcome, RunnerHooks, Task
 from taskdesk.cli.output import console
+from taskdesk.views import visible
 
 
 class ProgressHooks(RunnerHooks):
@@ -17,7 +18,7 @@ class ProgressHooks(RunnerHooks):
         self.done = 0
 
     def before_task(self, task: Task) -> None:
-        self.progress.update(self.bar, description=f"running {task.code}")
+        self.progress.update(self.bar, description=visible(f"running {task.code}"))
 
     def after_task(self, task: Task, outcome: Outcome) -> None:
         self.done += 1
@@ -27,6 +28,6 @@ class ProgressHooks(RunnerHooks):
 
 def progress_bar() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,
     )

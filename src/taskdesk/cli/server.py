@@ -13,7 +13,7 @@ from rich.table import Table
 from taskdesk import RunStats, Status
 from taskdesk.app import Taskdesk, on_stop
 from taskdesk.cli.context import desk_of, opened
-from taskdesk.cli.output import console, new_table, print_json, short_iso, status_text
+from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
 
 App = Annotated[str | None, typer.Option(
@@ -28,8 +28,8 @@ def init(ctx: typer.Context) -> None:
         view = desk.init()
     finally:
         desk.close()
-    console.print(f"database {view['database']} is at schema {view['schema']}")
-    console.print(f"data folder {view['home']}")
+    console.print(shown(f"database {view['database']} is at schema {view['schema']}"))
+    console.print(shown(f"data folder {view['home']}"))
 
 
 def start(
@@ -42,8 +42,8 @@ def start(
     if background:
         with opened(ctx, app) as desk:
             pid = desk.run_in_background()
-        console.print(f"runner started in the background, pid {pid}; output: "
-                      f"{desk.settings.runner_log}")
+        console.print(shown(f"runner started in the background, pid {pid}; output: "
+                            f"{desk.settings.runner_log}"))
         return
     _use_working_directory()
     stop = threading.Event()
@@ -88,7 +88,7 @@ def runners(
     table = new_table(f"{len(rows)} runners",
                       ("runner", "host", "pid", "started (UTC)", "last seen (UTC)", "alive"))
     for row in rows:
-        table.add_row(row["runner_id"], row["hostname"], str(row["pid"]),
+        table.add_row(shown(row["runner_id"]), shown(row["hostname"]), str(row["pid"]),
                       short_iso(row["started_at"]), short_iso(row["last_seen_at"]),
                       "yes" if row["alive"] else "no (unseen)")
     console.print(table)
@@ -100,8 +100,7 @@ def summary(stats: RunStats) -> Table:
     table.add_column(justify="right")
     for status in (Status.COMPLETE, Status.FAILED, Status.PENDING):
         label = "retry scheduled" if status is Status.PENDING else status.value
-        shown = status_text(status).replace(status.value, label)
-        table.add_row(shown, str(stats.by_status.get(status, 0)))
+        table.add_row(status_text(status, label), str(stats.by_status.get(status, 0)))
     table.add_row("recovered", str(stats.recovered))
     return table
 

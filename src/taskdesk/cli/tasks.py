@@ -6,11 +6,19 @@ from typing import Annotated
 
 import typer
 
+from taskdesk import Status
 from taskdesk.cli.context import opened
-from taskdesk.cli.output import console, log_table, print_json, task_details, tasks_table
+from taskdesk.cli.output import (
+    console,
+    log_table,
+    print_block,
+    print_json,
+    task_details,
+    tasks_table,
+)
 from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
-from taskdesk.views import log_entry_view, parse_args, task_view, task_with_log_view
+from taskdesk.views import log_entry_view, parse_args, task_view, task_with_log_view, visible
 
 app = typer.Typer(help="Add, list, change and delete tasks; read the task log.",
                   no_args_is_help=True)
@@ -36,8 +44,9 @@ def add(
     app: App = None,
 ) -> None:
     """Add a pending task (the action must be allowed: see `taskdesk --help` on --app)."""
+    arguments = parse_args(args)  # refused before the database is opened
     with opened(ctx, app) as desk:
-        task = desk.tasks.add(code, action, parse_args(args), priority=priority, run_at=run_at,
+        task = desk.tasks.add(code, action, arguments, priority=priority, run_at=run_at,
                               max_attempts=max_attempts, replace=not keep)
     if json_:
         print_json(task_view(task))
@@ -73,12 +82,17 @@ def show(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
     with opened(ctx) as desk:
         task = desk.tasks.get(task_id)
         entries = desk.tasks.log(task_id=task_id, limit=20)
+        now = desk.now()
     if json_:
         print_json(task_with_log_view(task, entries))
         return
     console.print(task_details(task))
+    if task.status is Status.PROCESSING:  # a task that never returns shows how long it runs
+        seconds = (now - task.date_modified).total_seconds()
+        console.print(f"running for {seconds:.0f} s, attempt {task.attempts}, "
+                      f"on runner {visible(task.worker_id or '?')}")
     if task.response:
-        console.print("[bold]response[/]", task.response, sep="\n")
+        print_block("response", task.response, whole=f"taskdesk task show {task_id} --json")
     console.print(log_table(entries, title="log"))
 
 
@@ -106,6 +120,29 @@ def delete(ctx: typer.Context, task_ids: Ids) -> None:
 def _left_alone(done: str, count: int, task_ids: list[int]) -> str:
     running = len(set(task_ids)) - count
     return f"{done}, {running} running left alone" if running else done
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    task_ids: Annotated[list[int] | None, typer.Argument(help="Task ids.",
+                                                         show_default=False)] = None,
+    code: Annotated[str | None, typer.Option(help="Every task whose code contains this.")]
+    = None,
+    status: Annotated[str | None, typer.Option(help="Every task with this status "
+                                                    "(e.g. failed).")] = None,
+) -> None:
+    """Run tasks again with a fresh attempt budget: these ids, or every one matching --code
+    and --status (running tasks are left alone)."""
+    if bool(task_ids) == (code is not None or status is not None):
+        raise BadInput("task retry takes task ids, or --code and/or --status, not both")
+    with opened(ctx) as desk:
+        if task_ids:
+            retried = desk.tasks.retry(task_ids)
+        else:
+            retried = desk.tasks.retry_matching(code=code, status=status)
+    message = f"{retried} retried"
+    console.print(_left_alone(message, retried, task_ids) if task_ids else message)
 
 
 @app.command("delete-code")
