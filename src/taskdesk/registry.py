@@ -119,10 +119,15 @@ class TaskRegistry:
     def list_tasks(
         self, *, code: str | None = None, status: Status | str | None = None,
         cursor: int | None = None, limit: int = 50, descending: bool = False,
+        preview: int | None = None,
     ) -> list[Task]:
-        """A page of tasks in id order; pass the last id as `cursor` for the next page."""
+        """A page of tasks in id order; pass the last id as `cursor` for the next page. With
+        `preview`, responses are cut to their first `preview` characters (lists, tables)."""
+        if preview is not None:
+            _check_int("preview", preview, (1, INT32[1]))
         return self.store.list_tasks(_filter(code, status), cursor=_optional_id(cursor),
-                                     limit=_check_limit(limit), descending=descending)
+                                     limit=_check_limit(limit), descending=descending,
+                                     preview=preview)
 
     def count(self, *, code: str | None = None, status: Status | str | None = None) -> int:
         return self.store.count(_filter(code, status))

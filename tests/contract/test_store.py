@@ -1582,3 +1582,15 @@ def test_claim_order_holds_when_more_delayed_tasks_fall_due_than_one_promotion_t
     clock.advance(61)
 
     assert claim_one(store).task_id == urgent.task_id
+
+
+def test_a_list_with_a_preview_loads_only_the_start_of_each_response(store: Store) -> None:
+    [long_one, empty] = add_many(store, "long", "empty")
+    [claimed] = store.claim("w", lease_seconds=LEASE)
+    store.finish(claimed, "w", outcome(response="é" * 10_000), retention_seconds=RETAIN)
+
+    listed = store.list_tasks(EVERYTHING, preview=5)
+
+    assert [(t.task_id, t.response) for t in listed] == [(long_one.task_id, "ééééé"),
+                                                         (empty.task_id, None)]
+    assert store.get(long_one.task_id).response == "é" * 10_000  # type: ignore[union-attr]

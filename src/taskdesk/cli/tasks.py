@@ -9,6 +9,7 @@ import typer
 from taskdesk import Status
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import (
+    PREVIEW_SCAN,
     console,
     log_table,
     print_block,
@@ -65,8 +66,9 @@ def list_(
     json_: JsonFlag = False,
 ) -> None:
     """List tasks in id order."""
-    with opened(ctx) as desk:
-        tasks = desk.tasks.list_tasks(code=code, status=status, cursor=after, limit=limit)
+    with opened(ctx) as desk:  # a table shows a line of each response: load no more
+        tasks = desk.tasks.list_tasks(code=code, status=status, cursor=after, limit=limit,
+                                      preview=None if json_ else PREVIEW_SCAN)
         total = desk.tasks.count(code=code, status=status)
     if json_:
         print_json([task_view(task) for task in tasks])

@@ -81,9 +81,11 @@ class Store(Protocol):
 
     def list_tasks(
         self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
-        descending: bool = False,
+        descending: bool = False, preview: int | None = None,
     ) -> list[Task]:
-        """At most `limit` tasks in id order, after (or, descending, before) `cursor`."""
+        """At most `limit` tasks in id order, after (or, descending, before) `cursor`. With
+        `preview`, each response holds only its first `preview` characters (a list page
+        never loads a 50 MB response)."""
         ...
 
     def count(self, where: TaskFilter) -> int:

@@ -83,12 +83,15 @@ class MemoryStore:
 
     def list_tasks(
         self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
-        descending: bool = False,
+        descending: bool = False, preview: int | None = None,
     ) -> list[Task]:
         with self._lock:
             found = sorted(self._matching(where), key=lambda t: t.task_id, reverse=descending)
         if cursor is not None:
             found = [t for t in found if (t.task_id < cursor if descending else t.task_id > cursor)]
+        if preview is not None:
+            found = [replace(t, response=t.response[:preview]) if t.response else t
+                     for t in found]
         return found[:limit]
 
     def _matching(self, where: TaskFilter) -> list[Task]:

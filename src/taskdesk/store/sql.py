@@ -55,9 +55,9 @@ class SqlStore(SqlRunnerVerbs):
 
     def list_tasks(
         self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
-        descending: bool = False,
+        descending: bool = False, preview: int | None = None,
     ) -> list[Task]:
-        query = select(task).where(*sql.filtered(where)).limit(limit)
+        query = select(*sql.task_columns(preview)).where(*sql.filtered(where)).limit(limit)
         if descending:
             query = query.order_by(task.c.task_id.desc())
             if cursor is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     String,
@@ -117,6 +118,14 @@ def filtered(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.extension is not None:
         conditions.append(task.c.extension == where.extension)
     return conditions
+
+
+def task_columns(preview: int | None = None) -> list[ColumnElement[Any]]:
+    """The task's columns; with `preview`, only the response's first characters."""
+    if preview is None:
+        return list(task.c)
+    return [func.substr(column, 1, preview).label(column.name) if column.name == "response"
+            else column for column in task.c]
 
 
 def of_extension(code: str) -> ColumnElement[bool]:
