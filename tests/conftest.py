@@ -17,6 +17,7 @@ from taskdesk.config import Settings
 from taskdesk.store import MemoryStore, open_store
 from taskdesk.store.base import Store
 from taskdesk.store.migrate import upgrade
+from tests.cli.inprocess import import_cli_as_if_piped
 from tests.support import (
     FakeClock,
     isolated_extension_modules,
@@ -27,6 +28,12 @@ from tests.support import (
 BACKENDS = ["memory", "sqlite", "postgres"]
 #: Import paths the suite's runners may run (the allow-list): its own handler modules.
 TEST_ACTIONS = ("tests", "bench")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Import the CLI before any test module can: its Rich consoles are built at import, and
+    in-process commands must print as a piped process does, even under `pytest -s`."""
+    import_cli_as_if_piped()
 
 
 @pytest.fixture(autouse=True)

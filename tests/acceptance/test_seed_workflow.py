@@ -1,7 +1,9 @@
 """The seed's three steps, end to end from the CLI, as an extension author would play them.
 
 The package is written here from the seed page alone (its files, class names and calls), not
-taken from examples/, so the test checks the contract rather than our own example.
+taken from examples/, so the test checks the contract rather than our own example. The commands
+run in-process (tests/cli/inprocess.py); tests/extensions/test_cli_entry_point.py drives the
+extension commands through real processes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.processes import Desk
+from tests.cli.harness import Cli
 
 MESSAGE = "My task has successfully started!"
 
@@ -52,52 +54,50 @@ def seed_package(folder: Path) -> Path:
     return path
 
 
-def tasks_named(desk: Desk, code: str) -> list[dict[str, object]]:
-    return [task for task in desk.json("task", "list") if task["code"] == code]
+def tasks_named(desk: Cli, code: str) -> list[dict[str, object]]:
+    return [task for task in desk.tasks() if task["code"] == code]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_the_seed_workflow_from_the_cli(backend: str, database_url: str, tmp_path: Path) -> None:
-    desk = Desk(tmp_path / "home", database_url)
-    desk.run("init")
+    desk = Cli(tmp_path / "home", database_url, in_process=True)
+    desk.ok("init")
 
     # Step 3a: Extensions > Installer — upload the zip.
-    uploaded = desk.run("extension", "upload", str(seed_package(tmp_path)))
-    assert "uploaded test_module" in uploaded.stdout
+    uploaded = desk.ok("extension", "upload", str(seed_package(tmp_path)))
+    assert "uploaded test_module" in uploaded
     [listed] = desk.json("extension", "list")
     assert listed["modules"] == [{"type": "module", "code": "test_module", "installed": False}]
 
     # Step 3b: Extensions > Extensions — install the module; install() registers the task.
-    desk.run("extension", "install", "test_module")
+    desk.ok("extension", "install", "test_module")
     [task] = tasks_named(desk, "my_task")
     assert (task["status"], task["action"]) == ("pending", "task/catalog/test_module.task")
 
     # Step 3c: Extensions > Tasks > Run Tasks; then System > Maintenance > Error logs.
-    desk.run("start")
-    assert MESSAGE in desk.run("log", "show").stdout
+    desk.ok("start")
+    assert MESSAGE in desk.ok("log", "show")
     [done] = tasks_named(desk, "my_task")
     assert done["status"] == "complete"
 
     # uninstall() removes the task; installing again registers it again.
-    desk.run("extension", "uninstall", "test_module")
+    desk.ok("extension", "uninstall", "test_module")
     assert tasks_named(desk, "my_task") == []
-    desk.run("extension", "install", "test_module")
+    desk.ok("extension", "install", "test_module")
     [again] = tasks_named(desk, "my_task")
     assert again["status"] == "pending"
     assert again["task_id"] != task["task_id"]
 
 
-@pytest.mark.slow
 def test_the_shipped_example_builds_and_runs(tmp_path: Path) -> None:
-    desk = Desk(tmp_path / "home", f"sqlite:///{tmp_path / 'taskdesk.db'}")
-    desk.run("init")
+    desk = Cli(tmp_path / "home", f"sqlite:///{tmp_path / 'taskdesk.db'}", in_process=True)
+    desk.ok("init")
     repo = Path(__file__).resolve().parents[2]
 
-    desk.run("extension", "build", str(repo / "examples" / "test_module"),
+    desk.ok("extension", "build", str(repo / "examples" / "test_module"),
              "--output", str(tmp_path))
-    desk.run("extension", "upload", str(tmp_path / "test_module.zip"))
-    desk.run("extension", "install", "test_module")
-    desk.run("start")
+    desk.ok("extension", "upload", str(tmp_path / "test_module.zip"))
+    desk.ok("extension", "install", "test_module")
+    desk.ok("start")
 
-    assert MESSAGE in desk.run("log", "show").stdout
+    assert MESSAGE in desk.ok("log", "show")

@@ -1,5 +1,6 @@
 """CLI fixtures: `cli` is one installation on SQLite or PostgreSQL (the root `database_url`
-fixture with `backend` narrowed to the two real databases); `fresh` has no schema yet."""
+fixture with `backend` narrowed to the two real databases); `fresh` has no schema yet. Their
+commands run in-process (fast); `.real_process()` gives the same installation as subprocesses."""
 
 from __future__ import annotations
 
@@ -24,13 +25,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path) -> Cli:
     """A data folder and a migrated, empty database."""
-    return Cli(home=tmp_path / "home", database_url=database_url)
+    return Cli(home=tmp_path / "home", database_url=database_url, in_process=True)
 
 
 @pytest.fixture
 def sqlite_cli(tmp_path: Path) -> Cli:
     """Where backends do not matter: a data folder whose SQLite database `init` creates."""
-    return Cli(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'home' / 'db.sqlite'}")
+    return Cli(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'home' / 'db.sqlite'}",
+               in_process=True)
 
 
 @pytest.fixture(params=REAL_BACKENDS)
@@ -38,8 +40,8 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
     """An installation before `taskdesk init`: no SQLite file, or an empty PostgreSQL database."""
     home = tmp_path / "home"
     if request.param == "sqlite":
-        yield Cli(home=home, database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+        yield Cli(home=home, database_url=f"sqlite:///{tmp_path / 'fresh.db'}", in_process=True)
         return
     require_postgres()
     with temporary_database() as url:
-        yield Cli(home=home, database_url=url)
+        yield Cli(home=home, database_url=url, in_process=True)

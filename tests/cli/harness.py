@@ -1,4 +1,6 @@
-"""Run the real `taskdesk` command in a subprocess, as a user would, and read what it prints."""
+"""Run the `taskdesk` command as a user would and read what it prints: in a real subprocess
+(`python -m taskdesk`), or in-process through the same `main()` (tests/cli/inprocess.py), which
+is several times faster and what the CLI fixtures give."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
+
+from tests.cli.inprocess import Result as Result  # re-exported: tests import it from here
+from tests.cli.inprocess import run_in_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The command as `python -m taskdesk`, and the console script installed next to the interpreter.
@@ -27,12 +32,6 @@ _DROPPED = ("COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TT
 
 Json = Any
 TaskJson = dict[str, Any]
-
-
-class Result(NamedTuple):
-    code: int
-    stdout: str
-    stderr: str
 
 
 def clean_env(values: Mapping[str, str]) -> dict[str, str]:
@@ -67,12 +66,16 @@ def error_line(result: Result, code: int) -> str:
 
 @dataclass(frozen=True)
 class Cli:
-    """One installation: a data folder and a database, as the environment names them."""
+    """One installation: a data folder and a database, as the environment names them.
+
+    Commands run in a real subprocess unless `in_process`: a test that builds its own Cli to
+    crash, fork, signal or exit the command gets the real thing; the fixtures opt in."""
 
     home: Path
     database_url: str
     app: str = ""  # TASKDESK_APP: the application whose registered tasks commands know
     allowed_actions: str = "tests,bench"  # TASKDESK_ALLOWED_ACTIONS: the suite's own handlers
+    in_process: bool = False  # True: taskdesk.cli.main() inside the test process
 
     @property
     def env(self) -> dict[str, str]:
@@ -85,6 +88,10 @@ class Cli:
         """The same installation, its commands loading an application."""
         return replace(self, app=app)
 
+    def real_process(self) -> Cli:
+        """The same installation, its commands run as `python -m taskdesk` subprocesses."""
+        return replace(self, in_process=False)
+
     @property
     def error_log(self) -> Path:
         return self.home / "logs" / "error.log"
@@ -94,7 +101,8 @@ class Cli:
         return self.home / "logs" / "runner.log"
 
     def run(self, *args: str, extra_env: Mapping[str, str] | None = None) -> Result:
-        return run(args, {**self.env, **(extra_env or {})})
+        env = {**self.env, **(extra_env or {})}
+        return run_in_process(args, env, REPO_ROOT) if self.in_process else run(args, env)
 
     def ok(self, *args: str) -> str:
         """Stdout of a command that must succeed without writing to stderr."""

@@ -1,5 +1,8 @@
 """The main flows of the `taskdesk` command, on SQLite and on PostgreSQL: init, add, start, and
-what the task log, the registry and the error log show afterwards."""
+what the task log, the registry and the error log show afterwards.
+
+Most run in-process; the first two, and --help and the console script, are the smoke tests that
+run real `python -m taskdesk` processes (init/start, task, log and an application's --app)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from tests.cli.harness import CONSOLE_SCRIPT, Cli, clean_env, record_args, recor
 
 
 def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path: Path) -> None:
+    cli = cli.real_process()
     out = tmp_path / "record.txt"
 
     init = cli.ok("init")
@@ -34,7 +38,7 @@ def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path:
 
 
 def test_the_demo_task_writes_three_lines_to_the_error_log(cli: Cli) -> None:
-    cli = cli.with_app()
+    cli = cli.with_app().real_process()
     cli.ok("init")
     cli.ok("task", "add", "demo", "taskdesk.demo:Hello", "--args", '{"n": 3}')
     cli.start()

@@ -1,5 +1,6 @@
 """`taskdesk start --background`: returns at once with a pid; the detached runner finishes the
-work, writes its output to logs/runner.log and exits."""
+work, writes its output to logs/runner.log and exits. The command itself runs as a real
+process (the smoke test of `start --background`); the checks around it run in-process."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def test_start_background_returns_at_once_and_the_runner_finishes_the_task(
     task = cli.add("sleepy", "tests.handlers:sleep_once",
                    "--args", json.dumps({"marker": str(marker), "seconds": 3}))
 
-    started = cli.ok("start", "--background")
+    started = cli.real_process().ok("start", "--background")  # a real child to detach from
     found = re.search(r"pid (\d+)", started)
     assert found, started
     pid = int(found.group(1))

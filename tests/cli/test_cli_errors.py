@@ -1,5 +1,6 @@
 """Errors a user makes or meets: one line on stderr starting with "error:", the exit code of its
-kind (bad input 2, not found 3, database 4), and nothing changed."""
+kind (bad input 2, not found 3, database 4), and nothing changed. The matrix runs in-process;
+one smoke test checks the same contract on a real `python -m taskdesk` process."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def installed(cli: Cli) -> Installed:
 def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """One installation for every case (each case leaves it unchanged, or fails)."""
     folder = tmp_path_factory.mktemp("errors")
-    return installed(Cli(home=folder / "home", database_url=f"sqlite:///{folder / 'db.sqlite'}"))
+    return installed(Cli(home=folder / "home", database_url=f"sqlite:///{folder / 'db.sqlite'}",
+                         in_process=True))
 
 
 @pytest.fixture(scope="module", params=REAL_BACKENDS)
@@ -86,11 +88,11 @@ def on_each_backend(request: pytest.FixtureRequest,
     folder = tmp_path_factory.mktemp("refused")
     if request.param == "sqlite":
         yield installed(Cli(home=folder / "home",
-                            database_url=f"sqlite:///{folder / 'db.sqlite'}"))
+                            database_url=f"sqlite:///{folder / 'db.sqlite'}", in_process=True))
         return
     require_postgres()
     with temporary_database() as url:
-        yield installed(Cli(home=folder / "home", database_url=url))
+        yield installed(Cli(home=folder / "home", database_url=url, in_process=True))
 
 
 def check_refused(where: Installed, args: list[str], code: int, text: str) -> None:
@@ -144,3 +146,15 @@ def test_a_bad_setting_names_its_variable(sqlite_cli: Cli, variable: str, value:
     result = sqlite_cli.run("task", "list", extra_env={variable: value})
 
     assert variable in error_line(result, 2)
+
+
+def test_a_real_process_prints_one_error_line_and_the_exit_code_of_its_kind(
+    sqlite_cli: Cli
+) -> None:
+    cli = sqlite_cli.real_process()
+    cli.ok("init")
+
+    assert "999" in error_line(cli.run("task", "show", "999"), 3)
+    assert "JSON" in error_line(cli.run("task", "add", "c", "tests.handlers:noop", "--args",
+                                        "{n: 1"), 2)
+    assert cli.tasks() == []
