@@ -1,8 +1,8 @@
 """The main flows of the `taskdesk` command, on SQLite and on PostgreSQL: init, add, start, and
 what the task log, the registry and the error log show afterwards.
 
-Most run in-process; the first two, and --help and the console script, are the smoke tests that
-run real `python -m taskdesk` processes (init/start, task, log and an application's --app)."""
+Most run in-process; the first, and --help and the console script, are the smoke tests that run
+real `python -m taskdesk` processes (init, task add/list/log, start, log show)."""
 
 from __future__ import annotations
 
@@ -35,10 +35,11 @@ def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path:
     assert recorded(out) == ["3"]
     [done] = cli.tasks()
     assert (done["status"], done["attempts"]) == ("complete", 1)
+    assert "is empty" in cli.ok("log", "show")  # the record handler writes no error log
 
 
 def test_the_demo_task_writes_three_lines_to_the_error_log(cli: Cli) -> None:
-    cli = cli.with_app().real_process()
+    cli = cli.with_app()
     cli.ok("init")
     cli.ok("task", "add", "demo", "taskdesk.demo:Hello", "--args", '{"n": 3}')
     cli.start()

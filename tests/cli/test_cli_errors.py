@@ -151,10 +151,10 @@ def test_a_bad_setting_names_its_variable(sqlite_cli: Cli, variable: str, value:
 def test_a_real_process_prints_one_error_line_and_the_exit_code_of_its_kind(
     sqlite_cli: Cli
 ) -> None:
-    cli = sqlite_cli.real_process()
-    cli.ok("init")
+    sqlite_cli.ok("init")
+    real = sqlite_cli.real_process()
 
-    assert "999" in error_line(cli.run("task", "show", "999"), 3)
-    assert "JSON" in error_line(cli.run("task", "add", "c", "tests.handlers:noop", "--args",
-                                        "{n: 1"), 2)
-    assert cli.tasks() == []
+    assert "999" in error_line(real.run("task", "show", "999"), 3)
+    assert "JSON" in error_line(real.run("task", "add", "c", "tests.handlers:noop", "--args",
+                                         "{n: 1"), 2)
+    assert sqlite_cli.tasks() == []

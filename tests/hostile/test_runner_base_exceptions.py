@@ -99,7 +99,8 @@ def test_a_worker_whose_thread_dies_gives_its_task_back_and_fails(
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     installation = Cli(home=tmp_path / "home",
-                       database_url=f"sqlite:///{tmp_path / 'home' / 'db.sqlite'}")
+                       database_url=f"sqlite:///{tmp_path / 'home' / 'db.sqlite'}",
+                       in_process=True)  # set-up and checks; the runners below are real
     installation.ok("init")
     return installation
 
@@ -110,7 +111,7 @@ def test_taskdesk_start_survives_a_task_that_raises_keyboard_interrupt(cli: Cli)
     cli.add("raising", RAISE_BASE, "--args", args, "--max-attempts", "1")
     cli.add("after", "tests.handlers:noop")
 
-    result = cli.run("start")
+    result = cli.real_process().run("start")
 
     assert result.code == 0, result
     assert "runner summary" in result.stdout

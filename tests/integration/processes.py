@@ -1,4 +1,6 @@
-"""Run the real `taskdesk` command in subprocesses, as users and cron do."""
+"""Run the real `taskdesk` command in subprocesses, as users and cron do: `Desk.spawn` starts
+the runners that are killed, signalled or raced; `Desk.run` (set-up and checks around them)
+runs a command in-process through the same `main()`, which saves a process start a call."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests.cli.inprocess import Result, run_in_process
 
 REPO = Path(__file__).resolve().parents[2]
 COMMAND_TIMEOUT_SECONDS = 300
@@ -27,13 +31,10 @@ class Desk:
             **{f"TASKDESK_{key.upper()}": value for key, value in settings.items()},
         }
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        completed = subprocess.run(
-            [sys.executable, "-m", "taskdesk", *args], cwd=REPO, env=self.env,
-            capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False,
-        )
-        assert completed.returncode == 0, completed.stderr
-        return completed
+    def run(self, *args: str) -> Result:
+        result = run_in_process(args, self.env, REPO)
+        assert result.code == 0, result.stderr
+        return result
 
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args, "--json").stdout)
