@@ -15,19 +15,19 @@ from tests.cli.harness import CONSOLE_SCRIPT, Cli, clean_env, record_args, recor
 
 
 def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path: Path) -> None:
-    cli = cli.real_process()
+    real = cli.real_process()  # each command that changes something, and one --json, for real
     out = tmp_path / "record.txt"
 
-    init = cli.ok("init")
+    init = real.ok("init")
     assert "schema" in init
     assert (cli.home / "logs").is_dir()
-    added = cli.ok("task", "add", "demo", "tests.handlers:record", "--args", record_args(out, 3))
+    added = real.ok("task", "add", "demo", "tests.handlers:record", "--args", record_args(out, 3))
     assert "added task" in added
     assert "(demo), pending" in added
     [task] = cli.tasks()
-    cli.start()
+    real.start()
 
-    [entry] = cli.log()
+    [entry] = real.log()
     assert entry["status"] == "complete"
     assert entry["attempt"] == 1
     assert entry["task_id"] == task["task_id"]
@@ -35,7 +35,7 @@ def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path:
     assert recorded(out) == ["3"]
     [done] = cli.tasks()
     assert (done["status"], done["attempts"]) == ("complete", 1)
-    assert "is empty" in cli.ok("log", "show")  # the record handler writes no error log
+    assert "is empty" in real.ok("log", "show")  # the record handler writes no error log
 
 
 def test_the_demo_task_writes_three_lines_to_the_error_log(cli: Cli) -> None:
