@@ -28,8 +28,10 @@ def backend(real_backend: str) -> str:
 
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path) -> Cli:
-    """Only registered tasks and extension routes are allowed: no import-path prefixes."""
-    return Cli(home=tmp_path / "home", database_url=database_url, allowed_actions="")
+    """Only registered tasks and extension routes are allowed: no import-path prefixes. The
+    commands run in-process, `start --background` as a real process."""
+    return Cli(home=tmp_path / "home", database_url=database_url, allowed_actions="",
+               in_process=True)
 
 
 def test_os_system_is_refused_and_never_runs(cli: Cli, tmp_path: Path) -> None:
@@ -71,7 +73,7 @@ def test_the_background_runner_loads_the_same_application(cli: Cli, tmp_path: Pa
     out = tmp_path / "welcomed.txt"
     shop.add("w", "shop.welcome", "--args", json.dumps({"path": str(out), "user_id": 9}))
 
-    shop.ok("start", "--background")
+    shop.real_process().ok("start", "--background")
 
     deadline = time.monotonic() + 30
     while not recorded(out) and time.monotonic() < deadline:

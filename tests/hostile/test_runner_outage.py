@@ -51,8 +51,7 @@ def database(admin: Engine) -> Iterator[str]:
 def test_a_dropped_database_is_one_line_and_the_worker_recovers(
     admin: Engine, database: str, tmp_path: Path
 ) -> None:
-    cli = Cli(home=tmp_path / "home", database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}",
-              in_process=True)  # set-up and polling; the worker below is a real process
+    cli = Cli(home=tmp_path / "home", database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}")
     cli.ok("init")
     log = tmp_path / "worker.log"
     with log.open("w") as output:
