@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,11 +16,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from taskdesk import Settings, Status
+from taskdesk.errors import StoreUnavailable
+from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.models import LogEntry
+from taskdesk.registry import TaskRegistry
+from taskdesk.resolve import Resolver
+from taskdesk.runner import Runner
+from taskdesk.store import MemoryStore
 from tests.cli.harness import MODULE_COMMAND, REPO_ROOT, Cli
 from tests.integration.processes import wait_for
 from tests.support import ADMIN_URL, require_postgres
-
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 OUTAGE_SECONDS = 4.0
 TIMEOUT = 60.0
@@ -48,10 +55,13 @@ def database(admin: Engine) -> Iterator[str]:
     execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_a_dropped_database_is_one_line_and_the_worker_recovers(
     admin: Engine, database: str, tmp_path: Path
 ) -> None:
-    cli = Cli(home=tmp_path / "home", database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}")
+    cli = Cli(home=tmp_path / "home", database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}",
+              in_process=True)  # the set-up and checks; the worker is a real process
     cli.ok("init")
     log = tmp_path / "worker.log"
     with log.open("w") as output:
@@ -82,3 +92,37 @@ def test_a_dropped_database_is_one_line_and_the_worker_recovers(
     assert len([line for line in lines if "store.unavailable" in line]) == 1, lines
     assert len([line for line in lines if "store.back" in line]) == 1, lines
     assert len(lines) <= 4, lines
+
+
+class _GoneAtStart(MemoryStore):
+    """A database that goes away just as a worker starts: its first recovery fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
+        if self.failures:
+            self.failures -= 1
+            raise StoreUnavailable("cannot use the database: terminating connection due to "
+                                   "administrator command")
+        return super().recover(lease_seconds=lease_seconds)
+
+
+def test_a_database_gone_as_the_worker_starts_is_an_outage_not_the_end(
+    settings: Settings,
+) -> None:
+    store = _GoneAtStart()
+    TaskRegistry(store, settings).add("t", "tests.handlers:noop")
+    runner = Runner(store, settings.evolve(poll_seconds=0.01), resolver=Resolver(
+        ControllerLoader(lambda code: None)))
+    stop = threading.Event()
+    worker = threading.Thread(target=runner.run, args=(stop,))
+    worker.start()
+    try:
+        wait_for(lambda: runner.stats.total == 1, timeout=TIMEOUT, what="the task to run")
+    finally:
+        stop.set()
+        worker.join(timeout=TIMEOUT)
+    assert runner.stats.by_status == {Status.COMPLETE: 1}
+    assert store.failures == 0

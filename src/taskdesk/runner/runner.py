@@ -142,7 +142,7 @@ class Runner:
         keeper = LeaseKeeper(self.store, info, self.settings)
         self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
         try:
-            self.housekeeper.sweep()
+            keeper.outage.attempt(self.housekeeper.sweep)  # a database gone now: as later
             with keeper, self.housekeeper:
                 yield keeper
         except BaseException:
