@@ -9,13 +9,12 @@ at least half of the time however much there is to prune.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 from taskdesk.config import Settings
 from taskdesk.runner.outage import Outage
+from taskdesk.runner.periodic import Periodic
 from taskdesk.store.base import PRUNE_CHUNK, Store
 
 logger = logging.getLogger(__name__)
@@ -23,30 +22,20 @@ logger = logging.getLogger(__name__)
 MIN_PAUSE_SECONDS = 0.005  # between two prune chunks, at least
 
 
-class Housekeeper:
+class Housekeeper(Periodic):
     """Recovery and pruning for one runner; `recovered` counts the tasks it recovered."""
 
+    name = "taskdesk-housekeeping"
+
     def __init__(self, store: Store, settings: Settings, outage: Outage | None = None) -> None:
+        super().__init__(outage)
         self.store = store
         self.settings = settings
-        self.outage = outage or Outage()  # the runner's: one log line per database outage
+        self.interval = settings.lease_seconds
         self.recovered = 0
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="taskdesk-housekeeping",
-                                        daemon=True)
 
-    def __enter__(self) -> Housekeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._stopped.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self.settings.lease_seconds):
-            self.outage.attempt(self.sweep)
+    def step(self) -> int:
+        return self.sweep()
 
     def sweep(self) -> int:
         """Recover, then prune both tables; returns the tasks recovered."""

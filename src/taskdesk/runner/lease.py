@@ -13,31 +13,32 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from types import TracebackType
 
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
 from taskdesk.models import Task
 from taskdesk.runner.outage import Outage
+from taskdesk.runner.periodic import Periodic
 from taskdesk.store.base import ClaimKey, RunnerInfo, Store
 
 logger = logging.getLogger(__name__)
 
 
-class LeaseKeeper:
+class LeaseKeeper(Periodic):
     """Heartbeats for one runner; `hold`/`drop` say which claims it runs, by claim key, so
     that a late attempt and the attempt that replaced it are never confused."""
 
+    name = "taskdesk-lease"
+
     def __init__(self, store: Store, runner: RunnerInfo, settings: Settings,
                  outage: Outage | None = None) -> None:
+        super().__init__(outage)  # the outage is shared with the runner's threads
         self.store = store
         self.runner = runner
         self.settings = settings
-        self.outage = outage or Outage()  # shared with the runner's threads: one log line
+        self.interval = settings.heartbeat_interval
         self._held: set[ClaimKey] = set()
         self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="taskdesk-lease", daemon=True)
 
     def hold(self, tasks: Iterable[Task]) -> list[ClaimKey]:
         """Keep these claimed tasks' leases alive; returns their claim keys."""
@@ -54,18 +55,8 @@ class LeaseKeeper:
         with self._lock:
             return sorted(self._held)
 
-    def __enter__(self) -> LeaseKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._stopped.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self.settings.heartbeat_interval):
-            self.outage.attempt(self.beat)
+    def step(self) -> None:
+        self.beat()
 
     def beat(self) -> None:
         held = self.held()

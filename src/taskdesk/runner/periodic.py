@@ -1,0 +1,38 @@
+"""Periodic: a daemon thread that runs one step every interval while a runner works, through
+the runner's Outage (a failing step is logged once per outage, never fatal)."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from taskdesk.runner.outage import Outage
+
+
+class Periodic:
+    """Subclasses set `interval` (seconds) and implement `step`; `with` starts and stops."""
+
+    interval: float
+    name = "taskdesk-periodic"
+
+    def __init__(self, outage: Outage | None = None) -> None:
+        self.outage = outage or Outage()  # the runner's: one log line per database outage
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def step(self) -> object:
+        """One round of the thread's work."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Periodic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            self.outage.attempt(self.step)
