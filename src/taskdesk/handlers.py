@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from taskdesk.actions import ImportPath, Route, TaskName, parse_action
+from taskdesk.actions import ROUTE_PREFIX, ImportPath, Route, TaskName, parse_action
 from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.definitions import TaskDefinition
@@ -105,15 +105,29 @@ class Handlers:
                 f"installed (taskdesk extension install {route.extension})")
 
     def _check_import_path(self, action: str, path: ImportPath) -> None:
-        allowed = self._host.settings.allowed_actions
-        if any(path.module == prefix or path.module.startswith(prefix + ".")
-               for prefix in allowed):
+        if self._is_allowed_module(path.module):
             return
-        now = ", ".join(allowed) if allowed else "empty"
         raise ActionNotAllowed(
             f"action {action!r} is not allowed: it is not a registered task, and its module "
-            f"{path.module} is not under TASKDESK_ALLOWED_ACTIONS (now {now}); register it "
-            "with @desk.task, or add its module to TASKDESK_ALLOWED_ACTIONS")
+            f"{path.module} is not under TASKDESK_ALLOWED_ACTIONS (now {self._allowed_text()}); "
+            "register it with @desk.task, or add its module to TASKDESK_ALLOWED_ACTIONS")
+
+    def _is_allowed_module(self, module: str) -> bool:
+        return any(module == prefix or module.startswith(prefix + ".")
+                   for prefix in self._host.settings.allowed_actions)
+
+    def _allowed_text(self) -> str:
+        return ", ".join(self._host.settings.allowed_actions) or "empty"
+
+    def _check_defined_where_allowed(self, action: str, handler: Handler) -> None:
+        """An allowed module may have imported anything (`from os import system`): what an
+        import path reaches must be defined under an allowed prefix too."""
+        module = getattr(handler, "__module__", None)
+        if isinstance(module, str) and self._is_allowed_module(module):
+            return
+        raise ActionNotAllowed(
+            f"action {action!r} is not allowed: it reaches {_origin(handler)}, which is not "
+            f"defined under TASKDESK_ALLOWED_ACTIONS (now {self._allowed_text()})")
 
     # -- what runners call ------------------------------------------------------------------
     def resolve(self, action: str, context: Context) -> Handler:
@@ -122,7 +136,10 @@ class Handlers:
         if definition is not None:
             return definition.handler(context)
         self.check(action)
-        return self._host.resolver.resolve(action, context)
+        handler = self._host.resolver.resolve(action, context)
+        if not action.startswith(ROUTE_PREFIX):
+            self._check_defined_where_allowed(action, handler)
+        return handler
 
     def retry_delay(self, action: str) -> float | None:
         """A registered task's own first retry delay, if it set one."""

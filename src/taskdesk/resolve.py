@@ -73,6 +73,8 @@ def _import_path(path: ImportPath, action: str, context: Context) -> Handler:
         if name.startswith("_") or not hasattr(target, name):
             raise BadAction(f"action {action!r}: {path.module} has no {path.qualname}")
         target = getattr(target, name)
+        if isinstance(target, ModuleType):  # never a way into another module: mod:os.system
+            raise BadAction(f"action {action!r}: {name} is a module, not a task")
     if isinstance(target, TaskDefinition):  # a registered task reached by its import path
         return target.handler(context)
     if _is_controller(target):
