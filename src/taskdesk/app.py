@@ -208,6 +208,10 @@ class Taskdesk:
         It loads the same application, so it knows the same registered tasks."""
         self.store  # noqa: B018 (refuse now, not in the detached runner's log)
         app = self.settings.app or self.import_path() or ""
+        if not app and self.handlers.names():
+            raise ConfigError("the background runner could not find this application's "
+                              "tasks: define the Taskdesk in an importable module (not a "
+                              "script run as __main__), or set TASKDESK_APP=module:attribute")
         return spawn_start(self.settings.evolve(app=app))
 
     def import_path(self) -> str | None:
@@ -261,10 +265,12 @@ class Taskdesk:
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
+        """Close the store; the desk opens it again on next use, with fresh objects."""
         if self._store is not None:
             self._store.close()
             self._store = None
-        self.__dict__.pop("tasks", None)
+        for name in _BUILT_FROM_SETTINGS:
+            self.__dict__.pop(name, None)
 
     def __enter__(self) -> Taskdesk:
         return self

@@ -53,6 +53,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
+        given: object = self.database_url  # a SQLAlchemy URL too: str() would hide its password
+        if isinstance(given, URL):
+            object.__setattr__(self, "database_url", given.render_as_string(hide_password=False))
         if not self.database_url:
             object.__setattr__(self, "database_url", default_database_url(self.home))
         _check_positive(self)
@@ -63,14 +66,20 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from TASKDESK_* variables; keyword overrides (flags) win when not None."""
+        values = cls.set_in_env(env)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
+
+    @classmethod
+    def set_in_env(cls, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The settings that TASKDESK_* variables give, by field name (unset ones absent)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for field in fields(cls):
             name = ENV_PREFIX + field.name.upper()
             if env.get(name, "") != "":
                 values[field.name] = _convert(name, env[name], _PARSERS[field.name])
-        values.update({key: value for key, value in overrides.items() if value is not None})
-        return cls(**values)
+        return values
 
     def to_env(self) -> dict[str, str]:
         """The TASKDESK_* variables that give a child process these settings."""

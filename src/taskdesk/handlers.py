@@ -119,14 +119,19 @@ class Handlers:
     def _allowed_text(self) -> str:
         return ", ".join(self._host.settings.allowed_actions) or "empty"
 
-    def _check_defined_where_allowed(self, action: str, handler: Handler) -> None:
+    def _check_defined_where_allowed(self, action: str, target: object, *,
+                                     instance: bool = False) -> None:
         """An allowed module may have imported anything (`from os import system`): what an
-        import path reaches must be defined under an allowed prefix too."""
-        module = getattr(handler, "__module__", None)
+        import path reaches — each step, before it is used — must be defined under an
+        allowed prefix too (for an instance, its class)."""
+        if isinstance(target, TaskDefinition):  # registered elsewhere: its function counts
+            target, instance = target.func, False
+        defined = type(target) if instance else target
+        module = getattr(defined, "__module__", None)
         if isinstance(module, str) and self._is_allowed_module(module):
             return
         raise ActionNotAllowed(
-            f"action {action!r} is not allowed: it reaches {_origin(handler)}, which is not "
+            f"action {action!r} is not allowed: it reaches {_origin(defined)}, which is not "
             f"defined under TASKDESK_ALLOWED_ACTIONS (now {self._allowed_text()})")
 
     # -- what runners call ------------------------------------------------------------------
@@ -136,9 +141,12 @@ class Handlers:
         if definition is not None:
             return definition.handler(context)
         self.check(action)
-        handler = self._host.resolver.resolve(action, context)
-        if not action.startswith(ROUTE_PREFIX):
-            self._check_defined_where_allowed(action, handler)
+        if action.startswith(ROUTE_PREFIX):
+            return self._host.resolver.resolve(action, context)
+        handler = self._host.resolver.resolve(
+            action, context, vet=lambda target: self._check_defined_where_allowed(
+                action, target, instance=not callable(target)))
+        self._check_defined_where_allowed(action, handler)
         return handler
 
     def retry_delay(self, action: str) -> float | None:

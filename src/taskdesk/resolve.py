@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -19,7 +20,14 @@ from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import BadAction
 from taskdesk.extensions.loader import ControllerLoader
 
-__all__ = ["Handler", "Resolver", "controller_class"]
+__all__ = ["Handler", "Resolver", "Vet", "controller_class"]
+
+#: Refuses an object an import path reaches (raises); called before the object is used.
+Vet = Callable[[object], None]
+
+
+def _accept(target: object) -> None:
+    """No vetting: every object is acceptable."""
 
 
 class Resolver:
@@ -28,14 +36,16 @@ class Resolver:
     def __init__(self, loader: ControllerLoader) -> None:
         self.loader = loader
 
-    def resolve(self, action: str, context: Context) -> Handler:
-        """The handler, or BadAction naming the action and what is missing."""
+    def resolve(self, action: str, context: Context, vet: Vet | None = None) -> Handler:
+        """The handler, or BadAction naming the action and what is missing. `vet` sees each
+        object an import path walks through, before it is called, instantiated or read
+        from (the allow-list refuses what is defined elsewhere)."""
         parsed = parse_action(action)
         if isinstance(parsed, Route):
             return self._route(parsed, action, context)
         if isinstance(parsed, TaskName):
             raise BadAction(f"no task is registered as {action!r}")
-        return _import_path(parsed, action, context)
+        return _import_path(parsed, action, context, vet or _accept)
 
     def retry_delay(self, action: str) -> float | None:
         """Plain actions have no retry delay of their own."""
@@ -61,7 +71,7 @@ def controller_class(module: ModuleType, controller: str) -> type[Controller] | 
     return cls if isinstance(cls, type) and issubclass(cls, Controller) else None
 
 
-def _import_path(path: ImportPath, action: str, context: Context) -> Handler:
+def _import_path(path: ImportPath, action: str, context: Context, vet: Vet) -> Handler:
     try:
         target: Any = importlib.import_module(path.module)
     except Exception as error:
@@ -75,6 +85,7 @@ def _import_path(path: ImportPath, action: str, context: Context) -> Handler:
         target = getattr(target, name)
         if isinstance(target, ModuleType):  # never a way into another module: mod:os.system
             raise BadAction(f"action {action!r}: {name} is a module, not a task")
+        vet(target)
     if isinstance(target, TaskDefinition):  # a registered task reached by its import path
         return target.handler(context)
     if _is_controller(target):

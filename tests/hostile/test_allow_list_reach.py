@@ -42,3 +42,16 @@ def test_the_allowed_modules_own_functions_run(tmp_path: Path) -> None:
 
     assert run_due(desk).by_status == {Status.COMPLETE: 1}
     assert desk.tasks.get(task.task_id).response == "ran"
+
+
+def test_a_class_imported_from_elsewhere_is_refused_before_it_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace = tmp_path / "constructed"
+    monkeypatch.setenv("TASKDESK_TEST_TRACE", str(trace))
+    desk = memory_desk(home=tmp_path / "home", allowed_actions=(MODULE,))
+    task = desk.tasks.add("x", f"{MODULE}:Elsewhere")
+
+    assert run_due(desk).by_status == {Status.FAILED: 1}
+    assert not trace.exists()  # refused before its constructor ran
+    assert "handlers_elsewhere:Elsewhere" in (desk.tasks.get(task.task_id).response or "")

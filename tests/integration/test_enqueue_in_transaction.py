@@ -134,3 +134,23 @@ def test_a_memory_desk_or_an_unknown_connection_is_refused(tmp_path: Path) -> No
 
     with pytest.raises(BadInput, match="in memory"):
         in_memory.using(connection=object()).enqueue()
+
+
+@pytest.mark.postgres
+def test_an_autocommit_connection_is_refused(postgres_url: str, tmp_path: Path) -> None:
+    """Outside a transaction, replacing by code would commit its delete and its insert apart."""
+    with Taskdesk(database_url=postgres_url, home=tmp_path) as desk:
+        desk.tasks.clear()
+
+        @desk.task(name="tx.auto")
+        def auto() -> None: ...
+
+        with psycopg.connect(postgres_url, autocommit=True) as conn, \
+                pytest.raises(BadInput, match="autocommit"):
+            auto.using(connection=conn).enqueue()
+        engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                               isolation_level="AUTOCOMMIT")
+        with engine.connect() as sa_conn, pytest.raises(BadInput, match="autocommit"):
+            auto.using(connection=sa_conn).enqueue()
+        engine.dispose()
+        assert desk.tasks.count() == 0

@@ -29,7 +29,12 @@ class Options:
         if not settings.app:
             return Taskdesk(settings)
         desk = load_app(settings.app)
-        desk.configure(home=self.home, database_url=self.database_url, app=settings.app)
+        # The environment and the flags win over the application's own settings, so that a
+        # background runner (given its parent's settings through its environment) and an
+        # operator's TASKDESK_* reach the desk the application built in code.
+        flags = {"home": self.home, "database_url": self.database_url, "app": settings.app}
+        desk.configure(**{**Settings.set_in_env(),
+                          **{key: value for key, value in flags.items() if value is not None}})
         return desk
 
 

@@ -46,11 +46,14 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
     if isinstance(connection, Connection):
         _check_same_database(store, connection.engine.url.get_backend_name(),
                              connection.engine.url.database)
+        _check_in_transaction(connection.get_execution_options().get("isolation_level")
+                              == "AUTOCOMMIT" or _autocommit(connection.connection))
         bound = copy.copy(store)
         bound._bound = connection
         return bound.add(tasks, replace=replace)
     if _is_psycopg(connection):
         _check_same_database(store, "postgresql", connection.info.dbname)  # type: ignore[attr-defined]
+        _check_in_transaction(_autocommit(connection))
         return _add_psycopg(store, connection, tasks, replace=replace)
     raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg "
                    f"connection, not {type(connection).__name__}")
@@ -61,6 +64,19 @@ def _check_same_database(store: SqlStore, backend: str, database: str | None) ->
     if backend != url.get_backend_name() or (database or "") != (url.database or ""):
         raise BadInput(f"the connection is to the {backend} database {database!r}, but "
                        f"taskdesk's is the {url.get_backend_name()} database {url.database!r}")
+
+
+def _check_in_transaction(autocommit: bool) -> None:
+    """In autocommit, replacing by code would delete and insert in separate commits (a
+    failure between them loses the replaced task) and the code lock would not hold."""
+    if autocommit:
+        raise BadInput("the connection is in autocommit mode: enqueue inside a transaction "
+                       "(with engine.begin(), Django's transaction.atomic(), …)")
+
+
+def _autocommit(connection: object) -> bool:
+    dbapi = getattr(connection, "dbapi_connection", connection)  # SQLAlchemy's pool wrapper
+    return getattr(dbapi, "autocommit", False) is True
 
 
 def _is_psycopg(connection: object) -> bool:
