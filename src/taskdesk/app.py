@@ -26,7 +26,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
-from taskdesk.definitions import TaskDefinition, TaskOptions
+from taskdesk.definitions import TaskDecorator, TaskDefinition, TaskOptions
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ConfigError
 from taskdesk.extensions.catalogue import Catalogue
@@ -168,7 +168,8 @@ class Taskdesk:
         `module:qualname`, which is also its action); returns its TaskDefinition. (Type
         checkers do not see class decorators: write `report = desk.task(Report)` to have
         `report.enqueue` checked.)"""
-        decorator = TaskDecorator(self, TaskOptions(priority=priority, max_attempts=max_attempts),
+        decorator = TaskDecorator(self, self.handlers.register,
+                                  TaskOptions(priority=priority, max_attempts=max_attempts),
                                   name=name, retry_delay=retry_delay)
         return decorator if target is None else decorator(target)
 
@@ -256,7 +257,7 @@ class Taskdesk:
     @cached_property
     def lifecycle(self) -> Lifecycle:
         return Lifecycle(self.catalogue, self.loader, self.store, self.settings, self.error_log,
-                         check_action=self.handlers.check)
+                         check_action=self.handlers.check, check_args=self.handlers.check_args)
 
     @cached_property
     def extensions(self) -> Extensions:
@@ -278,30 +279,6 @@ class Taskdesk:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
-
-
-class TaskDecorator:
-    """What `@desk.task(…)` with options returns: registers what it decorates."""
-
-    def __init__(self, desk: Taskdesk, options: TaskOptions, *, name: str | None,
-                 retry_delay: float | None) -> None:
-        self.desk = desk
-        self.options = options
-        self.name = name
-        self.retry_delay = retry_delay
-
-    @overload
-    def __call__(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
-
-    @overload
-    def __call__(self, target: Callable[P, R], /) -> TaskDefinition[P, R]: ...
-
-    def __call__(self, target: Any, /) -> Any:
-        definition: TaskDefinition[Any, Any] = TaskDefinition(
-            target, desk=self.desk, name=self.name, retry_delay=self.retry_delay,
-            options=self.options)
-        self.desk.handlers.register(definition)
-        return definition
 
 
 def load_app(path: str) -> Taskdesk:

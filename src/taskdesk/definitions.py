@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from taskdesk.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
 from taskdesk.controller import Context, Controller, Handler
@@ -175,3 +176,27 @@ def _check_retry_delay(retry_delay: float | None) -> None:
         raise BadInput(f"retry_delay must be 0 to {MAX_DELAY_SECONDS:g} seconds, "
                        f"not {retry_delay!r}")
 
+
+class TaskDecorator:
+    """What `@desk.task(…)` with options returns: registers what it decorates."""
+
+    def __init__(self, desk: Desk, register: Callable[[TaskDefinition[Any, Any]], None],
+                 options: TaskOptions, *, name: str | None, retry_delay: float | None) -> None:
+        self.desk = desk
+        self.register = register
+        self.options = options
+        self.name = name
+        self.retry_delay = retry_delay
+
+    @overload
+    def __call__(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
+
+    @overload
+    def __call__(self, target: Callable[P, R], /) -> TaskDefinition[P, R]: ...
+
+    def __call__(self, target: Any, /) -> Any:
+        definition: TaskDefinition[Any, Any] = TaskDefinition(
+            target, desk=self.desk, name=self.name, retry_delay=self.retry_delay,
+            options=self.options)
+        self.register(definition)
+        return definition

@@ -22,7 +22,7 @@ from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadAction, ExtensionError, ExtensionNotFound
 from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.registry import Gate, TaskRegistry
+from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store.base import Store
 from taskdesk.text import error_text
@@ -40,6 +40,8 @@ class Lifecycle:
     #: The allow-list (handlers.Handlers.check) for tasks that install() adds; it lets the
     #: extension being installed add its own routes.
     check_action: Callable[..., object] | None = None
+    #: A registered task's args against its signature (handlers.Handlers.check_args).
+    check_args: ArgsCheck | None = None
 
     def install(self, code: str, module: str | None = None) -> list[ModuleRef]:
         """Install the extension's modules (or one, `type/code`); returns those newly done."""
@@ -122,7 +124,7 @@ class Lifecycle:
         """install(), upgrade() and uninstall() add tasks through the allow-list, which lets
         the extension at hand add its own routes."""
         tasks = TaskRegistry(store, self.settings, gate=self._gate(extension),
-                             origin=extension.code)
+                             check_args=self.check_args, origin=extension.code)
         return Context(tasks=tasks, log=self.error_log, config=self.settings)
 
     def _gate(self, extension: Extension) -> Gate:
