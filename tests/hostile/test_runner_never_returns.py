@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.processes import Desk, end, wait_for
+from tests.integration.processes import Desk, end, signal_until_it_exits, wait_for
 
 
 def running(desk: Desk) -> list[dict[str, Any]]:
@@ -40,12 +40,7 @@ def test_runners_show_the_endless_task_and_two_signals_still_stop_it(tmp_path: P
         with pytest.raises(AssertionError, match="timed out"):
             wait_for(lambda: runner.poll() is not None, timeout=1, what="a stop")
 
-        def signalled_until_it_exits() -> bool:
-            if runner.poll() is None:
-                os.kill(runner.pid, signal.SIGTERM)
-            return runner.poll() is not None
-
-        wait_for(signalled_until_it_exits, timeout=30, what="the second signal to abort")
+        signal_until_it_exits(runner, timeout=30)  # the second aborts
         runner.communicate(timeout=10)
     finally:
         end(runner)

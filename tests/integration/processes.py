@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -53,6 +54,19 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+def signal_until_it_exits(process: subprocess.Popen[str], *, timeout: float) -> None:
+    """Send SIGTERM until the process exits. Signals sent back to back coalesce into one
+    handler call, as an operator's two Ctrl-C never do: keep sending until the second one has
+    been seen."""
+
+    def signalled() -> bool:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+        return process.poll() is not None
+
+    wait_for(signalled, timeout=timeout, what="the runner to abort")
 
 
 def finish(process: subprocess.Popen[str], *, timeout: float) -> str:

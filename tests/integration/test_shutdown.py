@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.processes import Desk, end, wait_for
+from tests.integration.processes import Desk, end, signal_until_it_exits, wait_for
 
 LEASE_SECONDS = "60"  # far longer than the test: recovery must come from the abort itself
 
@@ -56,14 +56,7 @@ def test_a_second_signal_aborts_and_the_next_start_recovers_at_once(tmp_path: Pa
     try:
         wait_for(marker.exists, timeout=30, what="the slow task to start")
 
-        def signalled_until_it_exits() -> bool:
-            # Signals sent back to back coalesce into one handler call, as an operator's
-            # two Ctrl-C never do: keep sending until the second one has been seen.
-            if runner.poll() is None:
-                os.kill(runner.pid, signal.SIGTERM)
-            return runner.poll() is not None
-
-        wait_for(signalled_until_it_exits, timeout=30, what="the runner to abort")
+        signal_until_it_exits(runner, timeout=30)
         runner.communicate(timeout=10)
     finally:
         end(runner)
