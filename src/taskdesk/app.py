@@ -76,13 +76,6 @@ class Taskdesk:
         self._opening = threading.Lock()
         self.handlers = Handlers(self)
 
-    @classmethod
-    def open(cls, settings: Settings | None = None, **overrides: Any) -> Taskdesk:
-        """A Taskdesk whose store is open and whose schema is checked now."""
-        desk = cls(settings, **overrides)
-        desk.store  # noqa: B018 (opens it, or raises)
-        return desk
-
     def configure(self, **overrides: Any) -> None:
         """Change settings before the store opens (the CLI's flags over an app's desk)."""
         changes = {key: value for key, value in overrides.items()
