@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 import sys
 import threading
 from collections import defaultdict
@@ -24,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
+from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
 from taskdesk.definitions import TaskDecorator, TaskDefinition, TaskOptions
@@ -36,6 +38,7 @@ from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.extensions.package import Limits, build_package
 from taskdesk.extensions.service import Extensions
 from taskdesk.handlers import Handlers
+from taskdesk.health import check_health
 from taskdesk.models import Status, Task
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
 from taskdesk.registry import MAX_PAGE, TaskRegistry
@@ -47,7 +50,7 @@ from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Store
 from taskdesk.store.errors import describe
 from taskdesk.store.migrate import SCHEMA_HEAD, upgrade
-from taskdesk.views import DatabaseView, RunnerView, runner_view
+from taskdesk.views import DatabaseView, HealthView, RunnerView, runner_view
 
 __all__ = ["Taskdesk", "leave_without_stray_threads", "load_app", "on_stop"]
 
@@ -128,6 +131,10 @@ class Taskdesk:
                 upgrade(self._store)
         return self.database()
 
+    def health(self) -> HealthView:
+        """/healthz: the database answers now and has the schema this taskdesk needs."""
+        return check_health(lambda: self.store)
+
     def database(self) -> DatabaseView:
         """Where the data lives, for `taskdesk init` and the admin."""
         store = self._store
@@ -200,6 +207,14 @@ class Taskdesk:
     def run_in_background(self) -> int:
         """Start `taskdesk start` detached (OpenCart's Run Tasks); returns its pid at once.
         It loads the same application, so it knows the same registered tasks."""
+        return self._spawn_runner().pid
+
+    @cached_property
+    def background(self) -> BackgroundRuns:
+        """Run Tasks for a long-lived process (the admin): never two runners at once."""
+        return BackgroundRuns(self._spawn_runner, self.runners)
+
+    def _spawn_runner(self) -> subprocess.Popen[bytes]:
         self.store  # noqa: B018 (refuse now, not in the detached runner's log)
         app = self.settings.app or self.import_path() or ""
         if not app and self.handlers.names():

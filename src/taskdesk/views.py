@@ -13,12 +13,15 @@ from typing import Any, TypedDict
 
 from taskdesk.clock import isoformat
 from taskdesk.extensions.catalogue import Extension, ModuleRef
-from taskdesk.models import JsonObject, LogEntry, Task
+from taskdesk.models import JsonObject, LogEntry, Status, Task
 from taskdesk.models import parse_args as parse_args  # how the CLI and the API read args
 from taskdesk.store.base import RunnerInfo
 from taskdesk.text import json_safe as json_safe  # how the CLI prints JSON to a terminal
 from taskdesk.text import os_error_text as os_error_text  # what the file system refused
 from taskdesk.text import visible as visible  # how the CLI shows text that came from outside
+
+#: OpenCart's five statuses, in the order a task meets them.
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 
 
 class TaskView(TypedDict):
@@ -91,6 +94,17 @@ class RunnerView(TypedDict):
     last_seen_at: str | None
     alive: bool
     running: list[RunningTaskView]
+
+
+class RunStartView(TypedDict):
+    started: bool  # False: a runner was already working, and none was added
+    pid: int | None  # the runner started, or the one already working
+    message: str
+
+
+class HealthView(TypedDict):
+    ok: bool
+    detail: str
 
 
 class DatabaseView(TypedDict):

@@ -16,7 +16,7 @@ from tests.cli.harness import Cli, error_line, recorded
 CLI_SOURCES = Path(__file__).resolve().parents[2] / "src" / "taskdesk" / "cli"
 #: What the CLI may import of taskdesk: the package's public names, the front door, the views
 #: and the errors (and its own modules).
-FRONT_DOOR = {"taskdesk", "taskdesk.app", "taskdesk.views", "taskdesk.errors"}
+FRONT_DOOR = {"taskdesk", "taskdesk.app", "taskdesk.views", "taskdesk.errors", "taskdesk.web"}
 SHOP = "tests.apps.shop:desk"
 
 

@@ -1,14 +1,18 @@
-"""The CLI stands on the front door only: it imports `taskdesk`, `taskdesk.app`,
-`taskdesk.views` and `taskdesk.errors` (and its own modules), nothing below them."""
+"""The faces stand on the front door only: the CLI and the web import `taskdesk`,
+`taskdesk.app`, `taskdesk.views` and `taskdesk.errors` (and their own modules; the CLI also the
+web's factory, for `taskdesk serve`), nothing below them."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-import taskdesk.cli
+import pytest
 
-ALLOWED = {"taskdesk", "taskdesk.app", "taskdesk.views", "taskdesk.errors"}
+import taskdesk
+
+FRONT_DOOR = {"taskdesk", "taskdesk.app", "taskdesk.views", "taskdesk.errors"}
+PACKAGE = Path(taskdesk.__file__).parent
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -21,13 +25,16 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_the_cli_imports_only_the_front_door() -> None:
-    folder = Path(taskdesk.cli.__file__).parent
+@pytest.mark.parametrize(("face", "also"), [("cli", {"taskdesk.web"}), ("web", set())])
+def test_a_face_imports_only_the_front_door(face: str, also: set[str]) -> None:
+    folder = PACKAGE / face
+    sources = list(folder.rglob("*.py"))
+    assert len(sources) >= 6
     found = {
-        f"{path.name}: {name}"
-        for path in folder.rglob("*.py")
+        f"{path.relative_to(folder)}: {name}"
+        for path in sources
         for name in imported_modules(path)
-        if name.split(".")[0] == "taskdesk" and not name.startswith("taskdesk.cli")
-        and name not in ALLOWED
+        if name.split(".")[0] == "taskdesk" and not name.startswith(f"taskdesk.{face}")
+        and name not in FRONT_DOOR | also
     }
     assert found == set()

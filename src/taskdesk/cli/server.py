@@ -94,6 +94,25 @@ def runners(
     console.print(table)
 
 
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    app: App = None,
+) -> None:
+    """Serve the admin and its JSON API (log in with a user from `taskdesk init
+    --admin-user` or `taskdesk user add`)."""
+    import uvicorn  # the web's dependencies load only for the command that serves it
+
+    from taskdesk.web import create_app
+
+    _use_working_directory()
+    with opened(ctx, app) as desk:
+        console.print(shown(f"taskdesk admin on http://{host}:{port}/ (Ctrl-C to stop)"))
+        uvicorn.run(create_app(desk), host=host, port=port, log_level="warning",
+                    proxy_headers=True, server_header=False)
+
+
 def summary(stats: RunStats) -> Table:
     table = Table(title="runner summary", title_justify="left", show_header=False)
     table.add_column()

@@ -10,13 +10,13 @@ import sys
 from taskdesk.config import Settings
 
 
-def spawn_start(settings: Settings) -> int:
-    """The background runner's pid; returns at once. It gets these settings (the
-    application to load among them) through its environment."""
+def spawn_start(settings: Settings) -> subprocess.Popen[bytes]:
+    """The background runner; returns at once. It gets these settings (the application to
+    load among them) through its environment. Its parent polls it, or it stays a zombie."""
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **settings.to_env()}
     with settings.runner_log.open("ab") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "taskdesk", "start"],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -25,4 +25,3 @@ def spawn_start(settings: Settings) -> int:
             start_new_session=True,
             close_fds=True,
         )
-    return process.pid

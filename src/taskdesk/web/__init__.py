@@ -1,0 +1,52 @@
+"""The admin web and its JSON API: `create_app(desk)` builds them for one Taskdesk.
+
+Everything here reaches taskdesk through the front door (`Taskdesk`) and `taskdesk.views`;
+state lives on `app.state`, never in module globals, so several apps can share a process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
+
+from taskdesk.app import Taskdesk
+from taskdesk.web.failures import install_failures
+from taskdesk.web.headers import SecurityHeaders
+from taskdesk.web.render import environment
+from taskdesk.web.routes import ROUTES
+from taskdesk.web.security import guard
+from taskdesk.web.table import Route
+from taskdesk.web.throttle import LoginThrottle
+
+STATIC = Path(__file__).parent / "static"
+API_DESCRIPTION = (
+    "taskdesk's JSON API: the same views as the CLI's `--json`. Authenticate with "
+    "`Authorization: Bearer TOKEN` (`taskdesk user token NAME`) or the admin's session "
+    "cookie plus its CSRF token in `X-CSRF-Token` on every change.")
+
+
+def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> FastAPI:
+    app = FastAPI(title="taskdesk", version="0.1.0", description=API_DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
+    app.state.desk = desk
+    app.state.templates = environment()
+    app.state.throttle = throttle or LoginThrottle()
+    for route in ROUTES:
+        _add(app, route)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
+    install_failures(app)
+    return app
+
+
+def _add(app: FastAPI, route: Route) -> None:
+    app.add_api_route(
+        route.path, route.endpoint, methods=[route.method],
+        dependencies=[Depends(guard(route))], status_code=route.status_code,
+        include_in_schema=route.path.startswith("/api/") and not route.page,
+        response_class=HTMLResponse if route.page else JSONResponse,
+        **route.extra)
+

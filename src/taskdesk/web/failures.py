@@ -1,0 +1,92 @@
+"""One mapping from a failure to one clear 4xx: JSON `{"detail": message}` for the API, the
+error page for the admin's pages, and /login for an anonymous visitor of a page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from taskdesk.errors import (
+    BadInput,
+    ConfigError,
+    ExtensionError,
+    NotFound,
+    StoreUnavailable,
+    TaskdeskError,
+)
+from taskdesk.views import visible
+from taskdesk.web.render import render
+from taskdesk.web.security import Forbidden, NotLoggedIn
+
+#: Status codes by kind of error, first match wins.
+STATUS_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (NotLoggedIn, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (ExtensionError, 409),
+    (ConfigError, 409),
+    (StoreUnavailable, 503),
+    (BadInput, 400),
+    (TaskdeskError, 400),
+)
+
+
+def install_failures(app: FastAPI) -> None:
+    app.add_exception_handler(NotLoggedIn, _not_logged_in)
+    for kind in (Forbidden, TaskdeskError):
+        app.add_exception_handler(kind, _known)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http)
+
+
+def is_page(request: Request) -> bool:
+    route = getattr(request.state, "route", None)
+    return bool(route and route.page)
+
+
+def answer(request: Request, message: str, status_code: int) -> Response:
+    if is_page(request):
+        return render(request, "error.html", status_code=status_code, message=message)
+    return JSONResponse({"detail": message}, status_code=status_code)
+
+
+async def _not_logged_in(request: Request, error: Exception) -> Response:
+    if is_page(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    response = answer(request, str(error), 401)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def _known(request: Request, error: Exception) -> Response:
+    status_code = next(code for kind, code in STATUS_CODES if isinstance(error, kind))
+    return answer(request, visible(str(error)), status_code)
+
+
+async def _invalid(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return answer(request, validation_message(error), 422)
+
+
+def validation_message(error: RequestValidationError) -> str:
+    """The first problem, as one sentence: `query limit: Input should be ...`."""
+    problems = error.errors()
+    if not problems:
+        return "the request is not valid"
+    first = problems[0]
+    where = " ".join(str(part) for part in first.get("loc", ()))
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return visible(f"{where}: {first.get('msg', 'not valid')}{more}")
+
+
+async def _http(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    response = answer(request, str(error.detail), error.status_code)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response

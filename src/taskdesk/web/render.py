@@ -1,0 +1,58 @@
+"""Pages from Jinja2 templates. Autoescaping is on for every template, and text that came from
+outside (a task's args or response, a log line, a package's manifest) also passes `visible`,
+which shows control characters as escapes, so it reads as text and never as markup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from taskdesk.views import visible
+from taskdesk.web.security import Caller
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: The menu, with OpenCart's names: (label, path, page whose access it needs).
+MENU: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
+    ("Dashboard", (("Dashboard", "/", "dashboard"),)),
+    ("Extensions", (("Installer", "/installer", "installer"),
+                    ("Extensions", "/extensions", "extensions"),
+                    ("Tasks", "/tasks", "tasks"))),
+    ("System", (("Error logs", "/error-log", "error_log"),
+                ("Users", "/users", "users"),
+                ("Audit log", "/audit", "audit"))),
+)
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["visible"] = lambda value: "" if value is None else visible(str(value))
+    env.filters["when"] = _when
+    env.filters["pretty"] = lambda value: visible(json.dumps(value, indent=2, ensure_ascii=False),
+                                                  keep="\n")
+    return env
+
+
+def _when(value: str | None) -> str:
+    """An ISO time shortened for a table cell: `2026-11-29 09:15:02`."""
+    return "" if not value else value.replace("T", " ").removesuffix("Z")[:19]
+
+
+def render(request: Request, template: str, *, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    caller: Caller | None = getattr(request.state, "caller", None)
+    menu = [(group, [item for item in items if caller and caller.may(f"{item[2]}:access")])
+            for group, items in MENU]
+    page = env.get_template(template).render(
+        request=request, caller=caller, menu=[entry for entry in menu if entry[1]],
+        csrf_token=caller.session["csrf_token"] if caller and caller.session else "",
+        fragment=request.headers.get("HX-Request") == "true", path=request.url.path,
+        **context)
+    return HTMLResponse(page, status_code=status_code)

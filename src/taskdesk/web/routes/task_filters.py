@@ -1,0 +1,49 @@
+"""The Tasks list's filters, read once from a query string or a JSON body, for the page, its
+API twin and the bulk actions alike."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from taskdesk.errors import BadArgs
+from taskdesk.views import parse_args
+
+MAX_FILTER_TEXT = 255
+LIST_LIMIT = 50  # tasks on one page
+MAX_LIST_LIMIT = 500
+PREVIEW = 120  # characters of a response shown in the list
+
+
+class TaskFilterBody(BaseModel):
+    """Which tasks: code and action are substrings, status exact, args a JSON object whose
+    keys must each be in the task's args with an equal value."""
+
+    code: str | None = Field(default=None, max_length=MAX_FILTER_TEXT)
+    status: str | None = Field(default=None, max_length=32)
+    action: str | None = Field(default=None, max_length=MAX_FILTER_TEXT)
+    args: dict[str, Any] | None = None
+
+    def keywords(self) -> dict[str, Any]:
+        """The registry's keyword arguments, empty filters left out."""
+        return {key: value for key, value in self.model_dump().items()
+                if value not in (None, "", {})}
+
+    def query(self) -> dict[str, str]:
+        """The filter as query parameters (links that keep it)."""
+        found = {key: value for key, value in self.keywords().items() if key != "args"}
+        if self.args:
+            found["args"] = json.dumps(self.args, ensure_ascii=False)
+        return found
+
+
+def filter_from_query(code: str | None, status: str | None, action: str | None,
+                      args: str | None) -> TaskFilterBody:
+    """The filter a query string gives; args is JSON text (`{"user_id": 42}`)."""
+    parsed = parse_args(args) if args and args.strip() else None
+    if args and args.strip() and not parsed:
+        raise BadArgs("the args filter needs at least one key")
+    return TaskFilterBody(code=code or None, status=status or None, action=action or None,
+                          args=parsed)

@@ -1,0 +1,111 @@
+"""System > Users: users and their roles, their API tokens (revoke), and the audit log of
+every change made through the admin or the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from taskdesk.views import ROLES, AuditView, TokenView, UserView
+from taskdesk.web.render import render
+from taskdesk.web.routes.tasks_api import audit
+from taskdesk.web.security import caller_of, desk_of
+from taskdesk.web.table import RouteList
+
+routes = RouteList()
+AUDIT_PAGE = 50
+
+
+class NewUser(BaseModel):
+    name: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+    role: str = Field(default="viewer", max_length=32)
+
+
+class NewPassword(BaseModel):
+    password: str = Field(max_length=1024)
+
+
+class NewToken(BaseModel):
+    label: str = Field(default="", max_length=128)
+
+
+class IssuedToken(BaseModel):
+    token: str = Field(description="the secret: shown once, stored only as a hash")
+    details: TokenView
+
+
+class Message(BaseModel):
+    message: str
+
+
+@routes.get("/api/users", "users:access")
+def list_users(request: Request) -> list[UserView]:
+    return desk_of(request).accounts.users()
+
+
+@routes.post("/api/users", "users:modify", status_code=201)
+def add_user(request: Request, body: NewUser) -> UserView:
+    user = desk_of(request).accounts.add_user(body.name, body.password, role=body.role)
+    audit(request, "users.add", f"user {user['name']}", f"role {user['role']}")
+    return user
+
+
+@routes.delete("/api/users/{name}", "users:modify")
+def delete_user(request: Request, name: str) -> Message:
+    desk_of(request).accounts.delete_user(name)
+    audit(request, "users.delete", f"user {name}")
+    return Message(message=f"user {name} deleted")
+
+
+@routes.post("/api/users/{name}/password", "users:modify")
+def set_password(request: Request, name: str, body: NewPassword) -> Message:
+    desk_of(request).accounts.set_password(name, body.password)
+    audit(request, "users.password", f"user {name}")
+    return Message(message=f"password of {name} changed; their sessions ended")
+
+
+@routes.get("/api/tokens", "users:access")
+def list_tokens(request: Request) -> list[TokenView]:
+    return desk_of(request).accounts.tokens()
+
+
+@routes.post("/api/users/{name}/tokens", "users:modify", status_code=201)
+def issue_token(request: Request, name: str, body: NewToken) -> IssuedToken:
+    secret, token = desk_of(request).accounts.issue_token(name, label=body.label)
+    audit(request, "tokens.issue", f"user {name}", f"token {token['token_id']}")
+    return IssuedToken(token=secret, details=token)
+
+
+@routes.delete("/api/tokens/{token_id}", "users:modify")
+def revoke_token(request: Request, token_id: int) -> TokenView:
+    token = desk_of(request).accounts.revoke_token(token_id)
+    audit(request, "tokens.revoke", f"token {token_id}", f"of {token['user']}")
+    return token
+
+
+@routes.get("/api/audit", "audit:access")
+def audit_log(request: Request,
+              cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = AUDIT_PAGE) -> list[AuditView]:
+    """Every change, newest first; pass the last `audit_id` as `cursor` for older ones."""
+    return desk_of(request).audit.entries(cursor=cursor, limit=limit)
+
+
+@routes.get("/users", "users:access", page=True)
+def users_page(request: Request) -> Response:
+    accounts = desk_of(request).accounts
+    return render(request, "users.html", users=accounts.users(), tokens=accounts.tokens(),
+                  roles=ROLES, me=caller_of(request).name)
+
+
+@routes.get("/audit", "audit:access", page=True)
+def audit_page(request: Request,
+               cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> Response:
+    entries = desk_of(request).audit.entries(cursor=cursor, limit=AUDIT_PAGE + 1)
+    page = entries[:AUDIT_PAGE]
+    return render(request, "audit.html", entries=page, first=cursor is None,
+                  older=page[-1]["audit_id"] if len(entries) > AUDIT_PAGE else None)

@@ -1,0 +1,109 @@
+"""Who is calling, and may they: the guard every route passes through before its endpoint.
+
+A caller is a user with a bearer token (API clients; no CSRF token needed, since a browser
+never sends one on its own) or with a session cookie (the admin's pages and their fetches; a
+state-changing call must also carry the session's CSRF token, in the X-CSRF-Token header or a
+`csrf_token` form field).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from taskdesk.app import Taskdesk
+from taskdesk.views import SessionView, UserView
+from taskdesk.web.table import LOGGED_IN, PUBLIC, Route
+
+SESSION_COOKIE = "taskdesk_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: UserView
+    via: Literal["session", "token"]
+    session: SessionView | None = None
+
+    @property
+    def name(self) -> str:
+        return self.user["name"]
+
+    def may(self, permission: str) -> bool:
+        return permission in (PUBLIC, LOGGED_IN) or permission in self.user["permissions"]
+
+
+class NotLoggedIn(Exception):
+    """Log in, or send a bearer token."""
+
+
+class Forbidden(Exception):
+    """The caller may not do this."""
+
+
+def desk_of(request: Request) -> Taskdesk:
+    desk: Taskdesk = request.app.state.desk
+    return desk
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller the guard let through (routes that are not public always have one)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        raise NotLoggedIn(NotLoggedIn.__doc__)
+    return caller
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
+    """The dependency that checks one route's caller before its endpoint runs."""
+
+    async def check(request: Request) -> None:
+        request.state.route = route
+        caller = await run_in_threadpool(identify, request)
+        request.state.caller = caller
+        if route.permission == PUBLIC:
+            return
+        if caller is None:
+            raise NotLoggedIn(NotLoggedIn.__doc__)
+        if route.changes_state and caller.via == "session":
+            await check_csrf(request, caller)
+        if not caller.may(route.permission):
+            raise Forbidden(f"{caller.name} ({caller.user['role']}) lacks the permission "
+                            f"{route.permission}")
+
+    return check
+
+
+def identify(request: Request) -> Caller | None:
+    """The caller by bearer token, else by session cookie; None for the anonymous."""
+    accounts = desk_of(request).accounts
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        user = accounts.user_for_token(secret.strip())
+        return Caller(user, "token") if user else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    session = accounts.session(cookie)
+    return Caller(session["user"], "session", session) if session else None
+
+
+async def check_csrf(request: Request, caller: Caller) -> None:
+    assert caller.session is not None
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        value = (await request.form()).get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not given or not hmac.compare_digest(given.encode(), caller.session["csrf_token"].encode()):
+        raise Forbidden("the CSRF token is missing or wrong: reload the page and try again")
