@@ -1,0 +1,95 @@
+"""The browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright for Python
+against a real `taskdesk serve`. Without Chromium they skip with the reason;
+TASKDESK_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure. No browser is downloaded."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = Path(os.environ.get("TASKDESK_TEST_OUTPUT", ROOT / "test-output")) / "browser"
+ADMIN, PASSWORD = "admin", "browser-test-password"
+START_TIMEOUT = 30.0  # seconds for `taskdesk serve` to answer /healthz
+
+
+def require_browser() -> None:
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "playwright is not installed (pip install playwright)"
+    if problem is None:
+        return
+    if os.environ.get("TASKDESK_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"the browser test cannot run: {problem}")
+    pytest.skip(f"BROWSER TEST SKIPPED: {problem}")
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    home: Path
+    env: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"taskdesk serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("taskdesk serve did not answer /healthz")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """`taskdesk init --admin-user` then `taskdesk serve` on a free loopback port, as a user
+    starts them; the server is ended by its pid."""
+    require_browser()
+    env = {**os.environ, "TASKDESK_HOME": str(tmp_path / "home"),
+           "TASKDESK_ADMIN_PASSWORD": PASSWORD, "TASKDESK_DATABASE_URL": ""}
+    subprocess.run([sys.executable, "-m", "taskdesk", "init", "--admin-user", ADMIN],
+                   env=env, check=True, cwd=tmp_path, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taskdesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield Server(url=url, home=tmp_path / "home", env=env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,87 @@
+"""The seed's step 3 in a real browser: log in, upload the example's zip on Installer, install
+its module on Extensions, see my_task pending on Tasks, press Run Tasks, see it complete
+without reloading, and read its line on Error logs. A screenshot of each page is saved."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.browser.conftest import (
+    ADMIN,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    OUTPUT,
+    PASSWORD,
+    ROOT,
+    Server,
+)
+
+TIMEOUT = 30_000  # milliseconds a step may take (a runner starts, runs, and the list refreshes)
+
+
+def shot(page: Page, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+def build_example(server: Server, folder: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "taskdesk", "extension", "build",
+                    str(ROOT / "examples" / "test_module"), "--output", str(folder)],
+                   env=server.env, check=True, capture_output=True)
+    return next(folder.glob("test_module*.zip"))
+
+
+def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> None:
+    package = build_example(server, tmp_path)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT)
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text)
+                if message.type == "error" else None)
+        page.on("dialog", lambda dialog: dialog.accept())
+
+        page.goto(f"{server.url}/installer")
+        expect(page).to_have_url(re.compile(r"/login\?next="))
+        page.fill("#name", ADMIN)
+        page.fill("#password", PASSWORD)
+        shot(page, "1-login")
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{server.url}/installer")
+
+        page.set_input_files("#package", str(package))
+        page.click("#upload-form button[type=submit]")
+        expect(page.locator("#upload-result")).to_contain_text("Uploaded")
+        expect(page.locator("tr[data-extension=test_module]")).to_be_visible()
+        shot(page, "2-installer")
+
+        page.goto(f"{server.url}/extensions")
+        page.click("tr[data-module='module/test_module'] button:has-text('Install')")
+        expect(page.locator("tr[data-module='module/test_module']")).to_contain_text("installed")
+        shot(page, "3-extensions")
+
+        page.goto(f"{server.url}/tasks")
+        row = page.locator("tr", has_text="my_task")
+        expect(row.locator(".badge")).to_have_text("pending")
+        shot(page, "4-tasks-pending")
+        page.click("#run-tasks")
+        expect(row.locator(".badge")).to_have_text("complete")  # the list refreshed itself
+        shot(page, "5-tasks-complete")
+
+        page.goto(f"{server.url}/error-log")
+        expect(page.locator("pre.error-log")).to_contain_text(
+            "My task has successfully started!")
+        shot(page, "6-error-logs")
+
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.goto(f"{server.url}/tasks")
+        expect(page.locator(".navbar-toggler")).to_be_visible()
+        shot(page, "7-tasks-phone")
+        browser.close()
+    assert problems == []  # no script error, no CSP violation

@@ -1,0 +1,82 @@
+"""Fixtures of the admin web's tests: a desk on SQLite with one user per role, the app, and
+clients logged in as each (cookies and the page's CSRF token), all in-process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from taskdesk.app import Taskdesk
+from taskdesk.web import create_app
+from tests.conftest import TEST_ACTIONS
+
+PASSWORD = "correct horse battery"
+ROLES = ("admin", "operator", "viewer")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
+class Browser(TestClient):
+    """A TestClient that logged in through the login form, and knows its CSRF token."""
+
+    csrf: str = ""
+
+    def login(self, name: str, password: str = PASSWORD) -> Browser:
+        response = self.post("/login", data={"name": name, "password": password, "next": "/"},
+                             follow_redirects=False)
+        assert response.status_code == 303, response.text
+        self.csrf = csrf_of(self.get("/tasks").text)
+        return self
+
+    def send(self, method: str, url: str, **kwargs: object) -> object:
+        """A call as the admin's own script makes it: JSON with the CSRF header."""
+        headers = {"X-CSRF-Token": self.csrf}
+        return self.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
+def csrf_of(page: str) -> str:
+    found = CSRF_META.search(page)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Taskdesk]:
+    desk = Taskdesk(home=tmp_path / "home", allowed_actions=TEST_ACTIONS)
+    desk.init()
+    for role in ROLES:
+        desk.accounts.add_user(role, PASSWORD, role=role)
+    yield desk
+    desk.close()
+
+
+@pytest.fixture
+def app(desk: Taskdesk) -> FastAPI:
+    return create_app(desk)
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[Browser]:
+    with Browser(app) as client:
+        yield client
+
+
+@pytest.fixture
+def browsers(app: FastAPI) -> Iterator[dict[str, Browser]]:
+    """A logged-in client per role."""
+    clients = {role: Browser(app) for role in ROLES}
+    for role, client in clients.items():
+        client.__enter__()
+        client.login(role)
+    yield clients
+    for client in clients.values():
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def admin(browsers: dict[str, Browser]) -> Browser:
+    return browsers["admin"]

@@ -1,0 +1,151 @@
+"""The admin's pages: log in and out, security headers, every page for its role, hostile text
+shown as text, the error log, /healthz, /metrics and /openapi.json."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from taskdesk.app import Taskdesk
+from taskdesk.web import create_app
+from taskdesk.web.throttle import FREE_FAILURES, LoginThrottle
+from tests.web.conftest import PASSWORD, Browser, csrf_of
+
+PAGES = ("/", "/tasks", "/tasks/log", "/installer", "/extensions", "/error-log", "/users",
+         "/audit")
+HOSTILE = '<script>alert(1)</script>\x1b[31m"\''
+
+
+def test_logging_in_sets_a_safe_cookie_and_logging_out_ends_the_session(
+        anonymous: Browser, desk: Taskdesk) -> None:
+    page = anonymous.get("/tasks", follow_redirects=True)
+    assert page.url.path == "/login" and 'name="password"' in page.text
+    response = anonymous.post("/login", data={"name": "admin", "password": PASSWORD,
+                                              "next": "/tasks"}, follow_redirects=False)
+    assert response.headers["location"] == "/tasks"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    token = csrf_of(anonymous.get("/tasks").text)
+    out = anonymous.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303
+    assert anonymous.get("/tasks", follow_redirects=False).status_code == 303
+    assert [e["action"] for e in desk.audit.entries()[:2]] == ["session.logout",
+                                                               "session.login"]
+
+
+def test_the_cookie_is_secure_over_https(app: FastAPI) -> None:
+    with TestClient(app, base_url="https://testserver") as client:
+        response = client.post("/login", data={"name": "admin", "password": PASSWORD},
+                               follow_redirects=False)
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_next_never_leaves_the_site(anonymous: Browser) -> None:
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = anonymous.post("/login", data={"name": "viewer", "password": PASSWORD,
+                                                  "next": target}, follow_redirects=False)
+        assert response.headers["location"] == "/"
+
+
+def test_failed_logins_are_slowed_down_per_user_and_per_address(desk: Taskdesk) -> None:
+    now = [0.0]
+    app = create_app(desk, throttle=LoginThrottle(clock=lambda: now[0]))
+    with TestClient(app) as client:
+        for _ in range(FREE_FAILURES):
+            wrong = client.post("/login", data={"name": "admin", "password": "wrong-one"})
+            assert wrong.status_code == 401 and "Wrong user name or password" in wrong.text
+        client.post("/login", data={"name": "admin", "password": "wrong-one"})
+        slowed = client.post("/login", data={"name": "admin", "password": PASSWORD})
+        assert slowed.status_code == 429 and "Retry-After" in slowed.headers
+        other = client.post("/login", data={"name": "viewer", "password": PASSWORD})
+        assert other.status_code == 429  # the same address waits too
+        now[0] += 5
+        assert client.post("/login", data={"name": "admin", "password": PASSWORD},
+                           follow_redirects=False).status_code == 303
+
+
+def test_security_headers(admin: Browser) -> None:
+    response = admin.get("/tasks")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert "<script>" not in response.text.replace('<script src="', "")
+
+
+def test_every_page_renders_for_the_admin_with_opencarts_menu(admin: Browser) -> None:
+    for path in PAGES:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        for label in ("Installer", "Extensions", "Tasks", "Error logs"):
+            assert label in response.text
+    assert admin.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_a_viewer_sees_no_buttons_that_change_anything(browsers: dict[str, Browser]) -> None:
+    viewer = browsers["viewer"]
+    assert "Run Tasks" not in viewer.get("/tasks").text
+    assert 'id="upload-form"' not in viewer.get("/installer").text
+    assert "Users" not in viewer.get("/").text.split("<main")[0]  # not in its menu
+
+
+def test_hostile_text_is_shown_as_text(admin: Browser, desk: Taskdesk) -> None:
+    task = desk.tasks.add("hostile", "tests.handlers:noop", {"x": HOSTILE})
+    desk.error_log.write(HOSTILE)
+    for path in ("/tasks", f"/tasks/{task.task_id}", "/error-log"):
+        page = admin.get(path).text
+        assert "<script>alert(1)" not in page, path
+        assert "\x1b" not in page
+    lines = admin.get("/api/error-log?lines=5").json()["lines"]
+    assert lines[-1].endswith('<script>alert(1)</script>\\x1b[31m"\'')
+
+
+def test_the_error_log_downloads_whole_and_clears(admin: Browser, desk: Taskdesk) -> None:
+    for n in range(300):
+        desk.error_log.write(f"line {n}")
+    assert len(admin.get("/api/error-log").json()["lines"]) == 200
+    download = admin.get("/error-log/download")
+    assert download.text.count("\n") == 300 and "attachment" in download.headers[
+        "content-disposition"]
+    assert admin.send("DELETE", "/api/error-log").status_code == 200
+    assert desk.error_log.size() == 0
+
+
+def test_healthz(anonymous: Browser, desk: Taskdesk, tmp_path: object) -> None:
+    assert anonymous.get("/healthz").json() == {"ok": True,
+                                                "detail": "database reachable, schema current"}
+    broken = Taskdesk(database_url="postgresql://nobody@127.0.0.1:1/none")
+    with TestClient(create_app(broken)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["ok"] is False
+
+
+def test_metrics_to_loopback_or_a_token(app: FastAPI, anonymous: Browser,
+                                        desk: Taskdesk) -> None:
+    assert anonymous.get("/metrics").status_code == 401  # the test client is not loopback
+    secret, _ = desk.accounts.issue_token("viewer")
+    text = anonymous.get("/metrics", headers={"Authorization": f"Bearer {secret}"}).text
+    assert 'taskdesk_tasks{status="pending"} 0' in text
+    with TestClient(app, client=("127.0.0.1", 50000)) as local:
+        assert local.get("/metrics").status_code == 200
+
+
+def test_openapi_describes_the_api_with_schemas(admin: Browser) -> None:
+    spec = admin.get("/openapi.json").json()
+    for path in ("/api/tasks", "/api/tasks/{task_id}", "/api/tasks/run", "/api/tasks/log",
+                 "/api/extensions/upload", "/api/error-log", "/api/runners"):
+        assert path in spec["paths"], path
+    assert "TaskView" in spec["components"]["schemas"]
+    assert not any(path.startswith(("/tasks", "/login")) for path in spec["paths"])
+
+
+def test_a_bearer_token_needs_no_csrf_and_a_revoked_one_is_refused(
+        anonymous: Browser, desk: Taskdesk) -> None:
+    secret, token = desk.accounts.issue_token("operator")
+    headers = {"Authorization": f"Bearer {secret}"}
+    added = anonymous.post("/api/tasks", headers=headers,
+                           json={"code": "t", "action": "tests.handlers:noop"})
+    assert added.status_code == 201
+    desk.accounts.revoke_token(token["token_id"])
+    assert anonymous.get("/api/tasks", headers=headers).status_code == 401
