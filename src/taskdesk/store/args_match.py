@@ -17,7 +17,19 @@ import itertools
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from taskdesk.models import JsonObject
@@ -93,5 +105,6 @@ def _equals(element: Any, expected: object) -> list[ColumnElement[bool]]:
 
 def postgres_args_match(column: ColumnElement[str], wanted: JsonObject) -> ColumnElement[bool]:
     document = getattr(func, PG_JSONB)(column, type_=JSONB)
-    equal = [document[key] == cast(json.dumps(value), JSONB) for key, value in wanted.items()]
+    equal = [document[key] == cast(literal(json.dumps(value), Text), JSONB)  # text, not JSON
+             for key, value in wanted.items()]
     return and_(*key_prefilter(column, wanted), func.coalesce(and_(*equal), false()))
