@@ -226,7 +226,7 @@ def _bulk_filter(verb: str, filters: Filters) -> TaskFilter:
     """A bulk change's filter: never empty, never `processing` (running tasks stay)."""
     where = task_filter(filters)
     if where.is_empty():
-        raise BadInput(f"{verb}_matching needs a filter (code, status, action or args)")
+        raise BadInput(f"{verb}_matching needs a filter: a code or a status, an action or args")
     if where.status is Status.PROCESSING:
         raise BadStatus("processing tasks are running: they cannot be changed")
     return where
