@@ -39,6 +39,7 @@ from taskdesk.extensions.package import Limits, build_package
 from taskdesk.extensions.service import Extensions
 from taskdesk.handlers import Handlers
 from taskdesk.health import check_health
+from taskdesk.insights import Insights
 from taskdesk.models import Status, Task
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
 from taskdesk.registry import MAX_PAGE, TaskRegistry
@@ -58,8 +59,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 #: Objects built from the settings, dropped when `configure()` changes them.
-_BUILT_FROM_SETTINGS = ("tasks", "error_log", "catalogue", "loader", "resolver", "installer",
-                        "lifecycle", "extensions")
+_BUILT_FROM_SETTINGS = ("tasks", "insights", "error_log", "catalogue", "loader", "resolver",
+                        "installer", "lifecycle", "extensions")
 
 
 class Taskdesk:
@@ -178,6 +179,11 @@ class Taskdesk:
         """OpenCart's task registry (add, delete_by_code, list_tasks, …), with the allow-list."""
         return TaskRegistry(self.store, self.settings, gate=self.handlers.check,
                             check_args=self.handlers.check_args)
+
+    @cached_property
+    def insights(self) -> Insights:
+        """The dashboard's and /metrics' counts (status_counts, activity, metrics): views."""
+        return Insights(self.store)
 
     def context(self) -> Context:
         """What a Controller is built with outside a runner."""

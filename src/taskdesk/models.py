@@ -114,11 +114,32 @@ class InstalledModule:
 
 @dataclass(frozen=True, kw_only=True)
 class TaskFilter:
-    """Filters of list and count: code is a substring match, as OpenCart's LIKE."""
+    """Filters of list and count. `code` and `action` are case-insensitive substrings, as
+    OpenCart's LIKE (wildcards taken literally); with `code_exact` the code must be equal,
+    which an index answers at once. Every top-level key of `args` must be in the task's args
+    with an equal JSON value (nested values compare whole; true is not 1)."""
 
     code: str | None = None
     status: Status | None = None
     extension: str | None = None  # exactly: the tasks this extension added
+    action: str | None = None
+    args: JsonObject | None = None
+    code_exact: bool = False
+
+    def is_empty(self) -> bool:
+        """Whether every task matches: bulk changes refuse such a slip."""
+        return not (self.code or self.status or self.extension or self.action or self.args)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DurationHistogram:
+    """Attempt durations from the task log: `counts[i]` entries took at most `bounds[i]`
+    seconds (cumulative, as Prometheus counts); `total` seconds over `count` entries."""
+
+    bounds: tuple[float, ...]
+    counts: tuple[int, ...]
+    total: float
+    count: int
 
 
 def parse_args(text: str) -> JsonObject:

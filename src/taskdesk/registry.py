@@ -11,15 +11,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from taskdesk.actions import parse_action
 from taskdesk.clock import parse_moment
 from taskdesk.config import Settings
 from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
+from taskdesk.filters import Filters, task_filter
 from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
 from taskdesk.store.base import Store
 from taskdesk.store.external import add_through
+from taskdesk.views import AttemptView, attempt_view
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 MAX_PAGE = 1000
@@ -117,20 +119,21 @@ class TaskRegistry:
         return found
 
     def list_tasks(
-        self, *, code: str | None = None, status: Status | str | None = None,
-        cursor: int | None = None, limit: int = 50, descending: bool = False,
-        preview: int | None = None,
+        self, *, cursor: int | None = None, limit: int = 50, descending: bool = False,
+        preview: int | None = None, **filters: Unpack[Filters],
     ) -> list[Task]:
-        """A page of tasks in id order; pass the last id as `cursor` for the next page. With
-        `preview`, responses are cut to their first `preview` characters (lists, tables)."""
+        """A page of tasks in id order (newest first with `descending`); pass the last id as
+        `cursor` for the next page. Filters: see taskdesk.filters. With `preview`, responses
+        are cut to their first `preview` characters (lists, tables)."""
         if preview is not None:
             _check_int("preview", preview, (1, INT32[1]))
-        return self.store.list_tasks(_filter(code, status), cursor=_optional_id(cursor),
+        return self.store.list_tasks(task_filter(filters), cursor=_optional_id(cursor),
                                      limit=_check_limit(limit), descending=descending,
                                      preview=preview)
 
-    def count(self, *, code: str | None = None, status: Status | str | None = None) -> int:
-        return self.store.count(_filter(code, status))
+    def count(self, **filters: Unpack[Filters]) -> int:
+        """How many tasks list_tasks would show with these filters, over every page."""
+        return self.store.count(task_filter(filters))
 
     def set_status(self, status: Status | str, task_ids: Sequence[int]) -> int:
         """OpenCart's editStatus, but an unknown status is an error, not a silent failed."""
@@ -141,16 +144,28 @@ class TaskRegistry:
         left alone; returns how many were retried."""
         return self.store.retry(_check_ids(task_ids))
 
-    def retry_matching(self, *, code: str | None = None,
-                       status: Status | str | None = None) -> int:
-        """`retry` every task that `list_tasks(code=, status=)` would show, except running
-        ones; at least one filter is needed, so that a slip never re-runs everything."""
-        where = _filter(code, status)
-        if where.code is None and where.status is None:
-            raise BadInput("retry_matching needs a code or a status to match")
-        if where.status is Status.PROCESSING:
-            raise BadStatus("a processing task is running: it cannot be retried")
-        return self.store.retry_matching(where)
+    def retry_matching(self, **filters: Unpack[Filters]) -> int:
+        """`retry` every task that `list_tasks(**filters)` would show, except running ones;
+        at least one filter is needed, so that a slip never re-runs everything."""
+        return self.store.retry_matching(_bulk_filter("retry", filters))
+
+    def set_status_matching(self, status: Status | str, /, **filters: Unpack[Filters]) -> int:
+        """`set_status` on every task that `list_tasks(**filters)` would show, except running
+        ones, a chunk per transaction; returns how many changed. Needs a filter."""
+        wanted = _status(status)
+        return self.store.set_status_matching(_bulk_filter("set_status", filters), wanted)
+
+    def delete_matching(self, **filters: Unpack[Filters]) -> int:
+        """Delete every task that `list_tasks(**filters)` would show, except running ones, a
+        chunk per transaction; returns how many went. Needs a filter (`clear` deletes all)."""
+        return self.store.delete_matching(_bulk_filter("delete", filters))
+
+    def attempts(self, task_id: int) -> list[AttemptView]:
+        """Every attempt of a task (its newest MAX_PAGE log entries), oldest first, with
+        timings and the runner that held it; the log outlives the task."""
+        entries = self.store.log(task_id=_check_int("task id", task_id, ID_RANGE),
+                                 limit=MAX_PAGE)
+        return [attempt_view(entry) for entry in reversed(entries)]
 
     def delete(self, task_ids: Sequence[int]) -> int:
         return self.store.delete(_check_ids(task_ids))
@@ -207,5 +222,11 @@ def _status(status: Status | str) -> Status:
     return status if isinstance(status, Status) else Status.parse(status)
 
 
-def _filter(code: str | None, status: Status | str | None) -> TaskFilter:
-    return TaskFilter(code=code or None, status=None if status is None else _status(status))
+def _bulk_filter(verb: str, filters: Filters) -> TaskFilter:
+    """A bulk change's filter: never empty, never `processing` (running tasks stay)."""
+    where = task_filter(filters)
+    if where.is_empty():
+        raise BadInput(f"{verb}_matching needs a filter: a code or a status, an action or args")
+    if where.status is Status.PROCESSING:
+        raise BadStatus("processing tasks are running: they cannot be changed")
+    return where

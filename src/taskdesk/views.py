@@ -8,7 +8,7 @@ Names follow OpenCart's columns where they exist (`task_id`, `code`, `action`, `
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
 from taskdesk.clock import isoformat
@@ -52,6 +52,49 @@ class LogEntryView(TypedDict):
     attempt: int
     worker_id: str | None
     date_added: str | None
+
+
+class AttemptView(TypedDict):
+    """One attempt of a task, from its log entry: started_at is the entry's time less its
+    duration (None when the duration is unknown, as for a recovered task)."""
+
+    attempt: int
+    status: str
+    started_at: str | None
+    finished_at: str | None
+    duration: float | None
+    worker_id: str | None
+    comment: str
+
+
+class ActivityView(TypedDict):
+    """Attempts that ended in one minute (its UTC start)."""
+
+    minute: str
+    complete: int
+    failed: int
+
+
+class BucketView(TypedDict):
+    le: str  # the bucket's upper bound in seconds, as Prometheus writes it ("+Inf" last)
+    count: int  # entries at most that long (cumulative)
+
+
+class HistogramView(TypedDict):
+    buckets: list[BucketView]
+    sum: float
+    count: int
+
+
+class MetricsView(TypedDict):
+    """What /metrics shows. The counters are counted from the task log, so they drop when
+    the log is pruned (log_retention) or cleared."""
+
+    tasks: dict[str, int]  # tasks by status, every status present
+    log: dict[str, int]  # task log entries by status, every status present
+    processed: int  # attempts that ended: complete + failed + retried (pending) entries
+    failed: int  # failed entries
+    duration: HistogramView  # attempt durations in seconds
 
 
 class ModuleView(TypedDict):
@@ -145,6 +188,15 @@ def log_entry_view(entry: LogEntry) -> LogEntryView:
         worker_id=entry.worker_id,
         date_added=isoformat(entry.date_added),
     )
+
+
+def attempt_view(entry: LogEntry) -> AttemptView:
+    started = None if entry.duration is None else (
+        entry.date_added - timedelta(seconds=entry.duration))
+    return AttemptView(attempt=entry.attempt, status=entry.status.value,
+                       started_at=isoformat(started), finished_at=isoformat(entry.date_added),
+                       duration=entry.duration, worker_id=entry.worker_id,
+                       comment=entry.comment)
 
 
 def task_with_log_view(task: Task, entries: list[LogEntry]) -> dict[str, Any]:

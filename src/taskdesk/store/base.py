@@ -23,6 +23,7 @@ from typing import NamedTuple, Protocol, TypeVar
 
 from taskdesk.clock import Clock
 from taskdesk.models import (
+    DurationHistogram,
     InstalledModule,
     LogEntry,
     NewTask,
@@ -36,6 +37,9 @@ T = TypeVar("T")
 
 #: Rows a prune deletes per transaction: each holds the write lock only briefly.
 PRUNE_CHUNK = 1_000
+#: Tasks a bulk change (set_status_matching, retry_matching, delete_matching) changes per
+#: transaction: a million matching rows never hold one long write lock.
+MATCH_CHUNK = 1_000
 
 
 class ClaimKey(NamedTuple):
@@ -103,8 +107,20 @@ class Store(Protocol):
         left alone; returns how many changed."""
         ...
 
-    def retry_matching(self, where: TaskFilter) -> int:
-        """`retry` every task that matches (as list_tasks does) and is not processing."""
+    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+        """`retry` every task that matches (as list_tasks does) and is not processing,
+        `chunk` tasks per transaction (see set_status_matching)."""
+        ...
+
+    def set_status_matching(self, where: TaskFilter, status: Status, *,
+                            chunk: int = MATCH_CHUNK) -> int:
+        """`set_status` every task that matches and is not processing, `chunk` tasks per
+        transaction in id order (a concurrent claim may take a task between chunks: it is
+        then left alone). Returns how many changed."""
+        ...
+
+    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+        """Delete every task that matches and is not processing, `chunk` per transaction."""
         ...
 
     def delete(self, task_ids: Sequence[int]) -> int:
@@ -187,6 +203,27 @@ class Store(Protocol):
 
     def clear_log(self) -> int:
         """Delete the whole task log."""
+        ...
+
+    # -- the dashboard and /metrics ------------------------------------------------------
+    def status_counts(self) -> dict[Status, int]:
+        """How many tasks have each status; statuses no task has are absent."""
+        ...
+
+    def log_counts(self) -> dict[Status, int]:
+        """How many task log entries have each status (complete, failed; pending for an
+        attempt that will be retried or a recovered task); absent when none."""
+        ...
+
+    def duration_histogram(self, bounds: Sequence[float]) -> DurationHistogram:
+        """Log entries with a duration, counted cumulatively under each bound (ascending),
+        with their sum and count; computed by the database, rows are not loaded."""
+        ...
+
+    def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
+        """Log entries added at or after `since` that ended complete or failed, counted per
+        (minute, status); the minute is the UTC start of the minute. Minutes without
+        entries are absent."""
         ...
 
     # -- runners ------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """MemoryStore: the reference implementation of the Store verbs, in plain Python.
 
 It passes the same contract suite as the SQL stores, so it documents the semantics in their
-simplest form, and extension authors can test tasks with it without a database. (The SQL
-stores' `delayed` column is an index's business, never visible in a verb's result: here a
-claim simply looks at every task's run_at.)
+simplest form, and extension authors can test tasks with it without a database. (Filters, bulk
+changes and the dashboard's counts are in memory_admin.py. The SQL stores' `delayed` column is
+an index's business, never visible in a verb's result: here a claim simply looks at every
+task's run_at.)
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from taskdesk.models import (
     TaskFilter,
 )
 from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo
+from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.rows import recovery_message
 
 
-class MemoryStore:
+class MemoryStore(MemoryAdminVerbs):
     def __init__(self, *, clock: Clock = utcnow) -> None:
         self.clock = clock
         self._lock = threading.RLock()
@@ -94,14 +96,6 @@ class MemoryStore:
                      for t in found]
         return found[:limit]
 
-    def _matching(self, where: TaskFilter) -> list[Task]:
-        needle = (where.code or "").lower()
-        return [
-            t for t in self._tasks.values()
-            if needle in t.code.lower() and where.status in (None, t.status)
-            and where.extension in (None, t.extension)
-        ]
-
     def _of_extension(self, extension: str, statuses: frozenset[Status]) -> list[int]:
         routes = tuple(f"task/{side}/{extension}." for side in SIDES)
         return [t.task_id for t in self._tasks.values() if t.status in statuses and (
@@ -133,11 +127,6 @@ class MemoryStore:
     def retry(self, task_ids: Sequence[int]) -> int:
         with self._lock:
             return self._retry(self._idle(task_ids))
-
-    def retry_matching(self, where: TaskFilter) -> int:
-        with self._lock:
-            return self._retry([t for t in self._matching(where)
-                                if t.status is not Status.PROCESSING])
 
     def _retry(self, tasks: list[Task]) -> int:
         now = self.clock()

@@ -100,8 +100,9 @@ Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
 Index("ix_task_status_task_id", task.c.status, task.c.task_id)
 # Pruning completed tasks past their retention.
 Index("ix_task_status_date_modified", task.c.status, task.c.date_modified)
-# Replace-by-code and delete-by-code.
-Index("ix_task_code", task.c.code)
+# Replace-by-code and delete-by-code, and the list page filtered by an exact code,
+# keyset-paginated by id.
+Index("ix_task_code_task_id", task.c.code, task.c.task_id)
 # An extension's tasks, for uninstall and remove. Partial: tasks no extension added cost nothing.
 Index("ix_task_extension", task.c.extension, sqlite_where=task.c.extension.is_not(None),
       postgresql_where=task.c.extension.is_not(None))
@@ -123,6 +124,8 @@ task_log = Table(
 Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
 # Pruning entries past the log's retention.
 Index("ix_task_log_date_added", task_log.c.date_added)
+# /metrics: entries per status and the duration histogram, read from the index alone.
+Index("ix_task_log_status_duration", task_log.c.status, task_log.c.duration)
 
 runner = Table(
     "runner",

@@ -3,7 +3,8 @@
 The dialects differ in how a transaction starts (SQLite takes the write lock up front), how
 concurrent adds of one code are serialised, and how runners' commits wait for the disk —
 nothing else; the claim is one statement for both (see statements.py). The runner's verbs
-are in sql_runner.py, connections and transactions in sql_base.py.
+are in sql_runner.py, the admin's bulk changes and counts in sql_admin.py, connections and
+transactions in sql_base.py.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from taskdesk.errors import BadStatus, TaskNotFound
+from taskdesk.errors import TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
 from taskdesk.store.rows import log_entry_from_row, new_task_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
+from taskdesk.store.sql_admin import SqlAdminVerbs
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 
 
-class SqlStore(SqlRunnerVerbs):
+class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
     """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
 
     # -- the registry -------------------------------------------------------------------
@@ -57,7 +59,7 @@ class SqlStore(SqlRunnerVerbs):
         self, where: TaskFilter, *, cursor: int | None = None, limit: int = 50,
         descending: bool = False, preview: int | None = None,
     ) -> list[Task]:
-        query = select(*sql.task_columns(preview)).where(*sql.filtered(where)).limit(limit)
+        query = select(*sql.task_columns(preview)).where(*self.filtered(where)).limit(limit)
         if descending:
             query = query.order_by(task.c.task_id.desc())
             if cursor is not None:
@@ -71,18 +73,11 @@ class SqlStore(SqlRunnerVerbs):
 
     def count(self, where: TaskFilter) -> int:
         with self._read() as conn:
-            query = select(func.count()).select_from(task).where(*sql.filtered(where))
+            query = select(func.count()).select_from(task).where(*self.filtered(where))
             return int(conn.execute(query).scalar_one())
 
     def set_status(self, task_ids: Sequence[int], status: Status) -> int:
-        if status is Status.PROCESSING:
-            raise BadStatus("only a runner's claim sets a task processing")
-        now = self.clock()
-        values: dict[str, Any] = {"status": status.value, "date_modified": now,
-                                  "delayed": False}
-        if status is Status.PENDING:  # by hand: a fresh attempt budget
-            values.update(attempts=0, delayed=sql.delayed_after(now))
-        return self._update_idle(task_ids, values)
+        return self._update_idle(task_ids, self._status_values(status))
 
     def _update_idle(self, task_ids: Sequence[int], values: dict[str, Any]) -> int:
         with self._write() as conn:
@@ -94,17 +89,6 @@ class SqlStore(SqlRunnerVerbs):
 
     def retry(self, task_ids: Sequence[int]) -> int:
         return self._update_idle(task_ids, self._fresh_start())
-
-    def retry_matching(self, where: TaskFilter) -> int:
-        statement = (update(task).where(*sql.filtered(where), task.c.status != sql.PROCESSING)
-                     .values(self._fresh_start()))
-        with self._write() as conn:
-            return conn.execute(statement).rowcount
-
-    def _fresh_start(self) -> dict[str, Any]:
-        now = self.clock()
-        return {"status": Status.PENDING.value, "attempts": 0, "run_at": now, "delayed": False,
-                "date_modified": now}
 
     def delete(self, task_ids: Sequence[int]) -> int:
         with self._write() as conn:

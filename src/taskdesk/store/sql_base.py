@@ -8,10 +8,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import ColumnElement, Connection, Engine, func
 
 from taskdesk.clock import Clock, utcnow
+from taskdesk.models import TaskFilter
+from taskdesk.store import statements as sql
+from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
 from taskdesk.store.errors import translate_errors
+from taskdesk.store.schema import task
 
 
 class SqlConnections:
@@ -62,6 +66,25 @@ class SqlConnections:
 
     def lock_migrations(self, conn: Connection) -> None:
         """Serialise concurrent migrations; a no-op where writers are serial."""
+
+    # -- what the dialects write differently ------------------------------------------------
+    @property
+    def _postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def filtered(self, where: TaskFilter) -> list[ColumnElement[bool]]:
+        """The conditions of list, count and the bulk verbs, args included."""
+        conditions = sql.filtered(where)
+        if where.args:
+            match = postgres_args_match if self._postgres else sqlite_args_match
+            conditions.append(match(task.c.args, where.args))
+        return conditions
+
+    def minute_text(self, column: ColumnElement[object]) -> ColumnElement[str]:
+        """A time column's minute as text, 'YYYY-MM-DD HH:MM' (both store naive UTC)."""
+        if self._postgres:
+            return func.to_char(column, "YYYY-MM-DD HH24:MI")
+        return func.substr(column, 1, 16)  # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff'
 
     def clock_offset(self) -> float:
         """The database's clock is this machine's (SQLite), unless a subclass measures it."""

@@ -109,10 +109,16 @@ LOG = insert(task_log)
 
 
 def filtered(where: TaskFilter) -> list[ColumnElement[bool]]:
-    """The conditions of list and count: code as a literal, case-insensitive substring."""
+    """The conditions of list and count but args (a dialect's, see SqlConnections.args_match):
+    code and action as literal, case-insensitive substrings; an exact code uses the index
+    (code, task_id)."""
     conditions: list[ColumnElement[bool]] = []
-    if where.code:
+    if where.code and where.code_exact:
+        conditions.append(task.c.code == where.code)
+    elif where.code:
         conditions.append(task.c.code.icontains(where.code, autoescape=True))
+    if where.action:
+        conditions.append(task.c.action.icontains(where.action, autoescape=True))
     if where.status is not None:
         conditions.append(task.c.status == where.status.value)
     if where.extension is not None:

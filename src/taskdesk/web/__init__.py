@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from taskdesk.app import Taskdesk
 from taskdesk.web.failures import install_failures
 from taskdesk.web.headers import SecurityHeaders
+from taskdesk.web.limits import BodyLimit
 from taskdesk.web.render import environment
 from taskdesk.web.routes import ROUTES
 from taskdesk.web.security import guard
@@ -37,6 +38,7 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> Fast
     for route in ROUTES:
         _add(app, route)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, max_bytes=desk.settings.package_max_file_bytes)
     app.add_middleware(SecurityHeaders)
     install_failures(app)
     return app

@@ -24,7 +24,7 @@ def safe_next(target: str | None) -> str:
 
 
 @routes.get("/login", PUBLIC, page=True)
-def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, next: str | None = None) -> Response:
     if getattr(request.state, "caller", None) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", next=safe_next(next), error=None, name="")
@@ -33,7 +33,7 @@ def login_page(request: Request, next: str | None = None) -> Response:  # noqa: 
 @routes.post("/login", PUBLIC, page=True)
 def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
           password: Annotated[str, Form(max_length=4096)] = "",
-          next: Annotated[str, Form(max_length=2048)] = "/") -> Response:  # noqa: A002
+          next: Annotated[str, Form(max_length=2048)] = "/") -> Response:
     desk = desk_of(request)
     throttle: LoginThrottle = request.app.state.throttle
     address = client_address(request)

@@ -1,0 +1,75 @@
+"""Insights: what the admin's dashboard and /metrics show, built from store counts.
+
+    desk.insights.status_counts()      # {"pending": 3, "processing": 0, ...}
+    desk.insights.activity(minutes=60) # attempts ended per minute, oldest first
+    desk.insights.metrics()            # tasks by status, log counters, duration histogram
+
+The counters of `metrics()` are counted from the task log: they drop when the log is pruned
+(TASKDESK_LOG_RETENTION) or cleared, so a Prometheus `rate()` over them sees a reset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from taskdesk.clock import isoformat
+from taskdesk.errors import BadInput
+from taskdesk.models import Status
+from taskdesk.store.base import Store
+from taskdesk.views import ActivityView, BucketView, HistogramView, MetricsView
+
+#: Upper bounds (seconds) of the attempt-duration histogram's buckets; +Inf follows.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                    60.0, 300.0)
+MAX_MINUTES = 24 * 60  # the longest activity chart: one day
+
+
+class Insights:
+    """Counts for the dashboard and /metrics; every method returns views."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def status_counts(self) -> dict[str, int]:
+        """Tasks per status, every status present (zeros included), in Status order."""
+        found = self.store.status_counts()
+        return {status.value: found.get(status, 0) for status in Status}
+
+    def activity(self, *, minutes: int = 60) -> list[ActivityView]:
+        """Attempts that ended complete or failed, per minute over the last `minutes`
+        minutes of the store's clock (the current minute last), zeros included."""
+        if isinstance(minutes, bool) or not isinstance(minutes, int) \
+                or not 1 <= minutes <= MAX_MINUTES:
+            raise BadInput(f"minutes must be an integer from 1 to {MAX_MINUTES}, "
+                           f"not {minutes!r}")
+        first = _minute_of(self.store.clock()) - timedelta(minutes=minutes - 1)
+        counts = self.store.log_per_minute(first)
+        timeline = (first + timedelta(minutes=step) for step in range(minutes))
+        return [ActivityView(minute=isoformat(minute) or "",
+                             complete=counts.get((minute, Status.COMPLETE), 0),
+                             failed=counts.get((minute, Status.FAILED), 0))
+                for minute in timeline]
+
+    def metrics(self) -> MetricsView:
+        """Tasks by status, task log entries by status and the duration histogram."""
+        found = self.store.log_counts()
+        log = {status.value: found.get(status, 0) for status in Status}
+        return MetricsView(
+            tasks=self.status_counts(),
+            log=log,
+            processed=log["complete"] + log["failed"] + log["pending"],
+            failed=log["failed"],
+            duration=self.durations(),
+        )
+
+    def durations(self) -> HistogramView:
+        """Attempt durations as a Prometheus histogram (cumulative buckets, sum, count)."""
+        histogram = self.store.duration_histogram(DURATION_BUCKETS)
+        buckets = [BucketView(le=f"{bound:g}", count=count)
+                   for bound, count in zip(histogram.bounds, histogram.counts, strict=True)]
+        buckets.append(BucketView(le="+Inf", count=histogram.count))
+        return HistogramView(buckets=buckets, sum=histogram.total, count=histogram.count)
+
+
+def _minute_of(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)

@@ -1,0 +1,96 @@
+"""MemoryAdminVerbs: MemoryStore's filters, bulk changes and dashboard counts, in their
+simplest form (the SQL stores' are in sql_admin.py; one contract suite checks both)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from taskdesk.clock import Clock
+from taskdesk.errors import BadStatus
+from taskdesk.models import DurationHistogram, LogEntry, Status, Task, TaskFilter
+from taskdesk.store.args_match import args_contain
+from taskdesk.store.base import MATCH_CHUNK
+
+OUTCOMES = (Status.COMPLETE, Status.FAILED)
+
+
+def matches(task: Task, where: TaskFilter) -> bool:
+    """Whether a task passes the filter, as the SQL stores' WHERE decides."""
+    if where.code and where.code_exact:
+        code_ok = task.code == where.code
+    else:
+        code_ok = (where.code or "").lower() in task.code.lower()
+    return (code_ok and (where.action or "").lower() in task.action.lower()
+            and where.status in (None, task.status) and where.extension in (None, task.extension)
+            and (not where.args or args_contain(task.args, where.args)))
+
+
+class MemoryAdminVerbs:
+    """Mixed into MemoryStore, whose state these attributes are."""
+
+    clock: Clock
+    _lock: threading.RLock
+    _tasks: dict[int, Task]
+    _log: list[LogEntry]
+
+    def _matching(self, where: TaskFilter) -> list[Task]:
+        return [t for t in self._tasks.values() if matches(t, where)]
+
+    def _idle_matching(self, where: TaskFilter) -> list[Task]:
+        return sorted((t for t in self._matching(where) if t.status is not Status.PROCESSING),
+                      key=lambda t: t.task_id)
+
+    def set_status_matching(self, where: TaskFilter, status: Status, *,
+                            chunk: int = MATCH_CHUNK) -> int:
+        if status is Status.PROCESSING:
+            raise BadStatus("only a runner's claim sets a task processing")
+        with self._lock:
+            idle = self._idle_matching(where)
+            now = self.clock()
+            for t in idle:  # set back to pending by hand: a fresh attempt budget
+                attempts = 0 if status is Status.PENDING else t.attempts
+                self._tasks[t.task_id] = replace(t, status=status, date_modified=now,
+                                                 attempts=attempts)
+            return len(idle)
+
+    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+        with self._lock:
+            idle = self._idle_matching(where)
+            now = self.clock()
+            for t in idle:
+                self._tasks[t.task_id] = replace(t, status=Status.PENDING, attempts=0,
+                                                 run_at=now, date_modified=now)
+            return len(idle)
+
+    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+        with self._lock:
+            idle = self._idle_matching(where)
+            for t in idle:
+                del self._tasks[t.task_id]
+            return len(idle)
+
+    def status_counts(self) -> dict[Status, int]:
+        with self._lock:
+            return dict(Counter(t.status for t in self._tasks.values()))
+
+    def log_counts(self) -> dict[Status, int]:
+        with self._lock:
+            return dict(Counter(e.status for e in self._log))
+
+    def duration_histogram(self, bounds: Sequence[float]) -> DurationHistogram:
+        with self._lock:
+            durations = [e.duration for e in self._log if e.duration is not None]
+        return DurationHistogram(
+            bounds=tuple(bounds),
+            counts=tuple(sum(1 for d in durations if d <= bound) for bound in bounds),
+            total=float(sum(durations)), count=len(durations))
+
+    def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
+        with self._lock:
+            return dict(Counter(
+                (e.date_added.replace(second=0, microsecond=0), e.status) for e in self._log
+                if e.date_added >= since and e.status in OUTCOMES))
