@@ -30,6 +30,7 @@ class Filters(TypedDict, total=False):
     action: str | None
     args: JsonObject | str | None
     code_exact: bool
+    extension: str | None  # exactly: the tasks this extension added
 
 
 def task_filter(filters: Filters) -> TaskFilter:
@@ -41,6 +42,7 @@ def task_filter(filters: Filters) -> TaskFilter:
         action=_text("action", filters.get("action")),
         args=_args(filters.get("args")),
         code_exact=bool(filters.get("code_exact", False)),
+        extension=_text("extension", filters.get("extension")),
     )
 
 

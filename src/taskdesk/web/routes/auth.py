@@ -53,11 +53,11 @@ def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
     throttle.succeeded(*keys)
     session = desk.accounts.start_session(user["name"], address=address)
     desk.audit.record(actor=user["name"], action="session.login", address=address)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, session["secret"], httponly=True, samesite="lax",
+    redirect = RedirectResponse(safe_next(next), status_code=303)
+    redirect.set_cookie(SESSION_COOKIE, session["secret"], httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/",
                         max_age=int(desk.settings.session_seconds))
-    return response
+    return redirect
 
 
 @routes.post("/logout", LOGGED_IN, page=True)

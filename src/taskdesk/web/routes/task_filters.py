@@ -25,25 +25,30 @@ class TaskFilterBody(BaseModel):
     status: str | None = Field(default=None, max_length=32)
     action: str | None = Field(default=None, max_length=MAX_FILTER_TEXT)
     args: dict[str, Any] | None = None
+    code_exact: bool = Field(default=False, description="the code must be equal, not a "
+                                                        "substring (answered from an index)")
 
     def keywords(self) -> dict[str, Any]:
         """The registry's keyword arguments, empty filters left out."""
         return {key: value for key, value in self.model_dump().items()
-                if value not in (None, "", {})}
+                if value not in (None, "", {}, False)}
 
     def query(self) -> dict[str, str]:
         """The filter as query parameters (links that keep it)."""
-        found = {key: value for key, value in self.keywords().items() if key != "args"}
+        found = {key: str(value) for key, value in self.keywords().items()
+                 if key not in ("args", "code_exact")}
         if self.args:
             found["args"] = json.dumps(self.args, ensure_ascii=False)
+        if self.code_exact:
+            found["code_exact"] = "true"
         return found
 
 
 def filter_from_query(code: str | None, status: str | None, action: str | None,
-                      args: str | None) -> TaskFilterBody:
+                      args: str | None, code_exact: bool = False) -> TaskFilterBody:
     """The filter a query string gives; args is JSON text (`{"user_id": 42}`)."""
     parsed = parse_args(args) if args and args.strip() else None
     if args and args.strip() and not parsed:
         raise BadArgs("the args filter needs at least one key")
     return TaskFilterBody(code=code or None, status=status or None, action=action or None,
-                          args=parsed)
+                          args=parsed, code_exact=code_exact and bool(code))
