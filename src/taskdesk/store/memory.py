@@ -30,6 +30,7 @@ from taskdesk.models import (
     TaskFilter,
 )
 from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo
+from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.rows import recovery_message
 
 
@@ -43,6 +44,7 @@ class MemoryStore:
         self._modules: list[InstalledModule] = []
         self._next_task_id = 1
         self._next_log_id = 1
+        self.accounts = MemoryAccountStore(lambda: self.clock(), self._lock)
 
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
@@ -345,9 +347,11 @@ class MemoryStore:
         with self._lock:
             saved = (dict(self._tasks), list(self._log), dict(self._runners),
                      list(self._modules), self._next_task_id, self._next_log_id)
+            accounts = self.accounts.snapshot()
             try:
                 yield self
             except BaseException:
+                self.accounts.restore(accounts)
                 (self._tasks, self._log, self._runners, self._modules,
                  self._next_task_id, self._next_log_id) = saved
                 raise

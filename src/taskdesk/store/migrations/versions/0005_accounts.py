@@ -7,6 +7,8 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -68,7 +70,8 @@ def upgrade() -> None:
     )
 
 
-def _owned_by_a_user(name: str, columns: list[sa.SchemaItem], **options: bool) -> None:
+def _owned_by_a_user(name: str, columns: list[sa.Column[Any] | sa.Constraint],
+                     **options: bool) -> None:
     """A table whose rows go with their user (ON DELETE CASCADE), indexed by user."""
     op.create_table(
         name,
