@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
+from taskdesk.accounts.audit import AuditLog
+from taskdesk.accounts.service import Accounts
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
 from taskdesk.definitions import TaskDecorator, TaskDefinition, TaskOptions
@@ -56,7 +58,7 @@ R = TypeVar("R")
 
 #: Objects built from the settings, dropped when `configure()` changes them.
 _BUILT_FROM_SETTINGS = ("tasks", "error_log", "catalogue", "loader", "resolver", "installer",
-                        "lifecycle", "extensions")
+                        "lifecycle", "extensions", "accounts", "audit")
 
 
 class Taskdesk:
@@ -256,6 +258,15 @@ class Taskdesk:
     def extensions(self) -> Extensions:
         """Extensions > Installer and Extensions > Extensions; returns views."""
         return Extensions(self.catalogue, self.installer, self.lifecycle)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Users, API tokens and sessions of the admin web; returns views."""
+        return Accounts(self.store, session_seconds=self.settings.session_seconds)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.store)
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from taskdesk.errors import BadLabel, BadPassword, BadUserName
-from taskdesk.text import visible
+from taskdesk.text import storable, visible
 
 MAX_NAME = 64  # characters
 MIN_PASSWORD = 8  # characters
@@ -17,11 +17,14 @@ MAX_SHOWN = 40  # characters of a refused name repeated in its error message
 _NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
 
+def is_user_name(name: str) -> bool:
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
+
+
 def check_user_name(name: str) -> str:
     """The name, or BadUserName (ASCII letters and digits only: no look-alike names)."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        shown = visible(str(name)[:MAX_SHOWN])
-        raise BadUserName(f"bad user name {shown!r}: use 1 to {MAX_NAME} letters, digits, "
+    if not is_user_name(name):
+        raise BadUserName(f"bad user name {named(name)}: use 1 to {MAX_NAME} letters, digits, "
                           "'.', '_', '@' or '-'")
     return name
 
@@ -52,3 +55,14 @@ def _is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def fit(text: str, limit: int) -> str:
+    """Text from outside (an actor, an address) made storable in a column of `limit`
+    characters: NUL and lone surrogates escaped, then cut."""
+    return storable(str(text)[:limit])[:limit]
+
+
+def named(name: str) -> str:
+    """A name from outside, quoted for a message: escaped and cut."""
+    return repr(visible(str(name)[:MAX_SHOWN]))
