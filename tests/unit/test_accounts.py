@@ -12,12 +12,14 @@ from taskdesk.accounts.passwords import Passwords
 from taskdesk.accounts.roles import PAGES, ROLES, permissions_of
 from taskdesk.accounts.secrets import secret_hash
 from taskdesk.accounts.service import Accounts
+from taskdesk.config import Settings
 from taskdesk.errors import (
     BadInput,
     BadLabel,
     BadPassword,
     BadRole,
     BadUserName,
+    ConfigError,
     LastAdmin,
     UnknownToken,
     UnknownUser,
@@ -319,3 +321,10 @@ def test_the_front_door_builds_accounts_and_audit_and_drops_them_on_close() -> N
     desk.close()
     assert "accounts" not in desk.__dict__
     assert "audit" not in desk.__dict__
+
+
+def test_session_seconds_is_a_setting_of_eight_hours_by_default() -> None:
+    assert Settings().session_seconds == 8 * HOURS
+    assert Settings.from_env({"TASKDESK_SESSION_SECONDS": "60"}).session_seconds == 60
+    with pytest.raises(ConfigError, match="TASKDESK_SESSION_SECONDS must be greater than 0"):
+        Settings.from_env({"TASKDESK_SESSION_SECONDS": "0"})
