@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerificationError
 
 #: A password no one is asked for: what an unknown user's login is verified against.
 _DUMMY = "taskdesk: no such user"
@@ -26,21 +26,15 @@ class Passwords:
         """True only when the password matches a well-formed hash."""
         try:
             return self.hasher.verify(password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        except (VerificationError, InvalidHashError):  # a mismatch, a malformed hash
             return False
-        except (ValueError, TypeError, UnicodeError):  # a surrogate, a hash of another kind
+        except (ValueError, TypeError):  # a lone surrogate, a hash of another kind
             return False
 
     def verify_nobody(self, password: str) -> bool:
         """Spend what a real verification costs, and answer no."""
         self.verify(self._dummy_hash, password)
         return False
-
-    def needs_rehash(self, password_hash: str) -> bool:
-        try:
-            return self.hasher.check_needs_rehash(password_hash)
-        except (InvalidHashError, ValueError):
-            return False
 
     @cached_property
     def _dummy_hash(self) -> str:

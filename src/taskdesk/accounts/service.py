@@ -124,11 +124,7 @@ class Accounts:
         if user is None or not plausible:
             self.passwords.verify_nobody(password if plausible else "")
             return None
-        if not self.passwords.verify(user.password_hash, password):
-            return None
-        if self.passwords.needs_rehash(user.password_hash):  # stronger settings since
-            self._accounts.set_password_hash(user.name, self.passwords.hash(password))
-        return user_view(user)
+        return user_view(user) if self.passwords.verify(user.password_hash, password) else None
 
     def user_for_token(self, secret: str) -> UserView | None:
         """The owner of an unrevoked token (a bearer token's secret); marks it used."""
