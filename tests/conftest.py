@@ -111,5 +111,6 @@ def settings(tmp_path: Path) -> Settings:
 def _truncate(url: str) -> None:
     store = open_store(url)
     with store.engine.begin() as conn:
-        conn.execute(text("TRUNCATE task, task_log, runner, extension RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE task, task_log, runner, extension, admin_user, api_token, "
+                          "web_session, audit_log RESTART IDENTITY"))
     store.close()

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
+from taskdesk.accounts.audit import AuditLog
+from taskdesk.accounts.service import Accounts
 from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
@@ -60,7 +62,7 @@ R = TypeVar("R")
 
 #: Objects built from the settings, dropped when `configure()` changes them.
 _BUILT_FROM_SETTINGS = ("tasks", "insights", "error_log", "catalogue", "loader", "resolver",
-                        "installer", "lifecycle", "extensions")
+                        "installer", "lifecycle", "extensions", "accounts", "audit")
 
 
 class Taskdesk:
@@ -277,6 +279,15 @@ class Taskdesk:
     def extensions(self) -> Extensions:
         """Extensions > Installer and Extensions > Extensions; returns views."""
         return Extensions(self.catalogue, self.installer, self.lifecycle)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Users, API tokens and sessions of the admin web; returns views."""
+        return Accounts(self.store, session_seconds=self.settings.session_seconds)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.store)
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:

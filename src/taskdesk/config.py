@@ -25,6 +25,7 @@ MAX_SECONDS = {
     "poll_seconds": (3_600.0, "an hour"),
     "retry_delay_seconds": (3_600.0, "an hour, the longest retry delay"),
     "retention_seconds": (3_155_760_000.0, "100 years"),
+    "session_seconds": (31_536_000.0, "a year"),
 }
 
 
@@ -50,6 +51,7 @@ class Settings:
     #: extension routes (TASKDESK_ALLOWED_ACTIONS="mypkg.jobs,reports"); empty: none.
     allowed_actions: tuple[str, ...] = ()
     app: str = ""  # module:attribute of the application's Taskdesk, imported by the CLI
+    session_seconds: float = 8 * 3_600.0  # an admin web session ends this long after login
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -153,6 +155,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "package_max_file_bytes": int,
     "allowed_actions": module_prefixes,
     "app": str,
+    "session_seconds": float,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
@@ -161,7 +164,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 _MUST_BE_POSITIVE = (
-    "lease_seconds", "max_attempts", "poll_seconds", "claim_batch",
+    "lease_seconds", "session_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",

@@ -51,6 +51,34 @@ class BadPackage(BadInput):
     """The file is not a valid extension package."""
 
 
+class BadUserName(BadInput):
+    """A user name must be 1 to 64 characters of letters, digits, '.', '_', '@' or '-'."""
+
+
+class BadPassword(BadInput):
+    """A password must be 8 to 1024 characters of text."""
+
+
+class BadRole(BadInput):
+    """The role must be one of admin, operator, viewer."""
+
+
+class BadLabel(BadInput):
+    """A token label must be at most 128 characters of text."""
+
+
+class Conflict(TaskdeskError):
+    """The change conflicts with what is stored."""
+
+
+class UserExists(Conflict):
+    """A user with that name exists already."""
+
+
+class LastAdmin(Conflict):
+    """taskdesk keeps at least one admin: add another admin first."""
+
+
 class NotFound(TaskdeskError):
     """The requested item does not exist."""
 
@@ -61,6 +89,14 @@ class TaskNotFound(NotFound):
 
 class ExtensionNotFound(NotFound):
     """No extension or module has that code."""
+
+
+class UnknownUser(NotFound):
+    """No user has that name."""
+
+
+class UnknownToken(NotFound):
+    """No API token has that id."""
 
 
 class ExtensionError(TaskdeskError):

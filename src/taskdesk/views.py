@@ -11,6 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
+from taskdesk.accounts.records import ApiToken, AuditEntry, User
+from taskdesk.accounts.roles import PAGES as PAGES  # the admin web's pages
+from taskdesk.accounts.roles import ROLES as ROLES
+from taskdesk.accounts.roles import permissions_of as permissions_of
+from taskdesk.accounts.rules import check_password as check_password  # checked before init
+from taskdesk.accounts.rules import check_user_name as check_user_name
 from taskdesk.clock import isoformat
 from taskdesk.extensions.catalogue import Extension, ModuleRef
 from taskdesk.models import JsonObject, LogEntry, Status, Task
@@ -156,6 +162,41 @@ class DatabaseView(TypedDict):
     home: str
 
 
+class UserView(TypedDict):
+    user_id: int
+    name: str
+    role: str
+    permissions: list[str]  # sorted: "PAGE:access", "PAGE:modify", "installer:upload"
+    date_added: str | None
+    date_modified: str | None
+
+
+class TokenView(TypedDict):
+    token_id: int
+    user: str
+    label: str
+    date_added: str | None
+    last_used_at: str | None
+    revoked: bool
+
+
+class SessionView(TypedDict):
+    secret: str  # the cookie's value: only in start_session's result, "" otherwise
+    user: UserView
+    csrf_token: str
+    expires_at: str | None
+
+
+class AuditView(TypedDict):
+    audit_id: int
+    date_added: str | None
+    actor: str  # a user's name, or "cli"
+    address: str | None
+    action: str  # e.g. "tasks.retry"
+    target: str  # e.g. "task 12"
+    detail: str
+
+
 def task_view(task: Task) -> TaskView:
     return TaskView(
         task_id=task.task_id,
@@ -236,3 +277,24 @@ def runner_view(info: RunnerInfo, *, now: datetime, lease_seconds: float,
         alive=(now - info.last_seen_at).total_seconds() <= lease_seconds,
         running=[running_task_view(task, now=now) for task in running or []],
     )
+
+
+def user_view(user: User) -> UserView:
+    """A user without its password hash, with what its role permits."""
+    return UserView(user_id=user.user_id, name=user.name, role=user.role,
+                    permissions=sorted(permissions_of(user.role)),
+                    date_added=isoformat(user.date_added),
+                    date_modified=isoformat(user.date_modified))
+
+
+def token_view(token: ApiToken) -> TokenView:
+    return TokenView(token_id=token.token_id, user=token.user, label=token.label,
+                     date_added=isoformat(token.date_added),
+                     last_used_at=isoformat(token.last_used_at),
+                     revoked=token.revoked_at is not None)
+
+
+def audit_view(entry: AuditEntry) -> AuditView:
+    return AuditView(audit_id=entry.audit_id, date_added=isoformat(entry.date_added),
+                     actor=entry.actor, address=entry.address, action=entry.action,
+                     target=entry.target, detail=entry.detail or "")

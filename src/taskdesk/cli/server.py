@@ -15,21 +15,40 @@ from taskdesk.app import Taskdesk, on_stop
 from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
+from taskdesk.errors import BadPassword
+from taskdesk.views import check_password, check_user_name
 
 App = Annotated[str | None, typer.Option(
     help="module:attribute of the application's Taskdesk, whose tasks this runs "
          "(env TASKDESK_APP).")]
 
 
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    admin_user: Annotated[str | None, typer.Option(
+        help="Also add this admin user (or reset its password and make it admin).")] = None,
+    admin_password: Annotated[str | None, typer.Option(
+        envvar="TASKDESK_ADMIN_PASSWORD", show_envvar=True,
+        help="The admin user's password (else TASKDESK_ADMIN_PASSWORD).")] = None,
+) -> None:
     """Create the data folders and create or upgrade the database schema."""
+    if admin_user is not None:  # refused before anything is created
+        if admin_password is None:
+            raise BadPassword("--admin-user needs --admin-password or TASKDESK_ADMIN_PASSWORD")
+        check_user_name(admin_user)
+        check_password(admin_password)
     desk = desk_of(ctx)
     try:
         view = desk.init()
+        if admin_user is not None and admin_password is not None:
+            desk.accounts.ensure_admin(admin_user, admin_password)
+            desk.audit.record(actor="cli", action="user.init-admin", target=f"user {admin_user}")
     finally:
         desk.close()
     console.print(shown(f"database {view['database']} is at schema {view['schema']}"))
     console.print(shown(f"data folder {view['home']}"))
+    if admin_user is not None:
+        console.print(shown(f"admin user {admin_user} is ready"))
 
 
 def start(

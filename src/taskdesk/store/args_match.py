@@ -7,7 +7,7 @@ structurally, so key order and number spelling do not matter) and `postgres_args
 (jsonb equality per key). Args text that is not valid JSON never matches and never breaks a
 listing: SQLite checks json_valid first (inside a CASE, which SQLite evaluates in order),
 PostgreSQL casts through taskdesk_jsonb(), which returns NULL for text jsonb refuses
-(migration 0005). A cheap LIKE on each key's JSON text runs first on both, so that only rows
+(migration 0006). A cheap LIKE on each key's JSON text runs first on both, so that only rows
 that can match are parsed.
 """
 
@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from taskdesk.models import JsonObject
 
 INT64 = (-(2**63), 2**63 - 1)
-#: The PostgreSQL function of migration 0005: the text as jsonb, or NULL when jsonb refuses it.
+#: The PostgreSQL function of migration 0006: the text as jsonb, or NULL when jsonb refuses it.
 PG_JSONB = "taskdesk_jsonb"
 _aliases = itertools.count(1)
 

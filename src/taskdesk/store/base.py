@@ -32,6 +32,7 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
+from taskdesk.store.accounts import AccountStore
 
 T = TypeVar("T")
 
@@ -71,6 +72,11 @@ class Store(Protocol):
     """Where tasks, the task log, runners and installed modules live (see the module doc)."""
 
     clock: Clock
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Users, API tokens, web sessions and the audit log (see store/accounts.py)."""
+        ...
 
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:

@@ -23,11 +23,17 @@ from taskdesk.store.rows import log_entry_from_row, new_task_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_admin import SqlAdminVerbs
+from taskdesk.store.sql_accounts import SqlAccountStore
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 
 
 class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
     """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
+
+    @property
+    def accounts(self) -> SqlAccountStore:
+        """The account verbs, on this store's connections (and its atomic block's)."""
+        return SqlAccountStore(self)
 
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:

@@ -2,8 +2,8 @@
 index; the task log's statuses and durations are counted from an index; PostgreSQL gets
 taskdesk_jsonb(text), so that the args filter skips args text jsonb refuses instead of failing.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,173 @@
+"""Accounts: users, API tokens and web sessions for the admin web and the CLI; returns views.
+
+Input is checked before anything is stored (BadUserName, BadPassword, BadRole, BadLabel);
+a name that does not exist is UnknownUser. Secrets are made here, shown once, and stored only
+as sha256 hashes; passwords only as argon2 hashes. authenticate, user_for_token and session
+never raise on hostile input: whatever does not match is None.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from taskdesk.accounts.passwords import Passwords
+from taskdesk.accounts.records import NewSession, User, WebSession
+from taskdesk.accounts.roles import check_role
+from taskdesk.accounts.rules import (
+    MAX_PASSWORD,
+    check_label,
+    check_password,
+    check_user_name,
+    fit,
+    is_user_name,
+    named,
+)
+from taskdesk.accounts.secrets import new_secret, secret_hash
+from taskdesk.clock import isoformat
+from taskdesk.errors import UnknownToken, UnknownUser
+from taskdesk.store.accounts import AccountStore
+from taskdesk.store.base import Store
+from taskdesk.views import SessionView, TokenView, UserView, token_view, user_view
+
+MAX_SECRET = 256  # characters: ours are 43; anything longer is no secret of ours
+MAX_ADDRESS = 64  # characters of a client's address kept with its session
+
+
+class Accounts:
+    def __init__(self, store: Store, *, session_seconds: float,
+                 passwords: Passwords | None = None) -> None:
+        self.store = store
+        self.session_seconds = session_seconds
+        self.passwords = passwords or Passwords()
+
+    @property
+    def _accounts(self) -> AccountStore:
+        return self.store.accounts
+
+    # -- users ------------------------------------------------------------------------------
+    def add_user(self, name: str, password: str, *, role: str = "viewer") -> UserView:
+        check_user_name(name)
+        check_role(role)
+        digest = self.passwords.hash(check_password(password))
+        return user_view(self._accounts.add_user(name, digest, role))
+
+    def users(self) -> list[UserView]:
+        return [user_view(user) for user in self._accounts.users()]
+
+    def get_user(self, name: str) -> UserView:
+        return user_view(self._user(name))
+
+    def _user(self, name: str) -> User:
+        found = self._accounts.user(name) if _plausible(name) else None
+        if found is None:
+            raise UnknownUser(f"no user named {named(name)}")
+        return found
+
+    def delete_user(self, name: str) -> None:
+        """Delete a user with its tokens and sessions; refuses the last admin (LastAdmin)."""
+        if not (_plausible(name) and self._accounts.delete_user(name)):
+            raise UnknownUser(f"no user named {named(name)}")
+
+    def set_password(self, name: str, password: str) -> None:
+        """A new password; the user's sessions end (tokens stay: revoke them one by one)."""
+        self._user(name)  # unknown names cost no hashing
+        if not self._accounts.set_password_hash(name, self.passwords.hash(
+                check_password(password))):
+            raise UnknownUser(f"no user named {named(name)}")
+
+    def set_role(self, name: str, role: str) -> UserView:
+        """Change a role; refuses to demote the last admin (LastAdmin)."""
+        check_role(role)
+        changed = self._accounts.set_role(name, role) if _plausible(name) else None
+        if changed is None:
+            raise UnknownUser(f"no user named {named(name)}")
+        return user_view(changed)
+
+    def ensure_admin(self, name: str, password: str) -> UserView:
+        """`taskdesk init --admin-user`: add the admin, or reset an existing user's password
+        and make it admin, so that init can be run again."""
+        check_user_name(name)
+        check_password(password)
+        if self._accounts.user(name) is None:
+            return self.add_user(name, password, role="admin")
+        self.set_password(name, password)
+        return self.set_role(name, "admin")
+
+    # -- API tokens -------------------------------------------------------------------------
+    def issue_token(self, name: str, *, label: str = "") -> tuple[str, TokenView]:
+        """A new token: its secret is returned here, once, and never stored."""
+        check_label(label)
+        secret = new_secret()
+        token = self._accounts.add_token(name, label, secret_hash(secret)) if _plausible(
+            name) else None
+        if token is None:
+            raise UnknownUser(f"no user named {named(name)}")
+        return secret, token_view(token)
+
+    def tokens(self, name: str | None = None) -> list[TokenView]:
+        """Tokens of one user (UnknownUser if there is none) or of all, oldest first."""
+        if name is not None:
+            self._user(name)
+        return [token_view(token) for token in self._accounts.tokens(name)]
+
+    def revoke_token(self, token_id: int) -> TokenView:
+        revoked = self._accounts.revoke_token(token_id)
+        if revoked is None:
+            raise UnknownToken(f"no API token with id {token_id}")
+        return token_view(revoked)
+
+    # -- signing in -------------------------------------------------------------------------
+    def authenticate(self, name: str, password: str) -> UserView | None:
+        """The user if the password is theirs; an unknown name costs the same time."""
+        user = self._accounts.user(name) if _plausible(name) else None
+        plausible = isinstance(password, str) and len(password) <= MAX_PASSWORD
+        if user is None or not plausible:
+            self.passwords.verify_nobody(password if plausible else "")
+            return None
+        return user_view(user) if self.passwords.verify(user.password_hash, password) else None
+
+    def user_for_token(self, secret: str) -> UserView | None:
+        """The owner of an unrevoked token (a bearer token's secret); marks it used."""
+        if not isinstance(secret, str) or not 0 < len(secret) <= MAX_SECRET:
+            return None
+        user = self._accounts.user_for_token(secret_hash(secret))
+        return None if user is None else user_view(user)
+
+    def start_session(self, name: str, *, address: str | None = None) -> SessionView:
+        """A new session of the user: `secret` goes in the cookie, once."""
+        secret = new_secret()
+        new = NewSession(session_hash=secret_hash(secret), csrf_token=new_secret(),
+                         expires_at=self.store.clock() + timedelta(seconds=self.session_seconds),
+                         address=None if address is None else fit(address, MAX_ADDRESS))
+        started = self._accounts.add_session(name, new) if _plausible(name) else None
+        if started is None:
+            raise UnknownUser(f"no user named {named(name)}")
+        return _session_view(secret, started.user, new)
+
+    def session(self, secret: str) -> SessionView | None:
+        """The session of a cookie's secret, unless unknown or expired (secret "" here)."""
+        if not isinstance(secret, str) or not 0 < len(secret) <= MAX_SECRET:
+            return None
+        found = self._accounts.session(secret_hash(secret))
+        if found is None:
+            return None
+        return _session_view("", found.user, found)
+
+    def end_session(self, secret: str) -> None:
+        if isinstance(secret, str) and 0 < len(secret) <= MAX_SECRET:
+            self._accounts.end_session(secret_hash(secret))
+
+    def prune_sessions(self) -> int:
+        """Delete expired sessions; returns how many went."""
+        return self._accounts.prune_sessions()
+
+
+def _plausible(name: str) -> bool:
+    """A name that could be stored: anything else is unknown without asking the database
+    (which might refuse it: PostgreSQL's text holds no NUL)."""
+    return is_user_name(name)
+
+
+def _session_view(secret: str, user: User, session: NewSession | WebSession) -> SessionView:
+    return SessionView(secret=secret, user=user_view(user), csrf_token=session.csrf_token,
+                       expires_at=isoformat(session.expires_at))

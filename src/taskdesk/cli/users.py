@@ -1,0 +1,158 @@
+"""`taskdesk user …`: admin web users, their roles, passwords and API tokens. Every change is
+recorded in the audit log with the actor "cli"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from taskdesk.app import Taskdesk
+from taskdesk.cli.context import opened
+from taskdesk.cli.output import console, new_table, print_json, short_iso, shown
+from taskdesk.views import ROLES, TokenView, UserView, check_password
+
+app = typer.Typer(help="Admin web users: add, list, delete, password, role, API tokens.",
+                  no_args_is_help=True)
+
+ACTOR = "cli"
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Name = Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).",
+                                     show_default=False)]
+Password = Annotated[str | None, typer.Option(
+    envvar="TASKDESK_USER_PASSWORD", show_envvar=True,
+    help="The password (else TASKDESK_USER_PASSWORD, else asked twice, hidden).")]
+
+
+def _password(given: str | None) -> str:
+    """The flag's or the environment's password, else asked for twice with hidden input."""
+    if given is None:
+        given = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return check_password(given)
+
+
+def _audit(desk: Taskdesk, action: str, target: str, detail: str = "") -> None:
+    desk.audit.record(actor=ACTOR, action=action, target=target, detail=detail)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Name,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")] = "viewer",
+    password: Password = None,
+) -> None:
+    """Add a user."""
+    secret = _password(password)  # asked before the database is opened
+    with opened(ctx) as desk:
+        user = desk.accounts.add_user(name, secret, role=role)
+        _audit(desk, "user.add", f"user {user['name']}", f"role {user['role']}")
+    console.print(shown(f"added user {user['name']} ({user['role']})"))
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
+    """List users by name."""
+    with opened(ctx) as desk:
+        users = desk.accounts.users()
+    if json_:
+        print_json(users)
+        return
+    console.print(users_table(users))
+
+
+@app.command()
+def delete(ctx: typer.Context, name: Name) -> None:
+    """Delete a user with its tokens and sessions (never the last admin)."""
+    with opened(ctx) as desk:
+        desk.accounts.delete_user(name)
+        _audit(desk, "user.delete", f"user {name}")
+    console.print(shown(f"deleted user {name}"))
+
+
+@app.command("password")
+def set_password(ctx: typer.Context, name: Name, password: Password = None) -> None:
+    """Set a user's password; the user's web sessions end."""
+    secret = _password(password)
+    with opened(ctx) as desk:
+        desk.accounts.set_password(name, secret)
+        _audit(desk, "user.password", f"user {name}")
+    console.print(shown(f"changed the password of {name}; their sessions ended"))
+
+
+@app.command("role")
+def set_role(
+    ctx: typer.Context,
+    name: Name,
+    role: Annotated[str, typer.Argument(help=f"One of {', '.join(ROLES)}.",
+                                        show_default=False)],
+) -> None:
+    """Give a user another role (never demotes the last admin)."""
+    with opened(ctx) as desk:
+        user = desk.accounts.set_role(name, role)
+        _audit(desk, "user.role", f"user {name}", f"role {user['role']}")
+    console.print(shown(f"{user['name']} is now {user['role']}"))
+
+
+@app.command()
+def token(
+    ctx: typer.Context,
+    name: Name,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Issue an API token; it is printed once, as the last word of the output."""
+    with opened(ctx) as desk:
+        secret, issued = desk.accounts.issue_token(name, label=label)
+        _audit(desk, "user.token", f"token {issued['token_id']}", f"user {name}")
+    console.print(shown(f"API token {issued['token_id']} of {issued['user']} (shown once): "
+                        f"{secret}"), soft_wrap=True)
+
+
+@app.command()
+def tokens(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Only this user's tokens.",
+                                               show_default=False)] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """List API tokens (never their secrets), oldest first."""
+    with opened(ctx) as desk:
+        found = desk.accounts.tokens(name)
+    if json_:
+        print_json(found)
+        return
+    console.print(tokens_table(found))
+
+
+@app.command()
+def revoke(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(help="The token's id (see `user tokens`).",
+                                            show_default=False)],
+) -> None:
+    """Revoke an API token: it no longer authenticates."""
+    with opened(ctx) as desk:
+        revoked = desk.accounts.revoke_token(token_id)
+        _audit(desk, "user.revoke", f"token {token_id}", f"user {revoked['user']}")
+    console.print(shown(f"revoked API token {token_id} of {revoked['user']}"))
+
+
+def users_table(users: list[UserView]) -> Table:
+    table = new_table(f"{len(users)} users", ("id", "name", "role", "added (UTC)",
+                                              "changed (UTC)"))
+    for user in users:
+        table.add_row(str(user["user_id"]), shown(user["name"]), user["role"],
+                      short_iso(user["date_added"]), short_iso(user["date_modified"]))
+    return table
+
+
+def tokens_table(found: list[TokenView]) -> Table:
+    table = new_table(f"{len(found)} API tokens", ("id", "user", "label", "added (UTC)",
+                                                   "last used (UTC)", "revoked"),
+                      wide=("label",))
+    for item in found:
+        table.add_row(str(item["token_id"]), shown(item["user"]), shown(item["label"]),
+                      short_iso(item["date_added"]), short_iso(item["last_used_at"]),
+                      "yes" if item["revoked"] else "")
+    return table
