@@ -9,7 +9,9 @@ Names follow OpenCart's columns where they exist (`task_id`, `code`, `action`, `
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
+
+from typing_extensions import TypedDict  # pydantic (the API's schemas) needs it on 3.11
 
 from taskdesk.accounts.records import ApiToken, AuditEntry, User
 from taskdesk.accounts.roles import PAGES as PAGES  # the admin web's pages

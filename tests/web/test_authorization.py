@@ -30,7 +30,8 @@ def call(client: Browser, route: Route, *, csrf: bool = True) -> int:
     headers = {"X-CSRF-Token": client.csrf} if csrf and client.csrf else {}
     response = client.request(route.method, url_of(route), headers=headers,
                               follow_redirects=False)
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def snapshot(desk: Taskdesk) -> tuple[object, ...]:

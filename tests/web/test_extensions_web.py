@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx2 as httpx
+
 from taskdesk.app import Taskdesk
 from taskdesk.testing import run_due
 from tests.web.conftest import Browser
@@ -12,18 +14,20 @@ from tests.web.conftest import Browser
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "test_module"
 
 
-def upload(admin: Browser, path: Path, name: str | None = None) -> object:
+def upload(admin: Browser, path: Path, name: str | None = None) -> httpx.Response:
     with path.open("rb") as file:
-        return admin.post("/api/extensions/upload", headers={"X-CSRF-Token": admin.csrf},
-                          files={"file": (name or path.name, file, "application/zip")})
+        response: httpx.Response = admin.post(
+            "/api/extensions/upload", headers={"X-CSRF-Token": admin.csrf},
+            files={"file": (name or path.name, file, "application/zip")})
+    return response
 
 
 def test_the_seed_step_three_over_http(admin: Browser, desk: Taskdesk, tmp_path: Path) -> None:
     package = desk.build_package(EXAMPLE, tmp_path)
     uploaded = upload(admin, package)
-    assert uploaded.status_code == 201, uploaded.text  # type: ignore[attr-defined]
+    assert uploaded.status_code == 201, uploaded.text
     assert "test_module" in admin.get("/installer").text
-    installed = admin.send("POST", "/api/extensions/test_module/install",
+    installed = admin.act("POST", "/api/extensions/test_module/install",
                            json={"module": "module/test_module"})
     assert installed.json()["modules"] == ["module/test_module"]
     tasks = admin.get("/api/tasks?code=my_task").json()["tasks"]
@@ -31,9 +35,9 @@ def test_the_seed_step_three_over_http(admin: Browser, desk: Taskdesk, tmp_path:
     assert "my_task" in admin.get("/extensions").text  # what the install added
     run_due(desk)
     assert "My task has successfully started!" in admin.get("/error-log").text
-    uninstalled = admin.send("POST", "/api/extensions/test_module/uninstall", json={})
+    uninstalled = admin.act("POST", "/api/extensions/test_module/uninstall", json={})
     assert uninstalled.status_code == 200
-    assert admin.send("DELETE", "/api/extensions/test_module").status_code == 200
+    assert admin.act("DELETE", "/api/extensions/test_module").status_code == 200
     assert admin.get("/api/extensions").json() == []
     assert [e["action"] for e in desk.audit.entries()[:4]] == [
         "extensions.remove", "extensions.uninstall", "extensions.install", "extensions.upload"]
@@ -44,8 +48,8 @@ def test_a_refused_package_says_why_and_changes_nothing(admin: Browser, desk: Ta
     bad = tmp_path / "evil.zip"
     bad.write_bytes(b"not a zip at all")
     response = upload(admin, bad, name="../../evil.zip")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "zip" in response.json()["detail"]  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert "zip" in response.json()["detail"]
     assert admin.get("/api/extensions").json() == []
     assert not (tmp_path.parent / "evil.zip").exists()
 
@@ -53,7 +57,7 @@ def test_a_refused_package_says_why_and_changes_nothing(admin: Browser, desk: Ta
 def test_removing_an_installed_extension_is_a_conflict(admin: Browser, desk: Taskdesk,
                                                        tmp_path: Path) -> None:
     upload(admin, desk.build_package(EXAMPLE, tmp_path))
-    admin.send("POST", "/api/extensions/test_module/install", json={})
-    response = admin.send("DELETE", "/api/extensions/test_module")
+    admin.act("POST", "/api/extensions/test_module/install", json={})
+    response = admin.act("DELETE", "/api/extensions/test_module")
     assert response.status_code == 409
     assert "installed" in response.json()["detail"]

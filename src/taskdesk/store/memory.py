@@ -31,8 +31,8 @@ from taskdesk.models import (
     TaskFilter,
 )
 from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo
-from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.memory_accounts import MemoryAccountStore
+from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.rows import recovery_message
 
 

@@ -22,8 +22,8 @@ from taskdesk.store.base import RunnerInfo, chunks
 from taskdesk.store.rows import log_entry_from_row, new_task_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
-from taskdesk.store.sql_admin import SqlAdminVerbs
 from taskdesk.store.sql_accounts import SqlAccountStore
+from taskdesk.store.sql_admin import SqlAdminVerbs
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 
 

@@ -51,7 +51,7 @@ def render(request: Request, template: str, *, status_code: int = 200,
     menu = [(group, [item for item in items if caller and caller.may(f"{item[2]}:access")])
             for group, items in MENU]
     page = env.get_template(template).render(
-        request=request, caller=caller, menu=[entry for entry in menu if entry[1]],
+        request=request, who=caller, menu=[entry for entry in menu if entry[1]],
         csrf_token=caller.session["csrf_token"] if caller and caller.session else "",
         fragment=request.headers.get("HX-Request") == "true", path=request.url.path,
         **context)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from taskdesk.app import Taskdesk
+from taskdesk.errors import TaskdeskError
 from taskdesk.views import SessionView, UserView
 from taskdesk.web.table import LOGGED_IN, PUBLIC, Route
 
@@ -70,10 +71,11 @@ def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
 
     async def check(request: Request) -> None:
         request.state.route = route
+        if route.permission == PUBLIC:  # a caller, if any, but never refused (database down)
+            request.state.caller = await run_in_threadpool(identify_if_possible, request)
+            return
         caller = await run_in_threadpool(identify, request)
         request.state.caller = caller
-        if route.permission == PUBLIC:
-            return
         if caller is None:
             raise NotLoggedIn(NotLoggedIn.__doc__)
         if route.changes_state and caller.via == "session":
@@ -97,6 +99,13 @@ def identify(request: Request) -> Caller | None:
         return None
     session = accounts.session(cookie)
     return Caller(session["user"], "session", session) if session else None
+
+
+def identify_if_possible(request: Request) -> Caller | None:
+    try:
+        return identify(request)
+    except TaskdeskError:
+        return None
 
 
 async def check_csrf(request: Request, caller: Caller) -> None:
