@@ -43,7 +43,8 @@ def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> Non
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(TIMEOUT)
         problems: list[str] = []
-        page.on("console", lambda message: problems.append(message.text)
+        page.on("console", lambda message: problems.append(
+            f"{page.url}: {message.text} {message.location}")
                 if message.type == "error" else None)
         page.on("dialog", lambda dialog: dialog.accept())
 
@@ -84,4 +85,4 @@ def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> Non
         expect(page.locator(".navbar-toggler")).to_be_visible()
         shot(page, "7-tasks-phone")
         browser.close()
-    assert problems == []  # no script error, no CSP violation
+    assert problems == [], problems  # no script error, no CSP violation

@@ -56,7 +56,7 @@
     const box = event.target;
     if (box.classList && box.classList.contains("row-select")) {
       if (box.checked) { selected.add(box.value); } else { selected.delete(box.value); }
-    } else if (box.id === "select-page") {
+    } else if (box.classList && box.classList.contains("select-page")) {
       document.querySelectorAll("input.row-select").forEach((row) => {
         row.checked = box.checked;
         if (box.checked) { selected.add(row.value); } else { selected.delete(row.value); }
@@ -66,7 +66,7 @@
   document.addEventListener("htmx:afterSwap", restoreSelection);
 
   function selection() {
-    const matching = document.getElementById("select-matching");
+    const matching = document.querySelector("input.select-matching");
     if (matching && matching.checked) { return { filter: JSON.parse(matching.dataset.filter) }; }
     const ids = Array.from(selected, Number);
     if (!ids.length) { throw new Error("Select some tasks first."); }
