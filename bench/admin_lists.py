@@ -26,7 +26,7 @@ from sqlalchemy import insert
 from bench.databases import fresh_database
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import upgrade
+from taskdesk.store.migrate import SCHEMA_HEAD, upgrade
 from taskdesk.store.schema import task, task_log
 
 CACHE = Path(__file__).parent / ".cache"
@@ -124,6 +124,22 @@ def report(backend: str, url: str, tasks: int, runs: int, console: Console) -> N
     console.print(table)
 
 
+def cached_sqlite(tasks: int, console: Console) -> str:
+    """The URL of a SQLite file filled with `tasks` tasks, kept under bench/.cache (keyed by
+    the count and the schema, so that a schema change fills a new one)."""
+    path = CACHE / f"admin_lists_{tasks}_{SCHEMA_HEAD}.db"
+    if not path.exists():
+        CACHE.mkdir(exist_ok=True)
+        partial = path.with_suffix(".filling")
+        partial.unlink(missing_ok=True)
+        seconds = fill(f"sqlite:///{partial}", tasks)
+        partial.rename(path)
+        console.print(f"filled {path} in {seconds:.1f} s")
+    else:
+        console.print(f"using the cached {path}")
+    return f"sqlite:///{path}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1_000_000)
@@ -131,16 +147,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also PostgreSQL")
     options = parser.parse_args()
     console = Console()
-    path = CACHE / f"admin_lists_{options.tasks}.db"
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        CACHE.mkdir(exist_ok=True)
-        partial = path.with_suffix(".filling")
-        seconds = fill(f"sqlite:///{partial}", options.tasks)
-        partial.rename(path)
-        console.print(f"filled {path} in {seconds:.1f} s")
-    else:
-        console.print(f"using the cached {path}")
+    url = cached_sqlite(options.tasks, console)
     report("sqlite", url, options.tasks, options.runs, console)
     if options.postgres:
         with fresh_database("postgres", CACHE) as pg_url:

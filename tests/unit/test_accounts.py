@@ -328,3 +328,9 @@ def test_session_seconds_is_a_setting_of_eight_hours_by_default() -> None:
     assert Settings.from_env({"TASKDESK_SESSION_SECONDS": "60"}).session_seconds == 60
     with pytest.raises(ConfigError, match="TASKDESK_SESSION_SECONDS must be greater than 0"):
         Settings.from_env({"TASKDESK_SESSION_SECONDS": "0"})
+
+
+def test_a_token_id_no_column_could_hold_is_unknown(accounts: Accounts) -> None:
+    for token_id in (0, -1, 2**63, 10**30):
+        with pytest.raises(UnknownToken):
+            accounts.revoke_token(token_id)

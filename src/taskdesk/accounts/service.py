@@ -33,6 +33,9 @@ MAX_SECRET = 256  # characters: ours are 43; anything longer is no secret of our
 MAX_ADDRESS = 64  # characters of a client's address kept with its session
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
 class Accounts:
     def __init__(self, store: Store, *, session_seconds: float,
                  passwords: Passwords | None = None) -> None:
@@ -111,7 +114,8 @@ class Accounts:
         return [token_view(token) for token in self._accounts.tokens(name)]
 
     def revoke_token(self, token_id: int) -> TokenView:
-        revoked = self._accounts.revoke_token(token_id)
+        in_range = isinstance(token_id, int) and 0 < token_id <= MAX_ID
+        revoked = self._accounts.revoke_token(token_id) if in_range else None
         if revoked is None:
             raise UnknownToken(f"no API token with id {token_id}")
         return token_view(revoked)
