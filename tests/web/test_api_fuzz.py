@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 
-EXAMPLES = int(os.environ.get("TASKDESK_FUZZ_EXAMPLES", "25"))  # per operation; CI: 25, derandomized
+EXAMPLES = int(os.environ.get("TASKDESK_FUZZ_EXAMPLES", "25"))  # per operation
 #: The same examples on every run, so that CI never fails by chance; explore with
 #: TASKDESK_FUZZ_EXAMPLES=500 TASKDESK_FUZZ_RANDOM=1.
 DERANDOMIZE = os.environ.get("TASKDESK_FUZZ_RANDOM") != "1"
