@@ -157,3 +157,14 @@ def test_a_bearer_token_needs_no_csrf_and_a_revoked_one_is_refused(
     assert added.status_code == 201
     desk.accounts.revoke_token(token["token_id"])
     assert anonymous.get("/api/tasks", headers=headers).status_code == 401
+
+
+def test_users_page_changes_roles_and_the_last_admin_keeps_theirs(admin: Browser,
+                                                                  desk: Taskdesk) -> None:
+    assert 'data-role-from' in admin.get("/users").text
+    demoted = admin.act("POST", "/api/users/operator/role", json={"role": "viewer"})
+    assert demoted.json()["role"] == "viewer"
+    refused = admin.act("POST", "/api/users/admin/role", json={"role": "viewer"})
+    assert refused.status_code == 409
+    assert desk.accounts.get_user("admin")["role"] == "admin"
+    assert desk.audit.entries()[0]["action"] == "users.role"

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from taskdesk.errors import (
     BadInput,
     ConfigError,
+    Conflict,
     ExtensionError,
     NotFound,
     StoreUnavailable,
@@ -28,6 +29,7 @@ STATUS_CODES: tuple[tuple[type[Exception], int], ...] = (
     (Forbidden, 403),
     (NotFound, 404),
     (ExtensionError, 409),
+    (Conflict, 409),
     (ConfigError, 409),
     (StoreUnavailable, 503),
     (BadInput, 400),

@@ -29,6 +29,10 @@ class NewPassword(BaseModel):
     password: str = Field(max_length=1024)
 
 
+class NewRole(BaseModel):
+    role: str = Field(max_length=32)
+
+
 class NewToken(BaseModel):
     label: str = Field(default="", max_length=128)
 
@@ -66,6 +70,14 @@ def set_password(request: Request, name: str, body: NewPassword) -> Message:
     desk_of(request).accounts.set_password(name, body.password)
     audit(request, "users.password", f"user {name}")
     return Message(message=f"password of {name} changed; their sessions ended")
+
+
+@routes.post("/api/users/{name}/role", "users:modify")
+def set_role(request: Request, name: str, body: NewRole) -> UserView:
+    """Give a user another role (the last admin keeps theirs)."""
+    user = desk_of(request).accounts.set_role(name, body.role)
+    audit(request, "users.role", f"user {name}", f"role {user['role']}")
+    return user
 
 
 @routes.get("/api/tokens", "users:access")

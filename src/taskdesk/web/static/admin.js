@@ -80,6 +80,7 @@
     if (button.dataset.selection) { body = selection(); }
     if (button.dataset.body) { body = JSON.parse(button.dataset.body); }
     if (button.dataset.statusFrom) { body.status = document.querySelector(button.dataset.statusFrom).value; }
+    if (button.dataset.roleFrom) { body = { role: document.querySelector(button.dataset.roleFrom).value }; }
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) { return; }
     if (method === "POST" && body === undefined) { body = {}; }
     button.disabled = true;
