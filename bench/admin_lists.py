@@ -140,19 +140,26 @@ def cached_sqlite(tasks: int, console: Console) -> str:
     return f"sqlite:///{path}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+Report = Callable[[str, str, int, int, Console], None]
+
+
+def run(report: Report, description: str) -> None:
+    """The command line both admin benchmarks share: SQLite (cached), then PostgreSQL."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--postgres", action="store_true", help="also PostgreSQL")
     options = parser.parse_args()
     console = Console()
-    url = cached_sqlite(options.tasks, console)
-    report("sqlite", url, options.tasks, options.runs, console)
+    report("sqlite", cached_sqlite(options.tasks, console), options.tasks, options.runs, console)
     if options.postgres:
         with fresh_database("postgres", CACHE) as pg_url:
             console.print(f"filled PostgreSQL in {fill(pg_url, options.tasks):.1f} s")
             report("postgres", pg_url, options.tasks, options.runs, console)
+
+
+def main() -> None:
+    run(report, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ throw-away database dropped afterwards.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import os
 import socket
@@ -25,8 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.admin_lists import CACHE, cached_sqlite, fill, measure
-from bench.databases import fresh_database
+from bench.admin_lists import measure, run
 from taskdesk.app import Taskdesk
 
 START_TIMEOUT = 60.0  # seconds for the server to answer /healthz
@@ -111,17 +109,7 @@ def report(backend: str, url: str, tasks: int, runs: int, console: Console) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--postgres", action="store_true", help="also PostgreSQL")
-    options = parser.parse_args()
-    console = Console()
-    report("sqlite", cached_sqlite(options.tasks, console), options.tasks, options.runs, console)
-    if options.postgres:
-        with fresh_database("postgres", CACHE) as pg_url:
-            console.print(f"filled PostgreSQL in {fill(pg_url, options.tasks):.1f} s")
-            report("postgres", pg_url, options.tasks, options.runs, console)
+    run(report, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, Response
 
 from taskdesk.views import visible
 from taskdesk.web.render import render
+from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit
 from taskdesk.web.security import desk_of
 from taskdesk.web.table import RouteList
@@ -26,9 +27,6 @@ class ErrorLogView(BaseModel):
     size: int  # bytes in the whole file
     lines: list[str]  # the last lines asked for, oldest first, control characters escaped
 
-
-class Cleared(BaseModel):
-    message: str
 
 
 def error_log_view(request: Request, lines: int) -> ErrorLogView:
@@ -45,11 +43,11 @@ def show(request: Request,
 
 
 @routes.delete("/api/error-log", "error_log:modify")
-def clear(request: Request) -> Cleared:
+def clear(request: Request) -> Message:
     error_log = desk_of(request).error_log
     error_log.clear()
     audit(request, "error_log.clear", str(error_log.path))
-    return Cleared(message="the error log is empty")
+    return Message(message="the error log is empty")
 
 
 @routes.get("/error-log", "error_log:access", page=True)

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from taskdesk.errors import BadPackage
 from taskdesk.views import ExtensionView, UninstallView, task_view
 from taskdesk.web.render import render
+from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit
 from taskdesk.web.security import desk_of
 from taskdesk.web.table import RouteList
@@ -33,9 +34,6 @@ class Installed(BaseModel):
     modules: list[str]
     message: str
 
-
-class Message(BaseModel):
-    message: str
 
 
 @routes.get("/api/extensions", "extensions:access")

@@ -3,6 +3,7 @@ written to the audit log with who made it and from where."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -16,6 +17,7 @@ from taskdesk.views import (
     log_entry_view,
     task_view,
 )
+from taskdesk.web.routes.answers import Changed
 from taskdesk.web.routes.task_filters import (
     LIST_LIMIT,
     MAX_FILTER_TEXT,
@@ -63,10 +65,6 @@ class StatusChange(Selection):
 class CodeBody(BaseModel):
     code: str = Field(max_length=128)
 
-
-class Changed(BaseModel):
-    changed: int
-    message: str
 
 
 def audit(request: Request, action: str, target: str, detail: str = "") -> None:
@@ -122,41 +120,37 @@ def task_log(request: Request, task_id: Id = None, cursor: Id = None,
 
 @routes.post("/api/tasks/status", "tasks:modify")
 def set_status(request: Request, body: StatusChange) -> Changed:
-    target = _target(body)
     tasks = desk_of(request).tasks
-    if body.task_ids is not None:
-        changed = tasks.set_status(body.status, body.task_ids)
-    else:
-        assert body.filter is not None
-        changed = tasks.set_status_matching(body.status, **body.filter.keywords())
-    audit(request, "tasks.status", target, f"status {body.status}, {changed} changed")
+    changed = _change(body, lambda ids: tasks.set_status(body.status, ids),
+                      lambda **where: tasks.set_status_matching(body.status, **where))
+    audit(request, "tasks.status", _target(body), f"status {body.status}, {changed} changed")
     return Changed(changed=changed, message=f"{changed} task(s) set to {body.status}")
 
 
 @routes.post("/api/tasks/delete", "tasks:modify")
 def delete_tasks(request: Request, body: Selection) -> Changed:
-    target = _target(body)
     tasks = desk_of(request).tasks
-    if body.task_ids is not None:
-        changed = tasks.delete(body.task_ids)
-    else:
-        assert body.filter is not None
-        changed = tasks.delete_matching(**body.filter.keywords())
-    audit(request, "tasks.delete", target, f"{changed} deleted")
+    changed = _change(body, tasks.delete, tasks.delete_matching)
+    audit(request, "tasks.delete", _target(body), f"{changed} deleted")
     return Changed(changed=changed, message=f"{changed} task(s) deleted")
 
 
 @routes.post("/api/tasks/retry", "tasks:modify")
 def retry_tasks(request: Request, body: Selection) -> Changed:
-    target = _target(body)
     tasks = desk_of(request).tasks
-    if body.task_ids is not None:
-        changed = tasks.retry(body.task_ids)
-    else:
-        assert body.filter is not None
-        changed = tasks.retry_matching(**body.filter.keywords())
-    audit(request, "tasks.retry", target, f"{changed} retried")
+    changed = _change(body, tasks.retry, tasks.retry_matching)
+    audit(request, "tasks.retry", _target(body), f"{changed} retried")
     return Changed(changed=changed, message=f"{changed} task(s) will run again")
+
+
+def _change(selection: Selection, by_ids: Callable[[list[int]], int],
+            matching: Callable[..., int]) -> int:
+    """One bulk change: on the selected ids, or on every task matching the filter."""
+    _target(selection)  # exactly one of the two, or a clear error
+    if selection.task_ids is not None:
+        return by_ids(selection.task_ids)
+    assert selection.filter is not None
+    return matching(**selection.filter.keywords())
 
 
 @routes.post("/api/tasks/delete-code", "tasks:modify")

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from taskdesk.views import ROLES, AuditView, TokenView, UserView
 from taskdesk.web.render import render
+from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit
 from taskdesk.web.security import caller_of, desk_of
 from taskdesk.web.table import RouteList
@@ -41,9 +42,6 @@ class IssuedToken(BaseModel):
     token: str = Field(description="the secret: shown once, stored only as a hash")
     details: TokenView
 
-
-class Message(BaseModel):
-    message: str
 
 
 @routes.get("/api/users", "users:access")
