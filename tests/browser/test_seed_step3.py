@@ -80,9 +80,21 @@ def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> Non
             "My task has successfully started!")
         shot(page, "6-error-logs")
 
+        page.click("a.dropdown-toggle:has-text('Extensions')")
+        page.click("a.dropdown-item:has-text('Tasks')")
+        page.click("tr:has-text('my_task') a")  # the task's own page
+        expect(page.locator("h1")).to_contain_text("my_task")
+        expect(page.locator("table").nth(1)).to_contain_text("complete")  # its attempt
+        shot(page, "7-task-page")
+
+        page.goto(f"{server.url}/")
+        expect(page.locator(".count[data-status=complete]")).to_have_text("1")
+        page.wait_for_function("window.Chart && Chart.getChart('activity-chart')")
+        shot(page, "8-dashboard")
+
         page.set_viewport_size({"width": 390, "height": 844})  # a phone
         page.goto(f"{server.url}/tasks")
         expect(page.locator(".navbar-toggler")).to_be_visible()
-        shot(page, "7-tasks-phone")
+        shot(page, "9-tasks-phone")
         browser.close()
     assert problems == [], problems  # no script error, no CSP violation
