@@ -1,0 +1,69 @@
+"""The admin's own script in a real browser: bulk actions on every task matching a filter,
+with their confirm; an installer refusal shown in place; the selection kept while the list
+refreshes itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Server
+from tests.browser.test_seed_step3 import TIMEOUT, shot
+
+
+def add_tasks(server: Server, count: int) -> None:
+    for n in range(count):
+        subprocess.run([sys.executable, "-m", "taskdesk", "task", "add", f"bulk-{n}",
+                        "tests.handlers:noop", "--run-at", "2099-01-01T00:00:00Z"],
+                       env={**server.env, "TASKDESK_ALLOWED_ACTIONS": "tests"}, check=True,
+                       capture_output=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_bulk_actions_and_an_upload_refusal_in_the_browser(server: Server,
+                                                           tmp_path: Path) -> None:
+    add_tasks(server, 3)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT)
+        confirms: list[str] = []
+
+        def accept(dialog: object) -> None:
+            confirms.append(dialog.message)  # type: ignore[attr-defined]
+            dialog.accept()  # type: ignore[attr-defined]
+
+        page.on("dialog", accept)
+        page.goto(f"{server.url}/login")
+        page.fill("#name", ADMIN)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+
+        page.goto(f"{server.url}/tasks?code=bulk")
+        rows = page.locator("tr[data-task-id]")
+        expect(rows).to_have_count(3)
+        page.check("input.select-matching")
+        page.select_option("#bulk-status", "paused")
+        page.click("button:has-text('Set status')")
+        expect(page.locator("#toasts")).to_contain_text("3 task(s) set to paused")
+        expect(page.locator("tr[data-status=paused]")).to_have_count(3)
+        assert confirms == ["Change the status of the selected tasks?"]
+
+        first = rows.first.locator("input.row-select")
+        first.check()
+        page.wait_for_timeout(3500)  # one live refresh of the list
+        expect(first).to_be_checked()
+        page.click("button:has-text('Delete')")
+        expect(rows).to_have_count(2)
+        shot(page, "ui-bulk")
+
+        bad = tmp_path / "broken.zip"
+        bad.write_bytes(b"this is not a zip")
+        page.goto(f"{server.url}/installer")
+        page.set_input_files("#package", str(bad))
+        page.click("#upload-form button[type=submit]")
+        expect(page.locator("#upload-result")).to_contain_text("Refused:")
+        shot(page, "ui-upload-refused")
+        browser.close()
