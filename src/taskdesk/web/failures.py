@@ -44,8 +44,13 @@ def install_failures(app: FastAPI) -> None:
 
 
 def is_page(request: Request) -> bool:
+    """A page route; or, for a path no route took (404, 405), a browser's request outside
+    the API (it asks for HTML)."""
     route = getattr(request.state, "route", None)
-    return bool(route and route.page)
+    if route is not None:
+        return bool(route.page)
+    in_api = (request.url.path + "/").startswith("/api/")
+    return not in_api and "text/html" in request.headers.get("accept", "")
 
 
 def answer(request: Request, message: str, status_code: int) -> Response:
