@@ -28,7 +28,13 @@ class BodyLimit:
         if not declared.isdigit() or int(declared) > limit:
             await self._refuse(limit, scope, receive, send)
             return
+        await self._counting(limit, scope, receive, send)
+
+    async def _counting(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stop the read past the limit, and answer 413 in place of whatever the app makes of
+        that (FastAPI turns any failure to read a body into a 400)."""
         seen = 0
+        refused = False
 
         async def counted() -> Message:
             nonlocal seen
@@ -38,10 +44,18 @@ class BodyLimit:
                 raise TooLarge
             return message
 
+        async def answer(message: Message) -> None:
+            nonlocal refused
+            if seen <= limit:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(limit, scope, receive, send)
+
         try:
-            await self.app(scope, counted, send)
+            await self.app(scope, counted, answer)
         except TooLarge:
-            await self._refuse(limit, scope, receive, send)
+            await answer({"type": "http.response.start"})
 
     async def _refuse(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse({"detail": f"the request body is larger than "
