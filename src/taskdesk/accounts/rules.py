@@ -22,10 +22,11 @@ def is_user_name(name: str) -> bool:
 
 
 def check_user_name(name: str) -> str:
-    """The name, or BadUserName (ASCII letters and digits only: no look-alike names)."""
-    if not is_user_name(name):
+    """The name, or BadUserName (ASCII letters and digits only: no look-alike names; not only
+    dots, which a URL path folds away: `/api/users/..` is `/api/`)."""
+    if not is_user_name(name) or not name.strip("."):
         raise BadUserName(f"bad user name {named(name)}: use 1 to {MAX_NAME} letters, digits, "
-                          "'.', '_', '@' or '-'")
+                          "'.', '_', '@' or '-', not only dots")
     return name
 
 

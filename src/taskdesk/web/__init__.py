@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
@@ -18,8 +18,8 @@ from taskdesk.web.headers import SecurityHeaders
 from taskdesk.web.limits import BodyLimit
 from taskdesk.web.render import environment
 from taskdesk.web.routes import ROUTES
-from taskdesk.web.security import guard
-from taskdesk.web.table import Route
+from taskdesk.web.security import guarded_route
+from taskdesk.web.table import UPLOAD, Route
 from taskdesk.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).parent / "static"
@@ -38,16 +38,18 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> Fast
     for route in ROUTES:
         _add(app, route)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimit, max_bytes=desk.settings.package_max_file_bytes)
+    app.add_middleware(BodyLimit, upload_bytes=desk.settings.package_max_file_bytes,
+                       upload_paths=frozenset(route.path for route in ROUTES
+                                              if route.permission == UPLOAD))
     app.add_middleware(SecurityHeaders)
     install_failures(app)
     return app
 
 
 def _add(app: FastAPI, route: Route) -> None:
-    app.add_api_route(
+    app.router.add_api_route(
         route.path, route.endpoint, methods=[route.method],
-        dependencies=[Depends(guard(route))], status_code=route.status_code,
+        route_class_override=guarded_route(route), status_code=route.status_code,
         include_in_schema=route.path.startswith("/api/") and not route.page,
         response_class=HTMLResponse if route.page else JSONResponse,
         **route.extra)

@@ -3,7 +3,7 @@ error page for the admin's pages, and /login for an anonymous visitor of a page.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,8 +46,13 @@ def install_failures(app: FastAPI) -> None:
 
 
 def is_page(request: Request) -> bool:
+    """A page route; or, for a path no route took (404, 405), a browser's request outside
+    the API (it asks for HTML)."""
     route = getattr(request.state, "route", None)
-    return bool(route and route.page)
+    if route is not None:
+        return bool(route.page)
+    in_api = (request.url.path + "/").startswith("/api/")
+    return not in_api and "text/html" in request.headers.get("accept", "")
 
 
 def answer(request: Request, message: str, status_code: int) -> Response:
@@ -57,12 +62,21 @@ def answer(request: Request, message: str, status_code: int) -> Response:
 
 
 async def _not_logged_in(request: Request, error: Exception) -> Response:
+    if is_page(request) and request.headers.get("HX-Request") == "true":
+        # A live region's refresh: htmx would swap the login page into it; send the tab there.
+        shown = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = (shown.path or "/") + (f"?{shown.query}" if shown.query else "")
+        return Response(status_code=401, headers={"HX-Redirect": login_url(target)})
     if is_page(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return RedirectResponse(login_url(target), status_code=303)
     response = answer(request, str(error), 401)
     response.headers["WWW-Authenticate"] = "Bearer"
     return response
+
+
+def login_url(target: str) -> str:
+    return f"/login?next={quote(target, safe='')}"
 
 
 async def _known(request: Request, error: Exception) -> Response:

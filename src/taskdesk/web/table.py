@@ -15,6 +15,8 @@ from typing import Any
 PUBLIC = "public"
 #: Permission of the routes every logged-in user may call, whatever their role.
 LOGGED_IN = "logged-in"
+#: Permission of the routes that take a package: the only bodies larger than a mebibyte.
+UPLOAD = "installer:upload"
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -4,12 +4,19 @@ session kept in the database, so logging out or changing a password ends it ever
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from taskdesk.web.render import render
-from taskdesk.web.security import SESSION_COOKIE, caller_of, client_address, desk_of
+from taskdesk.web.security import (
+    SESSION_COOKIE,
+    Forbidden,
+    caller_of,
+    client_address,
+    desk_of,
+)
 from taskdesk.web.table import LOGGED_IN, PUBLIC, RouteList
 from taskdesk.web.throttle import LoginThrottle, login_keys
 
@@ -23,6 +30,17 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def from_another_site(request: Request) -> bool:
+    """A post made by another site's page (login CSRF: the login form has no session, so no
+    CSRF token): the browser says so, or its Origin names another host, or none ("null").
+    Clients that send neither header (curl) are not browsers a page can drive."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    ours = {request.headers.get("host"), request.headers.get("x-forwarded-host")}
+    return origin is not None and urlsplit(origin).netloc not in ours - {None}
+
+
 @routes.get("/login", PUBLIC, page=True)
 def login_page(request: Request, next: str | None = None) -> Response:
     if getattr(request.state, "caller", None) is not None:
@@ -34,6 +52,9 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
           password: Annotated[str, Form(max_length=4096)] = "",
           next: Annotated[str, Form(max_length=2048)] = "/") -> Response:
+    if from_another_site(request):
+        raise Forbidden("this login was posted by another site's page: log in on this "
+                        "site's own login page")
     desk = desk_of(request)
     throttle: LoginThrottle = request.app.state.throttle
     address = client_address(request)
@@ -51,6 +72,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
         return render(request, "login.html", status_code=401, next=safe_next(next), name=name,
                       error="Wrong user name or password.")
     throttle.succeeded(*keys)
+    desk.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))  # this browser's last
     session = desk.accounts.start_session(user["name"], address=address)
     desk.audit.record(actor=user["name"], action="session.login", address=address)
     redirect = RedirectResponse(safe_next(next), status_code=303)

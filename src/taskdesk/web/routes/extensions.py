@@ -18,7 +18,7 @@ from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit
 from taskdesk.web.security import desk_of
-from taskdesk.web.table import RouteList
+from taskdesk.web.table import UPLOAD, RouteList
 
 routes = RouteList()
 CHUNK = 1024 * 1024  # bytes copied at a time from an upload
@@ -41,7 +41,7 @@ def list_extensions(request: Request) -> list[ExtensionView]:
     return desk_of(request).extensions.all()
 
 
-@routes.post("/api/extensions/upload", "installer:upload", status_code=201)
+@routes.post("/api/extensions/upload", UPLOAD, status_code=201)
 def upload(request: Request, file: Annotated[UploadFile, File()]) -> ExtensionView:
     """Upload an extension's zip (multipart field `file`); the installer checks it whole
     before anything is unpacked, and a refused package changes nothing."""
