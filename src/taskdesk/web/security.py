@@ -69,7 +69,7 @@ def client_address(request: Request) -> str | None:
 
 
 def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
-    """The dependency that checks one route's caller before its endpoint runs."""
+    """The check of one route's caller, which guarded_route runs before the body is read."""
 
     async def check(request: Request) -> None:
         request.state.route = route
