@@ -29,7 +29,9 @@ def test_add_get_list_delete(store: Store, clock: FakeClock) -> None:
     added = store.schedules.add(_new(clock))
     store.schedules.add(_new(clock, "alpha"))
     assert store.schedules.get("tick") == added
-    assert added.enabled and added.last_run_at is None and added.args == {"n": 1}
+    assert added.enabled
+    assert added.last_run_at is None
+    assert added.args == {"n": 1}
     assert [s.code for s in store.schedules.all()] == ["alpha", "tick"]
     assert store.schedules.delete("tick") is True
     assert store.schedules.delete("tick") is False
@@ -48,9 +50,11 @@ def test_put_is_idempotent_and_keeps_the_next_firing(store: Store, clock: FakeCl
     store.schedules.set_enabled("tick", False)
     clock.advance(3600)
     again = store.schedules.put(_new(clock))
-    assert again.next_run_at == first.next_run_at and not again.enabled
+    assert again.next_run_at == first.next_run_at
+    assert not again.enabled
     changed = store.schedules.put(_new(clock, rule=Rule.parse(every="hour")))
-    assert changed.rule.every is not None and changed.next_run_at > first.next_run_at
+    assert changed.rule.every is not None
+    assert changed.next_run_at > first.next_run_at
     assert len(store.schedules.all()) == 1
 
 
@@ -70,11 +74,15 @@ def test_fire_claims_once_and_adds_the_task(store: Store, clock: FakeClock) -> N
     later = due.next_run_at + timedelta(minutes=1)
     won = store.schedules.fire(due, later, _task())
     lost = store.schedules.fire(due, later, _task())
-    assert won.claimed and won.task_id is not None
-    assert not lost.claimed and lost.task_id is None
+    assert won.claimed
+    assert won.task_id is not None
+    assert not lost.claimed
+    assert lost.task_id is None
     assert store.count(TaskFilter(code="tick")) == 1
     stored = store.schedules.get("tick")
-    assert stored is not None and stored.next_run_at == later and stored.last_run_at == clock()
+    assert stored is not None
+    assert stored.next_run_at == later
+    assert stored.last_run_at == clock()
 
 
 def test_fire_replaces_the_waiting_task_of_the_previous_firing(store: Store,
