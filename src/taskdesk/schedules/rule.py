@@ -92,7 +92,8 @@ class Rule:
         if self.cron is not None:
             return _cron_after(self.cron, now)
         assert self.every is not None
-        return _unit_start(self.every, now) + _months_or_step(self.every, 1, now)
+        start = _unit_start(self.every, now)
+        return start + _months_or_step(self.every, 1, start)
 
     def after(self, due: datetime) -> datetime:
         """The firing that follows the firing at `due`."""
