@@ -112,5 +112,5 @@ def _truncate(url: str) -> None:
     store = open_store(url)
     with store.engine.begin() as conn:
         conn.execute(text("TRUNCATE task, task_log, runner, extension, admin_user, api_token, "
-                          "web_session, audit_log RESTART IDENTITY"))
+                          "web_session, audit_log, schedule RESTART IDENTITY"))
     store.close()

@@ -49,6 +49,8 @@ from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
 from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop
 from taskdesk.runner.spawn import spawn_start
+from taskdesk.schedules.periodic import PeriodicDecorator, periodic_decorator
+from taskdesk.schedules.service import Plan, Schedules
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Store
 from taskdesk.store.errors import describe
@@ -61,8 +63,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 #: Objects built from the settings, dropped when `configure()` changes them.
-_BUILT_FROM_SETTINGS = ("tasks", "insights", "error_log", "catalogue", "loader", "resolver",
-                        "installer", "lifecycle", "extensions", "accounts", "audit")
+_BUILT_FROM_SETTINGS = ("tasks", "schedules", "insights", "error_log", "catalogue", "loader",
+                        "resolver", "installer", "lifecycle", "extensions", "accounts", "audit")
 
 
 class Taskdesk:
@@ -81,6 +83,7 @@ class Taskdesk:
         self._store = store
         self._opening = threading.Lock()
         self.handlers = Handlers(self)
+        self.plans: dict[str, Plan] = {}  # schedules defined in code (@desk.periodic)
 
     def configure(self, **overrides: Any) -> None:
         """Change settings before the store opens (the CLI's flags over an app's desk)."""
@@ -132,6 +135,7 @@ class Taskdesk:
             elif isinstance(self._store, SqlStore):
                 refuse_strangers(self._store)
                 upgrade(self._store)
+        self.schedules.sync()
         return self.database()
 
     def health(self) -> HealthView:
@@ -182,6 +186,18 @@ class Taskdesk:
         return TaskRegistry(self.store, self.settings, gate=self.handlers.check,
                             check_args=self.handlers.check_args)
 
+    def periodic(self, *, cron: str | None = None, every: str | None = None, interval: int = 1,
+                 missed: str = "run-once", name: str | None = None) -> PeriodicDecorator:
+        """Register a function as a task that a schedule adds by `cron` expression or
+        `every` cycle (minute … month, `interval` apart); see taskdesk.schedules."""
+        return periodic_decorator(self.task(name=name), self.plans, cron=cron, every=every,
+                                  interval=interval, missed=missed)
+
+    @cached_property
+    def schedules(self) -> Schedules:
+        """Recurring schedules (add, list, show, delete, enable, disable): views."""
+        return Schedules(self.store, self.tasks, self.plans)
+
     @cached_property
     def insights(self) -> Insights:
         """The dashboard's and /metrics' counts (status_counts, activity, metrics): views."""
@@ -197,7 +213,7 @@ class Taskdesk:
     # -- runners --------------------------------------------------------------------------
     def runner(self, hooks: RunnerHooks | None = None) -> Runner:
         return Runner(self.store, self.settings, resolver=self.handlers, hooks=hooks,
-                      registry=self.tasks)
+                      registry=self.tasks, schedules=self.schedules)
 
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""

@@ -67,6 +67,11 @@ class BadLabel(BadInput):
     """A token label must be at most 128 characters of text."""
 
 
+class BadSchedule(BadInput):
+    """A schedule needs a 5-field cron expression or a cycle (minute, hour, day, week,
+    month) with an interval from 1 to 1000, and a missed-firing policy of run-once or skip."""
+
+
 class Conflict(TaskdeskError):
     """The change conflicts with what is stored."""
 
@@ -75,12 +80,20 @@ class UserExists(Conflict):
     """A user with that name exists already."""
 
 
+class ScheduleExists(Conflict):
+    """A schedule with that code exists already: delete it first."""
+
+
 class LastAdmin(Conflict):
     """taskdesk keeps at least one admin: add another admin first."""
 
 
 class NotFound(TaskdeskError):
     """The requested item does not exist."""
+
+
+class ScheduleNotFound(NotFound):
+    """No schedule has that code."""
 
 
 class TaskNotFound(NotFound):

@@ -81,6 +81,11 @@ class TaskRegistry:
             return self.store.add(checked, replace=replace)
         return add_through(self.store, connection, checked, replace=replace)
 
+    def check(self, new: NewTask) -> NewTask:
+        """The task as add would store it (allow-list, args, defaults filled), or the error
+        add would raise: for callers that add through the store themselves (schedules)."""
+        return self._checked(new, set())
+
     def _moment(self, run_at: datetime | timedelta | str | None) -> datetime | None:
         if isinstance(run_at, timedelta):
             try:

@@ -23,6 +23,7 @@ from taskdesk.clock import isoformat
 from taskdesk.extensions.catalogue import Extension, ModuleRef
 from taskdesk.models import JsonObject, LogEntry, Status, Task
 from taskdesk.models import parse_args as parse_args  # how the CLI and the API read args
+from taskdesk.schedules.model import Schedule
 from taskdesk.store.base import RunnerInfo
 from taskdesk.text import json_safe as json_safe  # how the CLI prints JSON to a terminal
 from taskdesk.text import os_error_text as os_error_text  # what the file system refused
@@ -300,3 +301,31 @@ def audit_view(entry: AuditEntry) -> AuditView:
     return AuditView(audit_id=entry.audit_id, date_added=isoformat(entry.date_added),
                      actor=entry.actor, address=entry.address, action=entry.action,
                      target=entry.target, detail=entry.detail or "")
+
+
+class ScheduleView(TypedDict):
+    schedule_id: int
+    code: str
+    action: str
+    args: JsonObject
+    cron: str | None
+    every: str | None  # the cycle: minute, hour, day, week, month
+    interval: int
+    rule: str  # "cron */5 * * * *", "every minute", "every 2 hours"
+    missed: str  # run-once or skip
+    enabled: bool
+    next_run_at: str | None
+    last_run_at: str | None
+    date_added: str | None
+    date_modified: str | None
+
+
+def schedule_view(found: Schedule) -> ScheduleView:
+    rule = found.rule
+    return ScheduleView(
+        schedule_id=found.schedule_id, code=found.code, action=found.action, args=found.args,
+        cron=rule.cron, every=rule.every.value if rule.every else None, interval=rule.interval,
+        rule=rule.describe(), missed=found.missed.value, enabled=found.enabled,
+        next_run_at=isoformat(found.next_run_at),
+        last_run_at=isoformat(found.last_run_at),
+        date_added=isoformat(found.date_added), date_modified=isoformat(found.date_modified))

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from taskdesk.app import leave_without_stray_threads
-from taskdesk.cli import extensions, logs, server, tasks, users
+from taskdesk.cli import extensions, logs, schedules, server, tasks, users
 from taskdesk.cli.context import Options
 from taskdesk.cli.failure import RootGroup
 
@@ -30,6 +30,7 @@ app.add_typer(tasks.app, name="task")
 app.add_typer(extensions.app, name="extension")
 app.add_typer(logs.app, name="log")
 app.add_typer(users.app, name="user")
+app.add_typer(schedules.app, name="schedule")
 
 
 @app.callback()

@@ -30,7 +30,9 @@ from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff
 from taskdesk.runner.retry import RetryPolicy
+from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
 from taskdesk.runner.shutdown import is_abort
+from taskdesk.schedules.firing import Firings
 from taskdesk.store.base import ClaimKey, RunnerInfo, Store
 from taskdesk.text import error_text, storable
 
@@ -82,7 +84,7 @@ class Runner:
 
     def __init__(self, store: Store, settings: Settings, *, resolver: ActionResolver,
                  hooks: RunnerHooks | None = None, registry: TaskRegistry | None = None,
-                 ) -> None:
+                 schedules: DueFirings | None = None) -> None:
         self.store = store
         self.settings = settings
         self.resolver = resolver
@@ -94,6 +96,9 @@ class Runner:
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
         self.housekeeper = Housekeeper(store, settings)  # a new one for each session
+        #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).
+        self.schedules = schedules or Firings(store, self.registry)
+        self.schedule_keeper = ScheduleKeeper(self.schedules, settings.poll_seconds)
 
     def drain(self, stop: threading.Event | None = None) -> RunStats:
         """Run due tasks until none is left (or `stop` is set), then return."""
@@ -141,9 +146,12 @@ class Runner:
         LeaseKeeper.contained(self._check_clock)
         keeper = LeaseKeeper(self.store, info, self.settings)
         self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
+        self.schedule_keeper = ScheduleKeeper(self.schedules, self.settings.poll_seconds,
+                                              keeper.outage)
         try:
             keeper.outage.attempt(self.housekeeper.sweep)  # a database gone now: as later
-            with keeper, self.housekeeper:
+            keeper.outage.attempt(self.schedule_keeper.step)  # start runs what is due now
+            with keeper, self.housekeeper, self.schedule_keeper:
                 yield keeper
         except BaseException:
             keeper.expire_now()

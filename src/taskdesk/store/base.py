@@ -33,6 +33,7 @@ from taskdesk.models import (
     TaskFilter,
 )
 from taskdesk.store.accounts import AccountStore
+from taskdesk.store.schedules import ScheduleStore
 
 T = TypeVar("T")
 
@@ -76,6 +77,11 @@ class Store(Protocol):
     @property
     def accounts(self) -> AccountStore:
         """Users, API tokens, web sessions and the audit log (see store/accounts.py)."""
+        ...
+
+    @property
+    def schedules(self) -> ScheduleStore:
+        """Recurring schedules and their firing claim (see store/schedules.py)."""
         ...
 
     # -- the registry -------------------------------------------------------------------

@@ -33,6 +33,7 @@ from taskdesk.models import (
 from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo
 from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.memory_admin import MemoryAdminVerbs
+from taskdesk.store.memory_schedules import MemoryScheduleStore
 from taskdesk.store.rows import recovery_message
 
 
@@ -47,6 +48,7 @@ class MemoryStore(MemoryAdminVerbs):
         self._next_task_id = 1
         self._next_log_id = 1
         self.accounts = MemoryAccountStore(lambda: self.clock(), self._lock)
+        self.schedules = MemoryScheduleStore(self, self._lock)
 
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
@@ -336,11 +338,12 @@ class MemoryStore(MemoryAdminVerbs):
         with self._lock:
             saved = (dict(self._tasks), list(self._log), dict(self._runners),
                      list(self._modules), self._next_task_id, self._next_log_id)
-            accounts = self.accounts.snapshot()
+            accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             try:
                 yield self
             except BaseException:
                 self.accounts.restore(accounts)
+                self.schedules.restore(schedules)
                 (self._tasks, self._log, self._runners, self._modules,
                  self._next_task_id, self._next_log_id) = saved
                 raise

@@ -209,3 +209,31 @@ audit_log = Table(
     Column("detail", Text, nullable=True),
     sqlite_autoincrement=True,
 )
+
+# -- schedules: recurring rules that add one task per firing (taskdesk.schedules) ----------
+CYCLES = ("minute", "hour", "day", "week", "month")  # taskdesk.schedules.rule.Cycle
+MISSED = ("run-once", "skip")  # taskdesk.schedules.rule.Missed
+
+schedule = Table(
+    "schedule",
+    metadata,
+    Column("schedule_id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(128), nullable=False, unique=True),  # also its tasks' code
+    Column("action", String(255), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("cron", String(255), nullable=True),  # either a cron expression …
+    Column("cycle", String(16), nullable=True),  # … or a cycle with an interval
+    Column("cycle_interval", Integer, nullable=False),
+    Column("missed", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("next_run_at", UtcDateTime, nullable=False),  # the firing to claim next
+    Column("last_run_at", UtcDateTime, nullable=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+    CheckConstraint(f"cycle IS NULL OR cycle IN {CYCLES!r}", name="cycle"),
+    CheckConstraint(f"missed IN {MISSED!r}", name="missed"),
+    CheckConstraint("(cron IS NULL) <> (cycle IS NULL)", name="rule"),
+    sqlite_autoincrement=True,
+)
+# Runners' look for due firings: enabled schedules by next firing.
+Index("ix_schedule_enabled_next_run_at", schedule.c.enabled, schedule.c.next_run_at)

@@ -25,6 +25,7 @@ from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_accounts import SqlAccountStore
 from taskdesk.store.sql_admin import SqlAdminVerbs
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
+from taskdesk.store.sql_schedules import SqlScheduleStore
 
 
 class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
@@ -34,6 +35,11 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
     def accounts(self) -> SqlAccountStore:
         """The account verbs, on this store's connections (and its atomic block's)."""
         return SqlAccountStore(self)
+
+    @property
+    def schedules(self) -> SqlScheduleStore:
+        """The schedule verbs, on this store's connections (and its atomic block's)."""
+        return SqlScheduleStore(self)
 
     # -- the registry -------------------------------------------------------------------
     def add(self, tasks: Sequence[NewTask], *, replace: bool = True) -> list[Task]:
