@@ -11,6 +11,7 @@ from taskdesk.errors import TaskdeskError
 from taskdesk.models import LogEntry, NewTask, Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks, RunStats
+from taskdesk.task_progress import progress
 
 __all__ = [
     "Context",
@@ -28,5 +29,6 @@ __all__ = [
     "TaskRegistry",
     "Taskdesk",
     "TaskdeskError",
+    "progress",
 ]
 __version__ = "0.1.0"

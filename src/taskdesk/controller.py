@@ -6,7 +6,8 @@
 
 A controller gets what OpenCart's registry gives: `self.log` (the error log), `self.tasks`
 (the task registry, so that a task may add tasks), `self.config` (the settings), and, while
-it runs a task, `self.task` (that task's row, with its id and attempt number).
+it runs a task, `self.task` (that task's row, with its id and attempt number) and
+`self.progress(percent, message)` (see task_progress.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.models import Task
 from taskdesk.registry import TaskRegistry
+from taskdesk.task_progress import ProgressReporter, report
 
 #: What a runner calls with a task's args: a function, or a controller's bound method.
 Handler = Callable[..., object]
@@ -31,6 +33,8 @@ class Context:
     log: ErrorLog
     config: Settings
     task: Task | None = None
+    #: Where the running attempt's progress goes; None outside a runner.
+    progress: ProgressReporter | None = None
 
 
 class Controller:
@@ -40,3 +44,9 @@ class Controller:
         self.log = context.log
         self.config = context.config
         self.task = context.task
+
+    def progress(self, percent: float, message: str = "") -> None:
+        """Report how far the running task is: `percent` from 0 to 100 and an optional short
+        message, shown while it runs. Outside a runner it only checks the values; a value
+        that is not a percent raises BadProgress."""
+        report(self.context.progress, percent, message)

@@ -47,6 +47,10 @@ class BadStatus(BadInput):
     """The status must be one of pending, processing, paused, complete, failed."""
 
 
+class BadProgress(BadInput):
+    """Progress is a number from 0 to 100 (a percent), with an optional message of text."""
+
+
 class BadPackage(BadInput):
     """The file is not a valid extension package."""
 

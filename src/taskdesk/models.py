@@ -71,6 +71,10 @@ class Task:
     #: and release only while the task still carries it (lease fencing). Not shown in views.
     claim_token: str | None = None
     extension: str | None = None  # the extension whose install() or task added it
+    #: What the running attempt last reported (0-100, and a short text): cleared by the next
+    #: claim, 100 once complete, kept as it was when the task failed or waits for a retry.
+    progress: int | None = None
+    progress_message: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -49,6 +49,8 @@ class TaskView(TypedDict):
     date_added: str | None
     date_modified: str | None
     extension: str | None
+    progress: int | None  # 0-100, what the running attempt reported last (100 once complete)
+    progress_message: str | None
 
 
 class LogEntryView(TypedDict):
@@ -217,6 +219,8 @@ def task_view(task: Task) -> TaskView:
         date_added=isoformat(task.date_added),
         date_modified=isoformat(task.date_modified),
         extension=task.extension,
+        progress=task.progress,
+        progress_message=task.progress_message,
     )
 
 

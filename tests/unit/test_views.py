@@ -19,6 +19,7 @@ def make_task() -> Task:
         date_added=T0 - timedelta(minutes=1),
         date_modified=datetime(2026, 1, 1, 13, 0, 0, 250_000,
                                tzinfo=timezone(timedelta(hours=1))),
+        progress=42, progress_message="page 2 of 5",
     )
 
 
@@ -41,6 +42,8 @@ def test_task_view_has_opencart_names_and_iso_times() -> None:
         "date_added": "2026-01-01T11:59:00Z",
         "date_modified": "2026-01-01T12:00:00.250000Z",
         "extension": None,
+        "progress": 42,
+        "progress_message": "page 2 of 5",
     }
     assert json.loads(json.dumps(data)) == data
 

@@ -25,6 +25,7 @@ from taskdesk.views import json_safe, task_view, visible
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis
 PREVIEW_CHARS = 60  # of a response or log comment in a table: its first line, cut here
+PROGRESS_CHARS = 40  # of a progress message in the task list
 PREVIEW_SCAN = 4_096  # characters of a long text read to find that first line
 DETAIL_CHARS = 2_000  # of one value in `task show`'s table (args, worker id, …)
 #: Of a response or traceback that `task show` prints: as much as a runner stores
@@ -108,15 +109,30 @@ def new_table(title: str | None, columns: Iterable[str], *, wide: Iterable[str] 
 
 
 def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
-    columns = ("id", "code", "action", "status", "prio", "tries", "run at (UTC)", "response")
-    table = new_table(title, columns, wide=("action", "response"))
+    columns = ("id", "code", "action", "status", "progress", "prio", "tries", "run at (UTC)",
+               "response")
+    table = new_table(title, columns, wide=("action", "progress", "response"))
     for task in tasks:
         table.add_row(
             str(task.task_id), shown(task.code), shown(clipped(task.action, DETAIL_CHARS)),
-            status_text(task.status), str(task.priority), f"{task.attempts}/{task.max_attempts}",
-            short_time(task.run_at), preview(task.response),
+            status_text(task.status), running_progress(task), str(task.priority),
+            f"{task.attempts}/{task.max_attempts}", short_time(task.run_at),
+            preview(task.response),
         )
     return table
+
+
+def progress_text(task: Task) -> Text:
+    """`42% copying tables`: what the attempt reported last (empty if nothing)."""
+    if task.progress is None:
+        return Text("")
+    message = preview(task.progress_message, PROGRESS_CHARS)
+    return Text.assemble(f"{task.progress}%", " " if message.plain else "", message)
+
+
+def running_progress(task: Task) -> Text:
+    """The list shows progress while a task runs; the task's own page shows it always."""
+    return progress_text(task) if task.status is Status.PROCESSING else Text("")
 
 
 def log_table(entries: Iterable[LogEntry], *, title: str | None = None) -> Table:
@@ -143,6 +159,8 @@ def task_details(task: Task) -> Table:
             table.add_row(key, status_text(task.status))
         elif key == "response":
             table.add_row(key, preview(task.response))
+        elif key == "progress":
+            table.add_row(key, Text("" if value is None else f"{value}%"))
         else:
             text = json.dumps(value, ensure_ascii=False) if key == "args" else (
                 "" if value is None else str(value))

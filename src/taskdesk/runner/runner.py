@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from taskdesk.actions import route_extension
@@ -34,6 +35,7 @@ from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
 from taskdesk.runner.shutdown import is_abort
 from taskdesk.schedules.firing import Firings
 from taskdesk.store.base import ClaimKey, RunnerInfo, Store
+from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, storable
 
 logger = logging.getLogger(__name__)
@@ -230,8 +232,12 @@ class Runner:
 
     def _run_one(self, task: Task, keeper: LeaseKeeper) -> None:
         self._hook(self.hooks.before_task, task)
-        outcome = execute(task, self._resolve, retry=self._retry(task), clock=self.store.clock)
+        reporter = self._reporter(task)
+        with reporting(reporter):  # what taskdesk.progress() reports to in this thread
+            outcome = execute(task, partial(self._resolve, progress=reporter),
+                              retry=self._retry(task), clock=self.store.clock)
         keeper.drop([ClaimKey.of(task)])  # before finishing, so no heartbeat races the finish
+        reporter.flush()  # the latest report wins: written before the outcome
         kept, outcome = self._finish(task, outcome)
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
@@ -239,6 +245,11 @@ class Runner:
                     task.task_id, task.code, outcome.duration)
         self.stats.count(outcome.status)
         self._hook(self.hooks.after_task, task, outcome)
+
+    def _reporter(self, task: Task) -> ProgressReporter:
+        """The attempt's progress, written only while this claim holds the task."""
+        claim = ClaimKey.of(task)
+        return ProgressReporter(partial(self.store.set_progress, self.worker_id, claim))
 
     def _retry(self, task: Task) -> RetryPolicy:
         delay = self.resolver.retry_delay(task.action)
@@ -263,9 +274,10 @@ class Runner:
             return self.store.finish(task, self.worker_id, short,
                                      retention_seconds=retention), short
 
-    def _resolve(self, task: Task) -> Handler:
+    def _resolve(self, task: Task, *, progress: ProgressReporter | None = None) -> Handler:
         tasks = self.registry.for_extension(task.extension or route_extension(task.action))
-        context = Context(tasks=tasks, log=self.error_log, config=self.settings, task=task)
+        context = Context(tasks=tasks, log=self.error_log, config=self.settings, task=task,
+                          progress=progress)
         return self.resolver.resolve(task.action, context)
 
     @staticmethod

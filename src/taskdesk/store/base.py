@@ -42,6 +42,8 @@ PRUNE_CHUNK = 1_000
 #: Tasks a bulk change (set_status_matching, retry_matching, delete_matching) changes per
 #: transaction: a million matching rows never hold one long write lock.
 MATCH_CHUNK = 1_000
+#: The progress a task that completed shows, whatever its attempt reported last.
+COMPLETE_PERCENT = 100
 
 
 class ClaimKey(NamedTuple):
@@ -178,8 +180,18 @@ class Store(Protocol):
         False when the lease was lost."""
         ...
 
+    def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,
+                     message: str) -> bool:
+        """Store what a running attempt reports (`percent` 0-100 and a storable `message`,
+        both checked by the caller), only while `worker_id` still holds this claim: one
+        UPDATE that leaves date_modified and the lease alone. False when the claim is lost.
+        The next claim clears progress; finish sets it to COMPLETE_PERCENT when complete
+        and keeps the last report otherwise."""
+        ...
+
     def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
-        """Give back claimed tasks that were never started, as if never claimed."""
+        """Give back claimed tasks that were never started, as if never claimed (their
+        progress cleared)."""
         ...
 
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:

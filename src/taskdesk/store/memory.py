@@ -30,7 +30,7 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo
+from taskdesk.store.base import COMPLETE_PERCENT, PRUNE_CHUNK, ClaimKey, RunnerInfo
 from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.memory_schedules import MemoryScheduleStore
@@ -174,7 +174,7 @@ class MemoryStore(MemoryAdminVerbs):
             claimed = [
                 replace(t, status=Status.PROCESSING, worker_id=worker_id,
                         lease_expires_at=expires, attempts=t.attempts + 1, date_modified=now,
-                        claim_token=token)
+                        claim_token=token, progress=None, progress_message=None)
                 for t in due
             ]
             self._tasks.update((t.task_id, t) for t in claimed)
@@ -210,7 +210,8 @@ class MemoryStore(MemoryAdminVerbs):
                 self._tasks[task.task_id] = replace(
                     current, status=outcome.status, response=outcome.response, worker_id=None,
                     lease_expires_at=None, run_at=outcome.retry_at or current.run_at,
-                    date_modified=now, claim_token=None,
+                    date_modified=now, claim_token=None, progress=COMPLETE_PERCENT
+                    if outcome.status is Status.COMPLETE else current.progress,
                 )
             comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
             self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
@@ -227,6 +228,14 @@ class MemoryStore(MemoryAdminVerbs):
         self._next_log_id += 1
         return entry
 
+    def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,
+                     message: str) -> bool:
+        with self._lock:
+            owned = self._owned(worker_id, [claim])
+            self._tasks.update((t.task_id, replace(t, progress=percent,
+                                                   progress_message=message)) for t in owned)
+            return bool(owned)
+
     def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
         with self._lock:
             owned = self._owned(worker_id, claims)
@@ -234,6 +243,7 @@ class MemoryStore(MemoryAdminVerbs):
                 self._tasks[t.task_id] = replace(
                     t, status=Status.PENDING, worker_id=None, lease_expires_at=None,
                     attempts=t.attempts - 1, date_modified=self.clock(), claim_token=None,
+                    progress=None, progress_message=None,
                 )
             return len(owned)
 

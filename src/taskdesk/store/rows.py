@@ -28,6 +28,8 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         date_modified=row["date_modified"],
         claim_token=row["claim_token"],
         extension=row["extension"],
+        progress=row["progress"],
+        progress_message=row["progress_message"],
     )
 
 
@@ -66,6 +68,8 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "claim_token": None,
         "delayed": bool(new.run_at and new.run_at > now),
         "extension": new.extension,
+        "progress": None,
+        "progress_message": None,
     }
 
 

@@ -86,6 +86,10 @@ task = Table(
     # is due, so that the claim's index never walks tasks that wait (see statements.PROMOTE).
     Column("delayed", Boolean, nullable=False, server_default=sa_false()),
     Column("extension", String(128), nullable=True),  # the extension whose code added it
+    # What the running attempt reported last (0-100; text bounded by task_progress): written
+    # only while the attempt's claim holds the task, cleared by the next claim.
+    Column("progress", Integer, nullable=True),
+    Column("progress_message", Text, nullable=True),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models import LogEntry, Outcome, Status, Task
 from taskdesk.store import statements as sql
-from taskdesk.store.base import PRUNE_CHUNK, ClaimKey, RunnerInfo, chunks
+from taskdesk.store.base import COMPLETE_PERCENT, PRUNE_CHUNK, ClaimKey, RunnerInfo, chunks
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_base import SqlConnections
@@ -61,6 +61,7 @@ class SqlRunnerVerbs(SqlConnections):
                 result = conn.execute(sql.FINISH_UPDATE, {
                     **owner, "now": now, "outcome": outcome.status.value,
                     "text": outcome.response, "retry_at": outcome.retry_at, "delayed": delayed,
+                    "done": COMPLETE_PERCENT if outcome.status is Status.COMPLETE else None,
                 })
             kept = task_.claim_token is not None and result.rowcount == 1
             comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
@@ -71,10 +72,18 @@ class SqlRunnerVerbs(SqlConnections):
             })
         return kept
 
+    def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,
+                     message: str) -> bool:
+        owner = {"id": claim.task_id, "worker": worker_id, "token": claim.token}
+        with self._write(self.runner_writer) as conn:
+            changed = conn.execute(sql.SET_PROGRESS,
+                                   {**owner, "percent": percent, "message": message}).rowcount
+        return bool(changed == 1)
+
     def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
         values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
                   "attempts": task.c.attempts - 1, "date_modified": self.clock(),
-                  "claim_token": None}
+                  "claim_token": None, "progress": None, "progress_message": None}
         with self._write(self.runner_writer) as conn:
             return sum(
                 conn.execute(update(task).where(*sql.owned(worker_id, token, some))

@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     String,
+    Text,
     bindparam,
     case,
     delete,
@@ -79,6 +81,8 @@ CLAIM = (
         attempts=task.c.attempts + 1,
         date_modified=_NOW,
         claim_token=bindparam("token", type_=String()),
+        progress=None,  # a new attempt starts with no progress
+        progress_message=None,
     )
     .returning(*task.c)
 )
@@ -103,7 +107,16 @@ FINISH_UPDATE = (
         date_modified=_NOW,
         claim_token=None,
         delayed=bindparam("delayed"),
+        # 100 when complete (the runner binds it), else what the attempt reported last.
+        progress=func.coalesce(bindparam("done", type_=Integer()), task.c.progress),
     )
+)
+#: What a running attempt reports: one UPDATE, only while its claim holds the task.
+SET_PROGRESS = (
+    update(task)
+    .where(*_OWNED)
+    .values(progress=bindparam("percent", type_=Integer()),
+            progress_message=bindparam("message", type_=Text()))
 )
 LOG = insert(task_log)
 
