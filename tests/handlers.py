@@ -44,3 +44,15 @@ class FanOut(Controller):
         for page in range(1, pages + 1):
             self.tasks.add(f"page_{page}", "tests.handlers:noop")
         return f"added {pages} pages"
+
+
+def end_other_backends(database_url: str) -> int:
+    """Terminate every other connection to this PostgreSQL database, as a restart or an
+    operator's pg_terminate_backend does to the runner's pool while its task runs; how many."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        ended = connection.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+    return int(ended[0]) if ended else 0

@@ -31,7 +31,7 @@ class Outage:
         self._failures = 0
 
     def failed(self, error: Exception) -> None:
-        if self._since is None and _stale_connection(error):
+        if self._since is None and stale_connection(error):
             logger.info("store.reconnecting %s", error)
             return
         with self._lock:
@@ -67,7 +67,7 @@ class Outage:
         return True
 
 
-def _stale_connection(error: Exception) -> bool:
+def stale_connection(error: Exception) -> bool:
     """The database closed a pooled connection (a restart, a dropped database): the driver
     threw it away, and the next try opens a new one. Not an outage by itself: the next failure,
     if any, is. (Read from the driver's error by name: the runner imports no SQL library.)"""

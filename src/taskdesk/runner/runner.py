@@ -29,7 +29,7 @@ from taskdesk.registry import TaskRegistry
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
-from taskdesk.runner.outage import backoff
+from taskdesk.runner.outage import backoff, stale_connection
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
 from taskdesk.runner.shutdown import is_abort
@@ -258,10 +258,8 @@ class Runner:
     def _finish(self, task: Task, outcome: Outcome) -> tuple[bool, Outcome]:
         """Store the outcome; if the database refuses it, store a short failure that says
         why (and return that). A database out of reach leaves the task to its lease."""
-        retention = self.settings.retention_seconds
         try:
-            return self.store.finish(task, self.worker_id, outcome,
-                                     retention_seconds=retention), outcome
+            return self._store_outcome(task, outcome), outcome
         except StoreUnavailable:
             raise
         except Exception as error:
@@ -271,8 +269,23 @@ class Runner:
                          reason)
             short = Outcome(status=Status.FAILED, response=reason, comment=reason,
                             duration=outcome.duration)
-            return self.store.finish(task, self.worker_id, short,
-                                     retention_seconds=retention), short
+            return self._store_outcome(task, short), short
+
+    def _store_outcome(self, task: Task, outcome: Outcome) -> bool:
+        """Finish the task; tried once more when the database had closed the pooled connection
+        (a restart, pg_terminate_backend): the next try opens a new one, and the claim token
+        makes it a no-op if the first was stored after all. Without it, a task that ran would
+        be left to its lease, recovered and run again: a repeat with no crash behind it."""
+        def finish() -> bool:
+            return self.store.finish(task, self.worker_id, outcome,
+                                     retention_seconds=self.settings.retention_seconds)
+        try:
+            return finish()
+        except StoreUnavailable as error:
+            if not stale_connection(error):
+                raise
+            logger.info("store.reconnecting to finish task_id=%s: %s", task.task_id, error)
+            return finish()
 
     def _resolve(self, task: Task, *, progress: ProgressReporter | None = None) -> Handler:
         tasks = self.registry.for_extension(task.extension or route_extension(task.action))

@@ -1,0 +1,143 @@
+"""The chaos test (issue 9, item 8): real `taskdesk worker` processes run 3,000 tasks while the
+test kills workers with SIGKILL five times (each replaced at once) and, on PostgreSQL,
+terminates the backends of the workers' pools once. Afterwards every task is complete, none is
+lost, and a task ran more than once only if the worker running it was killed (each execution
+records its pid; the task log must show that worker's lease recovered).
+
+Bounded in time on a 2-core machine: the full numbers (3,000 tasks; three workers on
+PostgreSQL, two on SQLite; five kills) with 2 s leases, so that a killed worker's task is
+recovered within about 4 s. The kills and the termination are spread at random over the run by
+progress (the share of tasks complete), so they land mid-run whatever the machine's speed.
+Each task sleeps 2 ms around its record: about 30 s per database on this machine, loaded by
+other work (nothing was reduced to fit). Loopback only. Run with `-s` to see the summary.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from taskdesk import Taskdesk
+from taskdesk.models import NewTask
+from tests.chaos.harness import Database, Workers
+from tests.chaos.verdict import Summary, duplicates, lost_tasks, unexplained
+
+TASKS = 3_000
+KILLS = 5
+PAUSE_SECONDS = 0.002  # each task's own time: a kill lands mid-task, before or after its record
+DEADLINE_SECONDS = 150.0  # for every task to complete: a hang fails rather than blocks the suite
+WORKER_SETTINGS = {
+    "TASKDESK_ALLOWED_ACTIONS": "tests",
+    "TASKDESK_LEASE_SECONDS": "2",
+    "TASKDESK_POLL_SECONDS": "0.05",
+    "TASKDESK_RETRY_DELAY_SECONDS": "0.2",
+}
+MAX_ATTEMPTS = 20  # a task killed again and again still completes: kills are not failures
+
+
+@dataclass
+class Chaos:
+    """One run: the workers, the planned events (at shares of tasks complete), what happened."""
+
+    db: Database
+    workers: Workers
+    rng: random.Random
+    events: list[tuple[float, str]]
+    terminated: int = 0
+    after_termination: int = 0  # the last execution recorded before the termination
+    pids_at_termination: set[int] = field(default_factory=set)
+
+    def drive(self) -> None:
+        """Fire each event once its share of tasks is complete, until every task is."""
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while (done := self.db.complete()) < TASKS:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {done} of {TASKS} tasks complete after "
+                                     f"{DEADLINE_SECONDS} s; logs:\n{self.workers.log_tail()}")
+            self.workers.check_alive()
+            if self.events and done >= self.events[0][0] * TASKS and self._fire(self.events[0][1]):
+                self.events.pop(0)
+            time.sleep(0.02)
+
+    def _fire(self, event: str) -> bool:
+        if event == "kill":
+            return self.workers.kill_one(self.db.busy_pids(), self.rng) is not None
+        self.after_termination = self.db.last_execution()
+        self.pids_at_termination = {p.pid for p in self.workers.running}
+        self.terminated = self.db.terminate_workers()
+        return True
+
+
+def plan(rng: random.Random, *, terminate: bool) -> list[tuple[float, str]]:
+    """Five kills, one in each tenth from 10% to 60% complete; the termination in 30-50%."""
+    events = [(rng.uniform(0.1 * n, 0.1 * n + 0.1), "kill") for n in range(1, KILLS + 1)]
+    if terminate:
+        events.append((rng.uniform(0.3, 0.5), "terminate"))
+    return sorted(events)
+
+
+def add_tasks(database_url: str, home: Path) -> None:
+    desk = Taskdesk(database_url=database_url, home=home, allowed_actions=("tests",))
+    try:
+        desk.tasks.add_many(
+            NewTask(code=f"chaos-{n}", action="tests.chaos_handlers:Record",
+                    args={"pause": PAUSE_SECONDS}, max_attempts=MAX_ATTEMPTS)
+            for n in range(TASKS))
+    finally:
+        desk.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("backend", "worker_count"), [
+    ("sqlite", 2), pytest.param("postgres", 3, marks=pytest.mark.postgres)],
+    indirect=["backend"])
+def test_killed_workers_lose_no_task_and_repeat_only_what_they_were_running(
+    backend: str, worker_count: int, database_url: str, tmp_path: Path
+) -> None:
+    db = Database(database_url)
+    db.create_table()
+    (tmp_path / "logs").mkdir()
+    try:
+        add_tasks(database_url, tmp_path / "home")
+        started = time.monotonic()
+        chaos = run(db, database_url, tmp_path, worker_count)
+        summary = summarize(chaos, backend, worker_count, time.monotonic() - started)
+    finally:
+        db.drop_table()
+    print(f"\n{summary.line()}")
+    assert summary.unexplained == (), "\n".join(summary.unexplained)
+    assert (summary.lost, summary.kills) == (0, KILLS)
+    assert summary.terminated >= (worker_count if backend == "postgres" else 0)
+
+
+def run(db: Database, database_url: str, tmp_path: Path, worker_count: int) -> Chaos:
+    env = {**WORKER_SETTINGS, "TASKDESK_HOME": str(tmp_path / "home"),
+           "TASKDESK_DATABASE_URL": database_url}
+    rng = random.Random()
+    workers = Workers(env, tmp_path / "logs", worker_count)
+    try:
+        chaos = Chaos(db, workers, rng, plan(rng, terminate=db.postgres))
+        chaos.drive()
+        assert workers.stop() == [0] * worker_count, workers.log_tail()
+    finally:
+        workers.end()
+    return chaos
+
+
+def summarize(chaos: Chaos, backend: str, worker_count: int, seconds: float) -> Summary:
+    executions = chaos.db.executions()
+    recoveries = chaos.db.recoveries()
+    killed = set(chaos.workers.killed)
+    reconnected = {pid for row, _, pid, _ in executions if row > chaos.after_termination}
+    never_back = (chaos.pids_at_termination - killed) - reconnected
+    assert not never_back, f"workers {never_back} ran nothing after their backends ended"
+    return Summary(
+        backend=backend, tasks=TASKS, workers=worker_count, kills=len(killed),
+        terminated=chaos.terminated, recovered=len(recoveries), executions=len(executions),
+        duplicates=duplicates(executions),
+        lost=len(lost_tasks(chaos.db.statuses(), {t for _, t, _, _ in executions})),
+        unexplained=tuple(unexplained(executions, recoveries, killed)), seconds=seconds)
