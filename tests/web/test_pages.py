@@ -168,3 +168,13 @@ def test_users_page_changes_roles_and_the_last_admin_keeps_theirs(admin: Browser
     assert refused.status_code == 409
     assert desk.accounts.get_user("admin")["role"] == "admin"
     assert desk.audit.entries()[0]["action"] == "users.role"
+
+
+def test_a_login_deletes_expired_sessions(anonymous: Browser, desk: Taskdesk) -> None:
+    lifetime = desk.accounts.session_seconds
+    desk.accounts.session_seconds = -60  # sessions that expired a minute ago
+    desk.accounts.start_session("viewer")
+    desk.accounts.start_session("operator")
+    desk.accounts.session_seconds = lifetime
+    anonymous.post("/login", data={"name": "admin", "password": PASSWORD})
+    assert desk.accounts.prune_sessions() == 0  # the login already deleted both

@@ -73,6 +73,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
                       error="Wrong user name or password.")
     throttle.succeeded(*keys)
     desk.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))  # this browser's last
+    desk.accounts.prune_sessions()  # expired ones go: the table never grows without bound
     session = desk.accounts.start_session(user["name"], address=address)
     desk.audit.record(actor=user["name"], action="session.login", address=address)
     redirect = RedirectResponse(safe_next(next), status_code=303)
