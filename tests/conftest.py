@@ -17,6 +17,7 @@ from taskdesk.config import Settings
 from taskdesk.store import MemoryStore, open_store
 from taskdesk.store.base import Store
 from taskdesk.store.migrate import upgrade
+from taskdesk.store.schema import metadata
 from tests.cli.inprocess import import_cli_as_if_piped
 from tests.support import (
     FakeClock,
@@ -109,8 +110,15 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _truncate(url: str) -> None:
+    """Empty every table and restart the ids. DELETE and ALTER SEQUENCE cost ~7 ms where
+    TRUNCATE, which makes new files for each table, costs ~60 ms: on hundreds of tests."""
     store = open_store(url)
     with store.engine.begin() as conn:
-        conn.execute(text("TRUNCATE task, task_log, runner, extension, admin_user, api_token, "
-                          "web_session, audit_log, schedule RESTART IDENTITY"))
+        for table in reversed(metadata.sorted_tables):  # children before their parents
+            conn.execute(table.delete())
+        sequences = conn.execute(text(
+            "SELECT sequence_name FROM information_schema.sequences "
+            "WHERE sequence_schema = current_schema()")).scalars().all()
+        for sequence in sequences:
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     store.close()

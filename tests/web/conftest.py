@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
@@ -49,13 +50,28 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Taskdesk]:
-    desk = Taskdesk(home=tmp_path / "home", allowed_actions=TEST_ACTIONS)
+def make_desk(home: Path) -> Taskdesk:
+    desk = Taskdesk(home=home, allowed_actions=TEST_ACTIONS)
     desk.init()
     desk.accounts.passwords = FAST_PASSWORDS  # argon2's real cost, 3 logins a test, is slow
     for role in ROLES:
         desk.accounts.add_user(role, PASSWORD, role=role)
+    return desk
+
+
+@contextmanager
+def logged_in(app: FastAPI) -> Iterator[dict[str, Browser]]:
+    """A client per role, each logged in through the login form."""
+    with ExitStack() as stack:
+        clients = {role: stack.enter_context(Browser(app)) for role in ROLES}
+        for role, client in clients.items():
+            client.login(role)
+        yield clients
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Taskdesk]:
+    desk = make_desk(tmp_path / "home")
     yield desk
     desk.close()
 
@@ -73,14 +89,8 @@ def anonymous(app: FastAPI) -> Iterator[Browser]:
 
 @pytest.fixture
 def browsers(app: FastAPI) -> Iterator[dict[str, Browser]]:
-    """A logged-in client per role."""
-    clients = {role: Browser(app) for role in ROLES}
-    for role, client in clients.items():
-        client.__enter__()
-        client.login(role)
-    yield clients
-    for client in clients.values():
-        client.__exit__(None, None, None)
+    with logged_in(app) as clients:
+        yield clients
 
 
 @pytest.fixture

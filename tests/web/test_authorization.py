@@ -6,17 +6,46 @@ permission. The refusals come before the endpoint: nothing changes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 
 from taskdesk.app import Taskdesk
+from taskdesk.web import create_app
 from taskdesk.web.routes import ROUTES
 from taskdesk.web.table import LOGGED_IN, PUBLIC, Route
-from tests.web.conftest import ROLES, Browser
+from tests.web.conftest import ROLES, Browser, logged_in, make_desk
 
 GUARDED = [route for route in ROUTES if route.permission != PUBLIC]
 CHANGING = [route for route in GUARDED if route.changes_state]
 PUBLIC_PATHS = {"/login", "/healthz", "/metrics"}
+
+
+# Every test here is refused before anything changes (each checks that), so the module shares
+# one desk and one set of logged-in clients: hundreds of cases cost one set-up.
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Taskdesk]:
+    desk = make_desk(tmp_path_factory.mktemp("matrix") / "home")
+    yield desk
+    desk.close()
+
+
+@pytest.fixture(scope="module")
+def app(desk: Taskdesk) -> FastAPI:
+    return create_app(desk)
+
+
+@pytest.fixture(scope="module")
+def anonymous(app: FastAPI) -> Iterator[Browser]:
+    with Browser(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def browsers(app: FastAPI) -> Iterator[dict[str, Browser]]:
+    with logged_in(app) as clients:
+        yield clients
 
 
 def url_of(route: Route) -> str:
