@@ -7,7 +7,27 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from taskdesk.models import LogEntry, NewTask, Status, Task
+from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task
+
+MAX_SHOWN = 10_000  # characters of unreadable args kept in a listing
+
+
+#: The key under which a row's args that are not a JSON object are shown (never run: no
+#: handler takes it, so such a task fails with that name in its error).
+UNREADABLE_ARGS = "unreadable_args"
+
+
+def args_of(text: str) -> JsonObject:
+    """A row's args. Text that is not a JSON object (written past taskdesk, by hand or by a
+    damaged disk) is kept for the eye under UNREADABLE_ARGS, so one bad row never breaks a
+    listing, and its task fails alone."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        value = None
+    if isinstance(value, dict):
+        return value
+    return {UNREADABLE_ARGS: text[:MAX_SHOWN]}
 
 
 def task_from_row(row: Mapping[Any, Any]) -> Task:
@@ -15,7 +35,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         task_id=row["task_id"],
         code=row["code"],
         action=row["action"],
-        args=json.loads(row["args"]),
+        args=args_of(row["args"]),
         status=Status(row["status"]),
         response=row["response"],
         priority=row["priority"],
