@@ -30,6 +30,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         extension=row["extension"],
         progress=row["progress"],
         progress_message=row["progress_message"],
+        queue=row["queue"],
     )
 
 
@@ -70,6 +71,7 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "extension": new.extension,
         "progress": None,
         "progress_message": None,
+        "queue": new.queue,
     }
 
 
