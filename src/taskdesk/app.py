@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +44,7 @@ from taskdesk.health import check_health
 from taskdesk.insights import Insights
 from taskdesk.models import Status, Task
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
+from taskdesk.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
 from taskdesk.registry import MAX_PAGE, TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
@@ -166,17 +167,19 @@ class Taskdesk:
 
     @overload
     def task(self, /, *, name: str | None = None, max_attempts: int | None = None,
-             priority: int = 0, retry_delay: float | None = None) -> TaskDecorator: ...
+             priority: int = 0, retry_delay: float | None = None,
+             queue: str = DEFAULT_QUEUE) -> TaskDecorator: ...
 
     def task(self, target: Any = None, /, *, name: str | None = None,
              max_attempts: int | None = None, priority: int = 0,
-             retry_delay: float | None = None) -> Any:
+             retry_delay: float | None = None, queue: str = DEFAULT_QUEUE) -> Any:
         """Register a function or Controller subclass as a task, under `name` (default
         `module:qualname`, which is also its action); returns its TaskDefinition. (Type
         checkers do not see class decorators: write `report = desk.task(Report)` to have
         `report.enqueue` checked.)"""
         decorator = TaskDecorator(self, self.handlers.register,
-                                  TaskOptions(priority=priority, max_attempts=max_attempts),
+                                  TaskOptions(priority=priority, max_attempts=max_attempts,
+                                              queue_name=check_queue(queue)),
                                   name=name, retry_delay=retry_delay)
         return decorator if target is None else decorator(target)
 
@@ -211,9 +214,13 @@ class Taskdesk:
         return bool(self.store.installed_modules(extension))
 
     # -- runners --------------------------------------------------------------------------
-    def runner(self, hooks: RunnerHooks | None = None) -> Runner:
+    def runner(self, hooks: RunnerHooks | None = None,
+               queues: Iterable[str | QueueLimit] = ()) -> Runner:
+        """A runner; with `queues` (names, or `NAME:N` to run at most N of that queue's
+        tasks at once) it claims only from them, else from every queue."""
         return Runner(self.store, self.settings, resolver=self.handlers, hooks=hooks,
-                      registry=self.tasks, schedules=self.schedules)
+                      registry=self.tasks, schedules=self.schedules,
+                      queues=queue_limits(queues))
 
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""

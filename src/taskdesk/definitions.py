@@ -28,13 +28,13 @@ from taskdesk.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
 from taskdesk.controller import Context, Controller, Handler
 from taskdesk.errors import BadArgs, BadInput
 from taskdesk.models import JsonObject, Task, check_args
+from taskdesk.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.retry import MAX_DELAY_SECONDS
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_QUEUE = "default"
 MAX_NAME_LENGTH = 128  # a name is also the default code, which the task table holds in 128
 
 
@@ -95,12 +95,11 @@ class TaskDefinition(Generic[P, R]):
               max_attempts: int | None = None, queue_name: str | None = None,
               connection: object | None = None) -> TaskDefinition[P, R]:
         """A copy with these options changed (None leaves one as it was)."""
-        if queue_name is not None and queue_name != DEFAULT_QUEUE:
-            raise BadInput(f"unknown queue_name {queue_name!r}: this taskdesk has one queue, "
-                           f"{DEFAULT_QUEUE!r}")
+        if queue_name is not None:
+            check_queue(queue_name)
         changes: dict[str, Any] = {key: value for key, value in {
             "code": code, "replace": replace, "priority": priority, "run_after": run_after,
-            "max_attempts": max_attempts, "connection": connection,
+            "max_attempts": max_attempts, "connection": connection, "queue_name": queue_name,
         }.items() if value is not None}
         copy: TaskDefinition[P, R] = TaskDefinition(
             self.func, desk=self._desk, name=self.name, retry_delay=self.retry_delay,
@@ -115,7 +114,7 @@ class TaskDefinition(Generic[P, R]):
             priority=options.priority, run_at=options.run_after,
             max_attempts=options.max_attempts,
             replace=options.code is not None if options.replace is None else options.replace,
-            connection=options.connection,
+            connection=options.connection, queue=options.queue_name,
         )
 
     def bind(self, *args: Any, **kwargs: Any) -> JsonObject:

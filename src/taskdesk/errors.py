@@ -43,6 +43,10 @@ class BadArgs(BadInput):
     """The args must be a JSON object whose keys fit the handler's parameters."""
 
 
+class BadQueue(BadInput):
+    """A queue name must be 1 to 64 characters of letters, digits, '_', '-' or '.'."""
+
+
 class BadStatus(BadInput):
     """The status must be one of pending, processing, paused, complete, failed."""
 

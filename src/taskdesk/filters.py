@@ -16,6 +16,7 @@ from typing import TypedDict
 
 from taskdesk.errors import BadArgs, BadInput
 from taskdesk.models import JsonObject, Status, TaskFilter, check_args, parse_args
+from taskdesk.queues import check_queue
 
 MAX_TEXT = 255  # longer than any code (128) or action (255): nothing could match
 MAX_ARGS_DEPTH = 8  # levels of nesting an args filter may have
@@ -31,6 +32,7 @@ class Filters(TypedDict, total=False):
     args: JsonObject | str | None
     code_exact: bool
     extension: str | None  # exactly: the tasks this extension added
+    queue: str | None  # exactly: the tasks of this queue
 
 
 def task_filter(filters: Filters) -> TaskFilter:
@@ -43,7 +45,12 @@ def task_filter(filters: Filters) -> TaskFilter:
         args=_args(filters.get("args")),
         code_exact=bool(filters.get("code_exact", False)),
         extension=_text("extension", filters.get("extension")),
+        queue=_queue(filters.get("queue")),
     )
+
+
+def _queue(value: str | None) -> str | None:
+    return None if value is None or value == "" else check_queue(value)
 
 
 def _status(status: Status | str) -> Status:

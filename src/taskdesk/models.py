@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from taskdesk.errors import BadArgs, BadStatus
+from taskdesk.queues import DEFAULT_QUEUE
 from taskdesk.text import json_text as json_text  # where it lived first; errorlog uses it
 
 JsonObject = dict[str, Any]
@@ -47,6 +48,7 @@ class NewTask:
     run_at: datetime | None = None
     max_attempts: int | None = None
     extension: str | None = None  # set by an extension's registry (TaskRegistry.origin)
+    queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.queues)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +77,7 @@ class Task:
     #: claim, 100 once complete, kept as it was when the task failed or waits for a retry.
     progress: int | None = None
     progress_message: str | None = None
+    queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.queues)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,10 +132,12 @@ class TaskFilter:
     action: str | None = None
     args: JsonObject | None = None
     code_exact: bool = False
+    queue: str | None = None  # exactly: the tasks of this queue
 
     def is_empty(self) -> bool:
         """Whether every task matches: bulk changes refuse such a slip."""
-        return not (self.code or self.status or self.extension or self.action or self.args)
+        return not (self.code or self.status or self.extension or self.action or self.args
+                    or self.queue)
 
 
 @dataclass(frozen=True, kw_only=True)

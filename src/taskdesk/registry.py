@@ -19,6 +19,7 @@ from taskdesk.config import Settings
 from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
 from taskdesk.filters import Filters, task_filter
 from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
+from taskdesk.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.store.base import Store
 from taskdesk.store.external import add_through
 from taskdesk.views import AttemptView, attempt_view
@@ -58,15 +59,15 @@ class TaskRegistry:
     def add(
         self, code: str, action: str, args: JsonObject | None = None, *, priority: int = 0,
         run_at: datetime | timedelta | str | None = None, max_attempts: int | None = None,
-        replace: bool = True, connection: object | None = None,
+        replace: bool = True, connection: object | None = None, queue: str = DEFAULT_QUEUE,
     ) -> Task:
         """Add a pending task; with `replace`, a waiting task with the same code goes.
         `run_at` is an aware datetime, an ISO 8601 text (UTC if it has no offset), or a
         delay from now. With `connection` (see add_many) it is written in the caller's
-        transaction."""
+        transaction. `queue` names the queue it waits in (taskdesk.queues)."""
         new = NewTask(code=code, action=action, args={} if args is None else args,
                       priority=priority, run_at=self._moment(run_at),
-                      max_attempts=max_attempts)
+                      max_attempts=max_attempts, queue=queue)
         return self.add_many([new], replace=replace, connection=connection)[0]
 
     def add_many(self, tasks: Iterable[NewTask], *, replace: bool = True,
@@ -102,6 +103,7 @@ class TaskRegistry:
 
     def _checked(self, new: NewTask, allowed: set[str]) -> NewTask:
         check_code(new.code)
+        check_queue(new.queue)
         if new.action not in allowed:  # one check per distinct action of a batch
             parse_action(new.action)
             self.gate(new.action)

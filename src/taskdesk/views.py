@@ -51,6 +51,7 @@ class TaskView(TypedDict):
     extension: str | None
     progress: int | None  # 0-100, what the running attempt reported last (100 once complete)
     progress_message: str | None
+    queue: str  # the named queue it waits in
 
 
 class LogEntryView(TypedDict):
@@ -221,6 +222,7 @@ def task_view(task: Task) -> TaskView:
         extension=task.extension,
         progress=task.progress,
         progress_message=task.progress_message,
+        queue=task.queue,
     )
 
 

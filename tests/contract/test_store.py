@@ -48,10 +48,11 @@ def new(
     priority: int = 0,
     run_at: datetime | None = None,
     max_attempts: int = 3,
+    queue: str = "default",
 ) -> NewTask:
     """A NewTask as the registry hands it to a store: max_attempts already resolved."""
     return NewTask(code=code, action=action, args=args or {}, priority=priority,
-                   run_at=run_at, max_attempts=max_attempts)
+                   run_at=run_at, max_attempts=max_attempts, queue=queue)
 
 
 def add_one(store: Store, code: str, **fields: Any) -> Task:

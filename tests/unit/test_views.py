@@ -44,6 +44,7 @@ def test_task_view_has_opencart_names_and_iso_times() -> None:
         "extension": None,
         "progress": 42,
         "progress_message": "page 2 of 5",
+        "queue": "default",
     }
     assert json.loads(json.dumps(data)) == data
 

@@ -109,12 +109,13 @@ def new_table(title: str | None, columns: Iterable[str], *, wide: Iterable[str] 
 
 
 def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
-    columns = ("id", "code", "action", "status", "progress", "prio", "tries", "run at (UTC)",
-               "response")
+    columns = ("id", "code", "queue", "action", "status", "progress", "prio", "tries",
+               "run at (UTC)", "response")
     table = new_table(title, columns, wide=("action", "progress", "response"))
     for task in tasks:
         table.add_row(
-            str(task.task_id), shown(task.code), shown(clipped(task.action, DETAIL_CHARS)),
+            str(task.task_id), shown(task.code), task.queue,
+            shown(clipped(task.action, DETAIL_CHARS)),
             status_text(task.status), running_progress(task), str(task.priority),
             f"{task.attempts}/{task.max_attempts}", short_time(task.run_at),
             preview(task.response),

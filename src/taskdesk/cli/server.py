@@ -15,7 +15,7 @@ from taskdesk.app import Taskdesk, on_stop
 from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
-from taskdesk.errors import BadPassword
+from taskdesk.errors import BadPassword, BadQueue
 from taskdesk.views import check_password, check_user_name
 
 App = Annotated[str | None, typer.Option(
@@ -56,8 +56,13 @@ def start(
     background: Annotated[bool, typer.Option(help="Detach and return at once.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
     app: App = None,
+    queue: Annotated[list[str] | None, typer.Option(
+        help="Run only this queue's tasks (repeat for more; default: every queue).")] = None,
 ) -> None:
     """Run due tasks until none is left, then exit (what Run Tasks and cron start)."""
+    queues = queue or []
+    if background and queues:
+        raise BadQueue("--queue runs in the foreground: a background runner runs every queue")
     if background:
         with opened(ctx, app) as desk:
             pid = desk.run_in_background()
@@ -67,30 +72,36 @@ def start(
     _use_working_directory()
     stop = threading.Event()
     with opened(ctx, app) as desk, on_stop(stop):
-        stats = _drain(desk, stop, show=not quiet and console.is_terminal)
+        stats = _drain(desk, stop, queues, show=not quiet and console.is_terminal)
     if not quiet:
         console.print(summary(stats))
 
 
-def _drain(desk: Taskdesk, stop: threading.Event, *, show: bool) -> RunStats:
+def _drain(desk: Taskdesk, stop: threading.Event, queues: list[str], *,
+           show: bool) -> RunStats:
     if not show:
-        return desk.runner().drain(stop)
+        return desk.runner(queues=queues).drain(stop)
     with progress_bar() as progress:
         expected = desk.tasks.count(status=Status.PENDING)
-        return desk.runner(ProgressHooks(progress, expected)).drain(stop)
+        return desk.runner(ProgressHooks(progress, expected), queues=queues).drain(stop)
 
 
 def worker(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Tasks run at once.")] = 1,
     app: App = None,
+    queue: Annotated[list[str] | None, typer.Option(
+        help="Claim only from this queue; NAME:N runs at most N of its tasks at once "
+             "(repeat for more; default: every queue).")] = None,
 ) -> None:
     """Run tasks as they become due until stopped (Ctrl-C finishes the running ones)."""
+    queues = queue or []
     _use_working_directory()
     stop = threading.Event()
     with opened(ctx, app, connections=concurrency + 2) as desk, on_stop(stop):
+        runner = desk.runner(queues=queues)  # a bad --queue is refused before it starts
         console.print(f"worker started with {concurrency} thread(s); Ctrl-C to stop")
-        stats = desk.runner().run(stop, concurrency=concurrency)
+        stats = runner.run(stop, concurrency=concurrency)
     console.print(summary(stats))
 
 

@@ -41,6 +41,7 @@ def add(
     max_attempts: Annotated[int | None, typer.Option(help="Starts allowed, retries included.")]
     = None,
     keep: Annotated[bool, typer.Option(help="Keep waiting tasks with the same code.")] = False,
+    queue: Annotated[str, typer.Option(help="The named queue it waits in.")] = "default",
     json_: JsonFlag = False,
     app: App = None,
 ) -> None:
@@ -48,7 +49,7 @@ def add(
     arguments = parse_args(args)  # refused before the database is opened
     with opened(ctx, app) as desk:
         task = desk.tasks.add(code, action, arguments, priority=priority, run_at=run_at,
-                              max_attempts=max_attempts, replace=not keep)
+                              max_attempts=max_attempts, replace=not keep, queue=queue)
     if json_:
         print_json(task_view(task))
     else:
@@ -60,6 +61,7 @@ def list_(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="Only tasks with this status.")] = None,
     code: Annotated[str | None, typer.Option(help="Only codes containing this text.")] = None,
+    queue: Annotated[str | None, typer.Option(help="Only tasks of this queue.")] = None,
     limit: Limit = 100,
     after: Annotated[int | None, typer.Option(help="Only ids after this one (next page).")]
     = None,
@@ -67,9 +69,9 @@ def list_(
 ) -> None:
     """List tasks in id order."""
     with opened(ctx) as desk:  # a table shows a line of each response: load no more
-        tasks = desk.tasks.list_tasks(code=code, status=status, cursor=after, limit=limit,
-                                      preview=None if json_ else PREVIEW_SCAN)
-        total = desk.tasks.count(code=code, status=status)
+        tasks = desk.tasks.list_tasks(code=code, status=status, queue=queue, cursor=after,
+                                      limit=limit, preview=None if json_ else PREVIEW_SCAN)
+        total = desk.tasks.count(code=code, status=status, queue=queue)
     if json_:
         print_json([task_view(task) for task in tasks])
         return

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,11 +25,13 @@ from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import StoreUnavailable, WorkerFailed
 from taskdesk.models import Outcome, Status, Task
+from taskdesk.queues import QueueLimit
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff, stale_connection
+from taskdesk.runner.queue_slots import QueueSlots
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
 from taskdesk.runner.shutdown import is_abort
@@ -86,7 +88,7 @@ class Runner:
 
     def __init__(self, store: Store, settings: Settings, *, resolver: ActionResolver,
                  hooks: RunnerHooks | None = None, registry: TaskRegistry | None = None,
-                 schedules: DueFirings | None = None) -> None:
+                 schedules: DueFirings | None = None, queues: Sequence[QueueLimit] = ()) -> None:
         self.store = store
         self.settings = settings
         self.resolver = resolver
@@ -97,6 +99,8 @@ class Runner:
         self.error_log = ErrorLog(settings.error_log, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
+        #: The queues it claims from (all when none) and their caps (taskdesk.queues).
+        self.slots = QueueSlots(queues)
         self.housekeeper = Housekeeper(store, settings)  # a new one for each session
         #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).
         self.schedules = schedules or Firings(store, self.registry)
@@ -195,8 +199,16 @@ class Runner:
     def _step(self, stop: threading.Event, keeper: LeaseKeeper, *,
               recover_when_idle: bool) -> bool:
         """Run one claim's tasks; False when nothing was due (or recovered)."""
-        claimed = self.store.claim(self.worker_id, limit=self.settings.claim_batch,
-                                   lease_seconds=self.settings.lease_seconds)
+        reservation = self.slots.reserve(self.settings.claim_batch)
+        if reservation is None:  # every queue at its cap: wait as when nothing is due
+            return False
+        claimed: list[Task] = []
+        try:
+            claimed = self.store.claim(self.worker_id, limit=reservation.limit,
+                                       lease_seconds=self.settings.lease_seconds,
+                                       queues=reservation.queues)
+        finally:
+            self.slots.settle(reservation, claimed)
         if claimed:
             self._run_claimed(claimed, stop, keeper)
             return True
@@ -210,12 +222,15 @@ class Runner:
         finishing one) is given back at once rather than left to its lease, and so is the
         running task if something other than an error or the abort ends this thread."""
         unstarted = keeper.hold(claimed)
+        ended = 0  # tasks whose queue slot is free again
         try:
             for task in claimed:
                 if stop.is_set():
                     break
                 unstarted.remove(ClaimKey.of(task))
                 self._run_one(task, keeper)
+                self.slots.done(task)
+                ended += 1
         except Exception:
             raise  # the database: the running task's lease brings it back
         except BaseException as error:
@@ -225,6 +240,8 @@ class Runner:
         finally:
             if unstarted:
                 self._release(unstarted, keeper)
+            for task in claimed[ended:]:
+                self.slots.done(task)
 
     def _release(self, claims: list[ClaimKey], keeper: LeaseKeeper) -> None:
         keeper.drop(claims)  # if the release fails too, their leases expire instead

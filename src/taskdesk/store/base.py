@@ -159,11 +159,14 @@ class Store(Protocol):
         ...
 
     # -- the runner ---------------------------------------------------------------------
-    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
+              queues: Sequence[str] | None = None) -> list[Task]:
         """Atomically take up to `limit` due pending tasks (priority, then id), mark them
         processing, owned by `worker_id`, leased for `lease_seconds`, attempts + 1, with a new
-        claim token. Two concurrent claims never return the same task. Its cost does not grow
-        with the number of tasks whose run_at is still to come."""
+        claim token; only tasks of `queues` when given (None: every queue), still in one
+        order over all of them. Two concurrent claims never return the same task. Its cost
+        does not grow with the number of tasks whose run_at is still to come, nor with the
+        tasks of other queues."""
         ...
 
     def heartbeat(self, runner: RunnerInfo, claims: Sequence[ClaimKey], *,

@@ -71,7 +71,7 @@ class MemoryStore(MemoryAdminVerbs):
             args=copy.deepcopy(new.args), status=Status.PENDING, response=None,
             priority=new.priority, attempts=0, max_attempts=new.max_attempts,
             run_at=new.run_at or now, worker_id=None, lease_expires_at=None,
-            date_added=now, date_modified=now, extension=new.extension,
+            date_added=now, date_modified=now, extension=new.extension, queue=new.queue,
         )
         self._tasks[added.task_id] = added
         self._next_task_id += 1
@@ -161,12 +161,14 @@ class MemoryStore(MemoryAdminVerbs):
                                if t.status is not Status.PROCESSING])
 
     # -- the runner ---------------------------------------------------------------------
-    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
+              queues: Sequence[str] | None = None) -> list[Task]:
         with self._lock:
             now = self.clock()
             due = sorted(
                 (t for t in self._tasks.values()
-                 if t.status is Status.PENDING and t.run_at <= now),
+                 if t.status is Status.PENDING and t.run_at <= now
+                 and (queues is None or t.queue in queues)),
                 key=lambda t: (-t.priority, t.task_id),
             )[:limit]
             expires = now + timedelta(seconds=lease_seconds)

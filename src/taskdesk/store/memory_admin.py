@@ -26,6 +26,7 @@ def matches(task: Task, where: TaskFilter) -> bool:
         code_ok = (where.code or "").lower() in task.code.lower()
     return (code_ok and (where.action or "").lower() in task.action.lower()
             and where.status in (None, task.status) and where.extension in (None, task.extension)
+            and where.queue in (None, task.queue)
             and (not where.args or args_contain(task.args, where.args)))
 
 

@@ -50,6 +50,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         extension=row["extension"],
         progress=row["progress"],
         progress_message=row["progress_message"],
+        queue=row["queue"],
     )
 
 
@@ -90,6 +91,7 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "extension": new.extension,
         "progress": None,
         "progress_message": None,
+        "queue": new.queue,
     }
 
 

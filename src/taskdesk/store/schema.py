@@ -90,11 +90,16 @@ task = Table(
     # only while the attempt's claim holds the task, cleared by the next claim.
     Column("progress", Integer, nullable=True),
     Column("progress_message", Text, nullable=True),
+    # The named queue it waits in (taskdesk.queues checks the name).
+    Column("queue", String(64), nullable=False, server_default="default"),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
 # The claim: pending tasks that are not delayed, highest priority first, then oldest.
 Index("ix_task_claim", task.c.status, task.c.delayed, task.c.priority.desc(), task.c.task_id)
+# The claim of a runner given queues: the same order within one queue (one seek per queue).
+Index("ix_task_queue_claim", task.c.queue, task.c.status, task.c.delayed,
+      task.c.priority.desc(), task.c.task_id)
 # Promoting delayed tasks once their run_at has come. Partial: it holds only delayed tasks, so
 # it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
 Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,

@@ -20,13 +20,15 @@ from taskdesk.store.sql_base import SqlConnections
 
 
 class SqlRunnerVerbs(SqlConnections):
-    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1) -> list[Task]:
+    def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
+              queues: Sequence[str] | None = None) -> list[Task]:
         now = self.clock()
         params = {"now": now, "worker": worker_id, "limit": limit, "token": uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=lease_seconds)}
+        statement = sql.CLAIM if queues is None else sql.claim_in(sorted(set(queues)))
         with self._write(self.runner_writer) as conn:
             _promote(conn, now)
-            claimed = [task_from_row(row._mapping) for row in conn.execute(sql.CLAIM, params)]
+            claimed = [task_from_row(row._mapping) for row in conn.execute(statement, params)]
         return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
     def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,

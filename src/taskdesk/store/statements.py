@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     Text,
+    Update,
     bindparam,
     case,
     delete,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -70,20 +73,22 @@ _DUE = (
     .with_for_update(skip_locked=True)
     .cte("due")
 )
+#: What a claim writes into each task it takes.
+_CLAIMED: dict[str, Any] = {
+    "status": PROCESSING,
+    "worker_id": _WORKER,
+    "lease_expires_at": bindparam("expires", type_=UtcDateTime()),
+    "attempts": task.c.attempts + 1,
+    "date_modified": _NOW,
+    "claim_token": bindparam("token", type_=String()),
+    "progress": None,  # a new attempt starts with no progress
+    "progress_message": None,
+}
 #: Take due tasks: one statement that also records the owner, the lease and the attempt.
 CLAIM = (
     update(task)
     .where(task.c.task_id == _DUE.c.task_id)
-    .values(
-        status=PROCESSING,
-        worker_id=_WORKER,
-        lease_expires_at=bindparam("expires", type_=UtcDateTime()),
-        attempts=task.c.attempts + 1,
-        date_modified=_NOW,
-        claim_token=bindparam("token", type_=String()),
-        progress=None,  # a new attempt starts with no progress
-        progress_message=None,
-    )
+    .values(**_CLAIMED)
     .returning(*task.c)
 )
 
@@ -121,6 +126,32 @@ SET_PROGRESS = (
 LOG = insert(task_log)
 
 
+def _due_in(queue: str) -> Select[tuple[int, int]]:
+    """The claim's seek in one queue (index ix_task_queue_claim): its first `limit` due
+    tasks, rows other runners are claiming skipped (PostgreSQL)."""
+    return (
+        select(task.c.task_id, task.c.priority)
+        .where(task.c.queue == queue, task.c.status == PENDING, task.c.delayed == false(),
+               task.c.run_at <= _NOW)
+        .order_by(task.c.priority.desc(), task.c.task_id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+def claim_in(queues: Sequence[str]) -> Update:
+    """CLAIM restricted to these queues: one seek per queue, each taking at most `limit`
+    tasks, then the best `limit` of them over all (priority, then id). A queue's seek may
+    lock rows that another queue's better tasks leave unclaimed: they are free again at
+    commit, and meanwhile another runner's claim skips them."""
+    seeks = [_due_in(queue).subquery(f"q{n}") for n, queue in enumerate(queues)]
+    found = union_all(*(select(seek.c.task_id, seek.c.priority) for seek in seeks)).subquery()
+    due = (select(found.c.task_id).order_by(found.c.priority.desc(), found.c.task_id)
+           .limit(bindparam("limit")).cte("due"))
+    return (update(task).where(task.c.task_id == due.c.task_id).values(**_CLAIMED)
+            .returning(*task.c))
+
+
 def filtered(where: TaskFilter) -> list[ColumnElement[bool]]:
     """The conditions of list and count but args (a dialect's, see SqlConnections.args_match):
     code and action as literal, case-insensitive substrings; an exact code uses the index
@@ -136,6 +167,8 @@ def filtered(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(task.c.status == where.status.value)
     if where.extension is not None:
         conditions.append(task.c.extension == where.extension)
+    if where.queue is not None:
+        conditions.append(task.c.queue == where.queue)
     return conditions
 
 
