@@ -103,3 +103,14 @@ def test_a_task_page_shows_args_response_attempts_and_its_log(admin: Browser,
     page = admin.get(f"/tasks/{task['task_id']}").text
     assert "&lt;b&gt;bad&lt;/b&gt;" in page
     assert "<b>bad</b>" not in page
+
+
+def test_the_list_filters_by_queue(admin: Browser, desk: Taskdesk) -> None:
+    desk.tasks.add("mail", "tests.handlers:noop", queue="mail")
+    desk.tasks.add("other", "tests.handlers:noop")
+    found = admin.get("/api/tasks?queue=mail").json()["tasks"]
+    assert [(task["code"], task["queue"]) for task in found] == [("mail", "mail")]
+    page = admin.get("/tasks?queue=mail").text
+    assert ">mail<" in page
+    assert ">other<" not in page
+    assert admin.get("/api/tasks?queue=bad%20name").status_code == 400
