@@ -85,6 +85,12 @@ def app_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _enqueue_then_fail(mark: TaskDefinition[..., Any], engine: Engine) -> None:
+    with engine.begin() as conn:
+        mark.using(connection=conn).enqueue(n=1)
+        raise Rollback
+
+
 def _until(condition: Callable[[], bool], seconds: float = WOKEN_WITHIN) -> bool:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -104,9 +110,8 @@ def test_an_add_wakes_an_idle_worker(mark: TaskDefinition[..., Any], ran: list[i
 def test_an_add_in_the_callers_transaction_wakes_only_at_its_commit(
     desk: Taskdesk, mark: TaskDefinition[..., Any], ran: list[int], app_engine: Engine,
 ) -> None:
-    with pytest.raises(Rollback), app_engine.begin() as conn:
-        mark.using(connection=conn).enqueue(n=1)
-        raise Rollback
+    with pytest.raises(Rollback):
+        _enqueue_then_fail(mark, app_engine)
     with app_engine.begin() as conn:
         mark.using(connection=conn).enqueue(n=2)
         time.sleep(IDLE_SECONDS)  # a worker woken now would find nothing it may see

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import socket
 import threading
 import uuid
@@ -175,27 +176,27 @@ class SocketWakeup(_Listening):
         except OSError:
             self._socket.close()
             raise
-        self._socket.settimeout(TICK_SECONDS)
+        self._socket.setblocking(False)
 
     def _listen(self) -> None:
         while not self.closed.is_set():
             try:
-                self._socket.recv(DRAIN_BYTES)
-            except TimeoutError:
-                continue
+                readable, _, _ = select.select([self._socket], [], [], TICK_SECONDS)
+                if readable and self._drain():
+                    self.ring()
             except OSError as error:
                 logger.warning("wakeup.socket_failed %s: polling from now on", error)
                 return
-            self._drain()
-            self.ring()
 
-    def _drain(self) -> None:
-        """Pokes queued meanwhile: one ring answers them all."""
+    def _drain(self) -> bool:
+        """Read every queued poke without waiting: one ring answers them all."""
+        got = False
         try:
-            while self._socket.recv(DRAIN_BYTES, socket.MSG_DONTWAIT):
-                pass
-        except OSError:
+            while self._socket.recv(DRAIN_BYTES):
+                got = True
+        except BlockingIOError:
             pass
+        return got
 
     def close(self) -> None:
         super().close()
