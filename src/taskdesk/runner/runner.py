@@ -35,6 +35,7 @@ from taskdesk.runner.queue_slots import QueueSlots
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
 from taskdesk.runner.shutdown import is_abort
+from taskdesk.runner.wakeup import Wakeup, open_wakeup
 from taskdesk.schedules.firing import Firings
 from taskdesk.store.base import ClaimKey, RunnerInfo, Store
 from taskdesk.task_progress import ProgressReporter, reporting
@@ -110,32 +111,43 @@ class Runner:
         """Run due tasks until none is left (or `stop` is set), then return."""
         stop = stop or threading.Event()
         with self._session() as keeper:
-            self._loop(stop, keeper, wait_when_idle=False)
+            self._loop(stop, keeper, None)
         return self.stats
 
     def run(self, stop: threading.Event, *, concurrency: int = 1) -> RunStats:
         """Run due tasks as they come, on `concurrency` threads, until `stop` is set. A thread
         that dies stops the worker (WorkerFailed), so that a supervisor can restart it."""
         died: list[str] = []
+        wakeup = open_wakeup(self.store.wake_address(), self.settings.poll_seconds)
         with self._session() as keeper:
             threads = [
-                threading.Thread(target=self._thread_main, args=(stop, keeper, died),
+                threading.Thread(target=self._thread_main, args=(stop, keeper, wakeup, died),
                                  name=f"taskdesk-worker-{n}", daemon=True)
                 for n in range(concurrency)
             ]
             for thread in threads:
                 thread.start()
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(JOIN_SECONDS)  # a timed join lets signals reach us
+            try:
+                self._join(threads, stop, wakeup)
+            finally:
+                wakeup.close()
         if died:
             raise WorkerFailed(f"worker stopped: {'; '.join(died)}; restart it")
         return self.stats
 
-    def _thread_main(self, stop: threading.Event, keeper: LeaseKeeper, died: list[str]) -> None:
+    @staticmethod
+    def _join(threads: list[threading.Thread], stop: threading.Event, wakeup: Wakeup) -> None:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(JOIN_SECONDS)  # a timed join lets signals reach us
+                if stop.is_set():
+                    wakeup.ring()  # idle threads wait on the wake-up, not on `stop`
+
+    def _thread_main(self, stop: threading.Event, keeper: LeaseKeeper, wakeup: Wakeup,
+                     died: list[str]) -> None:
         """A worker thread: the loop, and if it dies anyway, a record of why and a stop."""
         try:
-            self._loop(stop, keeper, True)
+            self._loop(stop, keeper, wakeup)
         except BaseException as error:
             name = threading.current_thread().name
             died.append(f"thread {name} died of {error_text(error)}")
@@ -176,13 +188,16 @@ class Runner:
                            "(more than a third of TASKDESK_LEASE_SECONDS=%g)", abs(offset),
                            "behind" if offset > 0 else "ahead of", self.settings.lease_seconds)
 
-    def _loop(self, stop: threading.Event, keeper: LeaseKeeper, wait_when_idle: bool) -> None:
+    def _loop(self, stop: threading.Event, keeper: LeaseKeeper,
+              wakeup: Wakeup | None) -> None:
+        """Without a wake-up (drain), return when nothing is due; with one, wait on it."""
         failures = 0  # in a row: a worker backs off while the database is away
         while not stop.is_set():
+            ticket = wakeup.ticket() if wakeup else 0  # before the claim: no add is missed
             try:
-                busy = self._step(stop, keeper, recover_when_idle=not wait_when_idle)
+                busy = self._step(stop, keeper, recover_when_idle=wakeup is None)
             except Exception as error:
-                if not wait_when_idle:
+                if wakeup is None:
                     raise
                 failures += 1
                 keeper.outage.failed(error)
@@ -192,9 +207,9 @@ class Runner:
             keeper.outage.succeeded()
             if busy:
                 continue
-            if not wait_when_idle:
+            if wakeup is None:
                 return
-            stop.wait(self.settings.poll_seconds)
+            wakeup.wait(ticket, self.settings.poll_seconds)
 
     def _step(self, stop: threading.Event, keeper: LeaseKeeper, *,
               recover_when_idle: bool) -> bool:

@@ -33,6 +33,7 @@ from taskdesk.models import (
     TaskFilter,
 )
 from taskdesk.store.accounts import AccountStore
+from taskdesk.store.notify import WakeAddress
 from taskdesk.store.schedules import ScheduleStore
 
 T = TypeVar("T")
@@ -216,6 +217,11 @@ class Store(Protocol):
     def clock_offset(self) -> float:
         """Seconds by which the database's clock is ahead of this machine's, measured now
         (0 where the database has no clock of its own)."""
+        ...
+
+    def wake_address(self) -> WakeAddress:
+        """Where an idle runner waits to be told of adds (store/notify.py); None: it
+        polls every TASKDESK_POLL_SECONDS."""
         ...
 
     # -- the task log -------------------------------------------------------------------

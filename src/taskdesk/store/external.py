@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from taskdesk.errors import BadInput
 from taskdesk.models import NewTask, Task
 from taskdesk.store.base import Store
+from taskdesk.store.notify import NOTIFY_SQL
 from taskdesk.store.rows import new_task_row, task_from_row
 from taskdesk.store.schema import task
 from taskdesk.store.sql import SqlStore
@@ -104,6 +105,7 @@ def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
             cursor.execute(_PSYCOPG_INSERT, _naive(new_task_row(new, now)))
             row = cursor.fetchone()
             added.append(task_from_row(_aware(dict(zip(_RETURNED, row, strict=True)))))
+        cursor.execute(NOTIFY_SQL)  # delivered when the caller commits, never on rollback
     return added
 
 

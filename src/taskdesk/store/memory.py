@@ -34,6 +34,7 @@ from taskdesk.store.base import COMPLETE_PERCENT, PRUNE_CHUNK, ClaimKey, RunnerI
 from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.memory_schedules import MemoryScheduleStore
+from taskdesk.store.notify import WakeAddress
 from taskdesk.store.rows import recovery_message
 
 
@@ -287,6 +288,10 @@ class MemoryStore(MemoryAdminVerbs):
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
         return 0.0
+
+    def wake_address(self) -> WakeAddress:
+        """Nowhere: a memory store's runners poll."""
+        return None
 
     # -- the task log -------------------------------------------------------------------
     def log(self, *, task_id: int | None = None, cursor: int | None = None,

@@ -25,6 +25,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, text
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError
 from taskdesk.store.errors import translate_errors
+from taskdesk.store.notify import NOTIFY_SQL, ListenChannel
 from taskdesk.store.sql import SqlStore
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ _LOCK_CODES = text(
 )
 _LOCK_MIGRATIONS = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 _SERVER_TIME = text("SELECT clock_timestamp()")
+_NOTIFY = text(NOTIFY_SQL)
 
 
 class ServerClock:
@@ -128,6 +130,14 @@ class PostgresStore(SqlStore):
 
     def clock_offset(self) -> float:
         return measure_offset(self.engine)
+
+    def wake_address(self) -> ListenChannel:
+        url = self.engine.url.set(drivername="postgresql")
+        return ListenChannel(url.render_as_string(hide_password=False))
+
+    def announce_in(self, conn: Connection) -> None:
+        """Delivered at commit, never for a rollback; one per transaction however many."""
+        conn.execute(_NOTIFY)
 
     def close(self) -> None:
         super().close()

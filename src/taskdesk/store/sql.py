@@ -49,7 +49,7 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             return []
         now = self.clock()
         rows = [new_task_row(new, now) for new in tasks]
-        with self._write() as conn:
+        with self._adding() as conn:
             if replace:
                 self._delete_waiting(conn, sorted({new.code for new in tasks}))
             statement = insert(task).returning(*task.c, sort_by_parameter_order=True)
@@ -92,7 +92,8 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
         return self._update_idle(task_ids, self._status_values(status))
 
     def _update_idle(self, task_ids: Sequence[int], values: dict[str, Any]) -> int:
-        with self._write() as conn:
+        """A status change or retry may make tasks pending: idle workers are told."""
+        with self._adding() as conn:
             self._check_exist(conn, task_ids)
             return sum(
                 conn.execute(update(task).where(*sql.idle(some)).values(values)).rowcount

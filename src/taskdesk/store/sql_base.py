@@ -15,6 +15,7 @@ from taskdesk.models import TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
 from taskdesk.store.errors import translate_errors
+from taskdesk.store.notify import WakeAddress
 from taskdesk.store.schema import task
 
 
@@ -58,8 +59,30 @@ class SqlConnections:
             bound._bound = conn
             yield bound
 
+    @contextmanager
+    def _adding(self) -> Iterator[Connection]:
+        """A write transaction that tells idle workers of what it added: inside it (where a
+        notification waits for the commit) and after it (where only the commit tells)."""
+        with self._write() as conn:
+            yield conn
+            self.announce_in(conn)
+        self.announce_after()
+
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- waking idle workers (store/notify.py) ------------------------------------------------
+    def wake_address(self) -> WakeAddress:
+        """Where idle runners wait to be told of adds; None: they poll."""
+        return None
+
+    def announce_in(self, conn: Connection) -> None:
+        """Inside an add's transaction: a backend whose notifications wait for the commit
+        sends one here."""
+
+    def announce_after(self) -> None:
+        """After an add's transaction (or at once, inside the caller's): a backend that can
+        only poke pokes here."""
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         """Serialise concurrent adds of the same codes; a no-op where writers are serial."""

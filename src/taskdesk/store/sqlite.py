@@ -19,6 +19,7 @@ from sqlalchemy import URL, Connection, create_engine, event
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError, SchemaOutOfDate
+from taskdesk.store.notify import SocketFolder, poke_all, socket_folder
 from taskdesk.store.sql import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -57,6 +58,17 @@ class SqliteStore(SqlStore):
             **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "FULL"})
         self.runner_writer = engine.execution_options(
             **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "NORMAL"})
+        self._sockets = socket_folder(path)
+
+    def wake_address(self) -> SocketFolder:
+        return self._sockets
+
+    def announce_after(self) -> None:
+        """After the commit. Inside the caller's transaction this runs before its commit,
+        which is still right: the add holds SQLite's write lock until then, so a woken
+        worker's claim (BEGIN IMMEDIATE) waits for the commit and sees the task, or finds
+        nothing after a rollback."""
+        poke_all(self._sockets)
 
 
 def check_version(found: tuple[int, int, int]) -> None:

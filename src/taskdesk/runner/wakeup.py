@@ -1,0 +1,221 @@
+"""Wake-up: an idle worker sleeps until an add tells it a task is waiting, instead of polling.
+
+One listener thread per worker turns what the store announces (store/notify.py) into a ring
+of a doorbell that the worker's idle threads wait on: LISTEN on a dedicated autocommit
+connection for PostgreSQL, a Unix datagram socket for SQLite. The threads still look every
+TASKDESK_POLL_SECONDS (delayed tasks falling due, a notification lost while the listener was
+reconnecting), and where nothing can be listened to they only poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import threading
+import uuid
+from typing import Any, Protocol
+
+from taskdesk.runner.outage import backoff
+from taskdesk.store.notify import (
+    FOLDER_MODE,
+    LISTEN_SQL,
+    SOCKET_SUFFIX,
+    ListenChannel,
+    SocketFolder,
+    WakeAddress,
+)
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.25  # how often a listener looks whether it was closed (4 wake-ups a second)
+RECONNECT_SECONDS = 0.5  # a lost listener's second try; doubling, up to outage's cap
+CONNECT_TIMEOUT_SECONDS = 10
+APPLICATION_NAME = "taskdesk-wakeup"  # how the listener shows in pg_stat_activity
+DRAIN_BYTES = 64
+
+
+class Wakeup(Protocol):
+    """What an idle worker thread waits on. Take a ticket before looking for tasks, then
+    wait with it: a ring between the two is not missed."""
+
+    def ticket(self) -> int: ...
+
+    def wait(self, ticket: int, timeout: float) -> bool:
+        """Until rung since `ticket` (True) or `timeout` seconds passed (False)."""
+        ...
+
+    def ring(self) -> None:
+        """Wake every waiting thread (an add, or the worker stopping)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class PollingWakeup:
+    """The doorbell alone: only the worker rings it (to stop); threads wake on the poll."""
+
+    def __init__(self) -> None:
+        self._rung = threading.Condition()
+        self._rings = 0
+
+    def ticket(self) -> int:
+        return self._rings
+
+    def wait(self, ticket: int, timeout: float) -> bool:
+        with self._rung:
+            return self._rung.wait_for(lambda: self._rings != ticket, timeout)
+
+    def ring(self) -> None:
+        with self._rung:
+            self._rings += 1
+            self._rung.notify_all()
+
+    def close(self) -> None:
+        self.ring()
+
+
+class _Listening(PollingWakeup):
+    """A doorbell with a daemon thread that rings it; subclasses listen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="taskdesk-wakeup",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self.closed.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(TICK_SECONDS * 4)
+        super().close()
+
+    def _listen(self) -> None:
+        raise NotImplementedError
+
+
+class PostgresWakeup(_Listening):
+    """LISTEN on a dedicated autocommit connection; a lost connection (a restart,
+    pg_terminate_backend) is reopened quietly, and rings once, for what was added
+    meanwhile."""
+
+    def __init__(self, channel: ListenChannel, poll_seconds: float) -> None:
+        super().__init__()
+        self.channel = channel
+        self.poll_seconds = poll_seconds
+        self._conn: Any = None
+
+    def start(self) -> None:
+        """Listen before the first claim, so that no add between them is missed; a
+        database out of reach now is tried again by the thread."""
+        try:
+            self._conn = self._connect()
+        except Exception as error:
+            logger.info("wakeup.not_listening yet: %s", error)
+        super().start()
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(self.channel.conninfo, autocommit=True,
+                               connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                               application_name=APPLICATION_NAME)
+        conn.execute(LISTEN_SQL)
+        return conn
+
+    def _listen(self) -> None:
+        failures = 0
+        while not self.closed.is_set():
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                    self.ring()  # adds while nobody listened
+                failures = 0
+                self._receive(self._conn)
+            except Exception as error:
+                failures += 1
+                self._lost(error, failures)
+        self._drop()
+
+    def _receive(self, conn: Any) -> None:
+        while not self.closed.is_set():
+            for _ in conn.notifies(timeout=TICK_SECONDS):
+                self.ring()
+
+    def _lost(self, error: Exception, failures: int) -> None:
+        self._drop()
+        log = logger.info if failures == 1 else logger.debug
+        log("wakeup.reconnecting after %s: %s", type(error).__name__, error)
+        if failures > 1:  # the first try again is at once: a dropped connection, say
+            self.closed.wait(min(backoff(RECONNECT_SECONDS, failures - 1), self.poll_seconds))
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception as error:
+                logger.debug("wakeup.close_failed %s", error)
+
+
+class SocketWakeup(_Listening):
+    """A Unix datagram socket of its own in the store's folder; removed at close (and by
+    the next add if the worker died without closing)."""
+
+    def __init__(self, folder: SocketFolder) -> None:
+        super().__init__()
+        folder.path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        self.path = folder.path / f"{os.getpid()}-{uuid.uuid4().hex[:8]}{SOCKET_SUFFIX}"
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self._socket.bind(str(self.path))
+        except OSError:
+            self._socket.close()
+            raise
+        self._socket.setblocking(False)
+
+    def _listen(self) -> None:
+        while not self.closed.is_set():
+            try:
+                readable, _, _ = select.select([self._socket], [], [], TICK_SECONDS)
+                if readable and self._drain():
+                    self.ring()
+            except OSError as error:
+                logger.warning("wakeup.socket_failed %s: polling from now on", error)
+                return
+
+    def _drain(self) -> bool:
+        """Read every queued poke without waiting: one ring answers them all."""
+        got = False
+        try:
+            while self._socket.recv(DRAIN_BYTES):
+                got = True
+        except BlockingIOError:
+            pass
+        return got
+
+    def close(self) -> None:
+        super().close()
+        self._socket.close()
+        self.path.unlink(missing_ok=True)
+
+
+def open_wakeup(address: WakeAddress, poll_seconds: float) -> Wakeup:
+    """A started wake-up for the store's address; polling if it cannot listen there."""
+    try:
+        if isinstance(address, ListenChannel):
+            listening: _Listening = PostgresWakeup(address, poll_seconds)
+        elif isinstance(address, SocketFolder):
+            listening = SocketWakeup(address)
+        else:
+            return PollingWakeup()
+    except OSError as error:  # e.g. a socket path longer than the 107 bytes Unix allows
+        logger.warning("wakeup.unavailable %s: the worker polls every %gs", error,
+                       poll_seconds)
+        return PollingWakeup()
+    listening.start()
+    return listening

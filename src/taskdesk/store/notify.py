@@ -1,0 +1,86 @@
+"""How an add tells idle workers that a task is waiting, and where they listen for it.
+
+PostgreSQL: the add's own transaction runs `pg_notify`, which the server delivers at commit
+and never for a rolled-back add; workers LISTEN on a dedicated connection. SQLite: each
+waiting worker binds a Unix datagram socket in a private folder beside the database, and an
+add sends every socket there one byte. That is best effort: a socket nobody reads any more
+(its worker died) is removed, and nothing an add does here can fail it. The waiting side is
+taskdesk.runner.wakeup; this module is only the address both sides agree on and the poke.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "taskdesk_tasks"  # the PostgreSQL notification channel
+NOTIFY_SQL = f"SELECT pg_notify('{CHANNEL}', '')"
+LISTEN_SQL = f"LISTEN {CHANNEL}"
+SOCKET_FOLDER = "run"  # beside the database file: $TASKDESK_HOME/run by default
+SOCKET_SUFFIX = ".sock"
+FOLDER_MODE = 0o700
+POKE = b"\x01"
+
+
+@dataclass(frozen=True)
+class ListenChannel:
+    """Where a PostgreSQL worker listens: a libpq connection string and the channel."""
+
+    conninfo: str
+    channel: str = CHANNEL
+
+
+@dataclass(frozen=True)
+class SocketFolder:
+    """Where SQLite workers bind their datagram sockets, one each."""
+
+    path: Path
+
+
+#: A store's answer to "where do I wait for adds?"; None: nowhere, poll.
+WakeAddress = ListenChannel | SocketFolder | None
+
+
+def socket_folder(database: Path) -> SocketFolder:
+    """The folder for a SQLite database: `run/` beside its file. Databases sharing a folder
+    share it too, which costs a spurious wake-up at worst (the claim then finds nothing)."""
+    return SocketFolder(database.absolute().parent / SOCKET_FOLDER)
+
+
+def poke_all(folder: SocketFolder) -> int:
+    """Send one byte to every worker's socket in the folder; how many were reached. Never
+    raises: an add must not fail, or wait, because of a worker."""
+    try:
+        names = [name for name in os.listdir(folder.path) if name.endswith(SOCKET_SUFFIX)]
+    except OSError:
+        return 0  # no folder: no worker ever waited here
+    if not names:
+        return 0
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        return sum(_poke(sender, folder.path / name) for name in names)
+
+
+def _poke(sender: socket.socket, path: Path) -> bool:
+    try:
+        sender.sendto(POKE, str(path))
+    except BlockingIOError:
+        return True  # its queue is full of earlier pokes: it will wake anyway
+    except ConnectionRefusedError:
+        _forget(path)  # nobody reads it: its worker died without cleaning up
+        return False
+    except OSError as error:
+        logger.debug("wakeup.poke_failed %s: %s", path, error)
+        return False
+    return True
+
+
+def _forget(path: Path) -> None:
+    with contextlib.suppress(OSError):  # another add removed it first
+        path.unlink()
