@@ -4,6 +4,7 @@ one smoke test checks the same contract on a real `python -m taskdesk` process."
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -158,3 +159,14 @@ def test_a_real_process_prints_one_error_line_and_the_exit_code_of_its_kind(
     assert "JSON" in error_line(real.run("task", "add", "c", "tests.handlers:noop", "--args",
                                          "{n: 1"), 2)
     assert sqlite_cli.tasks() == []
+
+
+def test_serve_on_a_port_in_use_is_one_error_line(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        message = error_line(sqlite_cli.run("serve", "--port", str(port)), 2)
+    assert f"cannot serve on 127.0.0.1:{port}" in message
+    assert "in use" in message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import threading
 from typing import Annotated
@@ -15,7 +16,7 @@ from taskdesk.app import Taskdesk, on_stop
 from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
-from taskdesk.errors import BadPassword, BadQueue
+from taskdesk.errors import BadPassword, BadQueue, ConfigError
 from taskdesk.views import check_password, check_user_name
 
 App = Annotated[str | None, typer.Option(
@@ -137,10 +138,24 @@ def serve(
     from taskdesk.web import create_app
 
     _use_working_directory()
+    _check_address(host, port)
     with opened(ctx, app) as desk:
         console.print(shown(f"taskdesk admin on http://{host}:{port}/ (Ctrl-C to stop)"))
         uvicorn.run(create_app(desk), host=host, port=port, log_level="warning",
                     proxy_headers=True, server_header=False)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse, as one error line and before the database opens, an address nobody can serve
+    on (a port in use, a host this machine does not have)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise ConfigError(f"cannot serve on {host}:{port}: "
+                          f"{error.strerror or error}") from None
 
 
 def summary(stats: RunStats) -> Table:
