@@ -15,7 +15,7 @@ from taskdesk.runner.pool import death
 def test_a_bad_timeout_is_refused(bad: object) -> None:
     desk = Taskdesk(Settings())
     with pytest.raises(BadInput, match="timeout must be 0 to 86400 seconds"):
-        desk.task(name="t.bad", timeout=bad)(lambda: None)  # type: ignore[arg-type]
+        desk.task(name="t.bad", timeout=bad)(lambda: None)  # type: ignore[call-overload]
     assert desk.handlers.names() == []
 
 
