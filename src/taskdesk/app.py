@@ -168,19 +168,21 @@ class Taskdesk:
     @overload
     def task(self, /, *, name: str | None = None, max_attempts: int | None = None,
              priority: int = 0, retry_delay: float | None = None,
-             queue: str = DEFAULT_QUEUE) -> TaskDecorator: ...
+             queue: str = DEFAULT_QUEUE, timeout: float | None = None) -> TaskDecorator: ...
 
     def task(self, target: Any = None, /, *, name: str | None = None,
              max_attempts: int | None = None, priority: int = 0,
-             retry_delay: float | None = None, queue: str = DEFAULT_QUEUE) -> Any:
+             retry_delay: float | None = None, queue: str = DEFAULT_QUEUE,
+             timeout: float | None = None) -> Any:
         """Register a function or Controller subclass as a task, under `name` (default
         `module:qualname`, which is also its action); returns its TaskDefinition. (Type
         checkers do not see class decorators: write `report = desk.task(Report)` to have
-        `report.enqueue` checked.)"""
+        `report.enqueue` checked.) With `timeout` (seconds) each attempt runs in a child
+        process that is killed past it; 0 runs it in the runner's thread."""
         decorator = TaskDecorator(self, self.handlers.register,
                                   TaskOptions(priority=priority, max_attempts=max_attempts,
                                               queue_name=check_queue(queue)),
-                                  name=name, retry_delay=retry_delay)
+                                  name=name, retry_delay=retry_delay, timeout=timeout)
         return decorator if target is None else decorator(target)
 
     @cached_property
@@ -218,7 +220,9 @@ class Taskdesk:
                queues: Iterable[str | QueueLimit] = ()) -> Runner:
         """A runner; with `queues` (names, or `NAME:N` to run at most N of that queue's
         tasks at once) it claims only from them, else from every queue."""
-        return Runner(self.store, self.settings, resolver=self.handlers, hooks=hooks,
+        app = self.settings.app or self.import_path() or ""  # what a task's child imports
+        return Runner(self.store, self.settings.evolve(app=app), resolver=self.handlers,
+                      hooks=hooks,
                       registry=self.tasks, schedules=self.schedules,
                       queues=queue_limits(queues))
 

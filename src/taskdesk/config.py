@@ -18,6 +18,7 @@ ENV_PREFIX = "TASKDESK_"
 MAX_CLAIM_BATCH = 1_000  # tasks
 DEFAULT_PACKAGE_MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PACKAGE_MAX_FILE_BYTES = 4 * 1024**3  # bytes: a zip without zip64 ends here
+MAX_TASK_TIMEOUT_SECONDS = 86_400.0  # a day: a task's timeout, in seconds
 #: Upper bounds of the timing settings, in seconds: far beyond any sensible value, and far
 #: below what a datetime, a timedelta or a thread's wait can hold.
 MAX_SECONDS = {
@@ -26,6 +27,7 @@ MAX_SECONDS = {
     "retry_delay_seconds": (3_600.0, "an hour, the longest retry delay"),
     "retention_seconds": (3_155_760_000.0, "100 years"),
     "session_seconds": (31_536_000.0, "a year"),
+    "task_timeout_seconds": (MAX_TASK_TIMEOUT_SECONDS, "a day"),
 }
 
 
@@ -52,6 +54,11 @@ class Settings:
     allowed_actions: tuple[str, ...] = ()
     app: str = ""  # module:attribute of the application's Taskdesk, imported by the CLI
     session_seconds: float = 8 * 3_600.0  # an admin web session ends this long after login
+    #: Seconds a task's attempt may take (a task's own `timeout=` wins); past it, the child
+    #: process that runs it is killed. 0: no timeout, tasks run in the runner's threads.
+    task_timeout_seconds: float = 0.0
+    #: Deaths of a task's child process (a signal, os._exit) after which it is failed for good.
+    max_crashes: int = 2
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -156,6 +163,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "allowed_actions": module_prefixes,
     "app": str,
     "session_seconds": float,
+    "task_timeout_seconds": float,
+    "max_crashes": int,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
@@ -166,9 +175,10 @@ _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _MUST_BE_POSITIVE = (
     "lease_seconds", "session_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
+    "max_crashes",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
-                         "retry_delay_seconds")
+                         "retry_delay_seconds", "task_timeout_seconds")
 
 
 def _check_allowed_actions(prefixes: tuple[str, ...]) -> None:

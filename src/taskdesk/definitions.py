@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from taskdesk.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
+from taskdesk.config import MAX_TASK_TIMEOUT_SECONDS
 from taskdesk.controller import Context, Controller, Handler
 from taskdesk.errors import BadArgs, BadInput
 from taskdesk.models import JsonObject, Task, check_args
@@ -68,15 +69,20 @@ class TaskDefinition(Generic[P, R]):
     """A registered task: enqueue it, set options with `using()`, or call it directly."""
 
     def __init__(self, target: Any, *, desk: Desk, name: str | None = None,
-                 retry_delay: float | None = None, options: TaskOptions | None = None) -> None:
+                 retry_delay: float | None = None, options: TaskOptions | None = None,
+                 timeout: float | None = None) -> None:
         self.func = target
         self.name = name or f"{target.__module__}:{target.__qualname__}"
         self.retry_delay = retry_delay
+        #: Seconds an attempt may take, in a child process (taskdesk.runner.pool); None:
+        #: TASKDESK_TASK_TIMEOUT_SECONDS.
+        self.timeout = timeout
         self.options = options or TaskOptions()
         self._desk = desk
         self._signature = _signature_of(target, self.name)
         _check_name(self.name)
         _check_retry_delay(retry_delay)
+        _check_timeout(timeout)
 
     def __repr__(self) -> str:
         return f"<TaskDefinition {self.name}>"
@@ -103,7 +109,7 @@ class TaskDefinition(Generic[P, R]):
         }.items() if value is not None}
         copy: TaskDefinition[P, R] = TaskDefinition(
             self.func, desk=self._desk, name=self.name, retry_delay=self.retry_delay,
-            options=dataclasses.replace(self.options, **changes))
+            options=dataclasses.replace(self.options, **changes), timeout=self.timeout)
         return copy
 
     def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> Task:
@@ -176,16 +182,27 @@ def _check_retry_delay(retry_delay: float | None) -> None:
                        f"not {retry_delay!r}")
 
 
+def _check_timeout(timeout: float | None) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
+            0 <= timeout <= MAX_TASK_TIMEOUT_SECONDS):
+        raise BadInput(f"timeout must be 0 to {MAX_TASK_TIMEOUT_SECONDS:g} seconds (0: none), "
+                       f"not {timeout!r}")
+
+
 class TaskDecorator:
     """What `@desk.task(…)` with options returns: registers what it decorates."""
 
     def __init__(self, desk: Desk, register: Callable[[TaskDefinition[Any, Any]], None],
-                 options: TaskOptions, *, name: str | None, retry_delay: float | None) -> None:
+                 options: TaskOptions, *, name: str | None, retry_delay: float | None,
+                 timeout: float | None = None) -> None:
         self.desk = desk
         self.register = register
         self.options = options
         self.name = name
         self.retry_delay = retry_delay
+        self.timeout = timeout
 
     @overload
     def __call__(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
@@ -196,6 +213,6 @@ class TaskDecorator:
     def __call__(self, target: Any, /) -> Any:
         definition: TaskDefinition[Any, Any] = TaskDefinition(
             target, desk=self.desk, name=self.name, retry_delay=self.retry_delay,
-            options=self.options)
+            options=self.options, timeout=self.timeout)
         self.register(definition)
         return definition

@@ -154,6 +154,11 @@ class Handlers:
         definition = self._definitions.get(action)
         return None if definition is None else definition.retry_delay
 
+    def timeout(self, action: str) -> float | None:
+        """A registered task's own timeout in seconds (0: none), if it set one."""
+        definition = self._definitions.get(action)
+        return None if definition is None else definition.timeout
+
 
 def _origin(func: Any) -> str:
     return f"{getattr(func, '__module__', '?')}:{getattr(func, '__qualname__', '?')}"

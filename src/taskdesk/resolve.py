@@ -51,6 +51,10 @@ class Resolver:
         """Plain actions have no retry delay of their own."""
         return None
 
+    def timeout(self, action: str) -> float | None:
+        """Plain actions have no timeout of their own."""
+        return None
+
     def _route(self, route: Route, action: str, context: Context) -> Handler:
         try:
             module = self.loader.load(route.extension, route.side, route.controller)

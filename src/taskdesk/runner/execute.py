@@ -100,7 +100,14 @@ def _guarded(build: Callable[[], Outcome], started: float) -> Outcome:
 def _raised(task: Task, error: BaseException, started: float, retry: RetryPolicy,
             now: datetime) -> Outcome:
     message = storable(f"{type_name(error)}: {safe_str(error)}", MESSAGE_BYTES)
-    details = storable(f"{message}\n\n{_traceback_text(error)}")
+    return failed_attempt(task, f"{message}\n\n{_traceback_text(error)}", started=started,
+                          retry=retry, now=now)
+
+
+def failed_attempt(task: Task, details: str, *, started: float, retry: RetryPolicy,
+                   now: datetime) -> Outcome:
+    """A failed attempt that may be tried again: retried while attempts remain, else failed."""
+    details = storable(details)
     if task.attempts >= task.max_attempts:
         return _outcome(Status.FAILED, details, started)
     retry_at = retry.next_run_at(task.attempts, now)

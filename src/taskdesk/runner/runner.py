@@ -31,6 +31,7 @@ from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff, stale_connection
+from taskdesk.runner.pool import ChildRunner
 from taskdesk.runner.queue_slots import QueueSlots
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
@@ -54,6 +55,10 @@ class ActionResolver(Protocol):
 
     def retry_delay(self, action: str) -> float | None:
         """The task's own first retry delay, or None for the runner's."""
+        ...
+
+    def timeout(self, action: str) -> float | None:
+        """The task's own timeout in seconds (0: none), or None for the runner's."""
         ...
 
 
@@ -106,6 +111,7 @@ class Runner:
         #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).
         self.schedules = schedules or Firings(store, self.registry)
         self.schedule_keeper = ScheduleKeeper(self.schedules, settings.poll_seconds)
+        self.children = ChildRunner(store, settings)  # tasks with a timeout run there
 
     def drain(self, stop: threading.Event | None = None) -> RunStats:
         """Run due tasks until none is left (or `stop` is set), then return."""
@@ -266,8 +272,7 @@ class Runner:
         self._hook(self.hooks.before_task, task)
         reporter = self._reporter(task)
         with reporting(reporter):  # what taskdesk.progress() reports to in this thread
-            outcome = execute(task, partial(self._resolve, progress=reporter),
-                              retry=self._retry(task), clock=self.store.clock)
+            outcome = self._attempt(task, reporter)
         keeper.drop([ClaimKey.of(task)])  # before finishing, so no heartbeat races the finish
         reporter.flush()  # the latest report wins: written before the outcome
         kept, outcome = self._finish(task, outcome)
@@ -277,6 +282,15 @@ class Runner:
                     task.task_id, task.code, outcome.duration)
         self.stats.count(outcome.status)
         self._hook(self.hooks.after_task, task, outcome)
+
+    def _attempt(self, task: Task, reporter: ProgressReporter) -> Outcome:
+        """One attempt: in this thread, or in a child process when the task has a timeout."""
+        own = self.resolver.timeout(task.action)
+        timeout = self.settings.task_timeout_seconds if own is None else own
+        if timeout > 0:
+            return self.children.run(task, timeout=timeout, retry=self._retry(task))
+        return execute(task, partial(self._resolve, progress=reporter),
+                       retry=self._retry(task), clock=self.store.clock)
 
     def _reporter(self, task: Task) -> ProgressReporter:
         """The attempt's progress, written only while this claim holds the task."""
