@@ -75,13 +75,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
     starts them; the server is ended by its pid."""
     require_browser()
     env = {**os.environ, "TASKDESK_HOME": str(tmp_path / "home"),
-           "TASKDESK_ADMIN_PASSWORD": PASSWORD, "TASKDESK_DATABASE_URL": ""}
+           "TASKDESK_ADMIN_PASSWORD": PASSWORD, "TASKDESK_DATABASE_URL": "",
+           "TASKDESK_ALLOWED_ACTIONS": "tests"}
     subprocess.run([sys.executable, "-m", "taskdesk", "init", "--admin-user", ADMIN],
                    env=env, check=True, cwd=tmp_path, capture_output=True)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "taskdesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)

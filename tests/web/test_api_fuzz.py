@@ -15,7 +15,7 @@ from schemathesis.core.result import Ok
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 
-EXAMPLES = int(os.environ.get("TASKDESK_FUZZ_EXAMPLES", "25"))  # per operation
+EXAMPLES = int(os.environ.get("TASKDESK_FUZZ_EXAMPLES", "15"))  # per operation
 #: The same examples on every run, so that CI never fails by chance; explore with
 #: TASKDESK_FUZZ_EXAMPLES=500 TASKDESK_FUZZ_RANDOM=1.
 DERANDOMIZE = os.environ.get("TASKDESK_FUZZ_RANDOM") != "1"
