@@ -12,10 +12,7 @@ below them.
 
 from __future__ import annotations
 
-import importlib
-import os
 import subprocess
-import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -27,6 +24,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
+from taskdesk.app_path import import_path_of, load_app
 from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
@@ -259,18 +257,8 @@ class Taskdesk:
         return spawn_start(self.settings.evolve(app=app))
 
     def import_path(self) -> str | None:
-        """`module:attribute` under which this desk can be imported, found through the
-        modules of its registered tasks; None when it cannot be."""
-        for name in self.handlers.names():
-            definition = self.handlers.get(name)
-            module = sys.modules.get(getattr(definition.func, "__module__", "")
-                                     if definition else "")
-            if module is None or module.__name__ == "__main__":
-                continue
-            for attribute, value in vars(module).items():
-                if value is self:
-                    return f"{module.__name__}:{attribute}"
-        return None
+        """`module:attribute` under which this desk can be imported; None when it cannot."""
+        return import_path_of(self)
 
     # -- extensions and logs ----------------------------------------------------------------
     def build_package(self, folder: Path, output_dir: Path) -> Path:
@@ -332,20 +320,3 @@ class Taskdesk:
                  trace: TracebackType | None) -> None:
         self.close()
 
-
-def load_app(path: str) -> Taskdesk:
-    """The Taskdesk at `module:attribute` (TASKDESK_APP, --app), imported from the working
-    folder as `python -m` would."""
-    module_name, _, attribute = path.partition(":")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:
-        raise ConfigError(f"cannot import the application {path!r}: "
-                          f"{type(error).__name__}: {error}") from None
-    desk = getattr(module, attribute, None)
-    if not isinstance(desk, Taskdesk):
-        raise ConfigError(f"the application {path!r} is not a Taskdesk "
-                          f"(found {type(desk).__name__})")
-    return desk
