@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from taskdesk.runner.runner import Runner, RunnerHooks, RunStats
+from taskdesk.runner.runner import Runner
+from taskdesk.runner.seams import RunnerHooks, RunStats
 
 __all__ = ["RunStats", "Runner", "RunnerHooks"]

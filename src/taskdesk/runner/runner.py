@@ -15,9 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
 
 from taskdesk.actions import route_extension
 from taskdesk.config import Settings
@@ -35,6 +33,7 @@ from taskdesk.runner.pool import ChildRunner
 from taskdesk.runner.queue_slots import QueueSlots
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
+from taskdesk.runner.seams import ActionResolver, RunnerHooks, RunStats
 from taskdesk.runner.shutdown import is_abort
 from taskdesk.runner.wakeup import Wakeup, open_wakeup
 from taskdesk.schedules.firing import Firings
@@ -46,47 +45,6 @@ logger = logging.getLogger(__name__)
 
 JOIN_SECONDS = 0.2  # how long the worker's main thread waits on a thread between signals
 SHORT_FAILURE_BYTES = 4 * 1024  # of the failure stored when an outcome could not be
-
-
-class ActionResolver(Protocol):
-    """Turns a task's action into its handler (handlers.Handlers, with the allow-list)."""
-
-    def resolve(self, action: str, context: Context) -> Handler: ...
-
-    def retry_delay(self, action: str) -> float | None:
-        """The task's own first retry delay, or None for the runner's."""
-        ...
-
-    def timeout(self, action: str) -> float | None:
-        """The task's own timeout in seconds (0: none), or None for the runner's."""
-        ...
-
-
-class RunnerHooks:
-    """Override to watch a runner (progress bars, metrics); a failing hook is only logged."""
-
-    def before_task(self, task: Task) -> None:
-        """A claimed task is about to run."""
-
-    def after_task(self, task: Task, outcome: Outcome) -> None:
-        """A task's attempt ended and its outcome is stored."""
-
-
-@dataclass
-class RunStats:
-    """What a runner did; `by_status` counts outcomes (pending means retry scheduled)."""
-
-    by_status: dict[Status, int] = field(default_factory=dict)
-    recovered: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def count(self, status: Status) -> None:
-        with self._lock:
-            self.by_status[status] = self.by_status.get(status, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_status.values())
 
 
 class Runner:
