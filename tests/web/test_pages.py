@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from taskdesk.app import Taskdesk
+from taskdesk.store.base import RunnerInfo
 from taskdesk.web import create_app
 from taskdesk.web.throttle import FREE_FAILURES, LoginThrottle
 from tests.web.conftest import PASSWORD, Browser, csrf_of
@@ -178,3 +179,14 @@ def test_a_login_deletes_expired_sessions(anonymous: Browser, desk: Taskdesk) ->
     desk.accounts.session_seconds = lifetime
     anonymous.post("/login", data={"name": "admin", "password": PASSWORD})
     assert desk.accounts.prune_sessions() == 0  # the login already deleted both
+
+
+def test_the_tasks_page_says_a_runner_is_working_from_its_first_render(
+        admin: Browser, desk: Taskdesk) -> None:
+    assert "No runner is working" in admin.get("/tasks").text
+    now = desk.now()
+    desk.store.register_runner(RunnerInfo(runner_id="r1", hostname="host-a", pid=4242,
+                                          started_at=now, last_seen_at=now))
+    page = admin.get("/tasks").text
+    assert "A runner is working" in page
+    assert "pid 4242 on host-a" in page

@@ -3,7 +3,7 @@ task's own page; the Log tab. Each page renders the views its API twin returns."
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from starlette.responses import Response
@@ -37,9 +37,14 @@ def tasks_page(request: Request, code: Text = None, status: Text = None, action:
         found = tasks.list_tasks(**where.keywords(), cursor=cursor, limit=LIST_LIMIT + 1,
                                  descending=True, preview=PREVIEW)
         page, older, newer = found[:LIST_LIMIT], len(found) > LIST_LIMIT, cursor is not None
-    template = "tasks_list.html" if request.headers.get("HX-Target") == "task-list" \
-        else "tasks.html"
-    return render(request, template, tasks=[task_view(task) for task in page],
+    if request.headers.get("HX-Target") == "task-list":  # the list alone, refreshed
+        banner: dict[str, Any] = {}
+        template = "tasks_list.html"
+    else:  # the whole page shows the runner banner at once, not after its first refresh
+        desk = desk_of(request)
+        banner = {"runners": desk.runners(), "starting": desk.background.running()}
+        template = "tasks.html"
+    return render(request, template, **banner, tasks=[task_view(task) for task in page],
                   filters=where.query(), filter_body=where.keywords(), statuses=STATUSES,
                   older=page[-1].task_id if older and page else None,
                   newer=page[0].task_id if newer and page else None)
