@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Taskdesk
+from taskdesk.config import Settings
 from taskdesk.models import NewTask
 from tests.chaos.harness import Database, Workers
 from tests.chaos.verdict import Summary, duplicates, lost_tasks, unexplained
@@ -140,4 +141,5 @@ def summarize(chaos: Chaos, backend: str, worker_count: int, seconds: float) -> 
         terminated=chaos.terminated, recovered=len(recoveries), executions=len(executions),
         duplicates=duplicates(executions),
         lost=len(lost_tasks(chaos.db.statuses(), {t for _, t, _, _ in executions})),
-        unexplained=tuple(unexplained(executions, recoveries, killed)), seconds=seconds)
+        unexplained=tuple(unexplained(executions, recoveries, killed,
+                                      held=Settings.claim_batch)), seconds=seconds)

@@ -1,5 +1,10 @@
 """What the chaos run proves, read from the database afterwards: every task complete, none
-lost, and every task that ran more than once explained by a kill of the worker running it."""
+lost, and every task that ran more than once explained by a kill of the worker holding it.
+
+A worker holds a task from its claim until its outcome is stored: while it runs, and after, until
+the worker stores the outcomes of its claim batch together with its next claim (at most
+Settings.claim_batch tasks; runner/outcomes.py). A kill in that window loses the outcome, and the
+task runs again: the at-least-once that the README documents."""
 
 from __future__ import annotations
 
@@ -37,32 +42,33 @@ def lost_tasks(statuses: dict[int, str], ran: set[int]) -> list[int]:
 
 
 def unexplained(executions: list[tuple[int, int, int, int]], recoveries: list[tuple[int, int]],
-                killed: set[int]) -> list[str]:
-    """A task may run again only after a worker was killed while running it: every execution
-    but a task's last must be by a killed worker, as that worker's last execution (it ran
-    nothing after: it was killed running this one), with that lease recovered in the log."""
+                killed: set[int], *, held: int) -> list[str]:
+    """A task may run again only after a worker was killed while holding it: every execution
+    but a task's last must be by a killed worker, among the last `held` tasks that worker ran
+    (its last claim batch: it was killed before storing their outcomes), with that lease
+    recovered in the log."""
     runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    last_of: dict[int, int] = {}
+    ran_by: dict[int, list[int]] = defaultdict(list)
+    for _, task_id, pid, _ in executions:
+        ran_by[pid].append(task_id)
     for _, task_id, pid, attempt in executions:
         runs[task_id].append((pid, attempt))
-        last_of[pid] = task_id
     recovered = set(recoveries)
-    return [f"task {task_id} ran again after attempt {attempt} by worker {pid}: "
-            f"{_why_not_a_kill(task_id, pid, killed, last_of, recovered)}"
+
+    def why_not_a_kill(task_id: int, pid: int) -> str:
+        if pid not in killed:
+            return "that worker was never killed"
+        later = len(ran_by[pid]) - 1 - ran_by[pid].index(task_id)
+        if later >= held:
+            return (f"that worker ran {later} tasks after it, more than a claim batch holds "
+                    f"({held}): it was not killed holding it")
+        if (task_id, pid) not in recovered:
+            return "the task log shows no recovery of that worker's lease"
+        return ""
+
+    return [f"task {task_id} ran again after attempt {attempt} by worker {pid}: {why}"
             for task_id, task_runs in sorted(runs.items()) for pid, attempt in task_runs[:-1]
-            if _why_not_a_kill(task_id, pid, killed, last_of, recovered)]
-
-
-def _why_not_a_kill(task_id: int, pid: int, killed: set[int], last_of: dict[int, int],
-                    recovered: set[tuple[int, int]]) -> str:
-    """Why this execution's repeat is not explained by a kill; empty when it is."""
-    if pid not in killed:
-        return "that worker was never killed"
-    if last_of[pid] != task_id:
-        return f"that worker ran task {last_of[pid]} after it (it was not killed running it)"
-    if (task_id, pid) not in recovered:
-        return "the task log shows no recovery of that worker's lease"
-    return ""
+            if (why := why_not_a_kill(task_id, pid))]
 
 
 def duplicates(executions: list[tuple[int, int, int, int]]) -> int:

@@ -4,6 +4,7 @@ ends with a stored outcome that says what happened, and the runner goes on to th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pytest
@@ -15,7 +16,7 @@ from taskdesk.errors import StoreError
 from taskdesk.models import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store.base import Finished, Store
 from tests.integration.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 
@@ -108,17 +109,18 @@ def test_a_worker_does_not_keep_a_poison_task_processing(
 
 
 class RefusingFinish:
-    """A MemoryStore whose first finish() is refused, as a database refuses a value."""
+    """A MemoryStore that refuses to store the complete outcome of the task "refused" (alone
+    or in a batch), as a database refuses a value; the short failure it stores instead."""
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self.refused = False
 
-    def finish(self, task: Task, *args: Any, **kwargs: Any) -> bool:
-        if not self.refused:
-            self.refused = True
+    def finish_many(self, worker_id: str, finished: Sequence[Finished],
+                    **kwargs: Any) -> tuple[list[bool], list[Task]]:
+        if any(task.code == "refused" and outcome.status is Status.COMPLETE
+               for task, outcome in finished):
             raise StoreError("the database refused the operation: value too long")
-        return self._store.finish(task, *args, **kwargs)
+        return self._store.finish_many(worker_id, finished, **kwargs)
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._store, attribute)

@@ -11,7 +11,7 @@ import pytest
 
 from taskdesk.config import Settings
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import NewTask, Outcome, Status, Task
+from taskdesk.models import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
@@ -195,12 +195,12 @@ def test_stopping_releases_claimed_tasks_that_did_not_start(
 ) -> None:
     stop = threading.Event()
 
-    class StopAfterFirst(RunnerHooks):
-        def after_task(self, task: Task, outcome: Outcome) -> None:
+    class StopDuringFirst(RunnerHooks):  # the first task still runs and its outcome is stored
+        def before_task(self, task: Task) -> None:
             stop.set()
 
     registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in range(5))
-    runner = make_runner(store, settings.evolve(claim_batch=5), StopAfterFirst())
+    runner = make_runner(store, settings.evolve(claim_batch=5), StopDuringFirst())
 
     stats = runner.drain(stop)
 

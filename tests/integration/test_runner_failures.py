@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
 from taskdesk.models import NewTask, Status
 from taskdesk.registry import TaskRegistry
+from taskdesk.runner.outcomes import FLUSH_SECONDS
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store
 from tests.integration.test_runner import make_runner, run_worker_until
@@ -15,33 +18,45 @@ from tests.support import FakeClock
 
 
 class FailingOnce:
-    """A MemoryStore whose verb `name` raises `error` on its first call."""
+    """A MemoryStore whose verb `name` raises `error` on its first call (for which `when`
+    holds, given the call's arguments)."""
 
-    def __init__(self, store: MemoryStore, name: str, error: Exception) -> None:
+    def __init__(self, store: MemoryStore, name: str, error: Exception,
+                 when: Callable[..., bool] = lambda *args, **kwargs: True) -> None:
         self._store = store
         self._name = name
         self._error: Exception | None = error
+        self._when = when
 
     def __getattr__(self, attribute: str) -> Any:
-        if attribute == self._name and self._error is not None:
-            error, self._error = self._error, None
+        verb = getattr(self._store, attribute)
+        if attribute != self._name:
+            return verb
 
-            def fail(*args: object, **kwargs: object) -> object:
+        def once(*args: Any, **kwargs: Any) -> object:
+            if self._error is not None and self._when(*args, **kwargs):
+                error, self._error = self._error, None
                 raise error
+            return verb(*args, **kwargs)
 
-            return fail
-        return getattr(self._store, attribute)
+        return once
 
 
 def noop_tasks(registry: TaskRegistry, count: int) -> None:
     registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in range(count))
 
 
-def test_a_failed_finish_gives_back_the_rest_of_the_batch_at_once(settings: Settings) -> None:
+def test_a_failed_finish_gives_back_the_rest_of_the_batch_at_once(
+        settings: Settings, tmp_path: Path) -> None:
     memory = MemoryStore(clock=FakeClock())
     registry = TaskRegistry(memory, settings)
-    noop_tasks(registry, 3)
-    store = cast(Store, FailingOnce(memory, "finish", StoreUnavailable("database went away")))
+    slow = FLUSH_SECONDS * 2  # t0's outcome is stored before t1 starts, and that fails
+    registry.add("t0", "tests.handlers:sleep_once",
+                 {"marker": str(tmp_path / "slept"), "seconds": slow})
+    registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in (1, 2))
+    store = cast(Store, FailingOnce(memory, "finish_many",
+                                    StoreUnavailable("database went away"),
+                                    when=lambda worker_id, finished, **_: bool(finished)))
     runner = make_runner(store, settings.evolve(claim_batch=3, poll_seconds=0.01))
 
     run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 2)

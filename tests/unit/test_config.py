@@ -21,7 +21,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.lease_seconds == 30.0
     assert settings.max_attempts == 3
     assert settings.retry_delay_seconds == 10.0
-    assert settings.claim_batch == 1
+    assert settings.claim_batch == 32
 
 
 def test_reads_each_variable_from_the_given_mapping(tmp_path: Path) -> None:

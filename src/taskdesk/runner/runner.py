@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,14 +22,16 @@ from taskdesk.actions import route_extension
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
-from taskdesk.errors import StoreUnavailable, WorkerFailed
-from taskdesk.models import Outcome, Status, Task
+from taskdesk.errors import WorkerFailed
+from taskdesk.models import Outcome, Task
 from taskdesk.queues import QueueLimit
 from taskdesk.registry import TaskRegistry
+from taskdesk.runner.claim_size import ClaimSize
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
-from taskdesk.runner.outage import backoff, stale_connection
+from taskdesk.runner.outage import backoff
+from taskdesk.runner.outcomes import PendingOutcomes
 from taskdesk.runner.pool import ChildRunner
 from taskdesk.runner.queue_slots import QueueSlots
 from taskdesk.runner.retry import RetryPolicy
@@ -37,14 +40,13 @@ from taskdesk.runner.seams import ActionResolver, RunnerHooks, RunStats
 from taskdesk.runner.shutdown import is_abort
 from taskdesk.runner.wakeup import Wakeup, open_wakeup
 from taskdesk.schedules.firing import Firings
-from taskdesk.store.base import ClaimKey, RunnerInfo, Store
+from taskdesk.store.base import ClaimKey, Finished, NextClaim, RunnerInfo, Store
 from taskdesk.task_progress import ProgressReporter, reporting
-from taskdesk.text import error_text, storable
+from taskdesk.text import error_text
 
 logger = logging.getLogger(__name__)
 
 JOIN_SECONDS = 0.2  # how long the worker's main thread waits on a thread between signals
-SHORT_FAILURE_BYTES = 4 * 1024  # of the failure stored when an outcome could not be
 
 
 class Runner:
@@ -155,11 +157,22 @@ class Runner:
     def _loop(self, stop: threading.Event, keeper: LeaseKeeper,
               wakeup: Wakeup | None) -> None:
         """Without a wake-up (drain), return when nothing is due; with one, wait on it."""
+        outcomes = PendingOutcomes(self.store, self.worker_id, self.settings, keeper,
+                                   self._record)
+        try:
+            self._rounds(stop, keeper, wakeup, outcomes)
+        finally:
+            outcomes.store_left()
+
+    def _rounds(self, stop: threading.Event, keeper: LeaseKeeper, wakeup: Wakeup | None,
+                outcomes: PendingOutcomes) -> None:
+        size = ClaimSize(self.settings.claim_batch)
         failures = 0  # in a row: a worker backs off while the database is away
         while not stop.is_set():
             ticket = wakeup.ticket() if wakeup else 0  # before the claim: no add is missed
             try:
-                busy = self._step(stop, keeper, recover_when_idle=wakeup is None)
+                busy = self._step(stop, keeper, outcomes, size,
+                                  recover_when_idle=wakeup is None)
             except Exception as error:
                 if wakeup is None:
                     raise
@@ -175,46 +188,51 @@ class Runner:
                 return
             wakeup.wait(ticket, self.settings.poll_seconds)
 
-    def _step(self, stop: threading.Event, keeper: LeaseKeeper, *,
-              recover_when_idle: bool) -> bool:
-        """Run one claim's tasks; False when nothing was due (or recovered)."""
-        reservation = self.slots.reserve(self.settings.claim_batch)
+    def _step(self, stop: threading.Event, keeper: LeaseKeeper, outcomes: PendingOutcomes,
+              size: ClaimSize, *, recover_when_idle: bool) -> bool:
+        """Store the last claim's outcomes and run the next claim's tasks; False when
+        nothing was due (or recovered)."""
+        reservation = self.slots.reserve(size.current)
         if reservation is None:  # every queue at its cap: wait as when nothing is due
+            outcomes.store_then_claim(None)
             return False
         claimed: list[Task] = []
         try:
-            claimed = self.store.claim(self.worker_id, limit=reservation.limit,
-                                       lease_seconds=self.settings.lease_seconds,
-                                       queues=reservation.queues)
+            claimed = outcomes.store_then_claim(NextClaim(
+                reservation.limit, self.settings.lease_seconds, reservation.queues))
         finally:
             self.slots.settle(reservation, claimed)
         if claimed:
-            self._run_claimed(claimed, stop, keeper)
+            began = time.monotonic()
+            self._run_claimed(claimed, stop, keeper, outcomes)
+            size.ran(len(claimed), time.monotonic() - began)
             return True
         if not recover_when_idle:  # a worker's Housekeeper recovers on its timer
             return False
         return self.housekeeper.recover() > 0
 
     def _run_claimed(self, claimed: list[Task], stop: threading.Event,
-                     keeper: LeaseKeeper) -> None:
-        """Run the claimed tasks in order; whatever did not start (a stop, or an error while
-        finishing one) is given back at once rather than left to its lease, and so is the
-        running task if something other than an error or the abort ends this thread."""
+                     keeper: LeaseKeeper, outcomes: PendingOutcomes) -> None:
+        """Run the claimed tasks in order, their outcomes left to wait for the next claim;
+        whatever did not start (a stop, or an error while storing outcomes) is given back at
+        once rather than left to its lease, and so is the running task if something other
+        than an error or the abort ends this thread."""
         unstarted = keeper.hold(claimed)
         ended = 0  # tasks whose queue slot is free again
         try:
             for task in claimed:
                 if stop.is_set():
                     break
+                outcomes.store_if_overdue()  # a slow batch: what ended so far is stored
                 unstarted.remove(ClaimKey.of(task))
-                self._run_one(task, keeper)
+                outcomes.add(task, self._run_one(task))
                 self.slots.done(task)
                 ended += 1
         except Exception:
             raise  # the database: the running task's lease brings it back
         except BaseException as error:
             if not is_abort(error):  # an abort expires every held lease instead
-                self._release([ClaimKey.of(task)], keeper)
+                self._release([ClaimKey.of(claimed[ended])], keeper)
             raise
         finally:
             if unstarted:
@@ -226,14 +244,17 @@ class Runner:
         keeper.drop(claims)  # if the release fails too, their leases expire instead
         LeaseKeeper.contained(lambda: self.store.release(self.worker_id, claims))
 
-    def _run_one(self, task: Task, keeper: LeaseKeeper) -> None:
+    def _run_one(self, task: Task) -> Outcome:
         self._hook(self.hooks.before_task, task)
         reporter = self._reporter(task)
         with reporting(reporter):  # what taskdesk.progress() reports to in this thread
             outcome = self._attempt(task, reporter)
-        keeper.drop([ClaimKey.of(task)])  # before finishing, so no heartbeat races the finish
         reporter.flush()  # the latest report wins: written before the outcome
-        kept, outcome = self._finish(task, outcome)
+        return outcome
+
+    def _record(self, finished: Finished, kept: bool) -> None:
+        """An outcome is stored (PendingOutcomes): say so, count it, call the hook."""
+        task, outcome = finished
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
         logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
@@ -258,38 +279,6 @@ class Runner:
     def _retry(self, task: Task) -> RetryPolicy:
         delay = self.resolver.retry_delay(task.action)
         return self.retry if delay is None else RetryPolicy(delay)
-
-    def _finish(self, task: Task, outcome: Outcome) -> tuple[bool, Outcome]:
-        """Store the outcome; if the database refuses it, store a short failure that says
-        why (and return that). A database out of reach leaves the task to its lease."""
-        try:
-            return self._store_outcome(task, outcome), outcome
-        except StoreUnavailable:
-            raise
-        except Exception as error:
-            reason = storable(f"the outcome ({outcome.status.value}) could not be stored: "
-                              f"{error_text(error)}", SHORT_FAILURE_BYTES)
-            logger.error("task.unstorable task_id=%s code=%s %s", task.task_id, task.code,
-                         reason)
-            short = Outcome(status=Status.FAILED, response=reason, comment=reason,
-                            duration=outcome.duration)
-            return self._store_outcome(task, short), short
-
-    def _store_outcome(self, task: Task, outcome: Outcome) -> bool:
-        """Finish the task; tried once more when the database had closed the pooled connection
-        (a restart, pg_terminate_backend): the next try opens a new one, and the claim token
-        makes it a no-op if the first was stored after all. Without it, a task that ran would
-        be left to its lease, recovered and run again: a repeat with no crash behind it."""
-        def finish() -> bool:
-            return self.store.finish(task, self.worker_id, outcome,
-                                     retention_seconds=self.settings.retention_seconds)
-        try:
-            return finish()
-        except StoreUnavailable as error:
-            if not stale_connection(error):
-                raise
-            logger.info("store.reconnecting to finish task_id=%s: %s", task.task_id, error)
-            return finish()
 
     def _resolve(self, task: Task, *, progress: ProgressReporter | None = None) -> Handler:
         tasks = self.registry.for_extension(task.extension or route_extension(task.action))

@@ -61,6 +61,21 @@ class ClaimKey(NamedTuple):
         return cls(task.task_id, task.claim_token)
 
 
+class Finished(NamedTuple):
+    """An attempt that ended, waiting to be stored: the task as its claim returned it."""
+
+    task: Task
+    outcome: Outcome
+
+
+class NextClaim(NamedTuple):
+    """What a runner asks of the claim that follows its finishes (see finish_many)."""
+
+    limit: int
+    lease_seconds: float
+    queues: Sequence[str] | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunnerInfo:
     """A runner that has registered itself and keeps its `last_seen_at` fresh."""
@@ -182,6 +197,15 @@ class Store(Protocol):
         """End an attempt: log it, and if `worker_id` still holds this claim (the task's
         claim token), store the outcome (a complete task with no retention is deleted).
         False when the lease was lost."""
+        ...
+
+    def finish_many(self, worker_id: str, finished: Sequence[Finished], *,
+                    retention_seconds: float,
+                    then_claim: NextClaim | None = None) -> tuple[list[bool], list[Task]]:
+        """finish() each attempt, in order, and with `then_claim` claim() the next tasks: all
+        in one transaction, so that a runner pays one commit for a batch and the next claim.
+        Returns whether each outcome was stored (False: its lease was lost) and what was
+        claimed. If it fails, nothing is stored and nothing claimed."""
         ...
 
     def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,

@@ -30,7 +30,14 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import COMPLETE_PERCENT, PRUNE_CHUNK, ClaimKey, RunnerInfo
+from taskdesk.store.base import (
+    COMPLETE_PERCENT,
+    PRUNE_CHUNK,
+    ClaimKey,
+    Finished,
+    NextClaim,
+    RunnerInfo,
+)
 from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.memory_schedules import MemoryScheduleStore
@@ -219,6 +226,18 @@ class MemoryStore(MemoryAdminVerbs):
             comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
             self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
             return kept
+
+    def finish_many(self, worker_id: str, finished: Sequence[Finished], *,
+                    retention_seconds: float,
+                    then_claim: NextClaim | None = None) -> tuple[list[bool], list[Task]]:
+        with self._lock:  # reentrant: one block, as one transaction
+            kept = [self.finish(task, worker_id, outcome, retention_seconds=retention_seconds)
+                    for task, outcome in finished]
+            if then_claim is None:
+                return kept, []
+            return kept, self.claim(worker_id, limit=then_claim.limit,
+                                    lease_seconds=then_claim.lease_seconds,
+                                    queues=then_claim.queues)
 
     def _append_log(self, task: Task, status: Status, comment: str, duration: float | None,
                     worker_id: str | None) -> LogEntry:

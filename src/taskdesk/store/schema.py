@@ -22,9 +22,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    literal_column,
     true,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy.sql.elements import ColumnElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -95,21 +98,29 @@ task = Table(
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
+# The claim's indexes are partial: they hold only claimable tasks, so that a task moving on from
+# pending leaves them once and never comes back (each move used to rewrite both). Their
+# condition is written with literal values, in the claim too (statements.py): SQLite uses a
+# partial index only when the query repeats its condition, and a bound parameter does not.
+PENDING: ColumnElement[str] = literal_column("'pending'")
+CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false())
 # The claim: pending tasks that are not delayed, highest priority first, then oldest.
-Index("ix_task_claim", task.c.status, task.c.delayed, task.c.priority.desc(), task.c.task_id)
+Index("ix_task_claim", task.c.priority.desc(), task.c.task_id,
+      sqlite_where=CLAIMABLE, postgresql_where=CLAIMABLE)
 # The claim of a runner given queues: the same order within one queue (one seek per queue).
-Index("ix_task_queue_claim", task.c.queue, task.c.status, task.c.delayed,
-      task.c.priority.desc(), task.c.task_id)
+Index("ix_task_queue_claim", task.c.queue, task.c.priority.desc(), task.c.task_id,
+      sqlite_where=CLAIMABLE, postgresql_where=CLAIMABLE)
 # Promoting delayed tasks once their run_at has come. Partial: it holds only delayed tasks, so
 # it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
 Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
       sqlite_where=task.c.delayed == true(), postgresql_where=task.c.delayed == true())
-# The reaper: processing tasks whose lease has expired.
+# The reaper: processing tasks whose lease has expired. (Not partial: SQLite, without
+# statistics, would read such a seek through ix_task_status_task_id instead.)
 Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
-# The list page filtered by status, keyset-paginated by id.
-Index("ix_task_status_task_id", task.c.status, task.c.task_id)
 # Pruning completed tasks past their retention.
 Index("ix_task_status_date_modified", task.c.status, task.c.date_modified)
+# The list page filtered by status, keyset-paginated by id, and the counts per status.
+Index("ix_task_status_task_id", task.c.status, task.c.task_id)
 # Replace-by-code and delete-by-code, and the list page filtered by an exact code,
 # keyset-paginated by id.
 Index("ix_task_code_task_id", task.c.code, task.c.task_id)

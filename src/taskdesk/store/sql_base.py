@@ -16,6 +16,7 @@ from taskdesk.store import statements as sql
 from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.notify import WakeAddress
+from taskdesk.store.raw import RawStatements
 from taskdesk.store.schema import task
 
 
@@ -31,6 +32,8 @@ class SqlConnections:
         self.runner_writer: Engine = engine
         self.clock = clock
         self._bound: Connection | None = None
+        #: The runner's hot statements, compiled once for this dialect (store/raw.py).
+        self.raw = RawStatements(engine.dialect)
 
     # -- connections --------------------------------------------------------------------
     @contextmanager

@@ -13,7 +13,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models import LogEntry, Outcome, Status, Task
 from taskdesk.store import statements as sql
-from taskdesk.store.base import COMPLETE_PERCENT, PRUNE_CHUNK, ClaimKey, RunnerInfo, chunks
+from taskdesk.store.base import (
+    COMPLETE_PERCENT,
+    PRUNE_CHUNK,
+    ClaimKey,
+    Finished,
+    NextClaim,
+    RunnerInfo,
+    chunks,
+)
+from taskdesk.store.raw import RawStatement, driver_cursor
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_base import SqlConnections
@@ -22,13 +31,21 @@ from taskdesk.store.sql_base import SqlConnections
 class SqlRunnerVerbs(SqlConnections):
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
               queues: Sequence[str] | None = None) -> list[Task]:
-        now = self.clock()
-        params = {"now": now, "worker": worker_id, "limit": limit, "token": uuid.uuid4().hex,
-                  "expires": now + timedelta(seconds=lease_seconds)}
-        statement = sql.CLAIM if queues is None else sql.claim_in(sorted(set(queues)))
         with self._write(self.runner_writer) as conn:
-            _promote(conn, now)
-            claimed = [task_from_row(row._mapping) for row in conn.execute(statement, params)]
+            return self._claim(conn, worker_id, NextClaim(limit, lease_seconds, queues))
+
+    def _claim(self, conn: Connection, worker_id: str, order: NextClaim) -> list[Task]:
+        now = self.clock()
+        params = {"now": now, "worker": worker_id, "limit": order.limit,
+                  "token": uuid.uuid4().hex,
+                  "expires": now + timedelta(seconds=order.lease_seconds)}
+        queues = None if order.queues is None else tuple(sorted(set(order.queues)))
+        statement = sql.CLAIM if queues is None else sql.claim_in(queues)
+        claim = self.raw(statement, task.c, sqlite_index=("task", sql.claim_index(queues)))
+        self._promote(conn, now)
+        with driver_cursor(conn) as cursor:
+            cursor.execute(claim.sql, claim.params(params))
+            claimed = [task_from_row(row) for row in claim.rows(cursor.fetchall())]
         return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
     def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,
@@ -53,26 +70,70 @@ class SqlRunnerVerbs(SqlConnections):
 
     def finish(self, task_: Task, worker_id: str, outcome: Outcome, *,
                retention_seconds: float) -> bool:
-        now = self.clock()
-        owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
-        delayed = outcome.retry_at is not None and outcome.retry_at > now
+        kept, _ = self.finish_many(worker_id, [Finished(task_, outcome)],
+                                   retention_seconds=retention_seconds)
+        return kept[0]
+
+    def finish_many(self, worker_id: str, finished: Sequence[Finished], *,
+                    retention_seconds: float,
+                    then_claim: NextClaim | None = None) -> tuple[list[bool], list[Task]]:
+        if not finished and then_claim is None:
+            return [], []
         with self._write(self.runner_writer) as conn:
+            kept = self._finish(conn, worker_id, finished, retention_seconds)
+            claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
+        return kept, claimed
+
+    def _finish(self, conn: Connection, worker_id: str, finished: Sequence[Finished],
+                retention_seconds: float) -> list[bool]:
+        """Each outcome stored while its claim holds the task, then every attempt logged."""
+        if not finished:
+            return []
+        now = self.clock()
+        by_statement: dict[Any, list[dict[str, Any]]] = {}
+        for task_, outcome in finished:
+            owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
             if outcome.status is Status.COMPLETE and retention_seconds <= 0:
-                result = conn.execute(sql.FINISH_DELETE, owner)
+                by_statement.setdefault(sql.FINISH_DELETE, []).append(owner)
             else:
-                result = conn.execute(sql.FINISH_UPDATE, {
+                by_statement.setdefault(sql.FINISH_UPDATE, []).append({
                     **owner, "now": now, "outcome": outcome.status.value,
-                    "text": outcome.response, "retry_at": outcome.retry_at, "delayed": delayed,
+                    "text": outcome.response, "retry_at": outcome.retry_at,
+                    "delayed": outcome.retry_at is not None and outcome.retry_at > now,
                     "done": COMPLETE_PERCENT if outcome.status is Status.COMPLETE else None,
                 })
-            kept = task_.claim_token is not None and result.rowcount == 1
-            comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
-            conn.execute(sql.LOG, {
+        log = self.raw(sql.LOG_ATTEMPT)
+        with driver_cursor(conn) as cursor:
+            stored: set[int] = set()
+            for statement, rows in by_statement.items():
+                stored.update(self._owned_ids(cursor, self.raw(statement), rows))
+            kept = [task_.claim_token is not None and task_.task_id in stored
+                    for task_, _ in finished]
+            cursor.executemany(log.sql, [log.params({
                 "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
-                "comment": comment, "duration": outcome.duration, "attempt": task_.attempts,
+                "comment": outcome.comment if ok
+                else f"{outcome.comment} (lease lost: not stored)",
+                "duration": outcome.duration, "attempt": task_.attempts,
                 "worker_id": worker_id, "date_added": now,
-            })
+            }) for (task_, outcome), ok in zip(finished, kept, strict=True)])
         return kept
+
+    def _owned_ids(self, cursor: Any, statement: RawStatement,
+                   rows: list[dict[str, Any]]) -> list[int]:
+        """Run a statement that returns the id of each task it changed, once per row: on
+        PostgreSQL in one round trip (psycopg pipelines executemany)."""
+        ids: list[int] = []
+        if self._postgres:
+            cursor.executemany(statement.sql, [statement.params(row) for row in rows],
+                               returning=True)
+            while True:
+                ids.extend(found[0] for found in cursor.fetchall())
+                if not cursor.nextset():
+                    return ids
+        for row in rows:
+            cursor.execute(statement.sql, statement.params(row))
+            ids.extend(found[0] for found in cursor.fetchall())
+        return ids
 
     def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,
                      message: str) -> bool:
@@ -127,6 +188,23 @@ class SqlRunnerVerbs(SqlConnections):
         assert log_id is not None
         return log_entry_from_row({**entry, "task_log_id": log_id[0]})
 
+    def _promote(self, conn: Connection, now: datetime) -> None:
+        """Make every delayed task that is due claimable (see statements.PROMOTE): all of
+        them, so that the claim's order holds among every due task. Usually one probe finds
+        none."""
+        probe = self.raw(sql.NEXT_DELAYED, [sql.NEXT_DELAYED.selected_columns[0]])
+        with driver_cursor(conn) as cursor:
+            cursor.execute(probe.sql, probe.params({}))
+            earliest = probe.rows(cursor.fetchall())[0][probe.names[0]]
+        if earliest is None or earliest > now:
+            return
+        while True:
+            due = conn.execute(sql.DUE_DELAYED, {"now": now}).scalars().all()
+            if due:
+                conn.execute(sql.PROMOTE, {"ids": list(due)})
+            if len(due) < sql.PROMOTE_CHUNK:
+                return
+
     def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         before = self.clock() - timedelta(seconds=retention_seconds)
         doomed = (select(task.c.task_id)
@@ -144,20 +222,6 @@ class SqlRunnerVerbs(SqlConnections):
             return conn.execute(
                 delete(task_log).where(task_log.c.task_log_id.in_(doomed))).rowcount
 
-
-
-def _promote(conn: Connection, now: datetime) -> None:
-    """Make every delayed task that is due claimable (see statements.PROMOTE): all of them,
-    so that the claim's order holds among every due task. Usually one probe finds none."""
-    earliest = conn.execute(sql.NEXT_DELAYED).scalar()
-    if earliest is None or earliest > now:
-        return
-    while True:
-        due = conn.execute(sql.DUE_DELAYED, {"now": now}).scalars().all()
-        if due:
-            conn.execute(sql.PROMOTE, {"ids": list(due)})
-        if len(due) < sql.PROMOTE_CHUNK:
-            return
 
 
 def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ computing its cache key. Bind parameters never take a column's name, which UPDAT
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    false,
     func,
     insert,
     or_,
@@ -33,7 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.actions import SIDES as ROUTE_SIDES
 from taskdesk.models import WAITING, Status, TaskFilter
-from taskdesk.store.schema import UtcDateTime, extension, task, task_log
+from taskdesk.store.schema import CLAIMABLE, UtcDateTime, extension, task, task_log
 
 PENDING = Status.PENDING.value
 PROCESSING = Status.PROCESSING.value
@@ -62,17 +62,25 @@ PROMOTE = (
     .values(delayed=False)
 )
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming
-# are skipped (PostgreSQL), or the claim waits for SQLite's single writer. The index
-# ix_task_claim leads with (status, delayed), so the scan starts at the first claimable task;
-# run_at is checked as well, so a task is never taken early whatever `delayed` says.
+# are skipped (PostgreSQL), or the claim waits for SQLite's single writer. The partial index
+# ix_task_claim holds only claimable tasks (CLAIMABLE, written as the index says it), in the
+# claim's order (SQLite is told to use it, see CLAIM_INDEXES); run_at is checked as well, so
+# a task is never taken early whatever `delayed` says.
 _DUE = (
     select(task.c.task_id)
-    .where(task.c.status == PENDING, task.c.delayed == false(), task.c.run_at <= _NOW)
+    .where(CLAIMABLE, task.c.run_at <= _NOW)
     .order_by(task.c.priority.desc(), task.c.task_id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
     .cte("due")
 )
+#: The index each claim must seek, by the statement's queues (None: every queue). SQLite,
+#: without statistics, would rather read every pending task through ix_task_status_task_id and
+#: sort them; SQLAlchemy cannot write SQLite's INDEXED BY, so store/raw.py adds it.
+def claim_index(queues: tuple[str, ...] | None) -> str:
+    return "ix_task_claim" if queues is None else "ix_task_queue_claim"
+
+
 #: What a claim writes into each task it takes.
 _CLAIMED: dict[str, Any] = {
     "status": PROCESSING,
@@ -99,7 +107,8 @@ _OWNED = (
     task.c.status == PROCESSING,
     task.c.claim_token == bindparam("token", type_=String()),
 )
-FINISH_DELETE = delete(task).where(*_OWNED)
+#: Finish an attempt (returning the id only when this claim still held the task).
+FINISH_DELETE = delete(task).where(*_OWNED).returning(task.c.task_id)
 FINISH_UPDATE = (
     update(task)
     .where(*_OWNED)
@@ -115,6 +124,7 @@ FINISH_UPDATE = (
         # 100 when complete (the runner binds it), else what the attempt reported last.
         progress=func.coalesce(bindparam("done", type_=Integer()), task.c.progress),
     )
+    .returning(task.c.task_id)
 )
 #: What a running attempt reports: one UPDATE, only while its claim holds the task.
 SET_PROGRESS = (
@@ -124,6 +134,10 @@ SET_PROGRESS = (
             progress_message=bindparam("message", type_=Text()))
 )
 LOG = insert(task_log)
+#: One attempt's log row, every column bound by name (the runner's hot path runs it raw).
+LOG_ATTEMPT = insert(task_log).values(
+    {column.name: bindparam(column.name, type_=column.type)
+     for column in task_log.c if column.name != "task_log_id"})
 
 
 def _due_in(queue: str) -> Select[tuple[int, int]]:
@@ -131,15 +145,15 @@ def _due_in(queue: str) -> Select[tuple[int, int]]:
     tasks, rows other runners are claiming skipped (PostgreSQL)."""
     return (
         select(task.c.task_id, task.c.priority)
-        .where(task.c.queue == queue, task.c.status == PENDING, task.c.delayed == false(),
-               task.c.run_at <= _NOW)
+        .where(task.c.queue == queue, CLAIMABLE, task.c.run_at <= _NOW)
         .order_by(task.c.priority.desc(), task.c.task_id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
 
 
-def claim_in(queues: Sequence[str]) -> Update:
+@functools.cache  # a worker asks for the same queues each time: one statement, compiled once
+def claim_in(queues: tuple[str, ...]) -> Update:
     """CLAIM restricted to these queues: one seek per queue, each taking at most `limit`
     tasks, then the best `limit` of them over all (priority, then id). A queue's seek may
     lock rows that another queue's better tasks leave unclaimed: they are free again at

@@ -1,0 +1,133 @@
+"""Store.finish_many: a claim batch's outcomes stored, and the next claim taken, in one
+transaction (the runner's hot path) — on every backend, and through the raw statements of the
+SQL stores (store/raw.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from taskdesk.clock import utcnow
+from taskdesk.models import Status
+from taskdesk.store import SqlStore
+from taskdesk.store.base import Finished, NextClaim, Store
+from taskdesk.store.raw import RawStatement
+from taskdesk.store.statements import CLAIM, claim_in, claim_index
+from tests.contract.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
+from tests.support import FakeClock
+
+
+def test_finish_many_stores_each_outcome_and_logs_each_attempt(store: Store) -> None:
+    add_many(store, "a", "b", "c")
+    claimed = store.claim("w1", lease_seconds=LEASE, limit=3)
+
+    kept, next_claim = store.finish_many("w1", [
+        Finished(claimed[0], outcome(Status.PENDING, response="A")),
+        Finished(claimed[1], outcome(Status.FAILED, response="B", comment="broke")),
+        Finished(claimed[2], outcome()),
+    ], retention_seconds=0)
+
+    assert kept == [True, True, True]
+    assert next_claim == []
+    assert current(store, claimed[0]).response == "A"
+    assert current(store, claimed[0]).status is Status.PENDING
+    assert current(store, claimed[1]).status is Status.FAILED
+    assert store.get(claimed[2].task_id) is None  # complete, no retention: deleted
+    assert {e.task_id for e in store.log()} == {t.task_id for t in claimed}
+    assert store.count_log() == 3
+    assert {e.comment for e in store.log()} >= {"broke"}
+
+
+def test_finish_many_then_claims_the_next_tasks_in_order(
+    store: Store, clock: FakeClock,
+) -> None:
+    add_many(store, "first", "second")
+    low = add_one(store, "low", priority=-5)
+    high = add_one(store, "high", priority=5)
+    [top] = store.claim("w1", lease_seconds=LEASE)
+    assert top.task_id == high.task_id
+
+    kept, claimed = store.finish_many("w1", [Finished(top, outcome())],
+                                      retention_seconds=RETAIN,
+                                      then_claim=NextClaim(limit=2, lease_seconds=LEASE))
+
+    assert kept == [True]
+    assert [t.code for t in claimed] == ["first", "second"]
+    assert all(t.status is Status.PROCESSING and t.worker_id == "w1" for t in claimed)
+    assert all(t.lease_expires_at == clock.now + timedelta(seconds=LEASE) for t in claimed)
+    assert current(store, top).status is Status.COMPLETE
+    assert current(store, low).status is Status.PENDING
+
+
+def test_finish_many_marks_only_the_lost_claims_as_lost(store: Store, clock: FakeClock) -> None:
+    add_many(store, "kept", "lost")
+    kept_task, lost_task = store.claim("w1", lease_seconds=LEASE, limit=2)
+    clock.advance(LEASE + 1)
+    store.recover(lease_seconds=LEASE)  # both expired: recovered
+    again = store.claim("w2", lease_seconds=LEASE, limit=2)
+    assert {t.task_id for t in again} == {kept_task.task_id, lost_task.task_id}
+    mine = next(t for t in again if t.task_id == kept_task.task_id)
+
+    kept, _ = store.finish_many("w2", [Finished(mine, outcome()),
+                                       Finished(lost_task, outcome(comment="late"))],
+                                retention_seconds=RETAIN)
+
+    assert kept == [True, False]
+    assert current(store, mine).status is Status.COMPLETE
+    assert current(store, lost_task).status is Status.PROCESSING  # w2 holds it
+    late = next(e for e in store.log() if e.comment.startswith("late"))
+    assert "(lease lost" in late.comment
+
+
+def test_finish_many_of_nothing_is_a_claim(store: Store) -> None:
+    add_many(store, "only")
+
+    assert store.finish_many("w1", [], retention_seconds=RETAIN) == ([], [])
+    kept, claimed = store.finish_many("w1", [], retention_seconds=RETAIN,
+                                      then_claim=NextClaim(limit=5, lease_seconds=LEASE,
+                                                           queues=["default"]))
+    assert kept == []
+    assert [t.code for t in claimed] == ["only"]
+
+
+def test_the_claim_reads_only_its_partial_index_on_sqlite(tmp_path: object) -> None:
+    """SQLite, without statistics, would read every pending task by status and sort them."""
+    from taskdesk.store import open_store
+    from taskdesk.store.migrate import upgrade
+
+    store = open_store(f"sqlite:///{tmp_path}/plan.db", create=True)
+    assert isinstance(store, SqlStore)
+    try:
+        upgrade(store)
+        for queues in (None, ("a", "b")):
+            statement = CLAIM if queues is None else claim_in(queues)
+            raw = RawStatement(statement, store.engine.dialect,
+                               sqlite_index=("task", claim_index(queues)))
+            with store.engine.connect() as conn:
+                plan = " / ".join(row[3] for row in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {raw.sql}", (None,) * raw.sql.count("?")))
+            assert claim_index(queues) in plan, plan
+            assert "ix_task_status_task_id" not in plan, plan
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_the_claim_seeks_its_partial_index_on_postgres(postgres_url: str) -> None:
+    from taskdesk.store import open_store
+
+    store = open_store(postgres_url)
+    assert isinstance(store, SqlStore)
+    try:
+        claim = RawStatement(CLAIM, store.engine.dialect)
+        sql = claim.sql.split(")\n UPDATE")[0].removeprefix("WITH due AS \n(")
+        with store.engine.connect() as conn:
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(conn.exec_driver_sql(
+                f"EXPLAIN {sql}", {"now": utcnow(), "limit": 1}).scalars())
+        assert "ix_task_claim" in plan, plan
+    finally:
+        store.close()
+
