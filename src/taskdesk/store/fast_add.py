@@ -62,12 +62,11 @@ LockSql = Callable[[Sequence[str]], tuple[str, dict[str, object]]]
 def driver_errors(conn: Connection) -> Iterator[None]:
     """The driver's errors as SQLAlchemy would raise them (store/errors.py translates those),
     a dead connection invalidated as SQLAlchemy would, so that the pool never hands it out."""
-    dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
+    dbapi_error: Any = conn.dialect.loaded_dbapi.Error
     try:
         yield
     except dbapi_error as error:
-        if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection,  # type: ignore[arg-type]
-                                      None):
+        if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None):
             conn.invalidate(error)
         raise DBAPIError.instance(None, None, error, dbapi_error) from error
 
