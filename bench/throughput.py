@@ -34,6 +34,7 @@ from rich.table import Table
 from bench.databases import ADMIN_URL, BACKENDS
 from bench.machine import describe, postgres_server, sync_latency
 from bench.measure import Processing, Rate, add_one_by_one, process, retention_label
+from bench.raw_inserts import raw_insert_rate
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 DEFAULT_TASKS = 5000
@@ -54,6 +55,7 @@ class BackendResult:
     backend: str
     add_one: Rate
     startup: Rate
+    raw_insert: float  # this machine's durable single-row insert + commit rate (per second)
     runs: dict[tuple[int, float | None], Processing] = field(default_factory=dict)
 
     def rates(self) -> list[Rate]:
@@ -124,6 +126,7 @@ def bench_backend(backend: str, options: Options, folder: Path,
     result = BackendResult(
         backend=backend,
         add_one=add_one_by_one(backend, folder / "add-one", n, progress),
+        raw_insert=raw_insert_rate(backend, folder / "raw-insert"),
         startup=process(backend, folder / "startup", 0, claim_batch=1, retention=0.0,
                         progress=progress).ran,
     )
@@ -197,6 +200,10 @@ def report(results: list[BackendResult], options: Options, machine: list[str],
            err: Console) -> int:
     out = _console()
     out.print(results_table(results, options))
+    for result in results:
+        out.print(f"{result.backend}: durable single-row INSERT + COMMIT on the driver alone "
+                  f"(bench/raw_inserts.py): {result.raw_insert:,.0f}/s; add() one by one is "
+                  f"{result.add_one.per_second / result.raw_insert:.0%} of it")
     for line in machine:
         out.print(escape(line))
     rates = [rate for result in results for rate in result.rates()]

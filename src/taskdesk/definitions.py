@@ -4,6 +4,7 @@
     def send_welcome(user_id: int) -> None: ...
 
     send_welcome.enqueue(user_id=42)                        # a pending task
+    send_welcome.enqueue_many({"user_id": n} for n in ids)  # one per call, one transaction
     send_welcome.using(priority=10, run_after=timedelta(minutes=5)).enqueue(user_id=42)
     send_welcome.using(connection=conn).enqueue(user_id=42) # inside the caller's transaction
     send_welcome(42)                                        # runs it here and now
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -28,7 +29,7 @@ from taskdesk.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
 from taskdesk.config import MAX_TASK_TIMEOUT_SECONDS
 from taskdesk.controller import Context, Controller, Handler
 from taskdesk.errors import BadArgs, BadInput
-from taskdesk.models import JsonObject, Task, check_args
+from taskdesk.models import JsonObject, NewTask, Task, check_args
 from taskdesk.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.retry import MAX_DELAY_SECONDS
@@ -118,10 +119,35 @@ class TaskDefinition(Generic[P, R]):
         return self._desk.tasks.add(
             options.code or self.name, self.name, self.bind(*args, **kwargs),
             priority=options.priority, run_at=options.run_after,
-            max_attempts=options.max_attempts,
-            replace=options.code is not None if options.replace is None else options.replace,
+            max_attempts=options.max_attempts, replace=self._replaces(),
             connection=options.connection, queue=options.queue_name,
         )
+
+    def enqueue_many(self, calls: Iterable[Mapping[str, Any]]) -> list[Task]:
+        """Add one pending task per mapping of keyword arguments, in one transaction (all or
+        none: one bad call adds nothing); returns them as stored, in order. With a `code`
+        (using), they share it, and only the last of the batch stays."""
+        options = self.options
+        registry = self._desk.tasks
+        run_at = registry.moment(options.run_after)
+        news = [NewTask(code=options.code or self.name, action=self.name,
+                        args=self._bind_call(n, call), priority=options.priority,
+                        run_at=run_at, max_attempts=options.max_attempts,
+                        queue=options.queue_name) for n, call in enumerate(calls)]
+        return registry.add_many(news, replace=self._replaces(), connection=options.connection)
+
+    def _replaces(self) -> bool:
+        options = self.options
+        return options.code is not None if options.replace is None else options.replace
+
+    def _bind_call(self, n: int, call: object) -> JsonObject:
+        if not isinstance(call, Mapping) or not all(isinstance(key, str) for key in call):
+            raise BadArgs(f"{self.name}.enqueue_many: call {n} must be a mapping of keyword "
+                          f"arguments with text keys, not {call!r:.80}")
+        try:
+            return self.bind(**call)
+        except BadArgs as error:
+            raise BadArgs(f"call {n}: {error}") from None
 
     def bind(self, *args: Any, **kwargs: Any) -> JsonObject:
         """The arguments as the task's args (keyword arguments), or BadArgs saying why not."""

@@ -66,7 +66,7 @@ class TaskRegistry:
         delay from now. With `connection` (see add_many) it is written in the caller's
         transaction. `queue` names the queue it waits in (taskdesk.queues)."""
         new = NewTask(code=code, action=action, args={} if args is None else args,
-                      priority=priority, run_at=self._moment(run_at),
+                      priority=priority, run_at=self.moment(run_at),
                       max_attempts=max_attempts, queue=queue)
         return self.add_many([new], replace=replace, connection=connection)[0]
 
@@ -87,7 +87,9 @@ class TaskRegistry:
         add would raise: for callers that add through the store themselves (schedules)."""
         return self._checked(new, set())
 
-    def _moment(self, run_at: datetime | timedelta | str | None) -> datetime | None:
+    def moment(self, run_at: datetime | timedelta | str | None) -> datetime | None:
+        """`run_at` as add takes it (a datetime, an ISO 8601 text, a delay) as a datetime:
+        for callers that build NewTasks for add_many (TaskDefinition.enqueue_many)."""
         if isinstance(run_at, timedelta):
             try:
                 return self.store.clock() + run_at

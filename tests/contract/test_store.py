@@ -250,6 +250,38 @@ def test_add_without_replace_keeps_every_task_of_a_batch(store: Store) -> None:
     assert store.count(TaskFilter(code="dup")) == 2
 
 
+@pytest.mark.parametrize("replace_codes", [True, False], ids=["replace", "keep"])
+def test_a_batch_larger_than_one_statement_keeps_its_order_and_ids(
+        store: Store, clock: FakeClock, replace_codes: bool) -> None:
+    waiting = add_one(store, "big.7")
+    later = clock.now + timedelta(hours=1)
+    news = [new(f"big.{n % 1100}", args={"n": n}, priority=n % 7,
+                run_at=later if n % 3 == 0 else None) for n in range(1234)]
+
+    added = store.add(news, replace=replace_codes)
+
+    expected = list({t.code: t for t in news}.values()) if replace_codes else news
+    assert [(t.code, t.args, t.priority) for t in added] == [
+        (t.code, t.args, t.priority) for t in expected]
+    assert ids(added) == sorted(ids(added))
+    assert ids(added)[0] > waiting.task_id
+    assert store.list_tasks(EVERYTHING, cursor=waiting.task_id, limit=1000) == added[:1000]
+    assert [store.get(t.task_id) for t in added[1000:]] == added[1000:]
+    assert (store.get(waiting.task_id) is None) is replace_codes
+    assert {t.run_at for t in added} == {clock.now, later}
+
+
+def test_an_added_task_equals_the_task_read_back(store: Store, clock: FakeClock) -> None:
+    clock.advance(0.000123)  # microseconds, and a run_at given in another time zone
+    run_at = datetime(2031, 2, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(hours=2)))
+    [added] = store.add([new("eq", args={"t": [1, "ü"], "x": 1.5}, run_at=run_at)])
+
+    assert added == store.get(added.task_id)
+    assert added.args == {"t": [1, "ü"], "x": 1.5}
+    assert added.run_at == run_at
+    assert added.date_added == added.date_modified == clock.now
+
+
 def test_add_of_an_empty_batch_returns_nothing_and_changes_nothing(store: Store) -> None:
     existing = add_one(store, "keep")
 

@@ -197,3 +197,16 @@ def test_a_definitions_retry_delay_times_its_retries(desk: Taskdesk, clock: Fake
     clock.advance(120)
     run_due(desk)
     assert desk.tasks.get(task.task_id).status is Status.FAILED
+
+
+def test_enqueue_many_binds_each_call_and_adds_them_in_one_go(desk: Taskdesk) -> None:
+    @desk.task(name="bulk")
+    def bulk(n: int, **extra: object) -> None: ...
+
+    added = bulk.enqueue_many([{"n": 1}, {"n": 2, "note": "x"}])
+
+    assert [t.args for t in added] == [{"n": 1}, {"n": 2, "note": "x"}]
+    assert desk.tasks.list_tasks() == added
+    with pytest.raises(BadArgs, match="call 1"):
+        bulk.enqueue_many([{"n": 3}, {"n": object()}])
+    assert desk.tasks.count() == 2

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,20 +19,7 @@ from sqlalchemy.orm import Session
 from taskdesk.errors import BadInput
 from taskdesk.models import NewTask, Task
 from taskdesk.store.base import Store
-from taskdesk.store.notify import NOTIFY_SQL
-from taskdesk.store.rows import new_task_row, task_from_row
-from taskdesk.store.schema import task
 from taskdesk.store.sql import SqlStore
-from taskdesk.store.statements import WAITING_VALUES
-
-_INSERTED = [column.name for column in task.c if column.name != "task_id"]
-_RETURNED = [column.name for column in task.c]
-_PSYCOPG_INSERT = (
-    f"INSERT INTO task ({', '.join(_INSERTED)}) "
-    f"VALUES ({', '.join(f'%({name})s' for name in _INSERTED)}) "
-    f"RETURNING {', '.join(_RETURNED)}"
-)
-_PSYCOPG_DELETE_WAITING = "DELETE FROM task WHERE code = ANY(%s) AND status = ANY(%s)"
 
 
 def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
@@ -90,32 +76,10 @@ def _is_psycopg(connection: object) -> bool:
 
 def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
                  replace: bool) -> list[Task]:
-    from taskdesk.store.postgres import lock_codes_sql
-
+    """The store's own add statements (fast_add.PostgresAdds) on the caller's connection;
+    its errors stay psycopg's, as the caller's own statements' are."""
     if replace:
         tasks = list({new.code: new for new in tasks}.values())
-    now = store.clock()
-    added: list[Task] = []
-    with connection.cursor() as cursor:
-        if replace and tasks:
-            codes = sorted({new.code for new in tasks})
-            cursor.execute(*lock_codes_sql(codes))
-            cursor.execute(_PSYCOPG_DELETE_WAITING, (codes, WAITING_VALUES))
-        for new in tasks:
-            cursor.execute(_PSYCOPG_INSERT, _naive(new_task_row(new, now)))
-            row = cursor.fetchone()
-            added.append(task_from_row(_aware(dict(zip(_RETURNED, row, strict=True)))))
-        cursor.execute(NOTIFY_SQL)  # delivered when the caller commits, never on rollback
-    return added
-
-
-def _naive(row: dict[str, Any]) -> dict[str, Any]:
-    """Times as the columns hold them: naive UTC (as schema.UtcDateTime stores them)."""
-    return {key: value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime)
-            else value for key, value in row.items()}
-
-
-def _aware(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
-            for key, value in row.items()}
-
+    if not tasks:
+        return []
+    return store.adds.add(connection, tasks, replace=replace, now=store.clock())

@@ -25,6 +25,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, text
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError
 from taskdesk.store.errors import translate_errors
+from taskdesk.store.fast_add import PostgresAdds
 from taskdesk.store.notify import NOTIFY_SQL, ListenChannel
 from taskdesk.store.sql import SqlStore
 
@@ -116,6 +117,7 @@ class PostgresStore(SqlStore):
         engine = _engine(url, pool_size)
         super().__init__(engine, clock=clock or ServerClock(engine))
         self.runner_writer = _engine(url, pool_size, options="-c synchronous_commit=off")
+        self.adds = PostgresAdds(engine.dialect, lock_codes_sql)
         _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:

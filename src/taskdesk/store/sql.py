@@ -19,7 +19,8 @@ from taskdesk.errors import TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
-from taskdesk.store.rows import log_entry_from_row, new_task_row, task_from_row
+from taskdesk.store.fast_add import driver_errors
+from taskdesk.store.rows import log_entry_from_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_accounts import SqlAccountStore
@@ -47,20 +48,14 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             tasks = list({new.code: new for new in tasks}.values())
         if not tasks:
             return []
-        now = self.clock()
-        rows = [new_task_row(new, now) for new in tasks]
-        with self._adding() as conn:
-            if replace:
-                self._delete_waiting(conn, sorted({new.code for new in tasks}))
-            statement = insert(task).returning(*task.c, sort_by_parameter_order=True)
-            return [task_from_row(row._mapping) for row in conn.execute(statement, rows)]
-
-    def _delete_waiting(self, conn: Connection, codes: list[str]) -> None:
-        self.lock_codes(conn, codes)
-        for some in chunks(codes):
-            conn.execute(
-                delete(task).where(task.c.code.in_(some), task.c.status.in_(sql.WAITING_VALUES))
-            )
+        with self._write() as conn:
+            if not conn.in_transaction():  # a caller's connection that has not begun yet
+                conn.begin()
+            with driver_errors(conn):
+                added = self.adds.add(conn.connection.dbapi_connection, tasks,
+                                      replace=replace, now=self.clock())
+        self.announce_after()
+        return added
 
     def get(self, task_id: int) -> Task | None:
         with self._read() as conn:

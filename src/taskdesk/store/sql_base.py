@@ -15,6 +15,7 @@ from taskdesk.models import TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
 from taskdesk.store.errors import translate_errors
+from taskdesk.store.fast_add import Adds, SqliteAdds
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.raw import RawStatements
 from taskdesk.store.schema import task
@@ -34,6 +35,8 @@ class SqlConnections:
         self._bound: Connection | None = None
         #: The runner's hot statements, compiled once for this dialect (store/raw.py).
         self.raw = RawStatements(engine.dialect)
+        #: The add's statements on the driver's connection (store/fast_add.py).
+        self.adds: Adds = SqliteAdds(engine.dialect)
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
