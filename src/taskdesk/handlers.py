@@ -13,6 +13,7 @@ whole of who may run what.
 from __future__ import annotations
 
 import threading
+from types import FunctionType
 from typing import Any, Protocol
 
 from taskdesk.actions import ROUTE_PREFIX, ImportPath, Route, TaskName, parse_action
@@ -47,6 +48,9 @@ class Handlers:
         self._host = host
         self._definitions: dict[str, TaskDefinition[Any, Any]] = {}
         self._lock = threading.Lock()
+        #: Module-level functions already resolved and allowed, with the allow-list they
+        #: were allowed under: a runner resolves the same few actions thousands of times.
+        self._functions: dict[str, tuple[tuple[str, ...], Handler]] = {}
 
     # -- the registered tasks -------------------------------------------------------------
     def register(self, definition: TaskDefinition[Any, Any]) -> None:
@@ -140,6 +144,10 @@ class Handlers:
         definition = self._definitions.get(action)
         if definition is not None:
             return definition.handler(context)
+        allowed = self._host.settings.allowed_actions
+        known = self._functions.get(action)
+        if known is not None and known[0] == allowed:
+            return known[1]
         self.check(action)
         if action.startswith(ROUTE_PREFIX):
             return self._host.resolver.resolve(action, context)
@@ -147,6 +155,8 @@ class Handlers:
             action, context, vet=lambda target: self._check_defined_where_allowed(
                 action, target, instance=not callable(target)))
         self._check_defined_where_allowed(action, handler)
+        if isinstance(handler, FunctionType) and "." not in action.partition(":")[2]:
+            self._functions[action] = (allowed, handler)  # no controller built on the way
         return handler
 
     def retry_delay(self, action: str) -> float | None:

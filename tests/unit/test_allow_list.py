@@ -93,3 +93,22 @@ def test_catalog_routes_run_only_for_installed_extensions(
     assert "extension 'shop' is not installed" in response
     desk.store.mark_installed("shop", "module", "shop")
     desk.tasks.add("y", "task/catalog/shop.task")  # now allowed (it fails later: no such file)
+
+
+def test_a_resolved_function_is_refused_again_once_its_prefix_is_no_longer_allowed(
+    tmp_path: Path,
+) -> None:
+    """Runners keep the functions they resolved (handlers.Handlers._functions), but only under
+    the allow-list they were allowed by."""
+    desk = memory_desk(home=tmp_path, allowed_actions=("tests.handlers",))
+    desk.tasks.add("first", "tests.handlers:noop")
+    assert run_due(desk).by_status == {Status.COMPLETE: 1}
+    store = desk.store
+
+    desk._swap(store, desk.settings.evolve(allowed_actions=("tests.unit",)))
+    desk.store.add([NewTask(code="second", action="tests.handlers:noop", max_attempts=1)])
+
+    assert run_due(desk).by_status == {Status.FAILED: 1}
+    [failed] = desk.tasks.list_tasks(code="second")
+    assert failed.response is not None
+    assert "is not allowed" in failed.response

@@ -21,7 +21,8 @@ import traceback
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
+from types import FunctionType
 
 from taskdesk.clock import Clock
 from taskdesk.controller import Handler
@@ -57,7 +58,8 @@ def execute(task: Task, resolve: Resolve, *, retry: RetryPolicy, clock: Clock) -
 
 def check_signature(handler: Handler, task: Task) -> None:
     try:
-        signature = inspect.signature(handler)
+        signature = (_function_signature(handler) if isinstance(handler, FunctionType)
+                     else inspect.signature(handler))
     except (TypeError, ValueError):  # some builtins have none: let the call decide
         return
     try:
@@ -66,6 +68,12 @@ def check_signature(handler: Handler, task: Task) -> None:
         raise BadArgs(
             f"args {json.dumps(task.args)} do not fit {task.action}{signature}: {error}"
         ) from None
+
+
+@lru_cache(maxsize=1024)
+def _function_signature(function: FunctionType) -> inspect.Signature:
+    """A plain function's signature, read once (a bound method is new for every task)."""
+    return inspect.signature(function)
 
 
 def _leave_if_forked(parent: int, error: BaseException | None) -> None:
