@@ -5,14 +5,16 @@ SQL stores (store/raw.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from taskdesk.clock import utcnow
-from taskdesk.models import Status
-from taskdesk.store import SqlStore
+from taskdesk.models import NewTask, Status
+from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Finished, NextClaim, Store
+from taskdesk.store.migrate import upgrade
 from taskdesk.store.raw import RawStatement
 from taskdesk.store.statements import CLAIM, claim_in, claim_index
 from tests.contract.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
@@ -92,11 +94,8 @@ def test_finish_many_of_nothing_is_a_claim(store: Store) -> None:
     assert [t.code for t in claimed] == ["only"]
 
 
-def test_the_claim_reads_only_its_partial_index_on_sqlite(tmp_path: object) -> None:
+def test_the_claim_reads_only_its_partial_index_on_sqlite(tmp_path: Path) -> None:
     """SQLite, without statistics, would read every pending task by status and sort them."""
-    from taskdesk.store import open_store
-    from taskdesk.store.migrate import upgrade
-
     store = open_store(f"sqlite:///{tmp_path}/plan.db", create=True)
     assert isinstance(store, SqlStore)
     try:
@@ -116,18 +115,22 @@ def test_the_claim_reads_only_its_partial_index_on_sqlite(tmp_path: object) -> N
 
 @pytest.mark.postgres
 def test_the_claim_seeks_its_partial_index_on_postgres(postgres_url: str) -> None:
-    from taskdesk.store import open_store
-
+    """With its statistics (a few thousand pending tasks, analysed), PostgreSQL reads the
+    claim's order from ix_task_claim instead of sorting every pending task."""
     store = open_store(postgres_url)
     assert isinstance(store, SqlStore)
     try:
+        added = store.add([NewTask(code=f"plan{n}", action="a:b", max_attempts=3)
+                           for n in range(3000)], replace=False)
+        with store.engine.begin() as conn:
+            conn.execute(text("ANALYZE task"))
         claim = RawStatement(CLAIM, store.engine.dialect)
-        sql = claim.sql.split(")\n UPDATE")[0].removeprefix("WITH due AS \n(")
+        seek = claim.sql.split(")\n UPDATE")[0].removeprefix("WITH due AS \n(")
         with store.engine.connect() as conn:
-            conn.execute(text("SET LOCAL enable_seqscan = off"))
             plan = " ".join(conn.exec_driver_sql(
-                f"EXPLAIN {sql}", {"now": utcnow(), "limit": 1}).scalars())
-        assert "ix_task_claim" in plan, plan
+                f"EXPLAIN {seek}", {"now": utcnow(), "limit": 32}).scalars())
+        assert "Index Scan using ix_task_claim" in plan, plan
+        assert "Sort" not in plan, plan
+        store.delete([task.task_id for task in added])
     finally:
         store.close()
-
