@@ -68,8 +68,8 @@ def main() -> None:
     failed = False
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix="tdw") as folder:
-            found = measure(backend, Path(folder), args.adds, args.gap_ms / 1000,
-                            args.idle_seconds)
+            found = measure(backend, Path(folder), Plan(args.adds, args.gap_ms / 1000,
+                                                        args.idle_seconds))
         failed = failed or bool(found.problems)
         print(f"| {backend} | {len(found.latencies)} | {found.p50_ms:.2f} ms | "
               f"{found.percentile_ms(0.99):.2f} ms | {found.percentile_ms(1.0):.2f} ms | "
@@ -82,9 +82,17 @@ def main() -> None:
         raise SystemExit(1)
 
 
-def measure(backend: str, folder: Path, adds: int, gap: float, idle: float) -> Latency:
-    """One worker at default settings: `adds` adds `gap` seconds apart, then `idle` seconds
-    of nothing to do."""
+@dataclass(frozen=True)
+class Plan:
+    """`adds` adds `gap` seconds apart, then `idle` seconds of nothing to do."""
+
+    adds: int = DEFAULT_ADDS
+    gap: float = DEFAULT_GAP_MS / 1000
+    idle: float = DEFAULT_IDLE_SECONDS
+
+
+def measure(backend: str, folder: Path, plan: Plan) -> Latency:
+    """A new worker at default settings on a new database."""
     with fresh_desk(backend, folder / "db") as desk:
         env = runner_env({"TASKDESK_DATABASE_URL": desk.settings.database_url,
                           "TASKDESK_HOME": str(desk.settings.home),
@@ -92,17 +100,24 @@ def measure(backend: str, folder: Path, adds: int, gap: float, idle: float) -> L
         output = folder / "worker.out"
         worker = spawn_worker(env, output)
         try:
-            latencies = _latencies(desk, folder / "stamps.txt", adds, gap)
-            cpu = _idle_cpu(worker.pid, idle)
-        except NotRun as error:
-            return Latency((), float("nan"), (f"{backend}: {error}; the worker printed:\n"
-                                              f"{tail(output)}",))
+            found = measure_worker(desk, worker.pid, folder, plan)
         finally:
             code = stop_worker(worker)
+    problems = [f"{backend}: {problem}; the worker printed:\n{tail(output)}"
+                for problem in found.problems]
     if code != 0:
-        return Latency(tuple(latencies), cpu, (f"{backend}: the latency worker exited with "
-                                               f"{code}; it printed:\n{tail(output)}",))
-    return Latency(tuple(latencies), cpu)
+        problems.append(f"{backend}: the latency worker exited with {code}; it printed:\n"
+                        f"{tail(output)}")
+    return Latency(found.latencies, found.idle_cpu, tuple(problems))
+
+
+def measure_worker(desk: Taskdesk, pid: int, folder: Path, plan: Plan) -> Latency:
+    """Latency and idle CPU of the one worker (process `pid`) that runs the desk's tasks."""
+    try:
+        latencies = _latencies(desk, folder / "stamps.txt", plan.adds, plan.gap)
+    except NotRun as error:
+        return Latency((), float("nan"), (str(error),))
+    return Latency(tuple(latencies), _idle_cpu(pid, plan.idle))
 
 
 def _latencies(desk: Taskdesk, stamps: Path, adds: int, gap: float) -> list[float]:

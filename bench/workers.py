@@ -16,6 +16,7 @@ from sqlalchemy import distinct, func, select
 
 from bench.measure import Rate, check_processed, fresh_desk, new_tasks, runner_timeout
 from bench.process import runner_env, spawn_worker, stop_worker, tail
+from bench.wakeup import Latency, Plan, measure_worker
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore
 from taskdesk.store.schema import task, task_log
@@ -26,15 +27,19 @@ REGISTER_SECONDS = 30.0  # for every worker to start and register
 
 @dataclass(frozen=True)
 class Processed:
-    """How the N tasks were added (one add_many, the workers idle), then run."""
+    """How the N tasks were added (one add_many, the workers idle), then run; and the
+    latency measured with the worker afterwards, when one was asked for."""
 
     added: Rate
     ran: Rate
+    latency: Latency | None = None
 
 
 def process(backend: str, folder: Path, tasks: int, *, workers: int, claim_batch: int | None,
-            progress: Progress) -> Processed:
-    what = f"{backend}, {workers} worker(s)"
+            progress: Progress, latency: Plan | None = None) -> Processed:
+    """With `latency` (one worker only), that worker's add→start latency and idle CPU are
+    measured once its N tasks are done and checked, before it is stopped."""
+    what = f"{backend}, {workers} worker{'s' if workers > 1 else ''}"
     with fresh_desk(backend, folder) as desk:
         env = runner_env(_settings(desk, claim_batch))
         outputs = [folder / f"worker-{n}.out" for n in range(workers)]
@@ -43,15 +48,34 @@ def process(backend: str, folder: Path, tasks: int, *, workers: int, claim_batch
             problems = _registered(desk, started, outputs)
             added, ran = _timed(desk, tasks, started, progress, what) if not problems else (
                 Rate(0, 0.0, ("not measured: the workers did not start",)), Rate(0, 0.0))
+            problems += [*ran.problems, *([] if problems or ran.problems else _checked(
+                desk, tasks))]
+            found = _latency(desk, started, folder, latency, problems, progress, backend)
         finally:
             codes = [stop_worker(worker) for worker in started]
-        problems += [*ran.problems, *(
-            f"a worker exited with {code}; it printed:\n{tail(output)}"
-            for code, output in zip(codes, outputs, strict=True) if code != 0)]
-        if not problems:
-            problems = check_processed(desk, tasks, None) + check_ran_once(desk, tasks)
+        problems += [f"a worker exited with {code}; it printed:\n{tail(output)}"
+                     for code, output in zip(codes, outputs, strict=True) if code != 0]
     return Processed(_about(added, what), _about(Rate(ran.count, ran.seconds, tuple(problems)),
-                                                 what))
+                                                 what), found)
+
+
+def _checked(desk: Taskdesk, tasks: int) -> list[str]:
+    return check_processed(desk, tasks, None) + check_ran_once(desk, tasks)
+
+
+def _latency(desk: Taskdesk, workers: list[subprocess.Popen[bytes]], folder: Path,
+             plan: Plan | None, problems: list[str], progress: Progress,
+             backend: str) -> Latency | None:
+    if plan is None:
+        return None
+    if problems:
+        return Latency((), float("nan"), (f"{backend}: latency not measured: the run of "
+                                          "its worker failed",))
+    step = progress.add_task(f"{backend}: add→start latency, then idle CPU", total=1)
+    found = measure_worker(desk, workers[0].pid, folder, plan)
+    progress.update(step, completed=1)
+    return Latency(found.latencies, found.idle_cpu, tuple(
+        f"{backend}: {problem}" for problem in found.problems))
 
 
 def _about(rate: Rate, what: str) -> Rate:
@@ -115,10 +139,10 @@ def check_ran_once(desk: Taskdesk, tasks: int) -> list[str]:
     assert isinstance(store, SqlStore)  # benchmarks run on real databases only
     with store.engine.connect() as conn:
         distinct_tasks = conn.execute(select(func.count(distinct(task_log.c.task_id)))).scalar()
-        retried = conn.execute(select(func.count()).where(task.c.attempts != 1)).scalar()
+        retried = conn.execute(select(func.count()).where(task.c.attempts > 1)).scalar()
     problems = []
     if distinct_tasks != tasks:
         problems.append(f"the log names {distinct_tasks} distinct tasks, expected {tasks}")
     if retried:
-        problems.append(f"{retried} task(s) were started more than once (attempts != 1)")
+        problems.append(f"{retried} task(s) were started more than once (attempts > 1)")
     return problems
