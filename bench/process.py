@@ -89,12 +89,16 @@ def spawn_worker(env: Mapping[str, str], output: Path) -> subprocess.Popen[bytes
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
-def stop_worker(process: subprocess.Popen[bytes]) -> int | None:
-    """SIGTERM to this pid (the worker drains and exits), then wait; None if it had to be
-    killed."""
-    if process.poll() is not None:
-        return process.returncode
-    process.terminate()
+def stop_workers(processes: list[subprocess.Popen[bytes]]) -> list[int | None]:
+    """SIGTERM to each pid (a worker drains and exits), all at once, then wait for each;
+    None for one that had to be killed."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    return [_ended(process) for process in processes]
+
+
+def _ended(process: subprocess.Popen[bytes]) -> int | None:
     try:
         return process.wait(STOP_WAIT_SECONDS)
     except subprocess.TimeoutExpired:

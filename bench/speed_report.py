@@ -18,7 +18,7 @@ def results_table(rows: dict[str, list[Row]], tasks: int) -> Table:
         ("backend", "left"), ("measurement", "left"), ("result", "right"), ("target", "right"),
         ("met", "left"), ("from", "left"))
     for header, justify in columns:
-        table.add_column(header, justify=justify)
+        table.add_column(header, justify=justify, no_wrap=header != "from")
     for backend, measured in rows.items():
         for index, row in enumerate(measured):
             table.add_row(backend if index == 0 else "", row.measurement, row.shown,

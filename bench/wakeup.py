@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.databases import BACKENDS
 from bench.measure import fresh_desk
-from bench.process import runner_env, spawn_worker, stop_worker, tail
+from bench.process import runner_env, spawn_worker, stop_workers, tail
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 
@@ -102,7 +102,7 @@ def measure(backend: str, folder: Path, plan: Plan) -> Latency:
         try:
             found = measure_worker(desk, worker.pid, folder, plan)
         finally:
-            code = stop_worker(worker)
+            [code] = stop_workers([worker])
     problems = [f"{backend}: {problem}; the worker printed:\n{tail(output)}"
                 for problem in found.problems]
     if code != 0:

@@ -15,7 +15,7 @@ from rich.progress import Progress
 from sqlalchemy import distinct, func, select
 
 from bench.measure import Rate, check_processed, fresh_desk, new_tasks, runner_timeout
-from bench.process import runner_env, spawn_worker, stop_worker, tail
+from bench.process import runner_env, spawn_worker, stop_workers, tail
 from bench.wakeup import Latency, Plan, measure_worker
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore
@@ -52,7 +52,7 @@ def process(backend: str, folder: Path, tasks: int, *, workers: int, claim_batch
                 desk, tasks))]
             found = _latency(desk, started, folder, latency, problems, progress, backend)
         finally:
-            codes = [stop_worker(worker) for worker in started]
+            codes = stop_workers(started)
         problems += [f"a worker exited with {code}; it printed:\n{tail(output)}"
                      for code, output in zip(codes, outputs, strict=True) if code != 0]
     return Processed(_about(added, what), _about(Rate(ran.count, ran.seconds, tuple(problems)),
