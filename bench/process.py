@@ -1,4 +1,5 @@
-"""One `taskdesk start --quiet` subprocess, timed from spawn to exit, bounded in time."""
+"""Runner subprocesses: one `taskdesk start --quiet`, timed from spawn to exit and bounded in
+time; and long-running `taskdesk worker` processes, stopped by SIGTERM to their own pid."""
 
 from __future__ import annotations
 
@@ -74,3 +75,39 @@ def run_start(env: Mapping[str, str], output: Path, *, timeout: float,
     seconds = (ended[0] if ended else time.perf_counter()) - started
     return Finished(seconds=seconds, returncode=None if killed else process.returncode,
                     output=output.read_text(errors="replace"))
+
+
+# -- long-running `taskdesk worker` processes ----------------------------------------------
+WORKER = (sys.executable, "-m", "taskdesk", "worker")
+STOP_WAIT_SECONDS = 30.0  # a stopped worker finishes what it runs, then exits
+
+
+def spawn_worker(env: Mapping[str, str], output: Path) -> subprocess.Popen[bytes]:
+    """A `taskdesk worker` at the settings `env` gives; what it prints goes to `output`."""
+    with output.open("wb") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(WORKER, cwd=REPO_ROOT, env=dict(env), stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop_workers(processes: list[subprocess.Popen[bytes]]) -> list[int | None]:
+    """SIGTERM to each pid (a worker drains and exits), all at once, then wait for each;
+    None for one that had to be killed."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    return [_ended(process) for process in processes]
+
+
+def _ended(process: subprocess.Popen[bytes]) -> int | None:
+    try:
+        return process.wait(STOP_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(KILL_WAIT_SECONDS)
+        return None
+
+
+def tail(output: Path) -> str:
+    """The end of what a process printed, for a problem's message."""
+    text = output.read_text(errors="replace") if output.exists() else ""
+    return text[-OUTPUT_TAIL:].strip() or "(no output)"

@@ -9,34 +9,33 @@ batch size. Every measurement is checked: if the work did not happen, it says so
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
-from bench.databases import ADMIN_URL, BACKENDS
-from bench.machine import describe, postgres_server, sync_latency
+from bench.databases import BACKENDS
+from bench.machine import describe, sync_latency
 from bench.measure import Processing, Rate, add_one_by_one, process, retention_label
+from bench.options import (
+    backend_name,
+    console,
+    exit_on_sigterm,
+    listed,
+    positive,
+    progress_bars,
+    server,
+)
 from bench.raw_inserts import raw_insert_rate
 
-PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 DEFAULT_TASKS = 5000
 
 
@@ -64,32 +63,6 @@ class BackendResult:
 
 
 # -- the command line ------------------------------------------------------------------------
-def _listed(parse: Callable[[str], object]) -> Callable[[str], tuple[object, ...]]:
-    def parsed(text: str) -> tuple[object, ...]:
-        items = tuple(dict.fromkeys(parse(item.strip()) for item in text.split(",")
-                                    if item.strip()))
-        if not items:
-            raise argparse.ArgumentTypeError("give at least one value")
-        return items
-    return parsed
-
-
-def _backend(name: str) -> str:
-    if name not in BACKENDS:
-        raise argparse.ArgumentTypeError(f"unknown backend {name!r}: use {', '.join(BACKENDS)}")
-    return name
-
-
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{number} is not a positive integer")
-    return number
-
-
 def _retention(text: str) -> float | None:
     if text == "default":
         return None
@@ -105,13 +78,13 @@ def _retention(text: str) -> float | None:
 def parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput",
                                      description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--tasks", type=_positive, default=DEFAULT_TASKS, metavar="N",
+    parser.add_argument("--tasks", type=positive, default=DEFAULT_TASKS, metavar="N",
                         help=f"tasks per measurement (default {DEFAULT_TASKS})")
-    parser.add_argument("--backends", type=_listed(_backend), default=BACKENDS,
+    parser.add_argument("--backends", type=listed(backend_name), default=BACKENDS,
                         help="comma-separated: sqlite,postgres (default both)")
-    parser.add_argument("--batch-sizes", type=_listed(_positive), default=(1, 10),
+    parser.add_argument("--batch-sizes", type=listed(positive), default=(1, 10),
                         help="TASKDESK_CLAIM_BATCH of the processing runs (default 1,10)")
-    parser.add_argument("--retentions", type=_listed(_retention), default=(0.0, None),
+    parser.add_argument("--retentions", type=listed(_retention), default=(0.0, None),
                         help="TASKDESK_RETENTION_SECONDS of the processing runs, 'default' "
                              "for unset (default 0,default)")
     args = parser.parse_args(argv)
@@ -177,28 +150,13 @@ def results_table(results: list[BackendResult], options: Options) -> Table:
     return table
 
 
-def _console(*, stderr: bool = False) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    piped = not stream.isatty() and not os.environ.get("COLUMNS")
-    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH if piped else None)
 
 
-def _server(backends: Sequence[str], err: Console) -> tuple[bool, str | None]:
-    """(reachable, description) of the PostgreSQL server, when it is to be measured."""
-    if "postgres" not in backends:
-        return True, None
-    try:
-        return True, postgres_server()
-    except Exception as error:  # any failure to connect: nothing can be measured
-        err.print(f"[bold red]error:[/] PostgreSQL at {escape(ADMIN_URL)} is not reachable "
-                  f"({escape(str(error).splitlines()[0])}); use --backends sqlite, or set "
-                  "TASKDESK_BENCH_POSTGRES_URL")
-        return False, None
 
 
 def report(results: list[BackendResult], options: Options, machine: list[str],
            err: Console) -> int:
-    out = _console()
+    out = console()
     out.print(results_table(results, options))
     for result in results:
         out.print(f"{result.backend}: durable single-row INSERT + COMMIT on the driver alone "
@@ -219,26 +177,22 @@ def report(results: list[BackendResult], options: Options, machine: list[str],
     return 1
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM unwinds like Ctrl-C: the runner is killed and the databases are dropped."""
-    raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    err = _console(stderr=True)
-    reachable, server = _server(options.backends, err)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    err = console(stderr=True)
+    reachable, postgres = server(options.backends, err)
     if not reachable:
         return 2
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+    progress = progress_bars(err)
     with tempfile.TemporaryDirectory(prefix="taskdesk-bench-") as tmp, progress:
         syncs = [sync_latency(Path(tmp))]
         results = [bench_backend(backend, options, Path(tmp) / backend, progress)
                    for backend in options.backends]
         syncs.append(sync_latency(Path(tmp)))
-    machine = describe(options.backends, server, syncs, tempfile.gettempdir())
+    machine = describe(options.backends, postgres, syncs, tempfile.gettempdir())
     return report(results, options, machine, err)
 
 
