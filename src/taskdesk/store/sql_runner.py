@@ -22,7 +22,8 @@ from taskdesk.store.base import (
     RunnerInfo,
     chunks,
 )
-from taskdesk.store.raw import RawStatement, driver_cursor
+from taskdesk.store.pg_finish import FINISH_ALL, LEASE_LOST, finish_all_params
+from taskdesk.store.raw import driver_cursor
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_base import SqlConnections
@@ -90,6 +91,19 @@ class SqlRunnerVerbs(SqlConnections):
         if not finished:
             return []
         now = self.clock()
+        with driver_cursor(conn) as cursor:
+            if self._postgres:  # one statement for the batch (store/pg_finish.py)
+                cursor.execute(FINISH_ALL, finish_all_params(
+                    worker_id, finished, now=now, retention_seconds=retention_seconds))
+                stored = {row[0] for row in cursor.fetchall()}
+                return [task_.claim_token is not None and task_.task_id in stored
+                        for task_, _ in finished]
+            return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
+
+    def _finish_each(self, cursor: Any, worker_id: str, finished: Sequence[Finished],
+                     now: datetime, retention_seconds: float) -> list[bool]:
+        """SQLite: a statement per outcome and one executemany for the log; no round trips
+        to save, and each statement is prepared once by the driver."""
         by_statement: dict[Any, list[dict[str, Any]]] = {}
         for task_, outcome in finished:
             owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
@@ -102,38 +116,22 @@ class SqlRunnerVerbs(SqlConnections):
                     "delayed": outcome.retry_at is not None and outcome.retry_at > now,
                     "done": COMPLETE_PERCENT if outcome.status is Status.COMPLETE else None,
                 })
+        stored: set[int] = set()
+        for statement, rows in by_statement.items():
+            raw = self.raw(statement)
+            for row in rows:
+                cursor.execute(raw.sql, raw.params(row))
+                stored.update(found[0] for found in cursor.fetchall())
+        kept = [task_.claim_token is not None and task_.task_id in stored
+                for task_, _ in finished]
         log = self.raw(sql.LOG_ATTEMPT)
-        with driver_cursor(conn) as cursor:
-            stored: set[int] = set()
-            for statement, rows in by_statement.items():
-                stored.update(self._owned_ids(cursor, self.raw(statement), rows))
-            kept = [task_.claim_token is not None and task_.task_id in stored
-                    for task_, _ in finished]
-            cursor.executemany(log.sql, [log.params({
-                "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
-                "comment": outcome.comment if ok
-                else f"{outcome.comment} (lease lost: not stored)",
-                "duration": outcome.duration, "attempt": task_.attempts,
-                "worker_id": worker_id, "date_added": now,
-            }) for (task_, outcome), ok in zip(finished, kept, strict=True)])
+        cursor.executemany(log.sql, [log.params({
+            "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
+            "comment": outcome.comment if ok else f"{outcome.comment}{LEASE_LOST}",
+            "duration": outcome.duration, "attempt": task_.attempts,
+            "worker_id": worker_id, "date_added": now,
+        }) for (task_, outcome), ok in zip(finished, kept, strict=True)])
         return kept
-
-    def _owned_ids(self, cursor: Any, statement: RawStatement,
-                   rows: list[dict[str, Any]]) -> list[int]:
-        """Run a statement that returns the id of each task it changed, once per row: on
-        PostgreSQL in one round trip (psycopg pipelines executemany)."""
-        ids: list[int] = []
-        if self._postgres:
-            cursor.executemany(statement.sql, [statement.params(row) for row in rows],
-                               returning=True)
-            while True:
-                ids.extend(found[0] for found in cursor.fetchall())
-                if not cursor.nextset():
-                    return ids
-        for row in rows:
-            cursor.execute(statement.sql, statement.params(row))
-            ids.extend(found[0] for found in cursor.fetchall())
-        return ids
 
     def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,
                      message: str) -> bool:
