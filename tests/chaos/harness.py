@@ -112,6 +112,12 @@ class Database:
                 "SELECT worker_id FROM task WHERE status = 'processing'")).scalars().all()
         return {pid_of(owner) for owner in owners if owner}
 
+    def worker_backends(self) -> int:
+        """How many connections the workers' pools hold now."""
+        return self.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE "
+            f"application_name = '{WORKER_APPLICATION}' AND datname = current_database()")
+
     def terminate_workers(self) -> int:
         """pg_terminate_backend every connection of the workers' pools; how many."""
         return self.scalar(
