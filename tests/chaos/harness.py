@@ -112,11 +112,12 @@ class Database:
                 "SELECT worker_id FROM task WHERE status = 'processing'")).scalars().all()
         return {pid_of(owner) for owner in owners if owner}
 
-    def worker_backends(self) -> int:
-        """How many connections the workers' pools hold now."""
-        return self.scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE "
-            f"application_name = '{WORKER_APPLICATION}' AND datname = current_database()")
+    def registered_pids(self) -> set[int]:
+        """The pids of the runners registered now (a worker registers once it has opened the
+        database, checked the schema and read the server's clock: its start-up is over)."""
+        with self.engine.connect() as conn:
+            ids = conn.execute(text("SELECT runner_id FROM runner")).scalars().all()
+        return {pid_of(runner_id) for runner_id in ids}
 
     def terminate_workers(self) -> int:
         """pg_terminate_backend every connection of the workers' pools; how many."""

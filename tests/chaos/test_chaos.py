@@ -67,7 +67,7 @@ class Chaos:
     def _fire(self, event: str) -> bool:
         if event == "kill":
             return self.workers.kill_one(self.db.busy_pids(), self.rng) is not None
-        if self.db.worker_backends() < len(self.workers.running):
+        if not {p.pid for p in self.workers.running} <= self.db.registered_pids():
             return False  # a worker restarted after a kill is still starting: not yet
         self.after_termination = self.db.last_execution()
         self.pids_at_termination = {p.pid for p in self.workers.running}
