@@ -10,6 +10,7 @@ import pytest
 
 from taskdesk import Taskdesk
 from taskdesk.models import Status
+from tests.handlers import end_other_backends
 
 
 @pytest.mark.postgres
@@ -28,3 +29,23 @@ def test_a_task_whose_runner_lost_its_connections_while_it_ran_runs_once(
     assert ran is not None
     assert (ran.status, ran.attempts, stats.total) == (Status.COMPLETE, 1, 1)
     assert int(ran.response or 0) >= 1  # it did end the runner's connections
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_runner_whose_pooled_connections_were_closed_before_it_started_still_runs(
+    backend: str, database_url: str, tmp_path: Path
+) -> None:
+    """A worker that starts as the server restarts (or, in the chaos test, as an operator
+    terminates the workers' connections) registers on a new connection instead of exiting."""
+    desk = Taskdesk(database_url=database_url, home=tmp_path, allowed_actions=("tests",))
+    try:
+        task = desk.tasks.add("after", "tests.handlers:noop")  # the pool holds a connection
+        assert end_other_backends(database_url) >= 1
+
+        stats = desk.runner().drain()
+        ran = desk.tasks.get(task.task_id)
+    finally:
+        desk.close()
+    assert ran is not None
+    assert (ran.status, stats.total) == (Status.COMPLETE, 1)

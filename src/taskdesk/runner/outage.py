@@ -7,10 +7,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
-from taskdesk.errors import TaskdeskError
+from taskdesk.errors import StoreUnavailable, TaskdeskError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_BACKOFF_SECONDS = 15.0  # the longest an idle worker waits between tries in an outage
 
@@ -72,3 +75,16 @@ def stale_connection(error: Exception) -> bool:
     threw it away, and the next try opens a new one. Not an outage by itself: the next failure,
     if any, is. (Read from the driver's error by name: the runner imports no SQL library.)"""
     return bool(getattr(error.__cause__, "connection_invalidated", False))
+
+
+def reconnecting(step: Callable[[], T], what: str) -> T:
+    """Run `step`, once more if the database had closed the pooled connection it used (a
+    restart, pg_terminate_backend): the driver threw that connection away, and the second try
+    opens a new one. Any other failure, or a second one, is raised."""
+    try:
+        return step()
+    except StoreUnavailable as error:
+        if not stale_connection(error):
+            raise
+        logger.info("store.reconnecting to %s: %s", what, error)
+        return step()

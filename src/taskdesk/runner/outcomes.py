@@ -19,7 +19,7 @@ from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
 from taskdesk.models import Outcome, Status, Task
 from taskdesk.runner.lease import LeaseKeeper
-from taskdesk.runner.outage import stale_connection
+from taskdesk.runner.outage import reconnecting
 from taskdesk.store.base import ClaimKey, Finished, NextClaim, Store
 from taskdesk.text import error_text, storable
 
@@ -99,13 +99,7 @@ class PendingOutcomes:
             return self.store.finish_many(self.worker_id, waiting,
                                           retention_seconds=self.retention_seconds,
                                           then_claim=then_claim)
-        try:
-            return write()
-        except StoreUnavailable as error:
-            if not stale_connection(error):
-                raise
-            logger.info("store.reconnecting to store %d outcomes: %s", len(waiting), error)
-            return write()
+        return reconnecting(write, f"store {len(waiting)} outcomes")
 
     def _alone(self, item: Finished) -> tuple[bool, Finished]:
         """Store one outcome; if the database refuses it, a short failure that says why."""

@@ -30,7 +30,7 @@ from taskdesk.runner.claim_size import ClaimSize
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
-from taskdesk.runner.outage import backoff
+from taskdesk.runner.outage import backoff, reconnecting
 from taskdesk.runner.outcomes import PendingOutcomes
 from taskdesk.runner.pool import ChildRunner
 from taskdesk.runner.queue_slots import QueueSlots
@@ -123,10 +123,7 @@ class Runner:
 
     @contextmanager
     def _session(self) -> Iterator[LeaseKeeper]:
-        now = self.store.clock()
-        info = RunnerInfo(runner_id=self.worker_id, hostname=socket.gethostname(),
-                          pid=os.getpid(), started_at=now, last_seen_at=now)
-        self.store.register_runner(info)
+        info = reconnecting(self._register, "register the runner")
         LeaseKeeper.contained(self._check_clock)
         keeper = LeaseKeeper(self.store, info, self.settings)
         self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
@@ -143,6 +140,13 @@ class Runner:
         finally:
             self.stats.recovered = self.housekeeper.recovered
             LeaseKeeper.contained(lambda: self.store.unregister_runner(self.worker_id))
+
+    def _register(self) -> RunnerInfo:
+        now = self.store.clock()
+        info = RunnerInfo(runner_id=self.worker_id, hostname=socket.gethostname(),
+                          pid=os.getpid(), started_at=now, last_seen_at=now)
+        self.store.register_runner(info)
+        return info
 
     def _check_clock(self) -> None:
         """Say so when this machine's clock and the database's disagree by more than a third
