@@ -21,14 +21,13 @@ the rule SQLAlchemy's own "insertmanyvalues" relies on for both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Dialect
 
 from taskdesk.models import NewTask, Task
 from taskdesk.store.added_rows import VARYING_COLUMNS, AddedRows, added_rows, time_binder
@@ -56,19 +55,6 @@ class Adds(Protocol):
 
 #: (lock statement, its parameters) for some codes: postgres.lock_codes_sql.
 LockSql = Callable[[Sequence[str]], tuple[str, dict[str, object]]]
-
-
-@contextmanager
-def driver_errors(conn: Connection) -> Iterator[None]:
-    """The driver's errors as SQLAlchemy would raise them (store/errors.py translates those),
-    a dead connection invalidated as SQLAlchemy would, so that the pool never hands it out."""
-    dbapi_error: Any = conn.dialect.loaded_dbapi.Error
-    try:
-        yield
-    except dbapi_error as error:
-        if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None):
-            conn.invalidate(error)
-        raise DBAPIError.instance(None, None, error, dbapi_error) from error
 
 
 class SqliteAdds:

@@ -97,23 +97,35 @@ class RawStatements:
 
 
 @contextmanager
-def driver_cursor(conn: Connection) -> Iterator[Any]:
-    """The DBAPI cursor of this SQLAlchemy connection (inside its transaction); driver errors
-    come out as SQLAlchemy's, as if SQLAlchemy had run the statement."""
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
+def driver_errors(conn: Connection, cursor: Any = None) -> Iterator[None]:
+    """Driver errors in this block come out as SQLAlchemy's, as if SQLAlchemy had run the
+    statement (store/errors.py translates those). A connection the database closed is
+    invalidated, with the pool's older ones, as SQLAlchemy does (a restart or a purge ends
+    them all), and the error says so: the runner then retries on a new connection."""
     dialect = conn.dialect
-    cursor = dbapi.cursor()
+    dbapi = conn.connection.dbapi_connection
     try:
-        yield cursor
+        yield
     except dialect.loaded_dbapi.Error as error:
         gone = dialect.is_disconnect(error, dbapi, cursor)
-        if gone:  # as SQLAlchemy does: this connection, and the pool's older ones, are
-            conn.invalidate(error)  # replaced (a restart or a purge ends them all)
+        if gone:
+            conn.invalidate(error)
             conn.engine.dispose(close=False)
         raise sa_exc.DBAPIError.instance(
             None, None, error, dialect.loaded_dbapi.Error, connection_invalidated=gone,
             dialect=dialect) from error
+
+
+@contextmanager
+def driver_cursor(conn: Connection) -> Iterator[Any]:
+    """The DBAPI cursor of this SQLAlchemy connection (inside its transaction), its errors
+    as in driver_errors."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        with driver_errors(conn, cursor):
+            yield cursor
     finally:
-        with suppress(dialect.loaded_dbapi.Error):  # a cursor of a connection that is gone
+        with suppress(conn.dialect.loaded_dbapi.Error):  # a cursor of a connection gone
             cursor.close()

@@ -19,7 +19,7 @@ from taskdesk.errors import TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
-from taskdesk.store.fast_add import driver_errors
+from taskdesk.store.raw import driver_errors
 from taskdesk.store.rows import log_entry_from_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
