@@ -23,6 +23,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bench.databases import BACKENDS
+from bench.durable import raw_rates
 from bench.machine import describe, sync_latency
 from bench.measure import Processing, Rate, add_one_by_one, process, retention_label
 from bench.options import (
@@ -34,9 +35,9 @@ from bench.options import (
     progress_bars,
     server,
 )
-from bench.raw_inserts import raw_insert_rate
 
 DEFAULT_TASKS = 5000
+RAW_ROWS = 1000  # rows of the raw insert loop (it stops after 2 s anyway)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def bench_backend(backend: str, options: Options, folder: Path,
     result = BackendResult(
         backend=backend,
         add_one=add_one_by_one(backend, folder / "add-one", n, progress),
-        raw_insert=raw_insert_rate(backend, folder / "raw-insert"),
+        raw_insert=raw_rates(backend, folder / "raw", RAW_ROWS).inserts.per_second,
         startup=process(backend, folder / "startup", 0, claim_batch=1, retention=0.0,
                         progress=progress).ran,
     )
@@ -160,7 +161,7 @@ def report(results: list[BackendResult], options: Options, machine: list[str],
     out.print(results_table(results, options))
     for result in results:
         out.print(f"{result.backend}: durable single-row INSERT + COMMIT on the driver alone "
-                  f"(bench/raw_inserts.py): {result.raw_insert:,.0f}/s; add() one by one is "
+                  f"(bench/durable.py): {result.raw_insert:,.0f}/s; add() one by one is "
                   f"{result.add_one.per_second / result.raw_insert:.0%} of it")
     for line in machine:
         out.print(escape(line))
