@@ -102,3 +102,30 @@ def test_a_killed_workers_task_children_and_forkserver_die_with_it(
                  what="the task's child, its sleeper and the forkserver to die with the worker")
     finally:
         end(worker)
+
+
+def test_a_task_holding_the_gil_in_its_own_process_keeps_its_lease_and_runs_once(
+    database_url: str, tmp_path: Path,
+) -> None:
+    """Two workers with a 2 s lease; the task holds the GIL for 5 s. In the runner's thread
+    it would stop its worker's heartbeats and the other worker would run it again."""
+    cli = Desk(tmp_path / "home", database_url, app="tests.apps.timeouts:desk",
+               lease_seconds="2")
+    starts = tmp_path / "starts"
+    store = open_store(database_url)
+    try:
+        [task] = store.add([NewTask(code="slow.gil", action="slow.gil", max_attempts=3,
+                                    args={"seconds": 5, "starts": str(starts)})])
+        workers = [cli.spawn("worker"), cli.spawn("worker")]
+        try:
+            wait_for(lambda: store.get(task.task_id).status is Status.COMPLETE,  # type: ignore[union-attr]
+                     timeout=60, what="the task to complete")
+        finally:
+            for worker in workers:
+                end(worker)
+        done = store.get(task.task_id)
+    finally:
+        store.close()
+    assert done is not None
+    assert (done.response, done.attempts) == ("held", 1)
+    assert len(starts.read_text().split()) == 1
