@@ -22,7 +22,7 @@ from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
 from taskdesk.models import Outcome, Status, Task
 from taskdesk.runner.execute import execute
-from taskdesk.runner.family import die_with_runner, lead_own_group
+from taskdesk.runner.family import die_with_runner, end_warden, lead_own_group
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, storable
@@ -43,22 +43,28 @@ def run_child(sender: Connection, task: Task, settings: Settings, retry: RetryPo
     """The child process's whole life: one attempt, its progress and outcome sent to the
     parent."""
     lead_own_group()
-    die_with_runner(sender)
+    warden = die_with_runner(sender)
+    try:
+        sender.send(_attempt(sender, task, settings, retry))
+    finally:
+        end_warden(warden)
+
+
+def _attempt(sender: Connection, task: Task, settings: Settings, retry: RetryPolicy) -> Outcome:
     started = time.perf_counter()
     try:
         desk = open_desk(settings)
     except Exception as error:  # the application would not load: the attempt fails, once
         reason = storable(f"the task's process could not load the application: "
                           f"{error_text(error)}")
-        sender.send(Outcome(status=Status.FAILED, response=reason, comment=reason,
-                            duration=time.perf_counter() - started))
-        return
+        return Outcome(status=Status.FAILED, response=reason, comment=reason,
+                       duration=time.perf_counter() - started)
     reporter = ProgressReporter(partial(_send_progress, sender))
     with desk, reporting(reporter):
         outcome = execute(task, lambda claimed: _handler(desk, claimed, reporter), retry=retry,
                           clock=desk.store.clock)
     reporter.flush()  # the latest report goes before the outcome
-    sender.send(outcome)
+    return outcome
 
 
 def _send_progress(sender: Connection, percent: int, message: str) -> bool:

@@ -37,13 +37,24 @@ def lead_own_group() -> None:
     os.setsid()
 
 
-def die_with_runner(result_pipe: Connection) -> None:
+def die_with_runner(result_pipe: Connection) -> int:
     """Ask for SIGKILL when our parent (the forkserver) dies (Linux), and start the warden
-    that kills our whole group when the runner, the only reader of `result_pipe`, is gone."""
+    that kills our whole group when the runner, the only reader of `result_pipe`, is gone;
+    returns the warden's pid, for end_warden."""
     if sys.platform.startswith("linux"):
         _set_parent_death_signal(signal.SIGKILL)
-    if os.fork() == 0:
+    warden = os.fork()
+    if warden == 0:
         _warden(result_pipe)
+    return warden
+
+
+def end_warden(warden: int) -> None:
+    """Kill and reap the warden once the attempt is over: no orphan is left for init to reap
+    (some containers' first process never does)."""
+    with suppress(ProcessLookupError, ChildProcessError):  # the task itself reaped it
+        os.kill(warden, signal.SIGKILL)
+        os.waitpid(warden, 0)
 
 
 def _set_parent_death_signal(sig: signal.Signals) -> None:
