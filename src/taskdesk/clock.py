@@ -41,7 +41,8 @@ def parse_moment(text: str) -> datetime:
 class StepWatch:
     """Notices a step of a wall clock (an NTP step, `date -s`, a resumed virtual machine):
     between two looks it moved by more, or less, than the monotonic clock did. Leases are wall
-    clock times, so a forward step makes every live lease look expired."""
+    clock times, so a forward step makes every live lease look expired. The first look only
+    takes the baseline (a store's clock may need the database)."""
 
     def __init__(self, wall: Clock = utcnow, *, monotonic: Callable[[], float] = time.monotonic,
                  threshold: float = STEP_SECONDS) -> None:
@@ -49,14 +50,15 @@ class StepWatch:
         self._monotonic = monotonic
         self._threshold = threshold
         self._lock = threading.Lock()
-        self._last = (wall(), monotonic())
+        self._last: tuple[datetime, float] | None = None
 
     def step(self) -> float:
         """Seconds the wall clock jumped since the last look (forward: positive), or 0.0;
         each step is told once."""
         with self._lock:
             wall, mono = self._wall(), self._monotonic()
-            last_wall, last_mono = self._last
-            self._last = (wall, mono)
-        jump = (wall - last_wall).total_seconds() - (mono - last_mono)
+            last, self._last = self._last, (wall, mono)
+        if last is None:
+            return 0.0
+        jump = (wall - last[0]).total_seconds() - (mono - last[1])
         return jump if abs(jump) > self._threshold else 0.0

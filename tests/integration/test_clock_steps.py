@@ -39,6 +39,7 @@ def test_recovery_holds_for_a_lease_after_a_forward_step_then_resumes(
     housekeeper = Housekeeper(store, settings, monotonic=monotonic)
     [task] = store.add([NewTask(code="live", action="tests.handlers:noop", max_attempts=3)])
     store.claim("a-live-runner", lease_seconds=settings.lease_seconds)
+    assert housekeeper.recover() == 0  # its sweep at start: nothing expired
 
     clock.advance(2 * settings.lease_seconds)  # an NTP step: the monotonic clock stands still
 
@@ -59,6 +60,7 @@ def test_recovery_goes_on_when_time_passes_without_a_step(
     housekeeper = Housekeeper(store, settings, monotonic=monotonic)
     store.add([NewTask(code="orphan", action="tests.handlers:noop", max_attempts=3)])
     store.claim("a-dead-runner", lease_seconds=settings.lease_seconds)
+    assert housekeeper.recover() == 0
 
     clock.advance(settings.lease_seconds + 1)
     monotonic.now += settings.lease_seconds + 1
@@ -69,6 +71,8 @@ def test_recovery_goes_on_when_time_passes_without_a_step(
 def test_a_step_is_told_once_and_slewing_is_not_a_step() -> None:
     wall, monotonic = FakeClock(), FakeMonotonic()
     watch = StepWatch(wall, monotonic=monotonic)
+    wall.advance(3600)
+    assert watch.step() == 0.0  # the first look only takes the baseline
 
     wall.advance(10.0005)
     monotonic.now += 10  # half a millisecond in ten seconds: NTP slewing
