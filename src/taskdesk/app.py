@@ -166,21 +166,25 @@ class Taskdesk:
     @overload
     def task(self, /, *, name: str | None = None, max_attempts: int | None = None,
              priority: int = 0, retry_delay: float | None = None,
-             queue: str = DEFAULT_QUEUE, timeout: float | None = None) -> TaskDecorator: ...
+             queue: str = DEFAULT_QUEUE, timeout: float | None = None,
+             process: bool = False) -> TaskDecorator: ...
 
     def task(self, target: Any = None, /, *, name: str | None = None,
              max_attempts: int | None = None, priority: int = 0,
              retry_delay: float | None = None, queue: str = DEFAULT_QUEUE,
-             timeout: float | None = None) -> Any:
+             timeout: float | None = None, process: bool = False) -> Any:
         """Register a function or Controller subclass as a task, under `name` (default
         `module:qualname`, which is also its action); returns its TaskDefinition. (Type
         checkers do not see class decorators: write `report = desk.task(Report)` to have
         `report.enqueue` checked.) With `timeout` (seconds) each attempt runs in a child
-        process that is killed past it; 0 runs it in the runner's thread."""
+        process that is killed past it; 0 runs it in the runner's thread. With `process=True`
+        each attempt runs in a child process even without a timeout: for CPU-bound tasks and
+        any that hold the GIL, which would stall the runner's heartbeats in its thread."""
         decorator = TaskDecorator(self, self.handlers.register,
                                   TaskOptions(priority=priority, max_attempts=max_attempts,
                                               queue_name=check_queue(queue)),
-                                  name=name, retry_delay=retry_delay, timeout=timeout)
+                                  name=name, retry_delay=retry_delay, timeout=timeout,
+                                  process=process)
         return decorator if target is None else decorator(target)
 
     @cached_property

@@ -71,19 +71,24 @@ class TaskDefinition(Generic[P, R]):
 
     def __init__(self, target: Any, *, desk: Desk, name: str | None = None,
                  retry_delay: float | None = None, options: TaskOptions | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, process: bool = False) -> None:
         self.func = target
         self.name = name or f"{target.__module__}:{target.__qualname__}"
         self.retry_delay = retry_delay
         #: Seconds an attempt may take, in a child process (taskdesk.runner.pool); None:
         #: TASKDESK_TASK_TIMEOUT_SECONDS.
         self.timeout = timeout
+        #: Each attempt runs in a child process even without a timeout, so that a task that
+        #: holds the GIL (CPU-bound C code) cannot stall its runner's heartbeats.
+        self.process = process
         self.options = options or TaskOptions()
         self._desk = desk
         self._signature = _signature_of(target, self.name)
         _check_name(self.name)
         _check_retry_delay(retry_delay)
         _check_timeout(timeout)
+        if not isinstance(process, bool):
+            raise BadInput(f"process must be True or False, not {process!r}")
 
     def __repr__(self) -> str:
         return f"<TaskDefinition {self.name}>"
@@ -110,7 +115,8 @@ class TaskDefinition(Generic[P, R]):
         }.items() if value is not None}
         copy: TaskDefinition[P, R] = TaskDefinition(
             self.func, desk=self._desk, name=self.name, retry_delay=self.retry_delay,
-            options=dataclasses.replace(self.options, **changes), timeout=self.timeout)
+            options=dataclasses.replace(self.options, **changes), timeout=self.timeout,
+            process=self.process)
         return copy
 
     def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> Task:
@@ -222,13 +228,14 @@ class TaskDecorator:
 
     def __init__(self, desk: Desk, register: Callable[[TaskDefinition[Any, Any]], None],
                  options: TaskOptions, *, name: str | None, retry_delay: float | None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, process: bool = False) -> None:
         self.desk = desk
         self.register = register
         self.options = options
         self.name = name
         self.retry_delay = retry_delay
         self.timeout = timeout
+        self.process = process
 
     @overload
     def __call__(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
@@ -239,6 +246,6 @@ class TaskDecorator:
     def __call__(self, target: Any, /) -> Any:
         definition: TaskDefinition[Any, Any] = TaskDefinition(
             target, desk=self.desk, name=self.name, retry_delay=self.retry_delay,
-            options=self.options, timeout=self.timeout)
+            options=self.options, timeout=self.timeout, process=self.process)
         self.register(definition)
         return definition

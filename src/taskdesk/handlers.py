@@ -169,6 +169,11 @@ class Handlers:
         definition = self._definitions.get(action)
         return None if definition is None else definition.timeout
 
+    def own_process(self, action: str) -> bool:
+        """Whether a registered task asked for a process of its own (process=True)."""
+        definition = self._definitions.get(action)
+        return definition is not None and definition.process
+
 
 def _origin(func: Any) -> str:
     return f"{getattr(func, '__module__', '?')}:{getattr(func, '__qualname__', '?')}"

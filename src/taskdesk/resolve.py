@@ -55,6 +55,10 @@ class Resolver:
         """Plain actions have no timeout of their own."""
         return None
 
+    def own_process(self, action: str) -> bool:
+        """Plain actions run where the runner's timeout puts them."""
+        return False
+
     def _route(self, route: Route, action: str, context: Context) -> Handler:
         try:
             module = self.loader.load(route.extension, route.side, route.controller)

@@ -28,6 +28,24 @@ def test_a_definition_keeps_its_timeout_through_using() -> None:
     assert desk.handlers.timeout("t.unknown") is None
 
 
+def test_a_definition_keeps_process_through_using_and_plain_actions_have_none() -> None:
+    desk = Taskdesk(Settings())
+    definition = desk.task(name="t.cpu", process=True)(lambda: None)
+
+    assert definition.using(priority=3).process is True
+    assert desk.handlers.own_process("t.cpu") is True
+    assert desk.handlers.own_process("t.unknown") is False
+    assert desk.handlers.own_process("tests.handlers:noop") is False
+
+
+@pytest.mark.parametrize("bad", [1, "yes", None])
+def test_a_process_option_that_is_not_true_or_false_is_refused(bad: object) -> None:
+    desk = Taskdesk(Settings())
+    with pytest.raises(BadInput, match="process must be True or False"):
+        desk.task(name="t.bad", process=bad)(lambda: None)  # type: ignore[call-overload]
+    assert desk.handlers.names() == []
+
+
 @pytest.mark.parametrize(("env", "message"), [
     ({"TASKDESK_TASK_TIMEOUT_SECONDS": "-1"}, "TASK_TIMEOUT_SECONDS must not be negative"),
     ({"TASKDESK_TASK_TIMEOUT_SECONDS": "90000"}, "TASK_TIMEOUT_SECONDS must be at most 86400"),

@@ -4,6 +4,12 @@ It runs apart from the LeaseKeeper, so that a prune of many rows never delays a 
 Pruning goes in chunks, each its own short transaction, with a pause after each as long as
 the chunk took: other writers (heartbeats, claims; on SQLite, every writer) get the database
 at least half of the time however much there is to prune.
+
+Recovery holds off for a lease period after the store's clock steps forward (an NTP step,
+`date -s`; taskdesk.clock.StepWatch): leases are written in that clock's time, so after a step
+larger than a lease every live lease looks expired until its runner's next heartbeats renew
+it in the new time. On SQLite every runner of the host shares the stepped clock; on
+PostgreSQL the store's clock measures the server's again on a local step.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from taskdesk.clock import StepWatch
 from taskdesk.config import Settings
 from taskdesk.runner.outage import Outage
 from taskdesk.runner.periodic import Periodic
@@ -27,12 +34,16 @@ class Housekeeper(Periodic):
 
     name = "taskdesk-housekeeping"
 
-    def __init__(self, store: Store, settings: Settings, outage: Outage | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, outage: Outage | None = None, *,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         super().__init__(outage)
         self.store = store
         self.settings = settings
         self.interval = settings.lease_seconds
         self.recovered = 0
+        self._monotonic = monotonic
+        self._steps = StepWatch(store.clock, monotonic=monotonic)
+        self._held_until = 0.0  # monotonic: no recovery before, after a clock step
 
     def step(self) -> int:
         return self.sweep()
@@ -44,13 +55,25 @@ class Housekeeper(Periodic):
         return recovered
 
     def recover(self) -> int:
-        """Return tasks whose lease expired to pending (or failed); returns how many."""
+        """Return tasks whose lease expired to pending (or failed); returns how many (none
+        while held after a clock step)."""
+        if self._held():
+            return 0
         recovered = self.store.recover(lease_seconds=self.settings.lease_seconds)
         self.recovered += len(recovered)
         for entry in recovered:
             logger.warning("task.recovered task_id=%s code=%s %s",
                            entry.task_id, entry.code, entry.comment)
         return len(recovered)
+
+    def _held(self) -> bool:
+        stepped = self._steps.step()
+        if stepped > 0:
+            self._held_until = self._monotonic() + self.settings.lease_seconds
+            logger.warning("clock.stepped forward %.1fs: no recovery for %gs (a lease), until "
+                           "live runners have renewed their leases", stepped,
+                           self.settings.lease_seconds)
+        return self._monotonic() < self._held_until
 
     def prune(self) -> int:
         """Delete completed tasks and log entries past their retention; returns how many."""

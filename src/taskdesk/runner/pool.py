@@ -1,36 +1,49 @@
-"""Tasks in child processes: a timeout that really stops a task, and crash quarantine.
+"""Tasks in child processes: a timeout that really stops a task, crash quarantine, and a
+process of its own for a task that would stall its runner.
 
-A task with a timeout (its definition's `timeout=`, else TASKDESK_TASK_TIMEOUT_SECONDS) runs
-each attempt in a fresh child process, forked from a "forkserver" that imported taskdesk and
-the application once (so it inherits none of the runner's threads, locks or database
-connections; see taskdesk.runner.child). The runner's thread waits for it
-while the runner holds the claim and its heartbeats keep the lease alive, as for any task.
-Past the timeout the child gets SIGTERM, then SIGKILL after a short grace, and the attempt
-fails "timed out after N s": a failed attempt, retried as usual.
+A task with a timeout (its definition's `timeout=`, else TASKDESK_TASK_TIMEOUT_SECONDS), or one
+defined with `process=True`, runs each attempt in a fresh child process, forked from a
+"forkserver" that imported taskdesk and the application once (so it inherits none of the
+runner's threads, locks or database connections; see taskdesk.runner.child). The runner's
+thread waits for it while the runner holds the claim and its heartbeats keep the lease alive,
+as for any task; a task that holds the GIL (a long C call) stalls only its own process. Its
+progress reports come back over the result pipe and are written by the runner.
 
-A child that dies without sending its outcome (a signal such as SIGSEGV or an OOM kill,
-os._exit) fails the attempt with "the task's process died (…)". Such deaths are counted apart
+The child leads a process group, and the attempt is the whole group (taskdesk.runner.family):
+past the timeout the group gets SIGTERM, then SIGKILL after a short grace, and the attempt
+fails "timed out after N s": a failed attempt, retried as usual. Whatever the task started and
+left running is killed when the child ends, however it ends.
+
+A child that exits without sending its outcome (a signal such as SIGSEGV or an OOM kill,
+os._exit) fails the attempt with "the task's process died (…)": told by its exit, even while
+a process it started still holds the pipe open. Such deaths are counted apart
 in the task log; after TASKDESK_MAX_CRASHES of them the task is failed for good rather than
 retried. Only a task that runs in a child can be counted: one that kills the runner's own
-process (no timeout, so in a thread) takes the runner with it, and its lease brings it back.
+process (in a thread) takes the runner with it, and its lease brings it back.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Final
+from typing import Any, Final
 
 from taskdesk.config import Settings
+from taskdesk.errors import BadProgress
 from taskdesk.models import Outcome, Status, Task
-from taskdesk.runner.child import run_child
+from taskdesk.runner.child import ProgressReport, run_child
 from taskdesk.runner.execute import failed_attempt
+from taskdesk.runner.family import signal_group
 from taskdesk.runner.retry import RetryPolicy
 from taskdesk.store.base import Store
+from taskdesk.text import error_text
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +54,10 @@ PRELOAD = ("taskdesk.runner.child", "taskdesk.app")
 TERM_GRACE_SECONDS = 1.0  # between SIGTERM and SIGKILL
 EXIT_SECONDS = 5.0  # a child that sent its outcome has this long to exit before it is killed
 CRASHED = "the task's process died"  # how a crash's log comment starts: the count reads it
+_CLOSED: Final = object()  # what reading a pipe whose every writer is closed gives
+
+#: Where a child's progress reports go (the runner's ProgressReporter.report).
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -59,14 +76,17 @@ class ChildRunner:
         self.store = store
         self.settings = settings
 
-    def run(self, task: Task, *, timeout: float, retry: RetryPolicy) -> Outcome:
+    def run(self, task: Task, *, timeout: float | None, retry: RetryPolicy,
+            progress: Progress | None = None) -> Outcome:
+        """One attempt in a child: at most `timeout` seconds (None: no limit)."""
         started = time.perf_counter()
-        end = run_in_child(task, self.settings, timeout=timeout, retry=retry)
+        end = run_in_child(task, self.settings, timeout=timeout, retry=retry,
+                           progress=progress)
         if end.outcome is not None:
             return end.outcome
         if end.timed_out:
             logger.warning("task.timed_out task_id=%s timeout=%g", task.task_id, timeout)
-            return failed_attempt(task, f"timed out after {timeout:g} s", started=started,
+            return failed_attempt(task, f"timed out after {timeout or 0:g} s", started=started,
                                   retry=retry, now=self.store.clock())
         return self._crashed(task, end.exit_code, started=started, retry=retry)
 
@@ -94,9 +114,11 @@ class ChildRunner:
         return sum(1 for entry in entries if entry.comment.startswith(CRASHED))
 
 
-def run_in_child(task: Task, settings: Settings, *, timeout: float,
-                 retry: RetryPolicy) -> ChildEnd:
-    """Start the child, wait for its outcome up to `timeout` seconds; it never outlives this."""
+def run_in_child(task: Task, settings: Settings, *, timeout: float | None, retry: RetryPolicy,
+                 progress: Progress | None = None) -> ChildEnd:
+    """Start the child, wait for its outcome up to `timeout` seconds (None: as long as it
+    takes), passing on its progress reports; neither it nor any process it started outlives
+    this call."""
     context = multiprocessing.get_context(START_METHOD)
     app_module = settings.app.partition(":")[0]
     context.set_forkserver_preload([*PRELOAD, *([app_module] if app_module else [])])
@@ -105,35 +127,91 @@ def run_in_child(task: Task, settings: Settings, *, timeout: float,
                               name=f"taskdesk-task-{task.task_id}")
     try:
         process.start()
-        sender.close()  # the child holds the only writer: its death reads as end of file
-        return _wait(process, receiver, timeout)
+        sender.close()  # only the child (and what it starts) holds the writer now
+        return _wait(process, receiver, timeout, progress or _ignore)
     finally:
-        receiver.close()
         stop_child(process)
+        receiver.close()
 
 
-def _wait(process: BaseProcess, receiver: Connection, timeout: float) -> ChildEnd:
-    if not receiver.poll(timeout):  # True as well when the child died: end of file
-        return ChildEnd(outcome=None, exit_code=None, timed_out=True)
+def _wait(process: BaseProcess, receiver: Connection, timeout: float | None,
+          progress: Progress) -> ChildEnd:
+    """The child's outcome, read as it comes; its end is told by its exit, not by the pipe,
+    which a process the task started may hold open after the child is gone."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    watched: list[Any] = [receiver, process.sentinel]
+    while True:
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        ready = wait(watched, left)
+        if not ready:
+            return ChildEnd(outcome=None, exit_code=None, timed_out=True)
+        if receiver in ready:
+            message = _receive(receiver)
+            if isinstance(message, Outcome):
+                process.join(EXIT_SECONDS)
+                return ChildEnd(outcome=message, exit_code=process.exitcode)
+            if message is _CLOSED:
+                watched.remove(receiver)  # nothing more can come: wait for the exit alone
+            _pass_on(message, progress)
+            continue
+        return _after_exit(process, receiver if receiver in watched else None, progress)
+
+
+def _after_exit(process: BaseProcess, receiver: Connection | None,
+                progress: Progress) -> ChildEnd:
+    """The child exited: what it started is ended (which closes the pipe for good), then
+    the outcome it sent just before, if any, is read."""
+    process.join()
+    signal_group(_pid(process), signal.SIGKILL, leader_alive=False)
+    while receiver is not None and receiver.poll(EXIT_SECONDS):
+        message = _receive(receiver)
+        if isinstance(message, Outcome):
+            return ChildEnd(outcome=message, exit_code=process.exitcode)
+        if message is _CLOSED:
+            break
+        _pass_on(message, progress)
+    return ChildEnd(outcome=None, exit_code=process.exitcode)
+
+
+def _receive(receiver: Connection) -> object:
     try:
-        outcome = receiver.recv()
-    except (EOFError, OSError):  # it died before it sent its outcome
-        process.join()
-        return ChildEnd(outcome=None, exit_code=process.exitcode)
-    process.join(EXIT_SECONDS)
-    if not isinstance(outcome, Outcome):
-        return ChildEnd(outcome=None, exit_code=process.exitcode)
-    return ChildEnd(outcome=outcome, exit_code=process.exitcode)
+        return receiver.recv()
+    except (EOFError, OSError):
+        return _CLOSED
+    except Exception as error:  # a message that does not unpickle: the task's own doing
+        logger.warning("task.child_message_unreadable %s", error_text(error))
+        return None
+
+
+def _pass_on(message: object, progress: Progress) -> None:
+    if isinstance(message, ProgressReport):
+        with suppress(BadProgress):  # the child checked it; what else came is ignored
+            progress(message.percent, message.message)
+
+
+def _ignore(percent: float, message: str) -> None:
+    """Progress with nowhere to go."""
 
 
 def stop_child(process: BaseProcess) -> None:
-    """SIGTERM, a short grace, then SIGKILL; a child that already exited is only reaped."""
+    """SIGTERM to the child's process group, a short grace, then SIGKILL; a child that
+    already exited is only reaped, and whatever it left running in its group is killed."""
+    if process.pid is None:  # it never started
+        return
+    pid = process.pid
     if process.is_alive():
-        process.terminate()
+        signal_group(pid, signal.SIGTERM, leader_alive=True)
         process.join(TERM_GRACE_SECONDS)
     if process.is_alive():
-        process.kill()
+        signal_group(pid, signal.SIGKILL, leader_alive=True)
         process.join()
+    signal_group(pid, signal.SIGKILL, leader_alive=False)
+
+
+def _pid(process: BaseProcess) -> int:
+    pid = process.pid
+    assert pid is not None, "a started process has a pid"
+    return pid
 
 
 def death(exit_code: int | None) -> str:

@@ -71,7 +71,7 @@ class Runner:
         #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).
         self.schedules = schedules or Firings(store, self.registry)
         self.schedule_keeper = ScheduleKeeper(self.schedules, settings.poll_seconds)
-        self.children = ChildRunner(store, settings)  # tasks with a timeout run there
+        self.children = ChildRunner(store, settings)  # tasks with a timeout or process=True
 
     def drain(self, stop: threading.Event | None = None) -> RunStats:
         """Run due tasks until none is left (or `stop` is set), then return."""
@@ -267,11 +267,13 @@ class Runner:
         self._hook(self.hooks.after_task, task, outcome)
 
     def _attempt(self, task: Task, reporter: ProgressReporter) -> Outcome:
-        """One attempt: in this thread, or in a child process when the task has a timeout."""
+        """One attempt: in this thread, or in a child process when the task has a timeout
+        or asks for a process of its own."""
         own = self.resolver.timeout(task.action)
         timeout = self.settings.task_timeout_seconds if own is None else own
-        if timeout > 0:
-            return self.children.run(task, timeout=timeout, retry=self._retry(task))
+        if timeout > 0 or self.resolver.own_process(task.action):
+            return self.children.run(task, timeout=timeout or None, retry=self._retry(task),
+                                     progress=reporter.report)
         return execute(task, partial(self._resolve, progress=reporter),
                        retry=self._retry(task), clock=self.store.clock)
 

@@ -24,6 +24,10 @@ class ActionResolver(Protocol):
         """The task's own timeout in seconds (0: none), or None for the runner's."""
         ...
 
+    def own_process(self, action: str) -> bool:
+        """Whether the task's attempts run in a child process even without a timeout."""
+        ...
+
 
 class RunnerHooks:
     """Override to watch a runner (progress bars, metrics); a failing hook is only logged."""

@@ -1,10 +1,20 @@
 """Wake-up: an idle worker sleeps until an add tells it a task is waiting, instead of polling.
 
-One listener thread per worker turns what the store announces (store/notify.py) into a ring
+One listener thread per worker turns what the store announces (store/notify.py) into a poke
 of a doorbell that the worker's idle threads wait on: LISTEN on a dedicated autocommit
 connection for PostgreSQL, a Unix datagram socket for SQLite. The threads still look every
 TASKDESK_POLL_SECONDS (delayed tasks falling due, a notification lost while the listener was
 reconnecting), and where nothing can be listened to they only poll.
+
+A poke wakes one idle thread, not all of them: each woken thread is one more claim, and on
+SQLite one more writer queuing for the single write lock. A woken thread that found work
+passes the poke on when it comes back for more (its next ticket), so that the worker's
+threads join in one by one while tasks are waiting, and stop at the first that finds none.
+Only the worker's own ring (to stop) wakes every thread.
+
+SQLite's folder of sockets must be this user's alone (store/notify.py's FOLDER_MODE): a worker
+finding it owned by another user does not bind there and polls, saying so once; one finding
+it open to others closes it to them.
 """
 
 from __future__ import annotations
@@ -13,8 +23,10 @@ import logging
 import os
 import select
 import socket
+import stat
 import threading
 import uuid
+from pathlib import Path
 from typing import Any, Protocol
 
 from taskdesk.runner.outage import backoff
@@ -38,34 +50,51 @@ DRAIN_BYTES = 64
 
 class Wakeup(Protocol):
     """What an idle worker thread waits on. Take a ticket before looking for tasks, then
-    wait with it: a ring between the two is not missed."""
+    wait with it: a ring or a poke between the two is not missed."""
 
     def ticket(self) -> int: ...
 
     def wait(self, ticket: int, timeout: float) -> bool:
-        """Until rung since `ticket` (True) or `timeout` seconds passed (False)."""
+        """Until rung since `ticket` or poked (True), or `timeout` seconds passed (False)."""
         ...
 
     def ring(self) -> None:
-        """Wake every waiting thread (an add, or the worker stopping)."""
+        """Wake every waiting thread (the worker stopping)."""
         ...
 
     def close(self) -> None: ...
 
 
 class PollingWakeup:
-    """The doorbell alone: only the worker rings it (to stop); threads wake on the poll."""
+    """The doorbell alone: only the worker rings it (to stop); threads wake on the poll. A
+    poke (from a listener) wakes one thread, or the next to wait if none is waiting."""
 
     def __init__(self) -> None:
         self._rung = threading.Condition()
         self._rings = 0
+        self._poked = False  # a poke not yet taken: at most one is kept
+        self._woken = threading.local()  # this thread was woken by a poke and found work
 
     def ticket(self) -> int:
+        if getattr(self._woken, "poked", False):
+            self.poke()  # back for more after a poke: there may be more for another thread
         return self._rings
 
     def wait(self, ticket: int, timeout: float) -> bool:
+        self._woken.poked = False
         with self._rung:
-            return self._rung.wait_for(lambda: self._rings != ticket, timeout)
+            if not self._rung.wait_for(lambda: self._rings != ticket or self._poked, timeout):
+                return False
+            if self._rings == ticket:
+                self._poked = False
+                self._woken.poked = True
+            return True
+
+    def poke(self) -> None:
+        """Wake one waiting thread (a task was added)."""
+        with self._rung:
+            self._poked = True
+            self._rung.notify()
 
     def ring(self) -> None:
         with self._rung:
@@ -133,7 +162,7 @@ class PostgresWakeup(_Listening):
             try:
                 if self._conn is None:
                     self._conn = self._connect()
-                    self.ring()  # adds while nobody listened
+                    self.poke()  # adds while nobody listened
                 failures = 0
                 self._receive(self._conn)
             except Exception as error:
@@ -144,7 +173,7 @@ class PostgresWakeup(_Listening):
     def _receive(self, conn: Any) -> None:
         while not self.closed.is_set():
             for _ in conn.notifies(timeout=TICK_SECONDS):
-                self.ring()
+                self.poke()
 
     def _lost(self, error: Exception, failures: int) -> None:
         self._drop()
@@ -169,6 +198,7 @@ class SocketWakeup(_Listening):
     def __init__(self, folder: SocketFolder) -> None:
         super().__init__()
         folder.path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        _check_folder(folder.path)
         self.path = folder.path / f"{os.getpid()}-{uuid.uuid4().hex[:8]}{SOCKET_SUFFIX}"
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
@@ -183,7 +213,7 @@ class SocketWakeup(_Listening):
             try:
                 readable, _, _ = select.select([self._socket], [], [], TICK_SECONDS)
                 if readable and self._drain():
-                    self.ring()
+                    self.poke()
             except OSError as error:
                 logger.warning("wakeup.socket_failed %s: polling from now on", error)
                 return
@@ -202,6 +232,21 @@ class SocketWakeup(_Listening):
         super().close()
         self._socket.close()
         self.path.unlink(missing_ok=True)
+
+
+def _check_folder(path: Path) -> None:
+    """OSError unless the folder is a real folder of this user; one open to other users is
+    closed to them (they could remove our socket, or put theirs in its place)."""
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{path} is not a folder")
+    if info.st_uid != os.geteuid():
+        raise OSError(f"{path} belongs to user id {info.st_uid}, not to this worker's "
+                      f"{os.geteuid()}")
+    if stat.S_IMODE(info.st_mode) != FOLDER_MODE:
+        os.chmod(path, FOLDER_MODE)
+        logger.warning("wakeup.folder_closed %s was mode %o: now %o, this user's alone", path,
+                       stat.S_IMODE(info.st_mode), FOLDER_MODE)
 
 
 def open_wakeup(address: WakeAddress, poll_seconds: float) -> Wakeup:

@@ -4,8 +4,10 @@ PostgreSQL: the add's own transaction runs `pg_notify`, which the server deliver
 and never for a rolled-back add; workers LISTEN on a dedicated connection. SQLite: each
 waiting worker binds a Unix datagram socket in a private folder beside the database, and an
 add sends every socket there one byte. That is best effort: a socket nobody reads any more
-(its worker died) is removed, and nothing an add does here can fail it. The waiting side is
-taskdesk.runner.wakeup; this module is only the address both sides agree on and the poke.
+(its worker died) is removed, and nothing an add does here can fail it. An adder that may not
+reach the folder (another user's) says so once, as its adds then wait for the workers' poll.
+The waiting side is taskdesk.runner.wakeup; this module is only the address both sides
+agree on and the poke.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -58,8 +61,11 @@ def poke_all(folder: SocketFolder) -> int:
     raises: an add must not fail, or wait, because of a worker."""
     try:
         names = [name for name in os.listdir(folder.path) if name.endswith(SOCKET_SUFFIX)]
-    except OSError:
+    except FileNotFoundError:
         return 0  # no folder: no worker ever waited here
+    except OSError as error:
+        _unreachable(str(folder.path), type(error).__name__)
+        return 0
     if not names:
         return 0
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
@@ -75,10 +81,21 @@ def _poke(sender: socket.socket, path: Path) -> bool:
     except ConnectionRefusedError:
         _forget(path)  # nobody reads it: its worker died without cleaning up
         return False
+    except PermissionError as error:
+        _unreachable(str(path.parent), type(error).__name__)
+        return False
     except OSError as error:
         logger.debug("wakeup.poke_failed %s: %s", path, error)
         return False
     return True
+
+
+@cache
+def _unreachable(folder: str, reason: str) -> None:
+    """Warn, once per folder and reason in this process, that adds cannot wake workers."""
+    logger.warning("wakeup.unreachable %s (%s): workers there are not woken by this "
+                   "process's adds and take them on their poll (TASKDESK_POLL_SECONDS); run "
+                   "adders and workers as one user", folder, reason)
 
 
 def _forget(path: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, text
 
-from taskdesk.clock import Clock, utcnow
+from taskdesk.clock import Clock, StepWatch, utcnow
 from taskdesk.errors import ConfigError
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.fast_add import PostgresAdds
@@ -56,26 +56,35 @@ _NOTIFY = text(NOTIFY_SQL)
 
 class ServerClock:
     """The server's time: this machine's UTC time plus the server's measured offset, taken
-    at first use and again every CLOCK_REFRESH_SECONDS. A failed refresh keeps the last
-    offset (the database is down: nothing is compared meanwhile)."""
+    at first use, again every CLOCK_REFRESH_SECONDS, and at once when this machine's clock
+    steps (taskdesk.clock.StepWatch): a stepped local clock must never shift the leases this
+    runner writes or judges. A failed refresh keeps the last offset (the database is down:
+    nothing is compared meanwhile). `local` is this machine's clock (tests move it)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, local: Clock | None = None) -> None:
         self.engine = engine
+        self.local = local or _local_time
         self.offset: float | None = None
         self._measured_at = 0.0
         self._lock = threading.Lock()
+        self._steps = StepWatch(self.local)
 
     def __call__(self) -> datetime:
-        if self.offset is None or time.monotonic() - self._measured_at > CLOCK_REFRESH_SECONDS:
+        stepped = self._steps.step()
+        if stepped:
+            logger.warning("clock.stepped this machine's clock jumped %+.1fs: measuring the "
+                           "database's clock again", stepped)
+        if (self.offset is None or stepped
+                or time.monotonic() - self._measured_at > CLOCK_REFRESH_SECONDS):
             self._refresh()
         assert self.offset is not None
-        return utcnow() + timedelta(seconds=self.offset)
+        return self.local() + timedelta(seconds=self.offset)
 
     def _refresh(self) -> None:
         if not self._lock.acquire(blocking=self.offset is None):
             return  # another thread is measuring: the last offset will do meanwhile
         try:
-            self.offset = measure_offset(self.engine)
+            self.offset = measure_offset(self.engine, self.local)
         except Exception as error:
             if self.offset is None:
                 raise
@@ -85,13 +94,19 @@ class ServerClock:
             self._lock.release()
 
 
-def measure_offset(engine: Engine) -> float:
+def _local_time() -> datetime:
+    """This machine's clock, looked up at each call (tests replace utcnow here)."""
+    return utcnow()
+
+
+def measure_offset(engine: Engine, local: Clock | None = None) -> float:
     """Seconds by which the server's clock is ahead of this machine's (half a round trip
     precise)."""
+    local = local or _local_time
     with translate_errors(engine.url), engine.connect() as conn:
-        before = utcnow()
+        before = local()
         server: datetime = conn.execute(_SERVER_TIME).scalar_one()
-        after = utcnow()
+        after = local()
     return (server - (before + (after - before) / 2)).total_seconds()
 
 
