@@ -80,11 +80,11 @@ def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
         request.state.caller = caller
         if caller is None:
             raise NotLoggedIn(NotLoggedIn.__doc__)
-        if route.changes_state and caller.via == "session":
-            await check_csrf(request, caller)
-        if not caller.may(route.permission):
+        if not caller.may(route.permission):  # first: a refused caller's form is never parsed
             raise Forbidden(f"{caller.name} ({caller.user['role']}) lacks the permission "
                             f"{route.permission}")
+        if route.changes_state and caller.via == "session":
+            await check_csrf(request, caller)
 
     return check
 
