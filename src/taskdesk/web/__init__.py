@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
 from taskdesk.app import Taskdesk
+from taskdesk.web.crashes import UnhandledErrors
 from taskdesk.web.failures import install_failures
 from taskdesk.web.headers import SecurityHeaders
 from taskdesk.web.limits import BodyLimit
@@ -41,6 +42,7 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> Fast
     app.add_middleware(BodyLimit, upload_bytes=desk.settings.package_max_file_bytes,
                        upload_paths=frozenset(route.path for route in ROUTES
                                               if route.permission == UPLOAD))
+    app.add_middleware(UnhandledErrors)  # inside the headers: a 500 carries them too
     app.add_middleware(SecurityHeaders)
     install_failures(app)
     return app
