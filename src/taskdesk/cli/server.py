@@ -142,7 +142,7 @@ def serve(
     with opened(ctx, app) as desk:
         console.print(shown(f"taskdesk admin on http://{host}:{port}/ (Ctrl-C to stop)"))
         uvicorn.run(create_app(desk), host=host, port=port, log_level="warning",
-                    proxy_headers=True, server_header=False)
+                    proxy_headers=False, server_header=False)  # web/proxies.py reads them
 
 
 def _check_address(host: str, port: int) -> None:

@@ -17,6 +17,7 @@ from taskdesk.web.crashes import UnhandledErrors
 from taskdesk.web.failures import install_failures
 from taskdesk.web.headers import SecurityHeaders
 from taskdesk.web.limits import BodyLimit
+from taskdesk.web.proxies import Network, TrustedProxies, trusted_from_env
 from taskdesk.web.render import environment
 from taskdesk.web.routes import ROUTES
 from taskdesk.web.security import guarded_route
@@ -30,7 +31,9 @@ API_DESCRIPTION = (
     "cookie plus its CSRF token in `X-CSRF-Token` on every change.")
 
 
-def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> FastAPI:
+def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
+               trusted_proxies: tuple[Network, ...] | None = None) -> FastAPI:
+    """The app; proxies trusted with X-Forwarded-For are FORWARDED_ALLOW_IPS' unless given."""
     app = FastAPI(title="taskdesk", version="0.1.0", description=API_DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
     app.state.desk = desk
@@ -44,6 +47,8 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> Fast
                                               if route.permission == UPLOAD))
     app.add_middleware(UnhandledErrors)  # inside the headers: a 500 carries them too
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedProxies, trusted=trusted_from_env() if trusted_proxies is None
+                       else trusted_proxies)  # outermost: every layer sees the real client
     install_failures(app)
     return app
 
