@@ -130,14 +130,22 @@ def test_healthz(anonymous: Browser, desk: Taskdesk, tmp_path: object) -> None:
     assert response.json()["ok"] is False
 
 
-def test_metrics_to_loopback_or_a_token(app: FastAPI, anonymous: Browser,
-                                        desk: Taskdesk) -> None:
-    assert anonymous.get("/metrics").status_code == 401  # the test client is not loopback
+def test_metrics_to_a_token_or_a_session_unless_made_public(app: FastAPI, anonymous: Browser,
+                                                            admin: Browser,
+                                                            desk: Taskdesk) -> None:
+    assert anonymous.get("/metrics").status_code == 401
+    with TestClient(app, client=("127.0.0.1", 50000)) as local:  # a same-host proxy's clients
+        assert local.get("/metrics").status_code == 401
     secret, _ = desk.accounts.issue_token("viewer")
     text = anonymous.get("/metrics", headers={"Authorization": f"Bearer {secret}"}).text
     assert 'taskdesk_tasks{status="pending"} 0' in text
-    with TestClient(app, client=("127.0.0.1", 50000)) as local:
-        assert local.get("/metrics").status_code == 200
+    assert admin.get("/metrics").status_code == 200
+    public = Taskdesk(home=desk.settings.home, metrics_public=True)
+    try:
+        with TestClient(create_app(public)) as anyone:
+            assert anyone.get("/metrics").status_code == 200
+    finally:
+        public.close()
 
 
 def test_openapi_describes_the_api_with_schemas(admin: Browser) -> None:

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from taskdesk.app import Taskdesk
 from taskdesk.web.crashes import UnhandledErrors
+from taskdesk.web.deadline import HealthProbe
 from taskdesk.web.failures import install_failures
 from taskdesk.web.headers import SecurityHeaders
 from taskdesk.web.limits import BodyLimit
@@ -39,6 +40,7 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
     app.state.desk = desk
     app.state.templates = environment()
     app.state.throttle = throttle or LoginThrottle()
+    app.state.health = HealthProbe(desk.health, desk.settings.health_timeout_seconds)
     for route in ROUTES:
         _add(app, route)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from taskdesk.app import Taskdesk
 from taskdesk.errors import TaskdeskError
 from taskdesk.views import SessionView, UserView
+from taskdesk.web.deadline import TooSlow, within
 from taskdesk.web.table import LOGGED_IN, PUBLIC, Route
 
 SESSION_COOKIE = "taskdesk_session"
@@ -74,7 +75,7 @@ def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
     async def check(request: Request) -> None:
         request.state.route = route
         if route.permission == PUBLIC:  # a caller, if any, but never refused (database down)
-            request.state.caller = await run_in_threadpool(identify_if_possible, request)
+            request.state.caller = await run_in_threadpool(identify_in_time, request)
             return
         caller = await run_in_threadpool(identify, request)
         request.state.caller = caller
@@ -121,11 +122,20 @@ def identify(request: Request) -> Caller | None:
     return Caller(session["user"], "session", session) if session else None
 
 
-def identify_if_possible(request: Request) -> Caller | None:
-    try:
-        return identify(request)
-    except TaskdeskError:
+def identify_in_time(request: Request) -> Caller | None:
+    """The caller of a public route, or None when it has no credentials or the database
+    cannot tell in time (down, or not answering: /healthz must answer all the same)."""
+    if not has_credentials(request):
         return None
+    try:
+        return within(desk_of(request).settings.health_timeout_seconds,
+                      lambda: identify(request))
+    except (TaskdeskError, TooSlow):
+        return None
+
+
+def has_credentials(request: Request) -> bool:
+    return bool(request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE))
 
 
 async def check_csrf(request: Request, caller: Caller) -> None:
