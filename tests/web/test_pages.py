@@ -10,6 +10,7 @@ from taskdesk.app import Taskdesk
 from taskdesk.store.base import RunnerInfo
 from taskdesk.web import create_app
 from taskdesk.web.throttle import FREE_FAILURES, LoginThrottle
+from tests.support import FakeClock
 from tests.web.conftest import PASSWORD, Browser, csrf_of
 
 PAGES = ("/", "/tasks", "/tasks/log", "/installer", "/extensions", "/error-log", "/users",
@@ -51,21 +52,24 @@ def test_next_never_leaves_the_site(anonymous: Browser) -> None:
         assert response.headers["location"] == "/"
 
 
-def test_failed_logins_are_slowed_down_per_user_and_per_address(desk: Taskdesk) -> None:
-    now = [0.0]
-    app = create_app(desk, throttle=LoginThrottle(clock=lambda: now[0]))
+def test_failed_logins_are_slowed_down_per_user_at_an_address_and_per_address(
+        desk: Taskdesk) -> None:
+    clock = FakeClock()
+    app = create_app(desk, throttle=LoginThrottle(lambda: desk.store, clock=clock))
     with TestClient(app) as client:
         for _ in range(FREE_FAILURES):
             wrong = client.post("/login", data={"name": "admin", "password": "wrong-one"})
             assert wrong.status_code == 401
             assert "Wrong user name or password" in wrong.text
-        client.post("/login", data={"name": "admin", "password": "wrong-one"})
         slowed = client.post("/login", data={"name": "admin", "password": PASSWORD})
         assert slowed.status_code == 429
         assert "Retry-After" in slowed.headers
         other = client.post("/login", data={"name": "viewer", "password": PASSWORD})
         assert other.status_code == 429  # the same address waits too
-        now[0] += 5
+        with TestClient(app, client=("192.0.2.8", 40000)) as elsewhere:  # not locked out
+            assert elsewhere.post("/login", data={"name": "admin", "password": PASSWORD},
+                                  follow_redirects=False).status_code == 303
+        clock.advance(5)
         assert client.post("/login", data={"name": "admin", "password": PASSWORD},
                            follow_redirects=False).status_code == 303
 

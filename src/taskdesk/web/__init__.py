@@ -6,6 +6,7 @@ state lives on `app.state`, never in module globals, so several apps can share a
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -39,7 +40,8 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
                   docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
     app.state.desk = desk
     app.state.templates = environment()
-    app.state.throttle = throttle or LoginThrottle()
+    app.state.throttle = throttle or LoginThrottle(lambda: desk.store)
+    app.state.password_checks = threading.BoundedSemaphore(desk.settings.login_checks)
     app.state.health = HealthProbe(desk.health, desk.settings.health_timeout_seconds)
     for route in ROUTES:
         _add(app, route)

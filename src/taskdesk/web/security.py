@@ -28,6 +28,7 @@ SESSION_COOKIE = "taskdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ACCESS = ":access"
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,22 @@ class Caller:
     user: UserView
     via: Literal["session", "token"]
     session: SessionView | None = None
+    read_only: bool = False  # a read-only token: only the user's `access` permissions
 
     @property
     def name(self) -> str:
         return self.user["name"]
 
     def may(self, permission: str) -> bool:
-        return permission in (PUBLIC, LOGGED_IN) or permission in self.user["permissions"]
+        if permission in (PUBLIC, LOGGED_IN):
+            return True
+        readable = not self.read_only or permission.endswith(ACCESS)
+        return readable and permission in self.user["permissions"]
+
+    def refusal(self, permission: str) -> str:
+        holder = "a read-only token of " if self.read_only else ""
+        return (f"{holder}{self.name} ({self.user['role']}) lacks the permission "
+                f"{permission}")
 
 
 class NotLoggedIn(Exception):
@@ -82,8 +92,7 @@ def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
         if caller is None:
             raise NotLoggedIn(NotLoggedIn.__doc__)
         if not caller.may(route.permission):  # first: a refused caller's form is never parsed
-            raise Forbidden(f"{caller.name} ({caller.user['role']}) lacks the permission "
-                            f"{route.permission}")
+            raise Forbidden(caller.refusal(route.permission))
         if route.changes_state and caller.via == "session":
             await check_csrf(request, caller)
 
@@ -113,8 +122,8 @@ def identify(request: Request) -> Caller | None:
     accounts = desk_of(request).accounts
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        user = accounts.user_for_token(secret.strip())
-        return Caller(user, "token") if user else None
+        used = accounts.use_token(secret.strip())
+        return None if used is None else Caller(used[0], "token", read_only=used[1]["read_only"])
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
