@@ -25,6 +25,7 @@ from taskdesk.web.routes import ROUTES
 from taskdesk.web.security import guarded_route
 from taskdesk.web.table import UPLOAD, Route
 from taskdesk.web.throttle import LoginThrottle
+from taskdesk.web.timeouts import BodyDeadline
 
 STATIC = Path(__file__).parent / "static"
 API_DESCRIPTION = (
@@ -49,6 +50,8 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
     app.add_middleware(BodyLimit, upload_bytes=desk.settings.package_max_file_bytes,
                        upload_paths=frozenset(route.path for route in ROUTES
                                               if route.permission == UPLOAD))
+    app.add_middleware(BodyDeadline, read_seconds=desk.settings.read_timeout_seconds,
+                       body_seconds=desk.settings.body_timeout_seconds)
     app.add_middleware(UnhandledErrors)  # inside the headers: a 500 carries them too
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedProxies, trusted=trusted_from_env() if trusted_proxies is None
