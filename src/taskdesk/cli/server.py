@@ -135,8 +135,7 @@ def serve(
     --admin-user` or `taskdesk user add`)."""
     import uvicorn  # the web's dependencies load only for the command that serves it
 
-    from taskdesk.web import create_app
-    from taskdesk.web.timeouts import protocol_with_head_deadline
+    from taskdesk.web import create_app, protocol_with_head_deadline
 
     _use_working_directory()
     _check_address(host, port)

@@ -25,7 +25,9 @@ from taskdesk.web.routes import ROUTES
 from taskdesk.web.security import guarded_route
 from taskdesk.web.table import UPLOAD, Route
 from taskdesk.web.throttle import LoginThrottle
-from taskdesk.web.timeouts import BodyDeadline
+from taskdesk.web.timeouts import BodyDeadline, protocol_with_head_deadline
+
+__all__ = ["create_app", "protocol_with_head_deadline"]
 
 STATIC = Path(__file__).parent / "static"
 API_DESCRIPTION = (
