@@ -28,6 +28,9 @@ MAX_SECONDS = {
     "retention_seconds": (3_155_760_000.0, "100 years"),
     "session_seconds": (31_536_000.0, "a year"),
     "task_timeout_seconds": (MAX_TASK_TIMEOUT_SECONDS, "a day"),
+    "health_timeout_seconds": (3_600.0, "an hour"),
+    "read_timeout_seconds": (3_600.0, "an hour"),
+    "body_timeout_seconds": (86_400.0, "a day"),
 }
 
 
@@ -59,6 +62,17 @@ class Settings:
     task_timeout_seconds: float = 0.0
     #: Deaths of a task's child process (a signal, os._exit) after which it is failed for good.
     max_crashes: int = 2
+    #: /metrics to anyone who can reach it (1); else only to a bearer token or a session.
+    metrics_public: bool = False
+    #: Password checks (argon2id: 64 MiB each) one web process runs at once; more logins
+    #: at the same moment are answered 503 at once.
+    login_checks: int = 2
+    #: /healthz answers within this long, whatever the database does (503 past it).
+    health_timeout_seconds: float = 5.0
+    #: `taskdesk serve`: a request's head must arrive in full, and each part of its body,
+    #: within this long; the whole body within body_timeout_seconds (408 past either).
+    read_timeout_seconds: float = 30.0
+    body_timeout_seconds: float = 600.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -145,6 +159,16 @@ def module_prefixes(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.replace(",", " ").split() if part)
 
 
+def flag(text: str) -> bool:
+    """1/true/yes/on or 0/false/no/off (any case; empty is off)."""
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": Path,
     "database_url": str,
@@ -165,17 +189,24 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "session_seconds": float,
     "task_timeout_seconds": float,
     "max_crashes": int,
+    "metrics_public": flag,
+    "login_checks": int,
+    "health_timeout_seconds": float,
+    "read_timeout_seconds": float,
+    "body_timeout_seconds": float,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
     "home": str,
+    "metrics_public": lambda value: "1" if value else "0",
 }
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 _MUST_BE_POSITIVE = (
     "lease_seconds", "session_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
-    "max_crashes",
+    "max_crashes", "login_checks", "health_timeout_seconds", "read_timeout_seconds",
+    "body_timeout_seconds",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
                          "retry_delay_seconds", "task_timeout_seconds")

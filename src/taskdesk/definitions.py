@@ -155,7 +155,7 @@ class TaskDefinition(Generic[P, R]):
         except BadArgs as error:
             raise BadArgs(f"call {n}: {error}") from None
 
-    def bind(self, *args: Any, **kwargs: Any) -> JsonObject:
+    def bind(self, /, *args: Any, **kwargs: Any) -> JsonObject:
         """The arguments as the task's args (keyword arguments), or BadArgs saying why not."""
         try:
             bound = self._signature.bind(*args, **kwargs)

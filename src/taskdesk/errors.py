@@ -75,6 +75,10 @@ class BadLabel(BadInput):
     """A token label must be at most 128 characters of text."""
 
 
+class BadExpiry(BadInput):
+    """A token's expiry must be a number of days, more than 0."""
+
+
 class BadSchedule(BadInput):
     """A schedule needs a 5-field cron expression or a cycle (minute, hour, day, week,
     month) with an interval from 1 to 1000, and a missed-firing policy of run-once or skip."""

@@ -182,8 +182,10 @@ class TokenView(TypedDict):
     user: str
     label: str
     date_added: str | None
-    last_used_at: str | None
+    last_used_at: str | None  # to the minute: a token's use is written once a minute at most
     revoked: bool
+    expires_at: str | None  # None: never
+    read_only: bool  # only the owner's `access` permissions
 
 
 class SessionView(TypedDict):
@@ -300,7 +302,8 @@ def token_view(token: ApiToken) -> TokenView:
     return TokenView(token_id=token.token_id, user=token.user, label=token.label,
                      date_added=isoformat(token.date_added),
                      last_used_at=isoformat(token.last_used_at),
-                     revoked=token.revoked_at is not None)
+                     revoked=token.revoked_at is not None,
+                     expires_at=isoformat(token.expires_at), read_only=token.read_only)
 
 
 def audit_view(entry: AuditEntry) -> AuditView:

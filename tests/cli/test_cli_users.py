@@ -78,6 +78,19 @@ def test_token_prints_the_secret_last_and_revoke_refuses_it_afterwards(cli: Cli)
     assert [action for _, action, _ in audit_actions(cli)][-2:] == ["user.token", "user.revoke"]
 
 
+def test_a_token_may_expire_and_only_read(cli: Cli) -> None:
+    cli.ok("user", "add", "ann", "--role", "admin", "--password", PASSWORD)
+
+    cli.ok("user", "token", "ann", "--expires-days", "7", "--read-only")
+
+    [token] = cli.json("user", "tokens")
+    assert token["read_only"] is True
+    assert token["expires_at"] is not None
+    assert "never" not in cli.ok("user", "tokens")
+    assert "expiry" in error_line(cli.run("user", "token", "ann", "--expires-days", "0"), 2)
+    assert len(cli.json("user", "tokens")) == 1
+
+
 def test_errors_are_one_line_with_the_kind_of_exit_code(cli: Cli) -> None:
     cli.ok("user", "add", "ann", "--role", "admin", "--password", PASSWORD)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from taskdesk.accounts.records import NewAuditEntry, NewSession
+from taskdesk.accounts.records import LoginRecord, NewAuditEntry, NewSession
 from taskdesk.accounts.roles import ROLES
 from taskdesk.errors import LastAdmin, UserExists
 from taskdesk.store import schema
@@ -15,6 +15,7 @@ from taskdesk.store.base import Store
 from tests.support import FakeClock
 
 HOUR = 3600.0
+MINUTE = timedelta(minutes=1)
 
 
 def new_session(clock: FakeClock, digest: str = "a" * 64, seconds: float = HOUR) -> NewSession:
@@ -100,24 +101,55 @@ def test_tokens_find_their_user_until_revoked(store: Store, clock: FakeClock) ->
     assert token is not None
     assert (token.user, token.label, token.last_used_at, token.revoked_at) == (
         "ann", "deploy", None, None)
+    assert (token.expires_at, token.read_only) == (None, False)
     clock.advance(10)
 
-    user = store.accounts.user_for_token("f" * 64)
+    used = store.accounts.live_token("f" * 64)
 
-    assert user is not None
-    assert user.name == "ann"
+    assert used is not None
+    assert used.user.name == "ann"
+    assert used.token == token
+    store.accounts.touch_token(token.token_id, older_than=MINUTE)
     [listed] = store.accounts.tokens("ann")
     assert listed.last_used_at == clock.now
-    assert store.accounts.user_for_token("0" * 64) is None
+    assert store.accounts.live_token("0" * 64) is None
     revoked = store.accounts.revoke_token(token.token_id)
     assert revoked is not None
     assert revoked.revoked_at == clock.now
-    assert store.accounts.user_for_token("f" * 64) is None
+    assert store.accounts.live_token("f" * 64) is None
     clock.advance(10)
     again = store.accounts.revoke_token(token.token_id)
     assert again is not None
     assert again.revoked_at == revoked.revoked_at  # the first revocation stands
     assert store.accounts.revoke_token(999) is None
+
+
+def test_a_tokens_use_is_written_at_most_once_a_minute(store: Store, clock: FakeClock) -> None:
+    store.accounts.add_user("ann", "h", "admin")
+    token = store.accounts.add_token("ann", "", "f" * 64)
+    assert token is not None
+    store.accounts.touch_token(token.token_id, older_than=MINUTE)
+    first = clock.now
+    clock.advance(59)
+    store.accounts.touch_token(token.token_id, older_than=MINUTE)
+    assert store.accounts.tokens()[0].last_used_at == first
+    clock.advance(1)
+    store.accounts.touch_token(token.token_id, older_than=MINUTE)
+    assert store.accounts.tokens()[0].last_used_at == clock.now
+
+
+def test_a_token_expires_and_may_be_read_only(store: Store, clock: FakeClock) -> None:
+    store.accounts.add_user("ann", "h", "admin")
+    expires = clock.now + timedelta(seconds=HOUR)
+    token = store.accounts.add_token("ann", "ci", "e" * 64, expires_at=expires, read_only=True)
+    assert token is not None
+    assert (token.expires_at, token.read_only) == (expires, True)
+    used = store.accounts.live_token("e" * 64)
+    assert used is not None
+    assert used.token.read_only is True
+    clock.advance(HOUR)
+    assert store.accounts.live_token("e" * 64) is None
+    assert store.accounts.tokens() == [token]  # listed still, expired
 
 
 def test_tokens_list_by_user_or_all_and_unknown_users_get_none(store: Store) -> None:
@@ -143,7 +175,7 @@ def test_deleting_a_user_deletes_its_tokens_and_sessions(store: Store, clock: Fa
     assert store.accounts.delete_user("bob") is True
 
     assert store.accounts.tokens() == []
-    assert store.accounts.user_for_token("1" * 64) is None
+    assert store.accounts.live_token("1" * 64) is None
     assert store.accounts.session("a" * 64) is None
 
 
@@ -210,3 +242,27 @@ def test_a_failed_atomic_block_leaves_no_account_change(store: Store) -> None:
 
     assert [user.name for user in store.accounts.users()] == ["ann"]
     assert store.accounts.audit() == []
+
+
+def test_failed_logins_are_changed_together_and_forgotten(store: Store, clock: FakeClock) -> None:
+    seen: list[dict[str, LoginRecord | None]] = []
+
+    def charge(records: dict[str, LoginRecord | None]) -> dict[str, LoginRecord]:
+        seen.append(dict(records))
+        return {key: LoginRecord(failures=(record.failures if record else 0) + 1,
+                                 blocked_until=clock.now, last_failure_at=clock.now)
+                for key, record in records.items()}
+
+    store.accounts.change_logins(("a" * 64, "b" * 64), charge)
+    clock.advance(HOUR)
+    store.accounts.change_logins(("b" * 64, "c" * 64), charge)
+    assert seen[0] == {"a" * 64: None, "b" * 64: None}
+    assert seen[1]["c" * 64] is None
+    assert seen[1]["b" * 64] == LoginRecord(failures=1, blocked_until=clock.now - timedelta(
+        seconds=HOUR), last_failure_at=clock.now - timedelta(seconds=HOUR))
+    store.accounts.change_logins(("a" * 64,), lambda records: {})  # changes nothing
+    assert store.accounts.forget_logins(("c" * 64,), failed_before=clock.now) == 2  # c; a
+    store.accounts.change_logins(("a" * 64, "b" * 64), charge)
+    assert seen[-1]["a" * 64] is None
+    assert seen[-1]["b" * 64] is not None
+    assert seen[-1]["b" * 64].failures == 2

@@ -59,3 +59,23 @@ def test_the_login_form_takes_no_large_body(anonymous: Browser) -> None:
     response = anonymous.post("/login", content=b"name=" + b"a" * (2 * 1024 * 1024),
                               headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
+
+
+def test_a_viewers_multipart_post_is_refused_before_its_form_is_parsed(
+        browsers: dict[str, Browser], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSRF token of a form post is read from the form: checked before the permission, a
+    viewer's upload (up to the package size) was parsed only to be refused."""
+    parsed: list[str] = []
+    form = Request.form
+
+    def spying(self: Request, **limits: object) -> object:
+        parsed.append(self.url.path)
+        return form(self, **limits)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Request, "form", spying)
+    viewer = browsers["viewer"]
+    response = viewer.post("/api/extensions/upload",
+                           files={"file": ("x.zip", b"PK" + b"x" * 100_000)})
+    assert response.status_code == 403
+    assert "installer:upload" in response.json()["detail"]
+    assert parsed == []

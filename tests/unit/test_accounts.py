@@ -14,6 +14,7 @@ from taskdesk.accounts.secrets import secret_hash
 from taskdesk.accounts.service import Accounts
 from taskdesk.config import Settings
 from taskdesk.errors import (
+    BadExpiry,
     BadInput,
     BadLabel,
     BadPassword,
@@ -222,8 +223,8 @@ def test_a_token_is_shown_once_and_stored_as_a_hash(accounts: Accounts,
     assert len(secret) >= 43
     assert (token["user"], token["label"], token["revoked"]) == ("ann", "deploy", False)
     assert token["last_used_at"] is None
-    assert store.accounts.user_for_token(secret_hash(secret)) is not None  # kept: the hash
-    assert store.accounts.user_for_token(secret) is None  # never the secret
+    assert store.accounts.live_token(secret_hash(secret)) is not None  # kept: the hash
+    assert store.accounts.live_token(secret) is None  # never the secret
     clock.advance(60)
     user = accounts.user_for_token(secret)
     assert user is not None
@@ -245,6 +246,37 @@ def test_a_revoked_or_unknown_token_is_refused(accounts: Accounts) -> None:
         assert accounts.user_for_token(hostile) is None
     with pytest.raises(UnknownToken):
         accounts.revoke_token(999)
+
+
+def test_a_tokens_use_is_written_once_a_minute_not_once_a_request(
+        accounts: Accounts, clock: FakeClock) -> None:
+    """Each bearer request wrote last_used_at durably: an fsync per API read on SQLite."""
+    accounts.add_user("ann", PASSWORD)
+    secret, _ = accounts.issue_token("ann")
+    assert accounts.user_for_token(secret) is not None
+    first = accounts.tokens()[0]["last_used_at"]
+    clock.advance(30)
+    assert accounts.user_for_token(secret) is not None
+    assert accounts.tokens()[0]["last_used_at"] == first
+    clock.advance(30)
+    assert accounts.user_for_token(secret) is not None
+    assert accounts.tokens()[0]["last_used_at"] == "2026-01-01T12:01:00Z"
+
+
+def test_a_token_may_expire_and_may_only_read(accounts: Accounts, clock: FakeClock) -> None:
+    accounts.add_user("ann", PASSWORD, role="admin")
+    secret, token = accounts.issue_token("ann", expires_days=1, read_only=True)
+    assert token["expires_at"] == "2026-01-02T12:00:00Z"
+    assert token["read_only"] is True
+    used = accounts.use_token(secret)
+    assert used is not None
+    assert used[1]["read_only"] is True
+    clock.advance(HOURS * 24)
+    assert accounts.use_token(secret) is None
+    assert accounts.tokens()[0]["token_id"] == token["token_id"]  # listed, expired
+    for days in (0, -1, float("nan"), 3_651, True):
+        with pytest.raises(BadExpiry):
+            accounts.issue_token("ann", expires_days=days)
 
 
 def test_tokens_refuse_unknown_users_and_bad_labels(accounts: Accounts) -> None:

@@ -10,6 +10,7 @@ from taskdesk.app import Taskdesk
 from taskdesk.store.base import RunnerInfo
 from taskdesk.web import create_app
 from taskdesk.web.throttle import FREE_FAILURES, LoginThrottle
+from tests.support import FakeClock
 from tests.web.conftest import PASSWORD, Browser, csrf_of
 
 PAGES = ("/", "/tasks", "/tasks/log", "/installer", "/extensions", "/error-log", "/users",
@@ -51,21 +52,24 @@ def test_next_never_leaves_the_site(anonymous: Browser) -> None:
         assert response.headers["location"] == "/"
 
 
-def test_failed_logins_are_slowed_down_per_user_and_per_address(desk: Taskdesk) -> None:
-    now = [0.0]
-    app = create_app(desk, throttle=LoginThrottle(clock=lambda: now[0]))
+def test_failed_logins_are_slowed_down_per_user_at_an_address_and_per_address(
+        desk: Taskdesk) -> None:
+    clock = FakeClock()
+    app = create_app(desk, throttle=LoginThrottle(lambda: desk.store, clock=clock))
     with TestClient(app) as client:
         for _ in range(FREE_FAILURES):
             wrong = client.post("/login", data={"name": "admin", "password": "wrong-one"})
             assert wrong.status_code == 401
             assert "Wrong user name or password" in wrong.text
-        client.post("/login", data={"name": "admin", "password": "wrong-one"})
         slowed = client.post("/login", data={"name": "admin", "password": PASSWORD})
         assert slowed.status_code == 429
         assert "Retry-After" in slowed.headers
         other = client.post("/login", data={"name": "viewer", "password": PASSWORD})
         assert other.status_code == 429  # the same address waits too
-        now[0] += 5
+        with TestClient(app, client=("192.0.2.8", 40000)) as elsewhere:  # not locked out
+            assert elsewhere.post("/login", data={"name": "admin", "password": PASSWORD},
+                                  follow_redirects=False).status_code == 303
+        clock.advance(5)
         assert client.post("/login", data={"name": "admin", "password": PASSWORD},
                            follow_redirects=False).status_code == 303
 
@@ -130,14 +134,22 @@ def test_healthz(anonymous: Browser, desk: Taskdesk, tmp_path: object) -> None:
     assert response.json()["ok"] is False
 
 
-def test_metrics_to_loopback_or_a_token(app: FastAPI, anonymous: Browser,
-                                        desk: Taskdesk) -> None:
-    assert anonymous.get("/metrics").status_code == 401  # the test client is not loopback
+def test_metrics_to_a_token_or_a_session_unless_made_public(app: FastAPI, anonymous: Browser,
+                                                            admin: Browser,
+                                                            desk: Taskdesk) -> None:
+    assert anonymous.get("/metrics").status_code == 401
+    with TestClient(app, client=("127.0.0.1", 50000)) as local:  # a same-host proxy's clients
+        assert local.get("/metrics").status_code == 401
     secret, _ = desk.accounts.issue_token("viewer")
     text = anonymous.get("/metrics", headers={"Authorization": f"Bearer {secret}"}).text
     assert 'taskdesk_tasks{status="pending"} 0' in text
-    with TestClient(app, client=("127.0.0.1", 50000)) as local:
-        assert local.get("/metrics").status_code == 200
+    assert admin.get("/metrics").status_code == 200
+    public = Taskdesk(home=desk.settings.home, metrics_public=True)
+    try:
+        with TestClient(create_app(public)) as anyone:
+            assert anyone.get("/metrics").status_code == 200
+    finally:
+        public.close()
 
 
 def test_openapi_describes_the_api_with_schemas(admin: Browser) -> None:

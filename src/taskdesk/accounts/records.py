@@ -26,6 +26,16 @@ class ApiToken:
     date_added: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None  # None: never
+    read_only: bool = False  # only the owner's `access` permissions
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenUse:
+    """A live token (unrevoked, unexpired) with its owner, as a bearer request finds it."""
+
+    token: ApiToken
+    user: User
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,3 +76,12 @@ class AuditEntry:
     action: str
     target: str
     detail: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginRecord:
+    """Failed logins of one throttled key (a name at an address, or an address)."""
+
+    failures: int
+    blocked_until: datetime  # no login of this key is checked before then
+    last_failure_at: datetime

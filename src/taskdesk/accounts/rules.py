@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from taskdesk.errors import BadLabel, BadPassword, BadUserName
+from taskdesk.errors import BadExpiry, BadLabel, BadPassword, BadUserName
 from taskdesk.text import storable, visible
 
 MAX_NAME = 64  # characters
@@ -13,6 +13,7 @@ MIN_PASSWORD = 8  # characters
 MAX_PASSWORD = 1_024  # characters: argon2 hashes any length, but a login must stay cheap
 MAX_LABEL = 128  # characters
 MAX_SHOWN = 40  # characters of a refused name repeated in its error message
+MAX_EXPIRY_DAYS = 3_650  # days: a token's lifetime, at most ten years
 
 _NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
@@ -45,6 +46,15 @@ def check_label(label: str) -> str:
         raise BadLabel(f"a token label must be at most {MAX_LABEL} characters of text "
                        "(no NUL, no lone surrogate)")
     return label
+
+
+def check_expiry_days(days: float) -> float:
+    """Days until a token expires, or BadExpiry saying what is allowed (NaN is refused too)."""
+    if isinstance(days, bool) or not isinstance(days, int | float) or not (
+            0 < days <= MAX_EXPIRY_DAYS):
+        raise BadExpiry(f"a token's expiry must be more than 0 and at most {MAX_EXPIRY_DAYS} "
+                        "days")
+    return float(days)
 
 
 def _is_text(value: str) -> bool:

@@ -8,6 +8,7 @@ never raise on hostile input: whatever does not match is None.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from taskdesk.accounts.passwords import Passwords
@@ -15,6 +16,7 @@ from taskdesk.accounts.records import NewSession, User, WebSession
 from taskdesk.accounts.roles import check_role
 from taskdesk.accounts.rules import (
     MAX_PASSWORD,
+    check_expiry_days,
     check_label,
     check_password,
     check_user_name,
@@ -24,7 +26,7 @@ from taskdesk.accounts.rules import (
 )
 from taskdesk.accounts.secrets import new_secret, secret_hash
 from taskdesk.clock import isoformat
-from taskdesk.errors import UnknownToken, UnknownUser
+from taskdesk.errors import StoreUnavailable, UnknownToken, UnknownUser
 from taskdesk.store.accounts import AccountStore
 from taskdesk.store.base import Store
 from taskdesk.views import SessionView, TokenView, UserView, token_view, user_view
@@ -34,6 +36,10 @@ MAX_ADDRESS = 64  # characters of a client's address kept with its session
 
 
 MAX_ID = 2**63 - 1  # the largest id a database column holds
+#: A token's last use is kept to this resolution: one write a minute at most, not one a request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+logger = logging.getLogger(__name__)
 
 
 class Accounts:
@@ -97,12 +103,17 @@ class Accounts:
         return self.set_role(name, "admin")
 
     # -- API tokens -------------------------------------------------------------------------
-    def issue_token(self, name: str, *, label: str = "") -> tuple[str, TokenView]:
-        """A new token: its secret is returned here, once, and never stored."""
+    def issue_token(self, name: str, *, label: str = "", expires_days: float | None = None,
+                    read_only: bool = False) -> tuple[str, TokenView]:
+        """A new token: its secret is returned here, once, and never stored. It expires
+        `expires_days` from now (None: never); a read-only one only reads (`access`)."""
         check_label(label)
+        expires_at = None
+        if expires_days is not None:
+            expires_at = self.store.clock() + timedelta(days=check_expiry_days(expires_days))
         secret = new_secret()
-        token = self._accounts.add_token(name, label, secret_hash(secret)) if _plausible(
-            name) else None
+        token = self._accounts.add_token(name, label, secret_hash(secret), expires_at=expires_at,
+                                         read_only=read_only) if _plausible(name) else None
         if token is None:
             raise UnknownUser(f"no user named {named(name)}")
         return secret, token_view(token)
@@ -131,11 +142,27 @@ class Accounts:
         return user_view(user) if self.passwords.verify(user.password_hash, password) else None
 
     def user_for_token(self, secret: str) -> UserView | None:
-        """The owner of an unrevoked token (a bearer token's secret); marks it used."""
+        """The owner of a live token (a bearer token's secret); marks it used."""
+        used = self.use_token(secret)
+        return None if used is None else used[0]
+
+    def use_token(self, secret: str) -> tuple[UserView, TokenView] | None:
+        """The owner and the token of a live secret (unrevoked, unexpired). Its last use is
+        written at most once a TOKEN_USE_RESOLUTION, and never fails the request: reading
+        with a token must not wait on the database's writer."""
         if not isinstance(secret, str) or not 0 < len(secret) <= MAX_SECRET:
             return None
-        user = self._accounts.user_for_token(secret_hash(secret))
-        return None if user is None else user_view(user)
+        found = self._accounts.live_token(secret_hash(secret))
+        if found is None:
+            return None
+        last = found.token.last_used_at
+        if last is None or self.store.clock() - last >= TOKEN_USE_RESOLUTION:
+            try:
+                self._accounts.touch_token(found.token.token_id, older_than=TOKEN_USE_RESOLUTION)
+            except StoreUnavailable as error:
+                logger.warning("token.touch_failed token_id=%s: %s", found.token.token_id,
+                               error)
+        return user_view(found.user), token_view(found.token)
 
     def start_session(self, name: str, *, address: str | None = None) -> SessionView:
         """A new session of the user: `secret` goes in the cookie, once."""

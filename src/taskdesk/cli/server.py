@@ -135,14 +135,15 @@ def serve(
     --admin-user` or `taskdesk user add`)."""
     import uvicorn  # the web's dependencies load only for the command that serves it
 
-    from taskdesk.web import create_app
+    from taskdesk.web import create_app, protocol_with_head_deadline
 
     _use_working_directory()
     _check_address(host, port)
     with opened(ctx, app) as desk:
         console.print(shown(f"taskdesk admin on http://{host}:{port}/ (Ctrl-C to stop)"))
         uvicorn.run(create_app(desk), host=host, port=port, log_level="warning",
-                    proxy_headers=True, server_header=False)
+                    proxy_headers=False, server_header=False,  # web/proxies.py reads them
+                    http=protocol_with_head_deadline(desk.settings.read_timeout_seconds))
 
 
 def _check_address(host: str, port: int) -> None:

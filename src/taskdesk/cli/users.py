@@ -100,13 +100,27 @@ def token(
     ctx: typer.Context,
     name: Name,
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    expires_days: Annotated[float | None, typer.Option(
+        help="Days until the token expires (default: never).")] = None,
+    read_only: Annotated[bool, typer.Option(
+        "--read-only", help="Only the user's `access` permissions: reads, never changes.")] = False,
 ) -> None:
     """Issue an API token; it is printed once, as the last word of the output."""
     with opened(ctx) as desk:
-        secret, issued = desk.accounts.issue_token(name, label=label)
-        _audit(desk, "user.token", f"token {issued['token_id']}", f"user {name}")
+        secret, issued = desk.accounts.issue_token(name, label=label, expires_days=expires_days,
+                                                   read_only=read_only)
+        _audit(desk, "user.token", f"token {issued['token_id']}", _token_detail(issued))
     console.print(shown(f"API token {issued['token_id']} of {issued['user']} (shown once): "
                         f"{secret}"), soft_wrap=True)
+
+
+def _token_detail(issued: TokenView) -> str:
+    detail = f"user {issued['user']}"
+    if issued["read_only"]:
+        detail += ", read-only"
+    if issued["expires_at"]:
+        detail += f", expires {issued['expires_at']}"
+    return detail
 
 
 @app.command()
@@ -149,10 +163,12 @@ def users_table(users: list[UserView]) -> Table:
 
 def tokens_table(found: list[TokenView]) -> Table:
     table = new_table(f"{len(found)} API tokens", ("id", "user", "label", "added (UTC)",
-                                                   "last used (UTC)", "revoked"),
+                                                   "last used (UTC)", "expires (UTC)",
+                                                   "read-only", "revoked"),
                       wide=("label",))
     for item in found:
         table.add_row(str(item["token_id"]), shown(item["user"]), shown(item["label"]),
                       short_iso(item["date_added"]), short_iso(item["last_used_at"]),
-                      "yes" if item["revoked"] else "")
+                      short_iso(item["expires_at"]) if item["expires_at"] else "never",
+                      "yes" if item["read_only"] else "", "yes" if item["revoked"] else "")
     return table

@@ -12,16 +12,23 @@ Times come from the owning store's clock; a session is valid while its expires_a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from taskdesk.accounts.records import (
     ApiToken,
     AuditEntry,
+    LoginRecord,
     NewAuditEntry,
     NewSession,
+    TokenUse,
     User,
     WebSession,
 )
+
+#: What a change of throttled logins makes of their records (keys absent: unchanged).
+LoginChange = Callable[[dict[str, LoginRecord | None]], dict[str, LoginRecord]]
 
 
 class AccountStore(Protocol):
@@ -51,20 +58,39 @@ class AccountStore(Protocol):
         ...
 
     # -- API tokens -------------------------------------------------------------------------
-    def add_token(self, name: str, label: str, secret_hash: str) -> ApiToken | None:
+    def add_token(self, name: str, label: str, secret_hash: str, *,
+                  expires_at: datetime | None = None, read_only: bool = False) -> ApiToken | None:
         """A new token of the user (None if unknown)."""
         ...
 
     def tokens(self, name: str | None = None) -> list[ApiToken]:
-        """Tokens of one user or all, oldest first, revoked ones included."""
+        """Tokens of one user or all, oldest first, revoked and expired ones included."""
         ...
 
     def revoke_token(self, token_id: int) -> ApiToken | None:
         """Revoke a token (a revoked one keeps its first revocation time); None if unknown."""
         ...
 
-    def user_for_token(self, secret_hash: str) -> User | None:
-        """The owner of an unrevoked token with this hash, its last_used_at set to now."""
+    def live_token(self, secret_hash: str) -> TokenUse | None:
+        """The unrevoked, unexpired token with this hash and its owner; a read, never a write
+        (a bearer request must not wait on the writer)."""
+        ...
+
+    def touch_token(self, token_id: int, *, older_than: timedelta) -> None:
+        """Set last_used_at to now, unless it was set less than `older_than` ago."""
+        ...
+
+    # -- failed logins ----------------------------------------------------------------------
+    def change_logins(self, key_hashes: tuple[str, ...], change: LoginChange) -> None:
+        """In one transaction that holds these keys against every other change of them (so
+        that parallel logins are counted one after another), store what `change` makes of
+        their records."""
+        ...
+
+    def forget_logins(self, key_hashes: tuple[str, ...] = (), *,
+                      failed_before: datetime | None = None) -> int:
+        """Delete these keys' records, and those whose last failure is before
+        `failed_before`; returns how many went."""
         ...
 
     # -- web sessions -----------------------------------------------------------------------

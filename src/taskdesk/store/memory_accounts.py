@@ -8,18 +8,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from taskdesk.accounts.records import (
     ApiToken,
     AuditEntry,
+    LoginRecord,
     NewAuditEntry,
     NewSession,
+    TokenUse,
     User,
     WebSession,
 )
 from taskdesk.errors import LastAdmin, UserExists
+from taskdesk.store.accounts import LoginChange
 
 ADMIN = "admin"
 
@@ -32,6 +35,7 @@ class MemoryAccountStore:
         self._tokens: dict[int, tuple[ApiToken, int, str]] = {}  # token, user id, its hash
         self._sessions: dict[str, tuple[WebSession, int]] = {}  # by hash: session, user id
         self._audit: list[AuditEntry] = []
+        self._logins: dict[str, LoginRecord] = {}
         self._next = {"user": 1, "token": 1, "audit": 1}
 
     def _take_id(self, kind: str) -> int:
@@ -43,11 +47,12 @@ class MemoryAccountStore:
         """Everything, for MemoryStore.atomic() to put back (the values are frozen)."""
         with self._lock:
             return (dict(self._users), dict(self._tokens), dict(self._sessions),
-                    list(self._audit), dict(self._next))
+                    list(self._audit), dict(self._logins), dict(self._next))
 
     def restore(self, saved: tuple[Any, ...]) -> None:
         with self._lock:
-            self._users, self._tokens, self._sessions, self._audit, self._next = saved
+            (self._users, self._tokens, self._sessions, self._audit, self._logins,
+             self._next) = saved
 
     # -- users ------------------------------------------------------------------------------
     def add_user(self, name: str, password_hash: str, role: str) -> User:
@@ -113,13 +118,15 @@ class MemoryAccountStore:
         return found
 
     # -- API tokens -------------------------------------------------------------------------
-    def add_token(self, name: str, label: str, secret_hash: str) -> ApiToken | None:
+    def add_token(self, name: str, label: str, secret_hash: str, *,
+                  expires_at: datetime | None = None, read_only: bool = False) -> ApiToken | None:
         with self._lock:
             found = self._find(name)
             if found is None:
                 return None
             token = ApiToken(token_id=self._take_id("token"), user=name, label=label,
-                             date_added=self.clock(), last_used_at=None, revoked_at=None)
+                             date_added=self.clock(), last_used_at=None, revoked_at=None,
+                             expires_at=expires_at, read_only=read_only)
             self._tokens[token.token_id] = (token, found.user_id, secret_hash)
             return token
 
@@ -143,14 +150,40 @@ class MemoryAccountStore:
                 self._tokens[token_id] = (token, user_id, digest)
             return self._current(token, user_id)
 
-    def user_for_token(self, secret_hash: str) -> User | None:
+    def live_token(self, secret_hash: str) -> TokenUse | None:
         with self._lock:
+            now = self.clock()
             for token, user_id, digest in self._tokens.values():
-                if digest == secret_hash and token.revoked_at is None:
-                    used = replace(token, last_used_at=self.clock())
-                    self._tokens[token.token_id] = (used, user_id, digest)
-                    return self._users[user_id]
+                live = token.revoked_at is None and (token.expires_at is None
+                                                     or token.expires_at > now)
+                if digest == secret_hash and live:
+                    return TokenUse(token=self._current(token, user_id),
+                                    user=self._users[user_id])
             return None
+
+    def touch_token(self, token_id: int, *, older_than: timedelta) -> None:
+        with self._lock:
+            held = self._tokens.get(token_id)
+            if held is None:
+                return
+            token, user_id, digest = held
+            now = self.clock()
+            if token.last_used_at is None or token.last_used_at <= now - older_than:
+                self._tokens[token_id] = (replace(token, last_used_at=now), user_id, digest)
+
+    # -- failed logins ----------------------------------------------------------------------
+    def change_logins(self, key_hashes: tuple[str, ...], change: LoginChange) -> None:
+        with self._lock:
+            self._logins.update(change({key: self._logins.get(key) for key in key_hashes}))
+
+    def forget_logins(self, key_hashes: tuple[str, ...] = (), *,
+                      failed_before: datetime | None = None) -> int:
+        with self._lock:
+            gone = [key for key, record in self._logins.items() if key in key_hashes or (
+                failed_before is not None and record.last_failure_at < failed_before)]
+            for key in gone:
+                del self._logins[key]
+            return len(gone)
 
     # -- web sessions -----------------------------------------------------------------------
     def add_session(self, name: str, new: NewSession) -> WebSession | None:

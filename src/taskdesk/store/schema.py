@@ -196,11 +196,26 @@ api_token = Table(
     # sha256 hex of the secret: the secret itself is shown once and never stored.
     Column("secret_hash", String(64), nullable=False, unique=True),
     Column("date_added", UtcDateTime, nullable=False),
-    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),  # to the minute: written once a minute
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),  # null: never
+    Column("read_only", Boolean, nullable=False, server_default=sa_false()),  # access only
     sqlite_autoincrement=True,
 )
 Index("ix_api_token_user_id", api_token.c.user_id)
+
+# Failed logins, shared by every web process: one row per throttled key (a name at an
+# address, an address), the key kept as a sha256 hex so any text fits.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", UtcDateTime, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False),
+)
+# Forgetting keys that stopped failing.
+Index("ix_login_throttle_last_failure_at", login_throttle.c.last_failure_at)
 
 web_session = Table(
     "web_session",

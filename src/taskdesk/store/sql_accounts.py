@@ -7,21 +7,27 @@ needs no lock) before it counts them, so two concurrent demotions cannot both pa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select, update
+from sqlalchemy import Connection, Select, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.accounts.records import (
     ApiToken,
     AuditEntry,
+    LoginRecord,
     NewAuditEntry,
     NewSession,
+    TokenUse,
     User,
     WebSession,
 )
 from taskdesk.errors import LastAdmin, UserExists
-from taskdesk.store.schema import admin_user, api_token, audit_log, web_session
+from taskdesk.store.accounts import LoginChange
+from taskdesk.store.schema import admin_user, api_token, audit_log, login_throttle, web_session
 from taskdesk.store.sql_base import SqlConnections
 
 ADMIN = "admin"
@@ -29,6 +35,9 @@ ADMIN = "admin"
 _TOKENS = (select(*api_token.c, admin_user.c.name.label("user"))
            .join(admin_user, admin_user.c.user_id == api_token.c.user_id)
            .order_by(api_token.c.token_id))
+_LIVE_TOKENS = (select(*api_token.c, *[column.label(f"u_{column.name}")
+                                       for column in admin_user.c])
+                .join(admin_user, admin_user.c.user_id == api_token.c.user_id))
 _SESSIONS = (select(*web_session.c, *[column.label(f"u_{column.name}") for column in admin_user.c])
              .join(admin_user, admin_user.c.user_id == web_session.c.user_id))
 
@@ -99,7 +108,8 @@ class SqlAccountStore:
         return found
 
     # -- API tokens -------------------------------------------------------------------------
-    def add_token(self, name: str, label: str, secret_hash: str) -> ApiToken | None:
+    def add_token(self, name: str, label: str, secret_hash: str, *,
+                  expires_at: datetime | None = None, read_only: bool = False) -> ApiToken | None:
         with self.owner._write() as conn:
             found = _find_user(conn, name)
             if found is None:
@@ -107,6 +117,7 @@ class SqlAccountStore:
             token_id = conn.execute(insert(api_token).values(
                 user_id=found.user_id, label=label, secret_hash=secret_hash,
                 date_added=self.owner.clock(), last_used_at=None, revoked_at=None,
+                expires_at=expires_at, read_only=read_only,
             ).returning(api_token.c.token_id)).scalar_one()
             return _one_token(conn, _TOKENS.where(api_token.c.token_id == token_id))
 
@@ -122,17 +133,51 @@ class SqlAccountStore:
                          .values(revoked_at=self.owner.clock()))
             return _one_token(conn, _TOKENS.where(api_token.c.token_id == token_id))
 
-    def user_for_token(self, secret_hash: str) -> User | None:
+    def live_token(self, secret_hash: str) -> TokenUse | None:
+        query = _LIVE_TOKENS.where(
+            api_token.c.secret_hash == secret_hash, api_token.c.revoked_at.is_(None),
+            or_(api_token.c.expires_at.is_(None), api_token.c.expires_at > self.owner.clock()))
+        with self.owner._read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        found = row._mapping
+        return TokenUse(token=_token({**found, "user": found["u_name"]}),
+                        user=_user(found, "u_"))
+
+    def touch_token(self, token_id: int, *, older_than: timedelta) -> None:
+        now = self.owner.clock()
         with self.owner._write() as conn:
-            user_id = conn.execute(
-                update(api_token).where(api_token.c.secret_hash == secret_hash,
-                                        api_token.c.revoked_at.is_(None))
-                .values(last_used_at=self.owner.clock()).returning(api_token.c.user_id)
-            ).scalar()
-            if user_id is None:
-                return None
-            row = conn.execute(select(admin_user).where(admin_user.c.user_id == user_id)).one()
-            return _user(row._mapping)
+            conn.execute(update(api_token).where(
+                api_token.c.token_id == token_id,
+                or_(api_token.c.last_used_at.is_(None),
+                    api_token.c.last_used_at <= now - older_than),
+            ).values(last_used_at=now))
+
+    # -- failed logins ----------------------------------------------------------------------
+    def change_logins(self, key_hashes: tuple[str, ...], change: LoginChange) -> None:
+        keys = sorted(set(key_hashes))  # one order for every process: no deadlock
+        with self.owner._write() as conn:
+            _insert_missing(conn, keys, self.owner.clock())  # a row to lock for each key
+            rows = conn.execute(select(login_throttle).where(login_throttle.c.key_hash.in_(keys))
+                                .order_by(login_throttle.c.key_hash).with_for_update())
+            found: dict[str, LoginRecord | None] = {key: None for key in keys}
+            for row in rows:
+                record = _login(row._mapping)
+                found[row.key_hash] = record if record.failures else None
+            for key, record in change(found).items():
+                conn.execute(update(login_throttle).where(login_throttle.c.key_hash == key)
+                             .values(failures=record.failures,
+                                     blocked_until=record.blocked_until,
+                                     last_failure_at=record.last_failure_at))
+
+    def forget_logins(self, key_hashes: tuple[str, ...] = (), *,
+                      failed_before: datetime | None = None) -> int:
+        conditions: list[ColumnElement[bool]] = [login_throttle.c.key_hash.in_(key_hashes)]
+        if failed_before is not None:
+            conditions.append(login_throttle.c.last_failure_at < failed_before)
+        with self.owner._write() as conn:
+            return conn.execute(delete(login_throttle).where(or_(*conditions))).rowcount
 
     # -- web sessions -----------------------------------------------------------------------
     def add_session(self, name: str, new: NewSession) -> WebSession | None:
@@ -194,7 +239,21 @@ def _user(row: Mapping[Any, Any], prefix: str = "") -> User:
 def _token(row: Mapping[Any, Any]) -> ApiToken:
     return ApiToken(token_id=row["token_id"], user=row["user"], label=row["label"],
                     date_added=row["date_added"], last_used_at=row["last_used_at"],
-                    revoked_at=row["revoked_at"])
+                    revoked_at=row["revoked_at"], expires_at=row["expires_at"],
+                    read_only=bool(row["read_only"]))
+
+
+def _insert_missing(conn: Connection, keys: list[str], now: datetime) -> None:
+    """An empty record (0 failures: read as none) for each key that has none yet."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [{"key_hash": key, "failures": 0, "blocked_until": now, "last_failure_at": now}
+            for key in keys]
+    conn.execute(dialect.insert(login_throttle).values(rows).on_conflict_do_nothing())
+
+
+def _login(row: Mapping[Any, Any]) -> LoginRecord:
+    return LoginRecord(failures=row["failures"], blocked_until=row["blocked_until"],
+                       last_failure_at=row["last_failure_at"])
 
 
 def _one_token(conn: Connection, query: Select[Any]) -> ApiToken | None:

@@ -6,6 +6,7 @@ state lives on `app.state`, never in module globals, so several apps can share a
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,14 +14,20 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
 from taskdesk.app import Taskdesk
+from taskdesk.web.crashes import UnhandledErrors
+from taskdesk.web.deadline import HealthProbe
 from taskdesk.web.failures import install_failures
 from taskdesk.web.headers import SecurityHeaders
 from taskdesk.web.limits import BodyLimit
+from taskdesk.web.proxies import Network, TrustedProxies, trusted_from_env
 from taskdesk.web.render import environment
 from taskdesk.web.routes import ROUTES
 from taskdesk.web.security import guarded_route
 from taskdesk.web.table import UPLOAD, Route
 from taskdesk.web.throttle import LoginThrottle
+from taskdesk.web.timeouts import BodyDeadline, protocol_with_head_deadline
+
+__all__ = ["create_app", "protocol_with_head_deadline"]
 
 STATIC = Path(__file__).parent / "static"
 API_DESCRIPTION = (
@@ -29,19 +36,28 @@ API_DESCRIPTION = (
     "cookie plus its CSRF token in `X-CSRF-Token` on every change.")
 
 
-def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None) -> FastAPI:
+def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
+               trusted_proxies: tuple[Network, ...] | None = None) -> FastAPI:
+    """The app; proxies trusted with X-Forwarded-For are FORWARDED_ALLOW_IPS' unless given."""
     app = FastAPI(title="taskdesk", version="0.1.0", description=API_DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
     app.state.desk = desk
     app.state.templates = environment()
-    app.state.throttle = throttle or LoginThrottle()
+    app.state.throttle = throttle or LoginThrottle(lambda: desk.store)
+    app.state.password_checks = threading.BoundedSemaphore(desk.settings.login_checks)
+    app.state.health = HealthProbe(desk.health, desk.settings.health_timeout_seconds)
     for route in ROUTES:
         _add(app, route)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, upload_bytes=desk.settings.package_max_file_bytes,
                        upload_paths=frozenset(route.path for route in ROUTES
                                               if route.permission == UPLOAD))
+    app.add_middleware(BodyDeadline, read_seconds=desk.settings.read_timeout_seconds,
+                       body_seconds=desk.settings.body_timeout_seconds)
+    app.add_middleware(UnhandledErrors)  # inside the headers: a 500 carries them too
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedProxies, trusted=trusted_from_env() if trusted_proxies is None
+                       else trusted_proxies)  # outermost: every layer sees the real client
     install_failures(app)
     return app
 

@@ -1,5 +1,6 @@
 """Security headers on every response: scripts only from our own files (no inline script
-runs), no framing, no sniffing, and nothing cached that a shared machine could show again."""
+runs), no framing, no sniffing, nothing cached that a shared machine could show again, and
+over HTTPS, Strict-Transport-Security."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
+#: Over HTTPS only (a browser ignores it over plain HTTP): the browser keeps to HTTPS a year.
+STRICT_TRANSPORT = (b"strict-transport-security", b"max-age=31536000")
 
 
 class SecurityHeaders:
@@ -38,6 +41,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith("/static/")
+        https = scope.get("scheme") == "https"  # after TrustedProxies: the client's scheme
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -45,6 +49,8 @@ class SecurityHeaders:
                 headers.extend(HEADERS)
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
+                if https:
+                    headers.append(STRICT_TRANSPORT)
                 message["headers"] = headers
             await send(message)
 

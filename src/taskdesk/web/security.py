@@ -21,12 +21,14 @@ from starlette.responses import Response
 from taskdesk.app import Taskdesk
 from taskdesk.errors import TaskdeskError
 from taskdesk.views import SessionView, UserView
+from taskdesk.web.deadline import TooSlow, within
 from taskdesk.web.table import LOGGED_IN, PUBLIC, Route
 
 SESSION_COOKIE = "taskdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ACCESS = ":access"
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,22 @@ class Caller:
     user: UserView
     via: Literal["session", "token"]
     session: SessionView | None = None
+    read_only: bool = False  # a read-only token: only the user's `access` permissions
 
     @property
     def name(self) -> str:
         return self.user["name"]
 
     def may(self, permission: str) -> bool:
-        return permission in (PUBLIC, LOGGED_IN) or permission in self.user["permissions"]
+        if permission in (PUBLIC, LOGGED_IN):
+            return True
+        readable = not self.read_only or permission.endswith(ACCESS)
+        return readable and permission in self.user["permissions"]
+
+    def refusal(self, permission: str) -> str:
+        holder = "a read-only token of " if self.read_only else ""
+        return (f"{holder}{self.name} ({self.user['role']}) lacks the permission "
+                f"{permission}")
 
 
 class NotLoggedIn(Exception):
@@ -74,17 +85,16 @@ def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
     async def check(request: Request) -> None:
         request.state.route = route
         if route.permission == PUBLIC:  # a caller, if any, but never refused (database down)
-            request.state.caller = await run_in_threadpool(identify_if_possible, request)
+            request.state.caller = await run_in_threadpool(identify_in_time, request)
             return
         caller = await run_in_threadpool(identify, request)
         request.state.caller = caller
         if caller is None:
             raise NotLoggedIn(NotLoggedIn.__doc__)
+        if not caller.may(route.permission):  # first: a refused caller's form is never parsed
+            raise Forbidden(caller.refusal(route.permission))
         if route.changes_state and caller.via == "session":
             await check_csrf(request, caller)
-        if not caller.may(route.permission):
-            raise Forbidden(f"{caller.name} ({caller.user['role']}) lacks the permission "
-                            f"{route.permission}")
 
     return check
 
@@ -112,8 +122,8 @@ def identify(request: Request) -> Caller | None:
     accounts = desk_of(request).accounts
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        user = accounts.user_for_token(secret.strip())
-        return Caller(user, "token") if user else None
+        used = accounts.use_token(secret.strip())
+        return None if used is None else Caller(used[0], "token", read_only=used[1]["read_only"])
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -121,11 +131,20 @@ def identify(request: Request) -> Caller | None:
     return Caller(session["user"], "session", session) if session else None
 
 
-def identify_if_possible(request: Request) -> Caller | None:
-    try:
-        return identify(request)
-    except TaskdeskError:
+def identify_in_time(request: Request) -> Caller | None:
+    """The caller of a public route, or None when it has no credentials or the database
+    cannot tell in time (down, or not answering: /healthz must answer all the same)."""
+    if not has_credentials(request):
         return None
+    try:
+        return within(desk_of(request).settings.health_timeout_seconds,
+                      lambda: identify(request))
+    except (TaskdeskError, TooSlow):
+        return None
+
+
+def has_credentials(request: Request) -> bool:
+    return bool(request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE))
 
 
 async def check_csrf(request: Request, caller: Caller) -> None:

@@ -3,6 +3,7 @@ session kept in the database, so logging out or changing a password ends it ever
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -18,9 +19,10 @@ from taskdesk.web.security import (
     desk_of,
 )
 from taskdesk.web.table import LOGGED_IN, PUBLIC, RouteList
-from taskdesk.web.throttle import LoginThrottle, login_keys
+from taskdesk.web.throttle import LoginThrottle
 
 routes = RouteList()
+BUSY_SECONDS = 1  # Retry-After of a login refused because the checks are all busy
 
 
 def safe_next(target: str | None) -> str:
@@ -52,26 +54,35 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
           password: Annotated[str, Form(max_length=4096)] = "",
           next: Annotated[str, Form(max_length=2048)] = "/") -> Response:
+    """Each password check holds argon2id's 64 MiB while it runs: at most
+    TASKDESK_LOGIN_CHECKS run at once, and a login beyond them is a 503 at once, for known
+    and unknown names alike (the same path, the same cost)."""
     if from_another_site(request):
         raise Forbidden("this login was posted by another site's page: log in on this "
                         "site's own login page")
+    checks: threading.Semaphore = request.app.state.password_checks
+    if not checks.acquire(blocking=False):
+        return _refused(request, 503, BUSY_SECONDS, name, next,
+                        "Too many logins at this moment: try again in a moment.")
+    try:
+        return _checked_login(request, name, password, next)
+    finally:
+        checks.release()
+
+
+def _checked_login(request: Request, name: str, password: str, next: str) -> Response:
     desk = desk_of(request)
     throttle: LoginThrottle = request.app.state.throttle
     address = client_address(request)
-    keys = login_keys(name, address)
-    wait = throttle.wait(*keys)
+    wait = throttle.reserve(name, address)  # counted before the check: parallel guesses too
     if wait > 0:
-        response = render(request, "login.html", status_code=429, next=safe_next(next),
-                          name=name, error=f"Too many failed logins: try again in "
-                                           f"{int(wait) + 1} s.")
-        response.headers["Retry-After"] = str(int(wait) + 1)
-        return response
+        return _refused(request, 429, int(wait) + 1, name, next,
+                        f"Too many failed logins: try again in {int(wait) + 1} s.")
     user = desk.accounts.authenticate(name, password)
     if user is None:
-        throttle.failed(*keys)
         return render(request, "login.html", status_code=401, next=safe_next(next), name=name,
                       error="Wrong user name or password.")
-    throttle.succeeded(*keys)
+    throttle.succeeded(name, address)
     desk.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))  # this browser's last
     desk.accounts.prune_sessions()  # expired ones go: the table never grows without bound
     session = desk.accounts.start_session(user["name"], address=address)
@@ -81,6 +92,14 @@ def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
                         secure=request.url.scheme == "https", path="/",
                         max_age=int(desk.settings.session_seconds))
     return redirect
+
+
+def _refused(request: Request, status_code: int, seconds: int, name: str, next: str,
+             error: str) -> Response:
+    response = render(request, "login.html", status_code=status_code, next=safe_next(next),
+                      name=name, error=error)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @routes.post("/logout", LOGGED_IN, page=True)

@@ -36,6 +36,9 @@ class NewRole(BaseModel):
 
 class NewToken(BaseModel):
     label: str = Field(default="", max_length=128)
+    expires_days: float | None = Field(default=None, description="days until it expires; "
+                                       "null: never")
+    read_only: bool = Field(default=False, description="only the user's `access` permissions")
 
 
 class IssuedToken(BaseModel):
@@ -85,7 +88,8 @@ def list_tokens(request: Request) -> list[TokenView]:
 
 @routes.post("/api/users/{name}/tokens", "users:modify", status_code=201)
 def issue_token(request: Request, name: str, body: NewToken) -> IssuedToken:
-    secret, token = desk_of(request).accounts.issue_token(name, label=body.label)
+    secret, token = desk_of(request).accounts.issue_token(
+        name, label=body.label, expires_days=body.expires_days, read_only=body.read_only)
     audit(request, "tokens.issue", f"user {name}", f"token {token['token_id']}")
     return IssuedToken(token=secret, details=token)
 
