@@ -24,6 +24,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
+from taskdesk.accounts.throttle import LoginThrottle as LoginThrottle  # the web's type
 from taskdesk.app_path import import_path_of, load_app
 from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
@@ -303,6 +304,11 @@ class Taskdesk:
     def accounts(self) -> Accounts:
         """Users, API tokens and sessions of the admin web; returns views."""
         return Accounts(self.store, session_seconds=self.settings.session_seconds)
+
+    def login_throttle(self) -> LoginThrottle:
+        """Failed logins counted in the database; the store opens only when first needed (the
+        login page answers with the database down)."""
+        return LoginThrottle(lambda: self.store)
 
     @cached_property
     def audit(self) -> AuditLog:

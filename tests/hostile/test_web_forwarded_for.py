@@ -10,10 +10,10 @@ import httpx2 as httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from taskdesk.accounts.throttle import FREE_FAILURES
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 from taskdesk.web.proxies import parse_trusted
-from taskdesk.web.throttle import FREE_FAILURES
 from tests.web.conftest import PASSWORD
 from tests.web.served import ADMIN, serving
 from tests.web.served import PASSWORD as SERVED_PASSWORD

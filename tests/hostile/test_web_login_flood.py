@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from taskdesk.accounts.passwords import Passwords
+from taskdesk.accounts.throttle import FREE_FAILURES, LoginThrottle
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
-from taskdesk.web.throttle import FREE_FAILURES, LoginThrottle
 from tests.support import FakeClock
 from tests.web.conftest import FAST_PASSWORDS, PASSWORD, ROLES
 

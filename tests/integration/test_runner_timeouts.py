@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,20 @@ from tests.apps import timeouts
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Taskdesk]:
     """The importable application, on a fresh SQLite database (its children open it too)."""
+    yield from timeouts_desk(tmp_path)
+
+
+def timeouts_desk(tmp_path: Path) -> Iterator[Taskdesk]:
+    """The shared application object on a fresh database, its settings given back after the
+    test (a test's reconfigure must not reach the next test on the same process)."""
     app = timeouts.desk
+    saved = app.settings
     app.configure(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
                   allowed_actions=("tests",), app="tests.apps.timeouts:desk")
     app.init()
     yield app
     app.close()
+    app.configure(**{field.name: getattr(saved, field.name) for field in fields(saved)})
 
 
 def run(desk: Taskdesk, action: str, **args: object) -> Task:

@@ -13,9 +13,8 @@ import pytest
 from taskdesk import Taskdesk
 from taskdesk.models import NewTask, Status
 from taskdesk.store import open_store
-from tests.apps import timeouts
 from tests.integration.processes import Desk, end, wait_for
-from tests.integration.test_runner_timeouts import comments, run
+from tests.integration.test_runner_timeouts import comments, run, timeouts_desk
 
 
 @pytest.fixture
@@ -26,12 +25,7 @@ def backend(real_backend: str) -> str:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Taskdesk]:
-    app = timeouts.desk
-    app.configure(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-                  allowed_actions=("tests",), app="tests.apps.timeouts:desk")
-    app.init()
-    yield app
-    app.close()
+    yield from timeouts_desk(tmp_path)
 
 
 def alive(pid: int) -> bool:

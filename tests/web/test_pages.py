@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from taskdesk.accounts.throttle import FREE_FAILURES, LoginThrottle
 from taskdesk.app import Taskdesk
 from taskdesk.store.base import RunnerInfo
 from taskdesk.web import create_app
-from taskdesk.web.throttle import FREE_FAILURES, LoginThrottle
 from tests.support import FakeClock
 from tests.web.conftest import PASSWORD, Browser, csrf_of
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from taskdesk.app import Taskdesk
+from taskdesk.app import LoginThrottle, Taskdesk
 from taskdesk.web.crashes import UnhandledErrors
 from taskdesk.web.deadline import HealthProbe
 from taskdesk.web.failures import install_failures
@@ -24,7 +24,6 @@ from taskdesk.web.render import environment
 from taskdesk.web.routes import ROUTES
 from taskdesk.web.security import guarded_route
 from taskdesk.web.table import UPLOAD, Route
-from taskdesk.web.throttle import LoginThrottle
 from taskdesk.web.timeouts import BodyDeadline, protocol_with_head_deadline
 
 __all__ = ["create_app", "protocol_with_head_deadline"]
@@ -43,7 +42,7 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
                   docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
     app.state.desk = desk
     app.state.templates = environment()
-    app.state.throttle = throttle or LoginThrottle(lambda: desk.store)
+    app.state.throttle = throttle or desk.login_throttle()
     app.state.password_checks = threading.BoundedSemaphore(desk.settings.login_checks)
     app.state.health = HealthProbe(desk.health, desk.settings.health_timeout_seconds)
     for route in ROUTES:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from taskdesk.app import LoginThrottle
 from taskdesk.web.render import render
 from taskdesk.web.security import (
     SESSION_COOKIE,
@@ -19,7 +20,6 @@ from taskdesk.web.security import (
     desk_of,
 )
 from taskdesk.web.table import LOGGED_IN, PUBLIC, RouteList
-from taskdesk.web.throttle import LoginThrottle
 
 routes = RouteList()
 BUSY_SECONDS = 1  # Retry-After of a login refused because the checks are all busy
