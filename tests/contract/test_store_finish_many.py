@@ -16,7 +16,7 @@ from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Finished, NextClaim, Store
 from taskdesk.store.migrate import upgrade
 from taskdesk.store.raw import RawStatement
-from taskdesk.store.statements import CLAIM, claim_in, claim_index
+from taskdesk.store.statements import CLAIM, claim_in
 from tests.contract.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
 from tests.support import FakeClock
 
@@ -95,19 +95,20 @@ def test_finish_many_of_nothing_is_a_claim(store: Store) -> None:
 
 
 def test_the_claim_reads_only_its_partial_index_on_sqlite(tmp_path: Path) -> None:
-    """SQLite, without statistics, would read every pending task by status and sort them."""
+    """SQLite, without statistics, would read every pending task by status and sort them;
+    the statement itself names the index (statements.py), whoever compiles it."""
     store = open_store(f"sqlite:///{tmp_path}/plan.db", create=True)
     assert isinstance(store, SqlStore)
     try:
         upgrade(store)
-        for queues in (None, ("a", "b")):
+        for queues, index in ((None, "ix_task_claim"), (("a", "b"), "ix_task_queue_claim")):
             statement = CLAIM if queues is None else claim_in(queues)
-            raw = RawStatement(statement, store.engine.dialect,
-                               sqlite_index=("task", claim_index(queues)))
+            compiled = str(statement.compile(dialect=store.engine.dialect))
+            assert f"FROM task INDEXED BY {index}" in compiled, compiled
             with store.engine.connect() as conn:
                 plan = " / ".join(row[3] for row in conn.exec_driver_sql(
-                    f"EXPLAIN QUERY PLAN {raw.sql}", (None,) * raw.sql.count("?")))
-            assert claim_index(queues) in plan, plan
+                    f"EXPLAIN QUERY PLAN {compiled}", (None,) * compiled.count("?")))
+            assert index in plan, plan
             assert "ix_task_status_task_id" not in plan, plan
     finally:
         store.close()
