@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -151,3 +153,48 @@ def test_the_retry_delay_starts_when_the_attempt_ends(settings: Settings) -> Non
     [task] = registry.list_tasks()
     assert task.status is Status.PENDING
     assert (task.run_at - started).total_seconds() == 60 + settings.retry_delay_seconds
+
+
+class WritesFailUntil:
+    """A full disk until `until` (monotonic): storing an outcome and a heartbeat fail, while
+    reads and a claim that finds nothing still answer."""
+
+    def __init__(self, store: Store, until: float) -> None:
+        self._store = store
+        self.until = until
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._store, attribute)
+
+    def _check(self) -> None:
+        if time.monotonic() < self.until:
+            raise StoreUnavailable("database or disk is full")
+
+    def finish_many(self, worker_id: str, finished: Any, **kwargs: Any) -> Any:
+        if finished:
+            self._check()
+        return self._store.finish_many(worker_id, finished, **kwargs)
+
+    def heartbeat(self, *args: Any, **kwargs: Any) -> int:
+        self._check()
+        return self._store.heartbeat(*args, **kwargs)
+
+
+def test_an_outage_of_writes_ends_only_when_a_write_succeeds(
+        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """During a full disk, a read or an empty claim that succeeds does not end the outage:
+    one `store.unavailable` line, then one `store.back` once writes work again."""
+    memory = MemoryStore()
+    registry = TaskRegistry(memory, settings)
+    noop_tasks(registry, 1)
+    disk = WritesFailUntil(memory, time.monotonic() + 1.0)
+    runner = make_runner(cast(Store, disk), settings.evolve(poll_seconds=0.02,
+                                                           lease_seconds=0.3))
+    caplog.set_level(logging.INFO, logger="taskdesk")
+
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 1)
+
+    events = [(r.created, r.getMessage().split()[0]) for r in caplog.records
+              if r.getMessage().startswith(("store.unavailable", "store.back"))]
+    assert [name for _, name in events] == ["store.unavailable", "store.back"]
+    assert events[1][0] >= time.time() - (time.monotonic() - disk.until)
