@@ -22,6 +22,7 @@ from sqlalchemy.sql import FromClause
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError, SchemaOutOfDate
 from taskdesk.store.notify import SocketFolder, poke_all, socket_folder
+from taskdesk.store.raw import driver_errors
 from taskdesk.store.sql import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -119,13 +120,19 @@ def _ms(seconds: float) -> int:
 
 
 def _begin(conn: Connection) -> None:
+    """On the driver's connection: a runner begins one transaction per task, and SQLAlchemy's
+    statement machinery would cost more than the BEGIN itself."""
     options = conn.get_execution_options()
-    known = conn.connection.info  # lives as long as the SQLite connection
-    for option, pragma in ((SYNC_OPTION, "synchronous"), (BUSY_OPTION, "busy_timeout")):
-        wanted = options.get(option)
-        if wanted is not None and known.get(option) != wanted:
-            # Outside the transaction (SQLite refuses synchronous inside one), and only
-            # when it changes.
-            conn.exec_driver_sql(f"PRAGMA {pragma}={wanted}")
-            known[option] = wanted
-    conn.exec_driver_sql(options.get(BEGIN_OPTION, "BEGIN"))
+    pooled = conn.connection
+    known = pooled.info  # lives as long as the SQLite connection
+    driver = pooled.dbapi_connection
+    assert driver is not None
+    with driver_errors(conn):
+        for option, pragma in ((SYNC_OPTION, "synchronous"), (BUSY_OPTION, "busy_timeout")):
+            wanted = options.get(option)
+            if wanted is not None and known.get(option) != wanted:
+                # Outside the transaction (SQLite refuses synchronous inside one), and only
+                # when it changes.
+                driver.execute(f"PRAGMA {pragma}={wanted}")
+                known[option] = wanted
+        driver.execute(options.get(BEGIN_OPTION, "BEGIN"))
