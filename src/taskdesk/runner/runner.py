@@ -250,7 +250,7 @@ class Runner:
         return outcome
 
     def _record(self, finished: Finished, kept: bool) -> None:
-        """An outcome is stored (PendingOutcomes): say so, count it, call the hook."""
+        """An outcome is stored (the Completer): say so, count it, call the hook."""
         task, outcome = finished
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
