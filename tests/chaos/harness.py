@@ -26,17 +26,19 @@ STOP_SECONDS = 30.0  # a SIGTERM'd worker finishes its running task and exits wi
 class Workers:
     """`count` worker processes, each replaced at once when the test kills it."""
 
-    def __init__(self, env: dict[str, str], logs: Path, count: int) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, count: int, threads: int = 1) -> None:
         self.env = {**os.environ, **env, "PGAPPNAME": WORKER_APPLICATION}
         self.logs = logs
+        self.threads = threads
         self.running = [self._spawn() for _ in range(count)]
         self.killed: list[int] = []
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker-{time.monotonic_ns()}.log").open("wb")
         with log:
-            return subprocess.Popen([sys.executable, "-m", "taskdesk", "worker"], cwd=REPO,
-                                    env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [sys.executable, "-m", "taskdesk", "worker", "--concurrency", str(self.threads)],
+                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def kill_one(self, busy_pids: set[int], rng: random.Random) -> int | None:
         """SIGKILL a worker that is running a task and start another; its pid, or None when
