@@ -1,5 +1,6 @@
 """The chaos test (issue 9, item 8; issue 14): real `taskdesk worker` processes (two with one
-thread on SQLite, three with two threads on PostgreSQL) run 3,000 tasks, quick ones and a few slow ones, while the test kills workers with SIGKILL five times
+thread on SQLite, three with two threads on PostgreSQL) run 3,000 tasks, quick ones and a few
+slow ones, while the test kills workers with SIGKILL five times
 (each replaced at once) and injects transient errors: on SQLite a second connection holds the
 write lock for 2 s, twice; on PostgreSQL the backends of the workers' pools are terminated
 once and the finishes of three attempts fail with a serialization failure. Afterwards every

@@ -135,3 +135,21 @@ def test_the_claim_seeks_its_partial_index_on_postgres(postgres_url: str) -> Non
         store.delete([task.task_id for task in added])
     finally:
         store.close()
+
+
+def test_landed_tells_what_a_finish_many_stored_and_claimed(store: Store) -> None:
+    """After a commit whose outcome the runner never heard (Store.landed): the attempts it
+    logged (stored, or lost), and the tasks its claim token holds; nothing of a commit that
+    did not happen."""
+    add_many(store, "a", "b", "c", "d")
+    [a, b] = store.claim("w1", lease_seconds=LEASE, limit=2)
+    then = NextClaim(limit=1, lease_seconds=LEASE, token="f" * 32)
+    finished = [Finished(a, outcome()), Finished(b, outcome(Status.FAILED, comment="no"))]
+
+    assert store.landed("w1", finished, then) == ([None, None], [])
+
+    store.finish_many("w1", finished[:1], retention_seconds=RETAIN, then_claim=then)
+    stored, held = store.landed("w1", finished, then)
+    assert stored == [True, None]
+    assert [(t.code, t.claim_token, t.attempts) for t in held] == [("c", "f" * 32, 1)]
+    assert store.landed("w2", finished, then) == ([None, None], [])
