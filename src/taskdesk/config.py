@@ -47,7 +47,7 @@ class Settings:
     max_attempts: int = 3  # default for new tasks: starts allowed, retries included
     retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
     poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
-    claim_batch: int = 32  # the most tasks one claim takes at once (runner/claim_size.py)
+    claim_batch: int = 32  # unused: a claim takes one task (docs/runners.md)
     package_max_entries: int = 1_000  # files and folders in an extension zip
     package_max_bytes: int = 50 * 1024 * 1024  # total uncompressed size of an extension zip
     package_max_ratio: float = 100.0  # uncompressed / compressed size of one entry (zip bombs)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,17 +26,19 @@ STOP_SECONDS = 30.0  # a SIGTERM'd worker finishes its running task and exits wi
 class Workers:
     """`count` worker processes, each replaced at once when the test kills it."""
 
-    def __init__(self, env: dict[str, str], logs: Path, count: int) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, count: int, threads: int = 1) -> None:
         self.env = {**os.environ, **env, "PGAPPNAME": WORKER_APPLICATION}
         self.logs = logs
+        self.threads = threads
         self.running = [self._spawn() for _ in range(count)]
         self.killed: list[int] = []
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker-{time.monotonic_ns()}.log").open("wb")
         with log:
-            return subprocess.Popen([sys.executable, "-m", "taskdesk", "worker"], cwd=REPO,
-                                    env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [sys.executable, "-m", "taskdesk", "worker", "--concurrency", str(self.threads)],
+                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def kill_one(self, busy_pids: set[int], rng: random.Random) -> int | None:
         """SIGKILL a worker that is running a task and start another; its pid, or None when
@@ -93,7 +97,43 @@ class Database:
     def drop_table(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+            if self.postgres:
+                for statement in DISARM:
+                    conn.execute(text(statement))
         self.engine.dispose()
+
+    def hold_write_lock(self, seconds: float) -> threading.Thread:
+        """SQLite: a second connection takes the write lock and keeps it `seconds` (every
+        worker's writes wait, and fail if they wait longer than they may)."""
+        path = str(self.engine.url.database)
+        taken = threading.Event()
+
+        def hold() -> None:
+            other = sqlite3.connect(path, timeout=60, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            taken.set()
+            time.sleep(seconds)
+            other.execute("ROLLBACK")
+            other.close()
+
+        thread = threading.Thread(target=hold, daemon=True)
+        thread.start()
+        taken.wait(60)
+        return thread
+
+    def fail_serializations(self, count: int) -> None:
+        """PostgreSQL: the next `count` finishes (or recoveries) of any worker fail with a
+        serialization failure (SQLSTATE 40001), as a concurrent transaction can make them."""
+        with self.engine.connect() as conn:
+            for statement in (*DISARM, *arm(count)):
+                conn.execute(text(statement))
+
+    def serialization_failures(self) -> int:
+        """How many injected serialization failures were raised."""
+        if not self.postgres:
+            return 0
+        return self.scalar("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+                           "FROM chaos_fail_seq")
 
     def scalar(self, sql: str) -> int:
         with self.engine.connect() as conn:
@@ -132,6 +172,12 @@ class Database:
                                      "ORDER BY id")).all()
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
+    def attempts(self) -> dict[int, int]:
+        """Each task's attempts as taskdesk charged them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT task_id, attempts FROM task")).all()
+        return {row[0]: row[1] for row in rows}
+
     def statuses(self) -> dict[int, str]:
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT task_id, status FROM task")).all()
@@ -144,6 +190,25 @@ class Database:
                 "SELECT task_id, worker_id FROM task_log "
                 "WHERE comment LIKE '%expired during attempt%'")).all()
         return [(row[0], pid_of(row[1])) for row in rows]
+
+
+DISARM = ("DROP TRIGGER IF EXISTS chaos_fail ON task", "DROP FUNCTION IF EXISTS chaos_fail()",
+          "DROP SEQUENCE IF EXISTS chaos_fail_seq")
+
+
+def arm(count: int) -> tuple[str, ...]:
+    """A trigger on the finish of an attempt (and on a recovery) that raises 40001 for its
+    first `count` rows; the sequence counts them outside any transaction's rollback."""
+    return (
+        "CREATE SEQUENCE chaos_fail_seq",
+        "CREATE FUNCTION chaos_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF nextval('chaos_fail_seq') <= {count} THEN RAISE EXCEPTION 'chaos: injected "
+        "serialization failure' USING ERRCODE = 'serialization_failure'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER chaos_fail BEFORE UPDATE ON task FOR EACH ROW WHEN "
+        "(OLD.status = 'processing' AND NEW.status <> 'processing') "
+        "EXECUTE FUNCTION chaos_fail()",
+    )
 
 
 def pid_of(worker_id: str) -> int:

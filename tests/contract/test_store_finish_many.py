@@ -16,7 +16,7 @@ from taskdesk.store import SqlStore, open_store
 from taskdesk.store.base import Finished, NextClaim, Store
 from taskdesk.store.migrate import upgrade
 from taskdesk.store.raw import RawStatement
-from taskdesk.store.statements import CLAIM, claim_in, claim_index
+from taskdesk.store.statements import CLAIM, claim_in
 from tests.contract.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
 from tests.support import FakeClock
 
@@ -95,19 +95,20 @@ def test_finish_many_of_nothing_is_a_claim(store: Store) -> None:
 
 
 def test_the_claim_reads_only_its_partial_index_on_sqlite(tmp_path: Path) -> None:
-    """SQLite, without statistics, would read every pending task by status and sort them."""
+    """SQLite, without statistics, would read every pending task by status and sort them;
+    the statement itself names the index (statements.py), whoever compiles it."""
     store = open_store(f"sqlite:///{tmp_path}/plan.db", create=True)
     assert isinstance(store, SqlStore)
     try:
         upgrade(store)
-        for queues in (None, ("a", "b")):
+        for queues, index in ((None, "ix_task_claim"), (("a", "b"), "ix_task_queue_claim")):
             statement = CLAIM if queues is None else claim_in(queues)
-            raw = RawStatement(statement, store.engine.dialect,
-                               sqlite_index=("task", claim_index(queues)))
+            compiled = str(statement.compile(dialect=store.engine.dialect))
+            assert f"FROM task INDEXED BY {index}" in compiled, compiled
             with store.engine.connect() as conn:
                 plan = " / ".join(row[3] for row in conn.exec_driver_sql(
-                    f"EXPLAIN QUERY PLAN {raw.sql}", (None,) * raw.sql.count("?")))
-            assert claim_index(queues) in plan, plan
+                    f"EXPLAIN QUERY PLAN {compiled}", (None,) * compiled.count("?")))
+            assert index in plan, plan
             assert "ix_task_status_task_id" not in plan, plan
     finally:
         store.close()
@@ -134,3 +135,21 @@ def test_the_claim_seeks_its_partial_index_on_postgres(postgres_url: str) -> Non
         store.delete([task.task_id for task in added])
     finally:
         store.close()
+
+
+def test_landed_tells_what_a_finish_many_stored_and_claimed(store: Store) -> None:
+    """After a commit whose outcome the runner never heard (Store.landed): the attempts it
+    logged (stored, or lost), and the tasks its claim token holds; nothing of a commit that
+    did not happen."""
+    add_many(store, "a", "b", "c", "d")
+    [a, b] = store.claim("w1", lease_seconds=LEASE, limit=2)
+    then = NextClaim(limit=1, lease_seconds=LEASE, token="f" * 32)
+    finished = [Finished(a, outcome()), Finished(b, outcome(Status.FAILED, comment="no"))]
+
+    assert store.landed("w1", finished, then) == ([None, None], [])
+
+    store.finish_many("w1", finished[:1], retention_seconds=RETAIN, then_claim=then)
+    stored, held = store.landed("w1", finished, then)
+    assert stored == [True, None]
+    assert [(t.code, t.claim_token, t.attempts) for t in held] == [("c", "f" * 32, 1)]
+    assert store.landed("w2", finished, then) == ([None, None], [])

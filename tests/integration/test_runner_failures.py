@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
+
+import pytest
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
 from taskdesk.models import NewTask, Status
 from taskdesk.registry import TaskRegistry
-from taskdesk.runner.outcomes import FLUSH_SECONDS
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store
 from tests.integration.test_runner import make_runner, run_worker_until
@@ -21,7 +23,7 @@ class FailingOnce:
     """A MemoryStore whose verb `name` raises `error` on its first call (for which `when`
     holds, given the call's arguments)."""
 
-    def __init__(self, store: MemoryStore, name: str, error: Exception,
+    def __init__(self, store: Store, name: str, error: Exception,
                  when: Callable[..., bool] = lambda *args, **kwargs: True) -> None:
         self._store = store
         self._name = name
@@ -46,27 +48,77 @@ def noop_tasks(registry: TaskRegistry, count: int) -> None:
     registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in range(count))
 
 
-def test_a_failed_finish_gives_back_the_rest_of_the_batch_at_once(
-        settings: Settings, tmp_path: Path) -> None:
-    memory = MemoryStore(clock=FakeClock())
-    registry = TaskRegistry(memory, settings)
-    slow = FLUSH_SECONDS * 2  # t0's outcome is stored before t1 starts, and that fails
-    registry.add("t0", "tests.handlers:sleep_once",
-                 {"marker": str(tmp_path / "slept"), "seconds": slow})
-    registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in (1, 2))
-    store = cast(Store, FailingOnce(memory, "finish_many",
-                                    StoreUnavailable("database went away"),
-                                    when=lambda worker_id, finished, **_: bool(finished)))
-    runner = make_runner(store, settings.evolve(claim_batch=3, poll_seconds=0.01))
+@pytest.fixture
+def backend(real_backend: str) -> str:
+    return real_backend
 
-    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 2)
 
-    # t0's outcome was lost with the database: it waits for its lease. t1 and t2 were given
-    # back at once and run on the next claim instead of waiting for theirs.
-    assert {t.code: t.status for t in registry.list_tasks()} == {
-        "t0": Status.PROCESSING, "t1": Status.COMPLETE, "t2": Status.COMPLETE,
-    }
-    assert [t.attempts for t in registry.list_tasks()] == [1, 1, 1]
+def locked(detail: str, *, invalidated: bool = False) -> StoreUnavailable:
+    """A transient write error as the store raises it; `invalidated`: the driver had also
+    thrown away the pooled connection (a restart, pg_terminate_backend)."""
+    error = StoreUnavailable(detail)
+    cause = Exception(detail)
+    cause.connection_invalidated = invalidated  # type: ignore[attr-defined]
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize("invalidated", [False, True])
+def test_a_transient_write_error_loses_no_outcome(
+        store: Store, settings: Settings, invalidated: bool) -> None:
+    """SQLite's "database is locked", a failover, a deadlock or a serialization failure: the
+    outcome waits, its lease kept, and is stored by a later try. Nothing runs twice."""
+    registry = TaskRegistry(store, settings)
+    noop_tasks(registry, 3)
+    failing = cast(Store, FailingOnce(
+        store, "finish_many", locked("database is locked", invalidated=invalidated),
+        when=lambda worker_id, finished, **_: bool(finished)))
+    runner = make_runner(failing, settings.evolve(poll_seconds=0.01, max_attempts=1))
+
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 3)
+
+    assert [(t.status, t.attempts) for t in registry.list_tasks()] == [
+        (Status.COMPLETE, 1)] * 3
+    assert [e.comment for e in store.log() if "lease lost" in e.comment] == []
+    assert runner.stats.total == 3
+
+
+class LandsThenFails:
+    """A store whose first finish_many that stores outcomes and claims commits, and then
+    raises as if the connection had failed during the commit: its outcome unknown."""
+
+    def __init__(self, store: Store, error: StoreUnavailable) -> None:
+        self._store = store
+        self._error: StoreUnavailable | None = error
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._store, attribute)
+
+    def finish_many(self, worker_id: str, finished: Any, **kwargs: Any) -> Any:
+        result = self._store.finish_many(worker_id, finished, **kwargs)
+        if self._error is not None and finished and kwargs.get("then_claim"):
+            error, self._error = self._error, None
+            raise error
+        return result
+
+
+@pytest.mark.parametrize("invalidated", [False, True])
+def test_a_retry_after_an_unconfirmed_commit_knows_what_landed(
+        store: Store, settings: Settings, invalidated: bool) -> None:
+    """The commit landed: its outcome is not stored twice (no "lease lost" row), and the task
+    it claimed is run by this worker, not orphaned until its lease expires (with one attempt
+    allowed, it would end failed without running)."""
+    registry = TaskRegistry(store, settings)
+    noop_tasks(registry, 3)
+    failing = cast(Store, LandsThenFails(
+        store, locked("server closed the connection", invalidated=invalidated)))
+    runner = make_runner(failing, settings.evolve(poll_seconds=0.01, max_attempts=1))
+
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 3)
+
+    assert [(t.code, t.status, t.attempts) for t in registry.list_tasks()] == [
+        (f"t{n}", Status.COMPLETE, 1) for n in range(3)]
+    assert sorted(e.comment for e in store.log()) == ["complete"] * 3
 
 
 def test_a_worker_survives_an_unexpected_error_and_goes_on(settings: Settings) -> None:
@@ -101,3 +153,48 @@ def test_the_retry_delay_starts_when_the_attempt_ends(settings: Settings) -> Non
     [task] = registry.list_tasks()
     assert task.status is Status.PENDING
     assert (task.run_at - started).total_seconds() == 60 + settings.retry_delay_seconds
+
+
+class WritesFailUntil:
+    """A full disk until `until` (monotonic): storing an outcome and a heartbeat fail, while
+    reads and a claim that finds nothing still answer."""
+
+    def __init__(self, store: Store, until: float) -> None:
+        self._store = store
+        self.until = until
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._store, attribute)
+
+    def _check(self) -> None:
+        if time.monotonic() < self.until:
+            raise StoreUnavailable("database or disk is full")
+
+    def finish_many(self, worker_id: str, finished: Any, **kwargs: Any) -> Any:
+        if finished:
+            self._check()
+        return self._store.finish_many(worker_id, finished, **kwargs)
+
+    def heartbeat(self, *args: Any, **kwargs: Any) -> int:
+        self._check()
+        return self._store.heartbeat(*args, **kwargs)
+
+
+def test_an_outage_of_writes_ends_only_when_a_write_succeeds(
+        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """During a full disk, a read or an empty claim that succeeds does not end the outage:
+    one `store.unavailable` line, then one `store.back` once writes work again."""
+    memory = MemoryStore()
+    registry = TaskRegistry(memory, settings)
+    noop_tasks(registry, 1)
+    disk = WritesFailUntil(memory, time.monotonic() + 1.0)
+    runner = make_runner(cast(Store, disk), settings.evolve(poll_seconds=0.02,
+                                                           lease_seconds=0.3))
+    caplog.set_level(logging.INFO, logger="taskdesk")
+
+    run_worker_until(runner, lambda: registry.count(status=Status.COMPLETE) == 1)
+
+    events = [(r.created, r.getMessage().split()[0]) for r in caplog.records
+              if r.getMessage().startswith(("store.unavailable", "store.back"))]
+    assert [name for _, name in events] == ["store.unavailable", "store.back"]
+    assert events[1][0] >= time.time() - (time.monotonic() - disk.until)

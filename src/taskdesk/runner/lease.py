@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
@@ -29,6 +30,7 @@ class LeaseKeeper(Periodic):
     that a late attempt and the attempt that replaced it are never confused."""
 
     name = "taskdesk-lease"
+    writes = True  # each beat marks the runner seen: a write that always changes a row
 
     def __init__(self, store: Store, runner: RunnerInfo, settings: Settings,
                  outage: Outage | None = None) -> None:
@@ -38,6 +40,7 @@ class LeaseKeeper(Periodic):
         self.settings = settings
         self.interval = settings.heartbeat_interval
         self._held: set[ClaimKey] = set()
+        self._storing: set[ClaimKey] = set()  # held, their outcomes being written now
         self._lock = threading.Lock()
 
     def hold(self, tasks: Iterable[Task]) -> list[ClaimKey]:
@@ -55,6 +58,23 @@ class LeaseKeeper(Periodic):
         with self._lock:
             return sorted(self._held)
 
+    @contextmanager
+    def storing(self, claims: Iterable[ClaimKey]) -> Iterator[None]:
+        """While these claims' outcomes are written: still held (renewed until the database
+        has them), and a heartbeat that misses one meanwhile has not lost it."""
+        claims = set(claims)
+        with self._lock:
+            self._storing.update(claims)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._storing.difference_update(claims)
+
+    def _unsettled(self) -> set[ClaimKey]:
+        with self._lock:
+            return self._held - self._storing
+
     def step(self) -> None:
         self.beat()
 
@@ -62,7 +82,7 @@ class LeaseKeeper(Periodic):
         held = self.held()
         extended = self.store.heartbeat(self.runner, held,
                                         lease_seconds=self.settings.lease_seconds)
-        still_held = len(set(held) & set(self.held()))  # tasks finished meanwhile are fine
+        still_held = len(set(held) & self._unsettled())  # tasks finished meanwhile are fine
         if extended < still_held:
             logger.warning("lease.lost runner=%s held=%s extended=%s",
                            self.runner.runner_id, still_held, extended)

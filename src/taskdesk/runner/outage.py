@@ -26,7 +26,9 @@ def backoff(poll_seconds: float, failures: int) -> float:
 
 class Outage:
     """Shared by a runner's threads: the first failure is logged, the rest counted until a
-    success ends the outage; that is logged too, with how long it lasted."""
+    write that changed rows ends the outage; that is logged too, with how long it lasted. A
+    read, or a write that found nothing to change, proves nothing: a full disk or a read-only
+    failover still answers those."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -59,14 +61,16 @@ class Outage:
             logger.warning("store.back after %.1fs and %s failed tries",
                            time.monotonic() - since, failures)
 
-    def attempt(self, step: Callable[[], object]) -> bool:
-        """Run a background step; False when it failed, which is recorded."""
+    def attempt(self, step: Callable[[], object], *, writes: bool = False) -> bool:
+        """Run a background step; False when it failed, which is recorded. Only a step that
+        always writes (`writes`: a heartbeat) ends an outage by succeeding."""
         try:
             step()
         except Exception as error:
             self.failed(error)
             return False
-        self.succeeded()
+        if writes:
+            self.succeeded()
         return True
 
 

@@ -14,6 +14,7 @@ class Periodic:
 
     interval: float
     name = "taskdesk-periodic"
+    writes = False  # whether each step writes, so that its success ends an outage (outage.py)
 
     def __init__(self, outage: Outage | None = None) -> None:
         self.outage = outage or Outage()  # the runner's: one log line per database outage
@@ -35,4 +36,4 @@ class Periodic:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval):
-            self.outage.attempt(self.step)
+            self.outage.attempt(self.step, writes=self.writes)

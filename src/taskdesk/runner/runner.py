@@ -12,7 +12,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,12 +25,11 @@ from taskdesk.errors import WorkerFailed
 from taskdesk.models import Outcome, Task
 from taskdesk.queues import QueueLimit
 from taskdesk.registry import TaskRegistry
-from taskdesk.runner.claim_size import ClaimSize
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff, reconnecting
-from taskdesk.runner.outcomes import PendingOutcomes
+from taskdesk.runner.outcomes import Completer
 from taskdesk.runner.pool import ChildRunner
 from taskdesk.runner.queue_slots import QueueSlots
 from taskdesk.runner.retry import RetryPolicy
@@ -161,22 +159,19 @@ class Runner:
     def _loop(self, stop: threading.Event, keeper: LeaseKeeper,
               wakeup: Wakeup | None) -> None:
         """Without a wake-up (drain), return when nothing is due; with one, wait on it."""
-        outcomes = PendingOutcomes(self.store, self.worker_id, self.settings, keeper,
-                                   self._record)
+        outcomes = Completer(self.store, self.worker_id, self.settings, keeper, self._record)
         try:
             self._rounds(stop, keeper, wakeup, outcomes)
         finally:
             outcomes.store_left()
 
     def _rounds(self, stop: threading.Event, keeper: LeaseKeeper, wakeup: Wakeup | None,
-                outcomes: PendingOutcomes) -> None:
-        size = ClaimSize(self.settings.claim_batch)
+                outcomes: Completer) -> None:
         failures = 0  # in a row: a worker backs off while the database is away
         while not stop.is_set():
             ticket = wakeup.ticket() if wakeup else 0  # before the claim: no add is missed
             try:
-                busy = self._step(stop, keeper, outcomes, size,
-                                  recover_when_idle=wakeup is None)
+                busy = self._step(stop, keeper, outcomes, recover_when_idle=wakeup is None)
             except Exception as error:
                 if wakeup is None:
                     raise
@@ -185,18 +180,19 @@ class Runner:
                 stop.wait(backoff(self.settings.poll_seconds, failures))
                 continue
             failures = 0
-            keeper.outage.succeeded()
             if busy:
                 continue
             if wakeup is None:
                 return
             wakeup.wait(ticket, self.settings.poll_seconds)
 
-    def _step(self, stop: threading.Event, keeper: LeaseKeeper, outcomes: PendingOutcomes,
-              size: ClaimSize, *, recover_when_idle: bool) -> bool:
-        """Store the last claim's outcomes and run the next claim's tasks; False when
-        nothing was due (or recovered)."""
-        reservation = self.slots.reserve(size.current)
+    def _step(self, stop: threading.Event, keeper: LeaseKeeper, outcomes: Completer, *,
+              recover_when_idle: bool) -> bool:
+        """Store the last task's outcome and claim the next task, in one commit, then run
+        it; False when nothing was due (or recovered). One task per claim: no task waits
+        in this thread while another runs, and only a task that starts is charged an
+        attempt."""
+        reservation = self.slots.reserve(1)
         if reservation is None:  # every queue at its cap: wait as when nothing is due
             outcomes.store_then_claim(None)
             return False
@@ -207,27 +203,24 @@ class Runner:
         finally:
             self.slots.settle(reservation, claimed)
         if claimed:
-            began = time.monotonic()
             self._run_claimed(claimed, stop, keeper, outcomes)
-            size.ran(len(claimed), time.monotonic() - began)
             return True
         if not recover_when_idle:  # a worker's Housekeeper recovers on its timer
             return False
         return self.housekeeper.recover() > 0
 
     def _run_claimed(self, claimed: list[Task], stop: threading.Event,
-                     keeper: LeaseKeeper, outcomes: PendingOutcomes) -> None:
-        """Run the claimed tasks in order, their outcomes left to wait for the next claim;
-        whatever did not start (a stop, or an error while storing outcomes) is given back at
-        once rather than left to its lease, and so is the running task if something other
-        than an error or the abort ends this thread."""
-        unstarted = keeper.hold(claimed)
+                     keeper: LeaseKeeper, outcomes: Completer) -> None:
+        """Run the claimed task (its outcome then waits for the next claim, a moment later);
+        if a stop came first, it is given back at once rather than left to its lease, and
+        so is the running task if something other than an error or the abort ends this
+        thread."""
+        unstarted = [ClaimKey.of(task) for task in claimed]
         ended = 0  # tasks whose queue slot is free again
         try:
             for task in claimed:
                 if stop.is_set():
                     break
-                outcomes.store_if_overdue()  # a slow batch: what ended so far is stored
                 unstarted.remove(ClaimKey.of(task))
                 outcomes.add(task, self._run_one(task))
                 self.slots.done(task)
@@ -257,7 +250,7 @@ class Runner:
         return outcome
 
     def _record(self, finished: Finished, kept: bool) -> None:
-        """An outcome is stored (PendingOutcomes): say so, count it, call the hook."""
+        """An outcome is stored (the Completer): say so, count it, call the hook."""
         task, outcome = finished
         if not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)

@@ -45,6 +45,8 @@ PRUNE_CHUNK = 1_000
 MATCH_CHUNK = 1_000
 #: The progress a task that completed shows, whatever its attempt reported last.
 COMPLETE_PERCENT = 100
+#: Added to the logged comment of an attempt whose claim no longer held its task.
+LEASE_LOST = " (lease lost: not stored)"
 
 
 class ClaimKey(NamedTuple):
@@ -69,11 +71,14 @@ class Finished(NamedTuple):
 
 
 class NextClaim(NamedTuple):
-    """What a runner asks of the claim that follows its finishes (see finish_many)."""
+    """What a runner asks of the claim that follows its finishes (see finish_many). The
+    runner chooses the claim's token, so that after a commit whose outcome it never heard it
+    can ask what landed (Store.landed) instead of claiming again."""
 
     limit: int
     lease_seconds: float
     queues: Sequence[str] | None = None
+    token: str | None = None  # None: the store draws one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +211,15 @@ class Store(Protocol):
         in one transaction, so that a runner pays one commit for a batch and the next claim.
         Returns whether each outcome was stored (False: its lease was lost) and what was
         claimed. If it fails, nothing is stored and nothing claimed."""
+        ...
+
+    def landed(self, worker_id: str, finished: Sequence[Finished],
+               then_claim: NextClaim | None) -> tuple[list[bool | None], list[Task]]:
+        """After a finish_many whose commit may or may not have happened (the connection
+        failed during it): for each attempt, whether that commit stored it (True), logged it
+        as lost (False) or did not happen (None), read from the task log; and the tasks that
+        `then_claim`'s token still holds for `worker_id`. A read: retrying only what did not
+        land stores each outcome once and leaves no claimed task orphaned."""
         ...
 
     def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,

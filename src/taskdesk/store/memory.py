@@ -32,6 +32,7 @@ from taskdesk.models import (
 )
 from taskdesk.store.base import (
     COMPLETE_PERCENT,
+    LEASE_LOST,
     PRUNE_CHUNK,
     ClaimKey,
     Finished,
@@ -170,7 +171,7 @@ class MemoryStore(MemoryAdminVerbs):
 
     # -- the runner ---------------------------------------------------------------------
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
-              queues: Sequence[str] | None = None) -> list[Task]:
+              queues: Sequence[str] | None = None, token: str | None = None) -> list[Task]:
         with self._lock:
             now = self.clock()
             due = sorted(
@@ -180,7 +181,7 @@ class MemoryStore(MemoryAdminVerbs):
                 key=lambda t: (-t.priority, t.task_id),
             )[:limit]
             expires = now + timedelta(seconds=lease_seconds)
-            token = uuid.uuid4().hex
+            token = token or uuid.uuid4().hex
             claimed = [
                 replace(t, status=Status.PROCESSING, worker_id=worker_id,
                         lease_expires_at=expires, attempts=t.attempts + 1, date_modified=now,
@@ -223,7 +224,7 @@ class MemoryStore(MemoryAdminVerbs):
                     date_modified=now, claim_token=None, progress=COMPLETE_PERCENT
                     if outcome.status is Status.COMPLETE else current.progress,
                 )
-            comment = outcome.comment if kept else f"{outcome.comment} (lease lost: not stored)"
+            comment = outcome.comment if kept else f"{outcome.comment}{LEASE_LOST}"
             self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
             return kept
 
@@ -237,7 +238,18 @@ class MemoryStore(MemoryAdminVerbs):
                 return kept, []
             return kept, self.claim(worker_id, limit=then_claim.limit,
                                     lease_seconds=then_claim.lease_seconds,
-                                    queues=then_claim.queues)
+                                    queues=then_claim.queues, token=then_claim.token)
+
+    def landed(self, worker_id: str, finished: Sequence[Finished],
+               then_claim: NextClaim | None) -> tuple[list[bool | None], list[Task]]:
+        with self._lock:
+            logged = {(e.task_id, e.attempt): not e.comment.endswith(LEASE_LOST)
+                      for e in self._log if e.worker_id == worker_id and e.duration is not None}
+            token = then_claim.token if then_claim else None
+            held = [t for t in self._tasks.values() if token is not None
+                    and t.claim_token == token and t.worker_id == worker_id
+                    and t.status is Status.PROCESSING]
+            return [logged.get((t.task_id, t.attempts)) for t, _ in finished], held
 
     def _append_log(self, task: Task, status: Status, comment: str, duration: float | None,
                     worker_id: str | None) -> LogEntry:

@@ -16,9 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from taskdesk.models import Status
-from taskdesk.store.base import COMPLETE_PERCENT, Finished
-
-LEASE_LOST = " (lease lost: not stored)"
+from taskdesk.store.base import COMPLETE_PERCENT, LEASE_LOST, Finished
 
 FINISH_ALL = f"""
 WITH o AS (

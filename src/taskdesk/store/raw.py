@@ -12,7 +12,6 @@ gone, so that the store translates them and the runner reconnects exactly as on 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, cast
@@ -32,16 +31,9 @@ class RawStatement:
     """One statement compiled for one dialect, with its bind and result processors."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect,
-                 returning: Iterable[ColumnElement[Any]] = (),
-                 sqlite_index: tuple[str, str] | None = None) -> None:
-        """`sqlite_index` (table, index): on SQLite, every read of the table goes through
-        that index (INDEXED BY: an error if it cannot, never a silent full read)."""
+                 returning: Iterable[ColumnElement[Any]] = ()) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
-        if sqlite_index is not None and dialect.name == "sqlite":
-            table, index = sqlite_index
-            self.sql = re.sub(rf"\bFROM {table}\b", f"FROM {table} INDEXED BY {index}",
-                              self.sql)
         self._defaults = dict(compiled.params)  # literals bound when the statement was built
         self._order = compiled.positiontup  # None for named paramstyles (psycopg)
         self._binds: dict[str, Processor] = {}
@@ -86,11 +78,10 @@ class RawStatements:
         self._keep: list[ClauseElement] = []  # keeps ids unique while compiled ones live
 
     def __call__(self, statement: ClauseElement,
-                 returning: Iterable[ColumnElement[Any]] = (),
-                 sqlite_index: tuple[str, str] | None = None) -> RawStatement:
+                 returning: Iterable[ColumnElement[Any]] = ()) -> RawStatement:
         found = self._compiled.get(id(statement))
         if found is None:
-            found = RawStatement(statement, self.dialect, returning, sqlite_index)
+            found = RawStatement(statement, self.dialect, returning)
             self._compiled[id(statement)] = found
             self._keep.append(statement)
         return found

@@ -15,6 +15,7 @@ from taskdesk.models import LogEntry, Outcome, Status, Task
 from taskdesk.store import statements as sql
 from taskdesk.store.base import (
     COMPLETE_PERCENT,
+    LEASE_LOST,
     PRUNE_CHUNK,
     ClaimKey,
     Finished,
@@ -22,7 +23,7 @@ from taskdesk.store.base import (
     RunnerInfo,
     chunks,
 )
-from taskdesk.store.pg_finish import FINISH_ALL, LEASE_LOST, finish_all_params
+from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params
 from taskdesk.store.raw import driver_cursor
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
 from taskdesk.store.schema import runner, task, task_log
@@ -38,11 +39,11 @@ class SqlRunnerVerbs(SqlConnections):
     def _claim(self, conn: Connection, worker_id: str, order: NextClaim) -> list[Task]:
         now = self.clock()
         params = {"now": now, "worker": worker_id, "limit": order.limit,
-                  "token": uuid.uuid4().hex,
+                  "token": order.token or uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=order.lease_seconds)}
         queues = None if order.queues is None else tuple(sorted(set(order.queues)))
         statement = sql.CLAIM if queues is None else sql.claim_in(queues)
-        claim = self.raw(statement, task.c, sqlite_index=("task", sql.claim_index(queues)))
+        claim = self.raw(statement, task.c)
         self._promote(conn, now)
         with driver_cursor(conn) as cursor:
             cursor.execute(claim.sql, claim.params(params))
@@ -132,6 +133,21 @@ class SqlRunnerVerbs(SqlConnections):
             "worker_id": worker_id, "date_added": now,
         }) for (task_, outcome), ok in zip(finished, kept, strict=True)])
         return kept
+
+    def landed(self, worker_id: str, finished: Sequence[Finished],
+               then_claim: NextClaim | None) -> tuple[list[bool | None], list[Task]]:
+        ids = [task_.task_id for task_, _ in finished]
+        token = then_claim.token if then_claim else None
+        with self._write(self.runner_writer) as conn:  # the pool the failed write used
+            logged = {(row.task_id, row.attempt): not row.comment.endswith(LEASE_LOST)
+                      for some in chunks(ids) for row in conn.execute(
+                          select(task_log.c.task_id, task_log.c.attempt, task_log.c.comment)
+                          .where(*sql.attempts_logged(worker_id, some)))}
+            held = [] if token is None else [task_from_row(row._mapping) for row in conn.execute(
+                select(*task.c).where(task.c.claim_token == token,
+                                      task.c.worker_id == worker_id,
+                                      task.c.status == sql.PROCESSING))]
+        return [logged.get((t.task_id, t.attempts)) for t, _ in finished], held
 
     def set_progress(self, worker_id: str, claim: ClaimKey, percent: int,
                      message: str) -> bool:

@@ -16,15 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Connection, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+from sqlalchemy.sql import FromClause
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError, SchemaOutOfDate
 from taskdesk.store.notify import SocketFolder, poke_all, socket_folder
+from taskdesk.store.raw import driver_errors
 from taskdesk.store.sql import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
+#: The longest a runner's write waits for the write lock. Well inside any lease the runner
+#: keeps (a third of the 30 s default): a finish that waited longer could outlive the leases
+#: it stores. The runner tries again after a backoff, its heartbeats renewing those leases
+#: meanwhile (runner/outcomes.py); the registry's adds keep BUSY_TIMEOUT_SECONDS.
+RUNNER_BUSY_SECONDS = 5.0
 BEGIN_OPTION = "taskdesk_sqlite_begin"
 SYNC_OPTION = "taskdesk_sqlite_synchronous"
+BUSY_OPTION = "taskdesk_sqlite_busy_ms"
 MIN_VERSION = (3, 35, 0)  # RETURNING, and DROP COLUMN for the migrations
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -51,13 +60,16 @@ class SqliteStore(SqlStore):
             url,
             connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
+        engine.dialect.statement_compiler = IndexHints
         event.listen(engine, "connect", _configure_connection)
         event.listen(engine, "begin", _begin)
         super().__init__(engine, clock=clock)
         self.writer = engine.execution_options(
-            **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "FULL"})
+            **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "FULL",
+               BUSY_OPTION: _ms(BUSY_TIMEOUT_SECONDS)})
         self.runner_writer = engine.execution_options(
-            **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "NORMAL"})
+            **{BEGIN_OPTION: "BEGIN IMMEDIATE", SYNC_OPTION: "NORMAL",
+               BUSY_OPTION: _ms(RUNNER_BUSY_SECONDS)})
         self._sockets = socket_folder(path)
 
     def wake_address(self) -> SocketFolder:
@@ -69,6 +81,14 @@ class SqliteStore(SqlStore):
         worker's claim (BEGIN IMMEDIATE) waits for the commit and sees the task, or finds
         nothing after a rollback."""
         poke_all(self._sockets)
+
+
+class IndexHints(SQLiteCompiler):
+    """SQLite's compiler, writing the table hints a statement names for SQLite (the claim's
+    `INDEXED BY`, statements.py), which SQLAlchemy's leaves out."""
+
+    def get_from_hint_text(self, table: FromClause, text: str | None) -> str | None:
+        return text
 
 
 def check_version(found: tuple[int, int, int]) -> None:
@@ -95,12 +115,24 @@ def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
 def _begin(conn: Connection) -> None:
+    """On the driver's connection: a runner begins one transaction per task, and SQLAlchemy's
+    statement machinery would cost more than the BEGIN itself."""
     options = conn.get_execution_options()
-    wanted = options.get(SYNC_OPTION)
-    known = conn.connection.info  # lives as long as the SQLite connection
-    if wanted is not None and known.get(SYNC_OPTION) != wanted:
-        # Outside the transaction (SQLite refuses it inside one), and only when it changes.
-        conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
-        known[SYNC_OPTION] = wanted
-    conn.exec_driver_sql(options.get(BEGIN_OPTION, "BEGIN"))
+    pooled = conn.connection
+    known = pooled.info  # lives as long as the SQLite connection
+    driver = pooled.dbapi_connection
+    assert driver is not None
+    with driver_errors(conn):
+        for option, pragma in ((SYNC_OPTION, "synchronous"), (BUSY_OPTION, "busy_timeout")):
+            wanted = options.get(option)
+            if wanted is not None and known.get(option) != wanted:
+                # Outside the transaction (SQLite refuses synchronous inside one), and only
+                # when it changes.
+                driver.execute(f"PRAGMA {pragma}={wanted}")
+                known[option] = wanted
+        driver.execute(options.get(BEGIN_OPTION, "BEGIN"))

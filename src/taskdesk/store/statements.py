@@ -64,22 +64,24 @@ PROMOTE = (
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming
 # are skipped (PostgreSQL), or the claim waits for SQLite's single writer. The partial index
 # ix_task_claim holds only claimable tasks (CLAIMABLE, written as the index says it), in the
-# claim's order (SQLite is told to use it, see CLAIM_INDEXES); run_at is checked as well, so
+# claim's order (SQLite is told to use it, see _seek); run_at is checked as well, so
 # a task is never taken early whatever `delayed` says.
+#: SQLite, without statistics, would rather read every pending task through
+#: ix_task_status_task_id and sort them: each claim's seek names its index (INDEXED BY, an
+#: error if SQLite cannot use it, never a silent full read). Other dialects ignore the hint.
+def _seek(index: str) -> str:
+    return f"INDEXED BY {index}"
+
+
 _DUE = (
     select(task.c.task_id)
+    .with_hint(task, _seek("ix_task_claim"), dialect_name="sqlite")
     .where(CLAIMABLE, task.c.run_at <= _NOW)
     .order_by(task.c.priority.desc(), task.c.task_id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
     .cte("due")
 )
-#: The index each claim must seek, by the statement's queues (None: every queue). SQLite,
-#: without statistics, would rather read every pending task through ix_task_status_task_id and
-#: sort them; SQLAlchemy cannot write SQLite's INDEXED BY, so store/raw.py adds it.
-def claim_index(queues: tuple[str, ...] | None) -> str:
-    return "ix_task_claim" if queues is None else "ix_task_queue_claim"
-
 
 #: What a claim writes into each task it takes.
 _CLAIMED: dict[str, Any] = {
@@ -145,6 +147,7 @@ def _due_in(queue: str) -> Select[tuple[int, int]]:
     tasks, rows other runners are claiming skipped (PostgreSQL)."""
     return (
         select(task.c.task_id, task.c.priority)
+        .with_hint(task, _seek("ix_task_queue_claim"), dialect_name="sqlite")
         .where(task.c.queue == queue, CLAIMABLE, task.c.run_at <= _NOW)
         .order_by(task.c.priority.desc(), task.c.task_id)
         .limit(bindparam("limit"))
@@ -215,6 +218,14 @@ def owned(worker_id: str, token: str,
         task.c.status == PROCESSING,
         task.c.claim_token == token,
     )
+
+
+def attempts_logged(worker_id: str,
+                    task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """The log rows of these tasks' attempts by `worker_id` (a recovery's row has no
+    duration: it is not the attempt's own)."""
+    return (task_log.c.task_id.in_(task_ids), task_log.c.worker_id == worker_id,
+            task_log.c.duration.is_not(None))
 
 
 def delayed_after(now: datetime) -> ColumnElement[bool]:
