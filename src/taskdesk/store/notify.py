@@ -4,7 +4,8 @@ PostgreSQL: the add's own transaction runs `pg_notify`, which the server deliver
 and never for a rolled-back add; workers LISTEN on a dedicated connection. SQLite: each
 waiting worker binds a Unix datagram socket in a private folder beside the database, and an
 add sends every socket there one byte. That is best effort: a socket nobody reads any more
-(its worker died) is removed, and nothing an add does here can fail it. The waiting side is
+(its worker died) is removed — a socket only: any other file named `*.sock` there (a regular
+file, a FIFO) is not ours and stays — and nothing an add does here can fail it. The waiting side is
 taskdesk.runner.wakeup; this module is only the address both sides agree on and the poke.
 """
 
@@ -14,6 +15,7 @@ import contextlib
 import logging
 import os
 import socket
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,5 +84,8 @@ def _poke(sender: socket.socket, path: Path) -> bool:
 
 
 def _forget(path: Path) -> None:
+    """Remove a dead worker's socket; a file of another kind under that name is left alone
+    (sending to it is refused just the same)."""
     with contextlib.suppress(OSError):  # another add removed it first
-        path.unlink()
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
