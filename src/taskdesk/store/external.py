@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from taskdesk.errors import BadInput
 from taskdesk.models import NewTask, Task
 from taskdesk.store.base import Store
+from taskdesk.store.fast_add import due_now
 from taskdesk.store.sql import SqlStore
 
 
@@ -113,4 +114,6 @@ def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
         tasks = list({new.code: new for new in tasks}.values())
     if not tasks:
         return []
-    return store.adds.add(connection, tasks, replace=replace, now=store.clock())
+    now = store.clock()
+    return store.adds.add(connection, tasks, replace=replace, now=now,
+                          announce=due_now(tasks, now))

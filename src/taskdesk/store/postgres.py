@@ -118,6 +118,7 @@ class PostgresStore(SqlStore):
         super().__init__(engine, clock=clock or ServerClock(engine))
         self.runner_writer = _engine(url, pool_size, options="-c synchronous_commit=off")
         self.adds = PostgresAdds(engine.dialect, lock_codes_sql)
+        self._notifier = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
         _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
@@ -140,6 +141,17 @@ class PostgresStore(SqlStore):
     def announce_in(self, conn: Connection) -> None:
         """Delivered at commit, never for a rollback; one per transaction however many."""
         conn.execute(_NOTIFY)
+
+    def announce_after(self) -> None:
+        """After the add's own commit, in a transaction of its own that does not wait for
+        the disk. A transaction that sent NOTIFY holds a server-wide lock from its commit
+        until its commit record is flushed, so NOTIFY inside each add made concurrent adds
+        wait for each other's disk flush; this one holds it only while it queues (a
+        notification is never durable anyway). Inside an enclosing transaction announce_in
+        has notified (at that commit)."""
+        if self._bound is None:
+            with translate_errors(self.engine.url), self._notifier.connect() as conn:
+                conn.execute(_NOTIFY)
 
     def close(self) -> None:
         super().close()

@@ -19,6 +19,7 @@ from taskdesk.errors import TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
+from taskdesk.store.fast_add import due_now
 from taskdesk.store.raw import driver_errors
 from taskdesk.store.rows import log_entry_from_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
@@ -48,13 +49,17 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             tasks = list({new.code: new for new in tasks}.values())
         if not tasks:
             return []
+        now = self.clock()
+        due = due_now(tasks, now)  # a delayed task wakes nobody: its claim is later
         with self._write() as conn:
             if not conn.in_transaction():  # a caller's connection that has not begun yet
                 conn.begin()
             with driver_errors(conn):
                 added = self.adds.add(conn.connection.dbapi_connection, tasks,
-                                      replace=replace, now=self.clock())
-        self.announce_after()
+                                      replace=replace, now=now,
+                                      announce=due and self._bound is not None)
+        if due:
+            self.announce_after()
         return added
 
     def get(self, task_id: int) -> Task | None:

@@ -67,11 +67,12 @@ class SqlConnections:
 
     @contextmanager
     def _adding(self) -> Iterator[Connection]:
-        """A write transaction that tells idle workers of what it added: inside it (where a
-        notification waits for the commit) and after it (where only the commit tells)."""
+        """A write transaction that tells idle workers of what it added: inside an enclosing
+        transaction (a notification there waits for its commit), else after the commit."""
         with self._write() as conn:
             yield conn
-            self.announce_in(conn)
+            if self._bound is not None:
+                self.announce_in(conn)
         self.announce_after()
 
     def close(self) -> None:
@@ -83,12 +84,12 @@ class SqlConnections:
         return None
 
     def announce_in(self, conn: Connection) -> None:
-        """Inside an add's transaction: a backend whose notifications wait for the commit
-        sends one here."""
+        """Inside an enclosing transaction (the caller's, or store.atomic()'s) that added
+        tasks: a backend whose notifications wait for the commit sends one here."""
 
     def announce_after(self) -> None:
-        """After an add's transaction (or at once, inside the caller's): a backend that can
-        only poke pokes here."""
+        """After an add's own transaction committed (or at once, inside an enclosing one,
+        where announce_in has already spoken if it can)."""
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
