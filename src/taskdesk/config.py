@@ -28,6 +28,7 @@ MAX_SECONDS = {
     "retention_seconds": (3_155_760_000.0, "100 years"),
     "session_seconds": (31_536_000.0, "a year"),
     "task_timeout_seconds": (MAX_TASK_TIMEOUT_SECONDS, "a day"),
+    "add_wait_seconds": (3_600.0, "an hour"),
 }
 
 
@@ -59,6 +60,9 @@ class Settings:
     task_timeout_seconds: float = 0.0
     #: Deaths of a task's child process (a signal, os._exit) after which it is failed for good.
     max_crashes: int = 2
+    #: SQLite: how long an add retries while another writer holds the database's lock, then
+    #: fails with one error, nothing written (taskdesk.store.busy).
+    add_wait_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -165,6 +169,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "session_seconds": float,
     "task_timeout_seconds": float,
     "max_crashes": int,
+    "add_wait_seconds": float,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
@@ -175,7 +180,7 @@ _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _MUST_BE_POSITIVE = (
     "lease_seconds", "session_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
-    "max_crashes",
+    "max_crashes", "add_wait_seconds",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
                          "retry_delay_seconds", "task_timeout_seconds")

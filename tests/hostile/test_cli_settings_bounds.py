@@ -14,7 +14,8 @@ BOUNDS = [("TASKDESK_LEASE_SECONDS", 86_400, "a day"),
           ("TASKDESK_RETRY_DELAY_SECONDS", 3_600, "an hour"),
           ("TASKDESK_RETENTION_SECONDS", 3_155_760_000, "100 years"),
           ("TASKDESK_SESSION_SECONDS", 31_536_000, "a year"),
-          ("TASKDESK_TASK_TIMEOUT_SECONDS", 86_400, "a day")]
+          ("TASKDESK_TASK_TIMEOUT_SECONDS", 86_400, "a day"),
+          ("TASKDESK_ADD_WAIT_SECONDS", 3_600, "an hour")]
 
 
 def test_every_bounded_setting_is_tested() -> None:

@@ -19,6 +19,7 @@ from taskdesk.errors import TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
+from taskdesk.store.busy import retry_busy
 from taskdesk.store.fast_add import due_now
 from taskdesk.store.raw import driver_errors
 from taskdesk.store.rows import log_entry_from_row, task_from_row
@@ -49,6 +50,12 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             tasks = list({new.code: new for new in tasks}.values())
         if not tasks:
             return []
+        if self._bound is not None or self._postgres:  # an enclosing transaction decides
+            return self._add(tasks, replace=replace)
+        return retry_busy(lambda: self._add(tasks, replace=replace),
+                          seconds=self.add_wait_seconds, url=self.engine.url)
+
+    def _add(self, tasks: Sequence[NewTask], *, replace: bool) -> list[Task]:
         now = self.clock()
         due = due_now(tasks, now)  # a delayed task wakes nobody: its claim is later
         with self._write() as conn:

@@ -14,6 +14,7 @@ from taskdesk.clock import Clock, utcnow
 from taskdesk.models import TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
+from taskdesk.store.busy import ADD_WAIT_SECONDS
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.fast_add import Adds, SqliteAdds
 from taskdesk.store.notify import WakeAddress
@@ -37,6 +38,8 @@ class SqlConnections:
         self.raw = RawStatements(engine.dialect)
         #: The add's statements on the driver's connection (store/fast_add.py).
         self.adds: Adds = SqliteAdds(engine.dialect)
+        #: How long an add retries a busy SQLite database (TASKDESK_ADD_WAIT_SECONDS).
+        self.add_wait_seconds = ADD_WAIT_SECONDS
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
