@@ -37,6 +37,7 @@ ADVISORY_LOCK_NAMESPACE = 0x7A5D  # "taskdesk"
 # than the server's lock table holds; two adds of one code always meet on the same lock.
 CODE_LOCK_BUCKETS = 256
 MIGRATION_LOCK = CODE_LOCK_BUCKETS  # the second key of the migrations' lock: no code's
+LOG_TOTALS_LOCK = CODE_LOCK_BUCKETS + 1  # … and of the task log counters' folds
 POOL_SIZE = 5  # connections kept open per engine, unless open_store is given a pool size
 # Connections opened beyond the pool when needed: a worker's threads (up to 64), its lease
 # and housekeeping threads never wait for one, whatever pool size it was opened with.
@@ -130,6 +131,10 @@ class PostgresStore(SqlStore):
         schema up to date (without this, two CREATE TABLEs of one name collide)."""
         conn.execute(_LOCK_MIGRATIONS, {"namespace": ADVISORY_LOCK_NAMESPACE,
                                         "key": MIGRATION_LOCK})
+
+    def lock_log_totals(self, conn: Connection) -> None:
+        conn.execute(_LOCK_MIGRATIONS, {"namespace": ADVISORY_LOCK_NAMESPACE,
+                                        "key": LOG_TOTALS_LOCK})
 
     def clock_offset(self) -> float:
         return measure_offset(self.engine)

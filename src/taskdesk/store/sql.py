@@ -4,7 +4,7 @@ The dialects differ in how a transaction starts (SQLite takes the write lock up 
 concurrent adds of one code are serialised, and how runners' commits wait for the disk —
 nothing else; the claim is one statement for both (see statements.py). The runner's verbs
 are in sql_runner.py, the admin's bulk changes and counts in sql_admin.py, connections and
-transactions in sql_base.py.
+transactions in sql_base.py, pruning and clearing the log and its counters in sql_log_totals.py.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_accounts import SqlAccountStore
 from taskdesk.store.sql_admin import SqlAdminVerbs
+from taskdesk.store.sql_log_totals import SqlLogVerbs
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 from taskdesk.store.sql_schedules import SqlScheduleStore
 
 
-class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
+class SqlStore(SqlAdminVerbs, SqlLogVerbs, SqlRunnerVerbs):
     """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
 
     @property
@@ -166,10 +167,6 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             query = query.where(task_log.c.task_id == task_id)
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def clear_log(self) -> int:
-        with self._write() as conn:
-            return conn.execute(delete(task_log)).rowcount
 
     # -- extensions -----------------------------------------------------------------------
     def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:

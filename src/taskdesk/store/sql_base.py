@@ -100,6 +100,10 @@ class SqlConnections:
     def lock_migrations(self, conn: Connection) -> None:
         """Serialise concurrent migrations; a no-op where writers are serial."""
 
+    def lock_log_totals(self, conn: Connection) -> None:
+        """Serialise folds of the task log into its counters; a no-op where writers are
+        serial."""
+
     # -- what the dialects write differently ------------------------------------------------
     @property
     def _postgres(self) -> bool:
