@@ -66,7 +66,8 @@ class SqlStore(SqlAdminVerbs, SqlLogVerbs, SqlRunnerVerbs):
                 added = self.adds.add(conn.connection.dbapi_connection, tasks,
                                       replace=replace, now=now,
                                       announce=due and self._bound is not None)
-        if due:
+                announced = due and self._bound is None and self.commit_announcing(conn)
+        if due and not announced:
             self.announce_after()
         return added
 

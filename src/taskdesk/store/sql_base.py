@@ -94,6 +94,12 @@ class SqlConnections:
         """After an add's own transaction committed (or at once, inside an enclosing one,
         where announce_in has already spoken if it can)."""
 
+    def commit_announcing(self, conn: Connection) -> bool:
+        """Commit an add's own transaction and tell idle workers, in one round trip where
+        the backend can; False: it did neither (the commit comes at the end of the block,
+        announce_after after it)."""
+        return False
+
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
 
