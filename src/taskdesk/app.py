@@ -112,7 +112,8 @@ class Taskdesk:
         return self._store
 
     def _open_store(self, *, create: bool, connections: int | None = None) -> SqlStore:
-        store = open_store(self.settings.database_url, create=create, pool_size=connections)
+        store = open_store(self.settings.database_url, create=create, pool_size=connections,
+                           add_wait_seconds=self.settings.add_wait_seconds)
         try:
             if create:
                 refuse_strangers(store)

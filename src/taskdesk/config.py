@@ -31,6 +31,7 @@ MAX_SECONDS = {
     "health_timeout_seconds": (3_600.0, "an hour"),
     "read_timeout_seconds": (3_600.0, "an hour"),
     "body_timeout_seconds": (86_400.0, "a day"),
+    "add_wait_seconds": (3_600.0, "an hour"),
 }
 
 
@@ -73,6 +74,9 @@ class Settings:
     #: within this long; the whole body within body_timeout_seconds (408 past either).
     read_timeout_seconds: float = 30.0
     body_timeout_seconds: float = 600.0
+    #: SQLite: how long an add retries while another writer holds the database's lock, then
+    #: fails with one error, nothing written (taskdesk.store.busy).
+    add_wait_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -194,6 +198,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "health_timeout_seconds": float,
     "read_timeout_seconds": float,
     "body_timeout_seconds": float,
+    "add_wait_seconds": float,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
@@ -206,7 +211,7 @@ _MUST_BE_POSITIVE = (
     "lease_seconds", "session_seconds", "max_attempts", "poll_seconds", "claim_batch",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
     "max_crashes", "login_checks", "health_timeout_seconds", "read_timeout_seconds",
-    "body_timeout_seconds",
+    "body_timeout_seconds", "add_wait_seconds",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
                          "retry_delay_seconds", "task_timeout_seconds")

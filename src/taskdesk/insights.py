@@ -4,8 +4,9 @@
     desk.insights.activity(minutes=60) # attempts ended per minute, oldest first
     desk.insights.metrics()            # tasks by status, log counters, duration histogram
 
-The counters of `metrics()` are counted from the task log: they drop when the log is pruned
-(TASKDESK_LOG_RETENTION) or cleared, so a Prometheus `rate()` over them sees a reset.
+The counters of `metrics()` count every task log entry ever written, pruned and cleared ones
+included, so they never fall (a Prometheus `rate()` sees no reset), and each read counts only
+the entries since the last prune (store/log_totals.py).
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from taskdesk.clock import isoformat
 from taskdesk.errors import BadInput
 from taskdesk.models import Status
 from taskdesk.store.base import Store
+from taskdesk.store.log_totals import DURATION_BUCKETS as DURATION_BUCKETS
 from taskdesk.views import ActivityView, BucketView, HistogramView, MetricsView
 
-#: Upper bounds (seconds) of the attempt-duration histogram's buckets; +Inf follows.
-DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-                    60.0, 300.0)
 MAX_MINUTES = 24 * 60  # the longest activity chart: one day
 
 
@@ -51,7 +50,8 @@ class Insights:
                 for minute in timeline]
 
     def metrics(self) -> MetricsView:
-        """Tasks by status, task log entries by status and the duration histogram."""
+        """Tasks by status, task log entries ever written by status, and the duration
+        histogram."""
         found = self.store.log_counts()
         log = {status.value: found.get(status, 0) for status in Status}
         return MetricsView(
@@ -64,7 +64,7 @@ class Insights:
 
     def durations(self) -> HistogramView:
         """Attempt durations as a Prometheus histogram (cumulative buckets, sum, count)."""
-        histogram = self.store.duration_histogram(DURATION_BUCKETS)
+        histogram = self.store.duration_histogram()
         buckets = [BucketView(le=f"{bound:g}", count=count)
                    for bound, count in zip(histogram.bounds, histogram.counts, strict=True)]
         buckets.append(BucketView(le="+Inf", count=histogram.count))

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from taskdesk.errors import BadStatus
 from taskdesk.models import JsonObject, Status, TaskFilter
 from taskdesk.store.base import Store
+from taskdesk.store.log_totals import DURATION_BUCKETS
 from taskdesk.store.sql import SqlStore
 from tests.contract.test_store import (
     EVERYTHING,
@@ -228,6 +229,12 @@ def finish_one(store: Store, status: Status, duration: float) -> None:
                  retention_seconds=RETAIN)
 
 
+def _buckets(store: Store) -> dict[float, int]:
+    histogram = store.duration_histogram()
+    assert histogram.bounds == DURATION_BUCKETS
+    return dict(zip(histogram.bounds, histogram.counts, strict=True))
+
+
 def test_log_counts_and_the_duration_histogram_come_from_the_log(
         store: Store, clock: FakeClock) -> None:
     for status, duration in [(Status.COMPLETE, 0.004), (Status.COMPLETE, 0.3),
@@ -237,15 +244,44 @@ def test_log_counts_and_the_duration_histogram_come_from_the_log(
     clock.advance(5)
     store.recover(lease_seconds=1)
 
-    histogram = store.duration_histogram((0.005, 0.5, 2.0, 300.0))
+    histogram = store.duration_histogram()
 
     assert store.log_counts() == {Status.COMPLETE: 2, Status.FAILED: 1, Status.PENDING: 2}
-    assert histogram.counts == (1, 2, 3, 3)
+    buckets = _buckets(store)
+    assert (buckets[0.005], buckets[0.5], buckets[2.5], buckets[300.0]) == (1, 2, 3, 3)
     assert histogram.count == 4
     assert abs(histogram.total - 402.304) < 1e-9
-    store.clear_log()
-    assert store.duration_histogram((1.0,)).counts == (0,)
-    assert store.log_counts() == {}
+
+
+def test_the_log_counters_never_fall_when_entries_are_pruned_or_cleared(
+        store: Store, clock: FakeClock) -> None:
+    """Issue 14 #10: pruning and `log clear` used to make /metrics' counters fall (a reset
+    for Prometheus). Entries leave the log; the counters keep them, each counted once."""
+    finish_one(store, Status.COMPLETE, 0.004)
+    finish_one(store, Status.FAILED, 2.0)
+    clock.advance(3600)  # past the lag that PostgreSQL's folds leave to late commits
+    finish_one(store, Status.COMPLETE, 0.3)
+    counts = {Status.COMPLETE: 2, Status.FAILED: 1}
+    assert store.log_counts() == counts
+    before = _buckets(store)
+
+    assert store.prune_log(retention_seconds=60) == 2  # the two older entries
+    assert store.count_log() == 1
+    assert store.log_counts() == counts
+    assert _buckets(store) == before
+    assert store.prune_log(retention_seconds=60) == 0  # nothing counted twice
+    assert store.log_counts() == counts
+
+    assert store.clear_log() == 1
+    assert store.count_log() == 0
+    assert store.log_counts() == counts
+    assert _buckets(store) == before
+    assert store.duration_histogram().count == 3
+    assert abs(store.duration_histogram().total - 2.304) < 1e-9
+
+    finish_one(store, Status.FAILED, 0.004)
+    assert store.log_counts() == {Status.COMPLETE: 2, Status.FAILED: 2}
+    assert _buckets(store)[0.005] == before[0.005] + 1
 
 
 def test_log_per_minute_counts_complete_and_failed_entries_since_a_time(

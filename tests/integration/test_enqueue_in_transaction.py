@@ -154,3 +154,46 @@ def test_an_autocommit_connection_is_refused(postgres_url: str, tmp_path: Path) 
             auto.using(connection=sa_conn).enqueue()
         engine.dispose()
         assert desk.tasks.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("level", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_replacing_by_code_above_read_committed_is_refused(postgres_url: str, tmp_path: Path,
+                                                           level: str) -> None:
+    """Issue 14 #6: at REPEATABLE READ the replace's DELETE reads an old snapshot, so two
+    concurrent adds of one code could both leave a waiting task. Refused, writing nothing;
+    an add that replaces nothing (replace=False) is still allowed."""
+    with Taskdesk(database_url=postgres_url, home=tmp_path) as desk:
+        desk.tasks.clear()
+
+        @desk.task(name="tx.same")
+        def same() -> None: ...
+
+        url = postgres_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        engine = create_engine(url, isolation_level=level)
+        with engine.begin() as sa_conn, pytest.raises(BadInput, match="READ COMMITTED"):
+            desk.tasks.add("same", "tx.same", connection=sa_conn)
+        with psycopg.connect(postgres_url) as conn:
+            conn.execute(f"SET TRANSACTION ISOLATION LEVEL {level}")
+            with pytest.raises(BadInput, match="READ COMMITTED"):
+                desk.tasks.add("same", "tx.same", connection=conn)
+            conn.rollback()
+        assert desk.tasks.count() == 0
+        with engine.begin() as sa_conn:
+            desk.tasks.add("same", "tx.same", replace=False, connection=sa_conn)
+        engine.dispose()
+        assert desk.tasks.count() == 1
+
+
+def test_replacing_by_code_at_read_committed_or_on_sqlite_is_allowed(
+        desk: Taskdesk, app_engine: Engine) -> None:
+    """The default isolation of both databases replaces as before."""
+
+    @desk.task(name="tx.same")
+    def same(n: int) -> None: ...
+
+    for n in range(2):
+        with app_engine.begin() as conn:
+            desk.tasks.add("same", "tx.same", {"n": n}, connection=conn)
+    [kept] = desk.tasks.list_tasks()
+    assert kept.args == {"n": 1}

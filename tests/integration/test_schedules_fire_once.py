@@ -97,3 +97,29 @@ def test_one_minute_cycle_fires_once_per_minute_with_three_runners(
     finally:
         for desk in desks:
             desk.close()
+
+
+def test_a_runner_that_cannot_add_the_task_leaves_each_firing_to_one_that_can(
+        database_url: str, settings: Settings) -> None:
+    """Issue 14 #3: a runner without the application (here: an empty allow-list) looks at
+    the due schedule first in every period; the firing must stay due for the runner that can
+    add its task, so each period still adds exactly one task."""
+    clock = FakeClock(datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC))
+    without_app = Taskdesk(settings.evolve(allowed_actions=()),
+                           store=open_store(database_url, clock=clock))
+    with_app = Taskdesk(settings, store=open_store(database_url, clock=clock))
+    with_app.schedules.add("tick", "tests.handlers:noop", every="minute")
+    try:
+        for period in range(1, PERIODS + 1):
+            clock.advance(60)
+            assert [firing.claimed for firing in without_app.schedules.fire_due()] == [False]
+            assert [firing.claimed for firing in with_app.schedules.fire_due()] == [True]
+            assert with_app.schedules.fire_due() == []
+            assert without_app.schedules.fire_due() == []  # fired: nothing due any more
+            added = with_app.tasks.list_tasks(code="tick")
+            assert len(added) == 1
+            assert added[0].task_id == period
+        assert with_app.schedules.show("tick")["next_run_at"] == "2026-01-01T12:04:00Z"
+    finally:
+        without_app.close()
+        with_app.close()

@@ -150,5 +150,6 @@ def test_metrics_count_from_the_log_and_histogram_durations(
     assert (buckets["300"], buckets["+Inf"]) == (2, 3)
     assert metrics["duration"]["sum"] == 507.2
     assert metrics["duration"]["count"] == 3
-    desk.tasks.clear_log()
-    assert desk.insights.metrics()["processed"] == 0
+    desk.tasks.clear_log()  # the counters never fall (issue 14 #10)
+    assert desk.insights.metrics()["processed"] == 3
+    assert desk.insights.metrics()["duration"]["count"] == 3

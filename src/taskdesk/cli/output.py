@@ -27,6 +27,8 @@ WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis
 PREVIEW_CHARS = 60  # of a response or log comment in a table: its first line, cut here
 PROGRESS_CHARS = 40  # of a progress message in the task list
 PREVIEW_SCAN = 4_096  # characters of a long text read to find that first line
+#: Of a task's args (as JSON text) and response in `task list --json`; `--whole` prints all.
+LISTED_CHARS = 4_096
 DETAIL_CHARS = 2_000  # of one value in `task show`'s table (args, worker id, …)
 #: Of a response or traceback that `task show` prints: as much as a runner stores
 #: (taskdesk.text.MAX_TEXT_BYTES); a longer one (an older row) is cut, with a note.
@@ -57,6 +59,22 @@ def print_json(value: Any) -> None:
     """JSON as scripts read it; characters a terminal acts on are `\\u` escapes, and a lone
     surrogate (not UTF-8) in an old row is one too, so that one row never breaks a listing."""
     sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
+
+
+def listed_view(task: Task) -> dict[str, Any]:
+    """A task as `task list --json` prints it: args and response longer than LISTED_CHARS
+    cut (a cut args is the start of its JSON text, a string), and `cut` naming what was."""
+    view: dict[str, Any] = dict(task_view(task))
+    cut: list[str] = []
+    args = json.dumps(task.args, ensure_ascii=False)
+    if len(args) > LISTED_CHARS:
+        view["args"] = clipped(args, LISTED_CHARS)
+        cut.append("args")
+    if task.response is not None and len(task.response) > LISTED_CHARS:
+        view["response"] = clipped(task.response, LISTED_CHARS)
+        cut.append("response")
+    view["cut"] = cut
+    return view
 
 
 def shown(value: object) -> Text:

@@ -9,8 +9,9 @@ import typer
 from taskdesk import Status
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import (
-    PREVIEW_SCAN,
+    LISTED_CHARS,
     console,
+    listed_view,
     log_table,
     print_block,
     print_json,
@@ -66,14 +67,16 @@ def list_(
     after: Annotated[int | None, typer.Option(help="Only ids after this one (next page).")]
     = None,
     json_: JsonFlag = False,
+    whole: Annotated[bool, typer.Option(
+        help="With --json: args and responses whole, however long.")] = False,
 ) -> None:
     """List tasks in id order."""
     with opened(ctx) as desk:  # a table shows a line of each response: load no more
         tasks = desk.tasks.list_tasks(code=code, status=status, queue=queue, cursor=after,
-                                      limit=limit, preview=None if json_ else PREVIEW_SCAN)
+                                      limit=limit, preview=None if whole else LISTED_CHARS + 1)
         total = desk.tasks.count(code=code, status=status, queue=queue)
     if json_:
-        print_json([task_view(task) for task in tasks])
+        print_json([task_view(task) if whole else listed_view(task) for task in tasks])
         return
     console.print(tasks_table(tasks, title=f"{len(tasks)} of {total} tasks"))
     if tasks and len(tasks) == limit:

@@ -5,14 +5,20 @@ transaction, so one firing adds one task however many runners race for it.
 The task's code is the schedule's code, and it is added with `replace`: a firing that finds
 the previous firing's task still waiting (pending, paused or failed) replaces it, so a
 backlog never piles up behind slow runners; a previous task that is running is left to
-finish beside the new one. The task goes through the allow-list like any other: a schedule
-whose action may no longer run (its extension uninstalled) moves on without adding a task,
-and says so in the log.
+finish beside the new one.
+
+The task goes through this runner's allow-list like any other, before the claim: a runner
+that cannot add the task (it was started without the application, runs an older build, or has
+a narrower TASKDESK_ALLOWED_ACTIONS) leaves the firing due for one that can, and says so in
+its log once per firing. So a firing is used up only by a runner that adds its task; one that
+no runner can add (its extension uninstalled) stays due until the schedule is disabled or
+deleted. A missed firing that the policy skips adds no task and needs no check.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from taskdesk.errors import BadInput
 from taskdesk.models import NewTask
@@ -30,6 +36,7 @@ class Firings:
     def __init__(self, store: Store, registry: TaskRegistry) -> None:
         self.store = store
         self.registry = registry
+        self._refused: set[tuple[int, datetime]] = set()  # firings already logged as refused
 
     def fire_due(self) -> list[Firing]:
         """Try every due firing once; returns each attempt (claimed or lost)."""
@@ -40,9 +47,12 @@ class Firings:
         """Claim this schedule's due firing and add its task (see the module doc)."""
         now = self.store.clock()
         next_run_at, missed = schedule.rule.next_after(schedule.next_run_at, now)
-        run = not missed or schedule.missed is Missed.RUN_ONCE
-        fired = self.store.schedules.fire(schedule, next_run_at,
-                                          self._task(schedule) if run else None)
+        task = None
+        if not missed or schedule.missed is Missed.RUN_ONCE:
+            task = self._task(schedule)
+            if task is None:
+                return Firing(schedule, claimed=False)  # left due for a runner that can
+        fired = self.store.schedules.fire(schedule, next_run_at, task)
         if fired.claimed:
             logger.info("schedule.fired code=%s due=%s task_id=%s missed=%s next=%s",
                         schedule.code, schedule.next_run_at.isoformat(), fired.task_id,
@@ -54,6 +64,10 @@ class Firings:
         try:
             return self.registry.check(new)
         except BadInput as error:
-            logger.warning("schedule.refused code=%s action=%s: %s", schedule.code,
-                           schedule.action, error)
+            firing = (schedule.schedule_id, schedule.next_run_at)
+            if firing not in self._refused:
+                self._refused.add(firing)
+                logger.warning("schedule.refused code=%s action=%s due=%s, left for a runner "
+                               "that can add it: %s", schedule.code, schedule.action,
+                               schedule.next_run_at.isoformat(), error)
             return None

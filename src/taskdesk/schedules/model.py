@@ -41,7 +41,8 @@ class Schedule:
 @dataclass(frozen=True)
 class Firing:
     """One attempt to fire: `claimed` when this caller won the firing, `task_id` of the task
-    it added (None when it lost, skipped a missed firing, or the action was refused)."""
+    it added (None when it lost or skipped a missed firing; a firing this runner cannot add
+    is not claimed)."""
 
     schedule: Schedule
     claimed: bool

@@ -30,11 +30,14 @@ def sqlalchemy_url(database_url: str) -> URL:
 
 
 def open_store(database_url: str, *, clock: Clock | None = None, create: bool = False,
-               pool_size: int | None = None) -> SqlStore:
+               pool_size: int | None = None, add_wait_seconds: float | None = None
+               ) -> SqlStore:
     """A store for the URL; the schema is checked separately (see migrate.check_schema).
     `create` lets SQLite make a new database file (taskdesk init). Without a `clock`, times
     are the database's: this machine's for SQLite, the server's for PostgreSQL. `pool_size`
-    (PostgreSQL): connections kept open, e.g. a worker's concurrency plus two."""
+    (PostgreSQL): connections kept open, e.g. a worker's concurrency plus two.
+    `add_wait_seconds` (SQLite): how long an add retries while another writer holds the
+    lock (store/busy.py)."""
     url = sqlalchemy_url(database_url)
     if url.drivername.startswith("postgresql"):
         from taskdesk.store.postgres import PostgresStore
@@ -45,4 +48,7 @@ def open_store(database_url: str, *, clock: Clock | None = None, create: bool = 
     if url.database in (None, "", ":memory:"):
         raise ConfigError("SQLite needs a database file: sqlite:///PATH (for tests in memory, "
                           "use taskdesk.store.MemoryStore)")
-    return SqliteStore(url, clock=clock or utcnow, create=create)
+    store = SqliteStore(url, clock=clock or utcnow, create=create)
+    if add_wait_seconds is not None:
+        store.add_wait_seconds = add_wait_seconds
+    return store

@@ -249,7 +249,8 @@ class Store(Protocol):
 
     def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         """Delete at most `limit` task log entries older than `retention_seconds`, in one
-        short transaction; call again while it returns `limit`."""
+        short transaction; call again while it returns `limit`. They stay counted in
+        log_counts and duration_histogram (store/log_totals.py)."""
         ...
 
     def clock_offset(self) -> float:
@@ -273,7 +274,7 @@ class Store(Protocol):
         ...
 
     def clear_log(self) -> int:
-        """Delete the whole task log."""
+        """Delete the whole task log; its entries stay counted (see prune_log)."""
         ...
 
     # -- the dashboard and /metrics ------------------------------------------------------
@@ -282,13 +283,15 @@ class Store(Protocol):
         ...
 
     def log_counts(self) -> dict[Status, int]:
-        """How many task log entries have each status (complete, failed; pending for an
-        attempt that will be retried or a recovered task); absent when none."""
+        """How many task log entries were ever written with each status (complete, failed;
+        pending for an attempt that will be retried or a recovered task), pruned and
+        cleared ones included, so the counts never fall; absent when none. Cheap however
+        long the log is (store/log_totals.py)."""
         ...
 
-    def duration_histogram(self, bounds: Sequence[float]) -> DurationHistogram:
-        """Log entries with a duration, counted cumulatively under each bound (ascending),
-        with their sum and count; computed by the database, rows are not loaded."""
+    def duration_histogram(self) -> DurationHistogram:
+        """Every log entry ever written with a duration, counted cumulatively under each of
+        log_totals.DURATION_BUCKETS, with their sum and count; monotonic as log_counts."""
         ...
 
     def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:

@@ -5,6 +5,13 @@ task, once it commits runners see it. A SQLAlchemy Connection or Session reuses 
 on that connection; a psycopg 3 connection (Django's, say) gets the same three statements
 written out, because SQLAlchemy cannot borrow a DBAPI connection without ending its
 transaction when it lets go.
+
+Replacing by code on PostgreSQL relies on READ COMMITTED: the add locks the code, then its
+DELETE sees the waiting task that a concurrent add of the code committed meanwhile. Under
+REPEATABLE READ or SERIALIZABLE the DELETE reads the transaction's older snapshot, misses that
+task, and both adds would leave a waiting task; such a replace is refused (adding with
+`replace=False` is not: it deletes nothing). SQLite has one writer at a time and refuses a
+write from a stale snapshot itself.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from sqlalchemy.orm import Session
 from taskdesk.errors import BadInput
 from taskdesk.models import NewTask, Task
 from taskdesk.store.base import Store
+from taskdesk.store.fast_add import due_now
 from taskdesk.store.sql import SqlStore
 
 
@@ -35,12 +43,16 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
                              connection.engine.url.database)
         _check_in_transaction(connection.get_execution_options().get("isolation_level")
                               == "AUTOCOMMIT" or _autocommit(connection.connection))
+        if replace and connection.dialect.name == "postgresql":
+            _check_isolation(connection.get_isolation_level())
         bound = copy.copy(store)
         bound._bound = connection
         return bound.add(tasks, replace=replace)
     if _is_psycopg(connection):
         _check_same_database(store, "postgresql", connection.info.dbname)  # type: ignore[attr-defined]
         _check_in_transaction(_autocommit(connection))
+        if replace:
+            _check_isolation(_psycopg_isolation(connection))
         return _add_psycopg(store, connection, tasks, replace=replace)
     raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg "
                    f"connection, not {type(connection).__name__}")
@@ -59,6 +71,26 @@ def _check_in_transaction(autocommit: bool) -> None:
     if autocommit:
         raise BadInput("the connection is in autocommit mode: enqueue inside a transaction "
                        "(with engine.begin(), Django's transaction.atomic(), …)")
+
+
+def _check_isolation(level: str) -> None:
+    """Replacing by code is refused above READ COMMITTED (see the module doc)."""
+    if level.upper().replace("_", " ") in ("REPEATABLE READ", "SERIALIZABLE"):
+        raise BadInput(f"replacing a task by its code is refused in a {level.upper()} "
+                       "transaction: a concurrent add of the same code could leave a second "
+                       "waiting task. Enqueue in a READ COMMITTED transaction, or add with "
+                       "replace=False")
+
+
+def _psycopg_isolation(connection: Any) -> str:
+    """The isolation of the transaction the connection is in (or begins now)."""
+    import psycopg
+    from psycopg.rows import tuple_row
+
+    with psycopg.Cursor(connection, row_factory=tuple_row) as cursor:
+        cursor.execute("SHOW transaction_isolation")
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
 
 
 def _autocommit(connection: object) -> bool:
@@ -82,4 +114,6 @@ def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
         tasks = list({new.code: new for new in tasks}.values())
     if not tasks:
         return []
-    return store.adds.add(connection, tasks, replace=replace, now=store.clock())
+    now = store.clock()
+    return store.adds.add(connection, tasks, replace=replace, now=now,
+                          announce=due_now(tasks, now))

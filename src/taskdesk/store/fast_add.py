@@ -9,10 +9,11 @@ SQLite, its commit or rollback — stays where it was.
 - SQLite: delete the waiting tasks of the codes, then multi-row INSERT … VALUES (one
   statement per SQLITE_ROWS tasks). Writers are serial there: nothing to lock.
 - PostgreSQL: in one pipeline (one round trip): lock the codes' advisory-lock buckets, delete
-  their waiting tasks, pg_notify, and INSERT … SELECT FROM unnest(arrays) — one statement
-  whatever the number of tasks. The lock is its own statement on purpose: at READ COMMITTED
-  the DELETE then takes its snapshot after the lock is held, so it sees (and replaces) the
-  task that a concurrent add of the same code committed while this one waited.
+  their waiting tasks, pg_notify when told to `announce` (see SqlStore.add), and INSERT …
+  SELECT FROM unnest(arrays) — one statement whatever the number of tasks. The lock is its
+  own statement on purpose: at READ COMMITTED the DELETE then takes its snapshot after the
+  lock is held, so it sees (and replaces) the task that a concurrent add of the same code
+  committed while this one waited.
 
 Ids: the rows are inserted in the order given (VALUES order on SQLite, ORDER BY ordinality on
 PostgreSQL) and ids grow as rows are inserted, so the sorted ids are the tasks' in order —
@@ -49,8 +50,11 @@ _WAITING = ", ".join(f"'{status}'" for status in WAITING_VALUES)
 class Adds(Protocol):
     """Store.add's statements for one dialect (the store has deduplicated the codes)."""
 
-    def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool,
-            now: datetime) -> list[Task]: ...
+    def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool, now: datetime,
+            announce: bool = False) -> list[Task]:
+        """`announce`: tell idle workers inside the transaction (at its commit), where the
+        dialect can; SqlStore.add asks only for a caller's transaction with a task due now."""
+        ...
 
 
 #: (lock statement, its parameters) for some codes: postgres.lock_codes_sql.
@@ -63,9 +67,9 @@ class SqliteAdds:
     def __init__(self, dialect: Dialect) -> None:
         self.bind = time_binder(dialect)
 
-    def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool,
-            now: datetime) -> list[Task]:
-        rows = added_rows(news, now, self.bind)
+    def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool, now: datetime,
+            announce: bool = False) -> list[Task]:
+        rows = added_rows(news, now, self.bind)  # `announce`: SQLite pokes after (sqlite.py)
         cursor = dbapi.cursor()
         try:
             if replace:
@@ -124,18 +128,24 @@ class PostgresAdds:
         self.bind = time_binder(dialect)
         self.lock_sql = lock_sql
 
-    def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool,
-            now: datetime) -> list[Task]:
+    def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool, now: datetime,
+            announce: bool = False) -> list[Task]:
         rows = added_rows(news, now, self.bind)
         with _pipeline(dbapi), _cursor(dbapi) as cursor:
             if replace:
                 codes = sorted({new.code for new in news})
                 cursor.execute(*self.lock_sql(codes))
                 cursor.execute(_PG_DELETE_WAITING, (codes,))
-            cursor.execute(NOTIFY_SQL)  # delivered at commit, never for a rollback
+            if announce:
+                cursor.execute(NOTIFY_SQL)  # delivered at commit, never for a rollback
             cursor.execute(_PG_INSERT, _pg_arrays(rows))
             ids = sorted(row[0] for row in cursor.fetchall())
         return rows.tasks(ids)
+
+
+def due_now(news: Sequence[NewTask], now: datetime) -> bool:
+    """Whether any of these tasks may be claimed at once: only then are workers told."""
+    return any(new.run_at is None or new.run_at <= now for new in news)
 
 
 def _pipeline(dbapi: Any) -> AbstractContextManager[object]:

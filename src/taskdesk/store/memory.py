@@ -39,6 +39,7 @@ from taskdesk.store.base import (
     NextClaim,
     RunnerInfo,
 )
+from taskdesk.store.log_totals import Totals, entry_totals, merged
 from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.memory_admin import MemoryAdminVerbs
 from taskdesk.store.memory_schedules import MemoryScheduleStore
@@ -52,6 +53,7 @@ class MemoryStore(MemoryAdminVerbs):
         self._lock = threading.RLock()
         self._tasks: dict[int, Task] = {}
         self._log: list[LogEntry] = []
+        self._folded: Totals = {}  # counters of the entries pruned or cleared (log_totals)
         self._runners: dict[str, RunnerInfo] = {}
         self._modules: list[InstalledModule] = []
         self._next_task_id = 1
@@ -313,6 +315,7 @@ class MemoryStore(MemoryAdminVerbs):
             before = self.clock() - timedelta(seconds=retention_seconds)
             doomed = {e.task_log_id for e in self._log if e.date_added < before}
             doomed = set(sorted(doomed)[:limit])
+            self._fold_out([e for e in self._log if e.task_log_id in doomed])
             self._log = [e for e in self._log if e.task_log_id not in doomed]
             return len(doomed)
 
@@ -340,8 +343,13 @@ class MemoryStore(MemoryAdminVerbs):
     def clear_log(self) -> int:
         with self._lock:
             cleared = len(self._log)
-            self._log.clear()
+            self._fold_out(self._log)
+            self._log = []
             return cleared
+
+    def _fold_out(self, entries: list[LogEntry]) -> None:
+        """Entries about to go stay counted (the counters never fall)."""
+        self._folded = merged(self._folded, entry_totals(entries))
 
     # -- extensions -----------------------------------------------------------------------
     def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:
@@ -384,15 +392,16 @@ class MemoryStore(MemoryAdminVerbs):
     @contextmanager
     def atomic(self) -> Iterator[MemoryStore]:
         with self._lock:
-            saved = (dict(self._tasks), list(self._log), dict(self._runners),
-                     list(self._modules), self._next_task_id, self._next_log_id)
+            saved = (dict(self._tasks), list(self._log), dict(self._folded),
+                     dict(self._runners), list(self._modules), self._next_task_id,
+                     self._next_log_id)
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             try:
                 yield self
             except BaseException:
                 self.accounts.restore(accounts)
                 self.schedules.restore(schedules)
-                (self._tasks, self._log, self._runners, self._modules,
+                (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id) = saved
                 raise
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from taskdesk.clock import Clock
 from taskdesk.errors import BadStatus
 from taskdesk.models import DurationHistogram, LogEntry, Status, Task, TaskFilter
+from taskdesk.store import log_totals
 from taskdesk.store.args_match import args_contain
 from taskdesk.store.base import MATCH_CHUNK
 
@@ -37,6 +37,7 @@ class MemoryAdminVerbs:
     _lock: threading.RLock
     _tasks: dict[int, Task]
     _log: list[LogEntry]
+    _folded: log_totals.Totals
 
     def _matching(self, where: TaskFilter) -> list[Task]:
         return [t for t in self._tasks.values() if matches(t, where)]
@@ -79,16 +80,14 @@ class MemoryAdminVerbs:
             return dict(Counter(t.status for t in self._tasks.values()))
 
     def log_counts(self) -> dict[Status, int]:
-        with self._lock:
-            return dict(Counter(e.status for e in self._log))
+        return log_totals.log_counts(self._totals())
 
-    def duration_histogram(self, bounds: Sequence[float]) -> DurationHistogram:
+    def duration_histogram(self) -> DurationHistogram:
+        return log_totals.histogram(self._totals())
+
+    def _totals(self) -> log_totals.Totals:
         with self._lock:
-            durations = [e.duration for e in self._log if e.duration is not None]
-        return DurationHistogram(
-            bounds=tuple(bounds),
-            counts=tuple(sum(1 for d in durations if d <= bound) for bound in bounds),
-            total=float(sum(durations)), count=len(durations))
+            return log_totals.merged(self._folded, log_totals.entry_totals(self._log))
 
     def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
         with self._lock:

@@ -4,9 +4,10 @@ PostgreSQL: the add's own transaction runs `pg_notify`, which the server deliver
 and never for a rolled-back add; workers LISTEN on a dedicated connection. SQLite: each
 waiting worker binds a Unix datagram socket in a private folder beside the database, and an
 add sends every socket there one byte. That is best effort: a socket nobody reads any more
-(its worker died) is removed, and nothing an add does here can fail it. An adder that may not
-reach the folder (another user's) says so once, as its adds then wait for the workers' poll.
-The waiting side is taskdesk.runner.wakeup; this module is only the address both sides
+(its worker died) is removed — a socket only: any other file named `*.sock` there (a regular
+file, a FIFO) is not ours and stays — and nothing an add does here can fail it. An adder that
+may not reach the folder (another user's) says so once, as its adds then wait for the workers'
+poll. The waiting side is taskdesk.runner.wakeup; this module is only the address both sides
 agree on and the poke.
 """
 
@@ -16,6 +17,7 @@ import contextlib
 import logging
 import os
 import socket
+import stat
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -99,5 +101,8 @@ def _unreachable(folder: str, reason: str) -> None:
 
 
 def _forget(path: Path) -> None:
+    """Remove a dead worker's socket; a file of another kind under that name is left alone
+    (sending to it is refused just the same)."""
     with contextlib.suppress(OSError):  # another add removed it first
-        path.unlink()
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()

@@ -26,7 +26,7 @@ from taskdesk.clock import Clock, StepWatch, utcnow
 from taskdesk.errors import ConfigError
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.fast_add import PostgresAdds
-from taskdesk.store.notify import NOTIFY_SQL, ListenChannel
+from taskdesk.store.notify import CHANNEL, NOTIFY_SQL, ListenChannel
 from taskdesk.store.sql import SqlStore
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ ADVISORY_LOCK_NAMESPACE = 0x7A5D  # "taskdesk"
 # than the server's lock table holds; two adds of one code always meet on the same lock.
 CODE_LOCK_BUCKETS = 256
 MIGRATION_LOCK = CODE_LOCK_BUCKETS  # the second key of the migrations' lock: no code's
+LOG_TOTALS_LOCK = CODE_LOCK_BUCKETS + 1  # … and of the task log counters' folds
 POOL_SIZE = 5  # connections kept open per engine, unless open_store is given a pool size
 # Connections opened beyond the pool when needed: a worker's threads (up to 64), its lease
 # and housekeeping threads never wait for one, whatever pool size it was opened with.
@@ -52,6 +53,9 @@ _LOCK_CODES = text(
 _LOCK_MIGRATIONS = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 _SERVER_TIME = text("SELECT clock_timestamp()")
 _NOTIFY = text(NOTIFY_SQL)
+#: One simple query: the add's commit, then a notification whose commit skips the disk wait.
+_COMMIT_THEN_NOTIFY = (f"COMMIT; SELECT set_config('synchronous_commit', 'off', true), "
+                       f"pg_notify('{CHANNEL}', '')")
 
 
 class ServerClock:
@@ -133,6 +137,7 @@ class PostgresStore(SqlStore):
         super().__init__(engine, clock=clock or ServerClock(engine))
         self.runner_writer = _engine(url, pool_size, options="-c synchronous_commit=off")
         self.adds = PostgresAdds(engine.dialect, lock_codes_sql)
+        self._notifier = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
         _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
@@ -145,6 +150,10 @@ class PostgresStore(SqlStore):
         conn.execute(_LOCK_MIGRATIONS, {"namespace": ADVISORY_LOCK_NAMESPACE,
                                         "key": MIGRATION_LOCK})
 
+    def lock_log_totals(self, conn: Connection) -> None:
+        conn.execute(_LOCK_MIGRATIONS, {"namespace": ADVISORY_LOCK_NAMESPACE,
+                                        "key": LOG_TOTALS_LOCK})
+
     def clock_offset(self) -> float:
         return measure_offset(self.engine)
 
@@ -156,9 +165,36 @@ class PostgresStore(SqlStore):
         """Delivered at commit, never for a rollback; one per transaction however many."""
         conn.execute(_NOTIFY)
 
+    def commit_announcing(self, conn: Connection) -> bool:
+        """The add's COMMIT, then its NOTIFY in a transaction of its own that does not wait
+        for the disk, sent together (one round trip, as the NOTIFY inside the add was). A
+        transaction that sent NOTIFY holds a server-wide lock from its commit until its
+        commit record is flushed, so NOTIFY inside each add made concurrent adds wait for
+        each other's disk flush; this one holds it only while it queues (a notification is
+        never durable anyway). The driver then finds no transaction left to commit."""
+        with _plain_cursor(conn.connection.dbapi_connection) as cursor:
+            cursor.execute(_COMMIT_THEN_NOTIFY)
+        return True
+
+    def announce_after(self) -> None:
+        """After a change's own commit (a status change, a retry), as commit_announcing
+        notifies; inside an enclosing transaction announce_in has notified (at that
+        commit)."""
+        if self._bound is None:
+            with translate_errors(self.engine.url), self._notifier.connect() as conn:
+                conn.execute(_NOTIFY)
+
     def close(self) -> None:
         super().close()
         self.runner_writer.dispose()
+
+
+def _plain_cursor(dbapi: Any) -> Any:
+    """A tuple cursor on the driver's connection (whatever its row factory)."""
+    import psycopg
+    from psycopg.rows import tuple_row
+
+    return psycopg.Cursor(dbapi, row_factory=tuple_row)
 
 
 def _forget_pools_in_forked_children(*engines: Engine) -> None:

@@ -145,8 +145,16 @@ task_log = Table(
 Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
 # Pruning entries past the log's retention.
 Index("ix_task_log_date_added", task_log.c.date_added)
-# /metrics: entries per status and the duration histogram, read from the index alone.
-Index("ix_task_log_status_duration", task_log.c.status, task_log.c.duration)
+
+# The task log's counters for /metrics (store/log_totals.py): every entry up to the one named
+# by "log.folded_through" counted in, so that they never fall when entries are pruned or
+# cleared, and only the entries after it are counted at each read.
+log_total = Table(
+    "log_total",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
+)
 
 runner = Table(
     "runner",

@@ -4,7 +4,7 @@ The dialects differ in how a transaction starts (SQLite takes the write lock up 
 concurrent adds of one code are serialised, and how runners' commits wait for the disk —
 nothing else; the claim is one statement for both (see statements.py). The runner's verbs
 are in sql_runner.py, the admin's bulk changes and counts in sql_admin.py, connections and
-transactions in sql_base.py.
+transactions in sql_base.py, pruning and clearing the log and its counters in sql_log_totals.py.
 """
 
 from __future__ import annotations
@@ -19,17 +19,20 @@ from taskdesk.errors import TaskNotFound
 from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import RunnerInfo, chunks
+from taskdesk.store.busy import retry_busy
+from taskdesk.store.fast_add import due_now
 from taskdesk.store.raw import driver_errors
 from taskdesk.store.rows import log_entry_from_row, task_from_row
 from taskdesk.store.schema import extension as extension_table
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_accounts import SqlAccountStore
 from taskdesk.store.sql_admin import SqlAdminVerbs
+from taskdesk.store.sql_log_totals import SqlLogVerbs
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 from taskdesk.store.sql_schedules import SqlScheduleStore
 
 
-class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
+class SqlStore(SqlAdminVerbs, SqlLogVerbs, SqlRunnerVerbs):
     """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
 
     @property
@@ -48,13 +51,24 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             tasks = list({new.code: new for new in tasks}.values())
         if not tasks:
             return []
+        if self._bound is not None or self._postgres:  # an enclosing transaction decides
+            return self._add(tasks, replace=replace)
+        return retry_busy(lambda: self._add(tasks, replace=replace),
+                          seconds=self.add_wait_seconds, url=self.engine.url)
+
+    def _add(self, tasks: Sequence[NewTask], *, replace: bool) -> list[Task]:
+        now = self.clock()
+        due = due_now(tasks, now)  # a delayed task wakes nobody: its claim is later
         with self._write() as conn:
             if not conn.in_transaction():  # a caller's connection that has not begun yet
                 conn.begin()
             with driver_errors(conn):
                 added = self.adds.add(conn.connection.dbapi_connection, tasks,
-                                      replace=replace, now=self.clock())
-        self.announce_after()
+                                      replace=replace, now=now,
+                                      announce=due and self._bound is not None)
+                announced = due and self._bound is None and self.commit_announcing(conn)
+        if due and not announced:
+            self.announce_after()
         return added
 
     def get(self, task_id: int) -> Task | None:
@@ -154,10 +168,6 @@ class SqlStore(SqlAdminVerbs, SqlRunnerVerbs):
             query = query.where(task_log.c.task_id == task_id)
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def clear_log(self) -> int:
-        with self._write() as conn:
-            return conn.execute(delete(task_log)).rowcount
 
     # -- extensions -----------------------------------------------------------------------
     def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:

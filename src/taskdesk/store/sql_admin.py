@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from taskdesk.errors import BadStatus
-from taskdesk.models import DurationHistogram, Status, TaskFilter
+from taskdesk.models import Status, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import MATCH_CHUNK
 from taskdesk.store.schema import task, task_log
@@ -75,23 +75,6 @@ class SqlAdminVerbs(SqlConnections):
         query = select(task.c.status, func.count()).group_by(task.c.status)
         with self._read() as conn:
             return {Status(status): int(n) for status, n in conn.execute(query)}
-
-    def log_counts(self) -> dict[Status, int]:
-        query = select(task_log.c.status, func.count()).group_by(task_log.c.status)
-        with self._read() as conn:
-            return {Status(status): int(n) for status, n in conn.execute(query)}
-
-    def duration_histogram(self, bounds: Sequence[float]) -> DurationHistogram:
-        duration = task_log.c.duration
-        query = select(
-            *(func.coalesce(func.sum(case((duration <= bound, 1), else_=0)), 0)
-              for bound in bounds),
-            func.coalesce(func.sum(duration), 0.0), func.count(duration),
-        ).where(duration.is_not(None))
-        with self._read() as conn:
-            *counts, total, count = conn.execute(query).one()
-        return DurationHistogram(bounds=tuple(bounds), counts=tuple(int(n) for n in counts),
-                                 total=float(total), count=int(count))
 
     def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
         minute = self.minute_text(task_log.c.date_added).label("minute")

@@ -14,6 +14,7 @@ from taskdesk.clock import Clock, utcnow
 from taskdesk.models import TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
+from taskdesk.store.busy import ADD_WAIT_SECONDS
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.fast_add import Adds, SqliteAdds
 from taskdesk.store.notify import WakeAddress
@@ -37,6 +38,8 @@ class SqlConnections:
         self.raw = RawStatements(engine.dialect)
         #: The add's statements on the driver's connection (store/fast_add.py).
         self.adds: Adds = SqliteAdds(engine.dialect)
+        #: How long an add retries a busy SQLite database (TASKDESK_ADD_WAIT_SECONDS).
+        self.add_wait_seconds = ADD_WAIT_SECONDS
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
@@ -67,11 +70,12 @@ class SqlConnections:
 
     @contextmanager
     def _adding(self) -> Iterator[Connection]:
-        """A write transaction that tells idle workers of what it added: inside it (where a
-        notification waits for the commit) and after it (where only the commit tells)."""
+        """A write transaction that tells idle workers of what it added: inside an enclosing
+        transaction (a notification there waits for its commit), else after the commit."""
         with self._write() as conn:
             yield conn
-            self.announce_in(conn)
+            if self._bound is not None:
+                self.announce_in(conn)
         self.announce_after()
 
     def close(self) -> None:
@@ -83,18 +87,28 @@ class SqlConnections:
         return None
 
     def announce_in(self, conn: Connection) -> None:
-        """Inside an add's transaction: a backend whose notifications wait for the commit
-        sends one here."""
+        """Inside an enclosing transaction (the caller's, or store.atomic()'s) that added
+        tasks: a backend whose notifications wait for the commit sends one here."""
 
     def announce_after(self) -> None:
-        """After an add's transaction (or at once, inside the caller's): a backend that can
-        only poke pokes here."""
+        """After an add's own transaction committed (or at once, inside an enclosing one,
+        where announce_in has already spoken if it can)."""
+
+    def commit_announcing(self, conn: Connection) -> bool:
+        """Commit an add's own transaction and tell idle workers, in one round trip where
+        the backend can; False: it did neither (the commit comes at the end of the block,
+        announce_after after it)."""
+        return False
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
 
     def lock_migrations(self, conn: Connection) -> None:
         """Serialise concurrent migrations; a no-op where writers are serial."""
+
+    def lock_log_totals(self, conn: Connection) -> None:
+        """Serialise folds of the task log into its counters; a no-op where writers are
+        serial."""
 
     # -- what the dialects write differently ------------------------------------------------
     @property

@@ -227,15 +227,6 @@ class SqlRunnerVerbs(SqlConnections):
         with self._write(self.runner_writer) as conn:
             return conn.execute(delete(task).where(task.c.task_id.in_(doomed))).rowcount
 
-    def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
-        before = self.clock() - timedelta(seconds=retention_seconds)
-        doomed = (select(task_log.c.task_log_id).where(task_log.c.date_added < before)
-                  .order_by(task_log.c.task_log_id).limit(limit)
-                  .with_for_update(skip_locked=True))
-        with self._write(self.runner_writer) as conn:
-            return conn.execute(
-                delete(task_log).where(task_log.c.task_log_id.in_(doomed))).rowcount
-
 
 
 def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The Prometheus text format of `desk.insights.metrics()`. The counters are counted from the
-task log, so a pruned or cleared log makes them drop: Prometheus reads that as a reset."""
+"""The Prometheus text format of `desk.insights.metrics()`. The counters count every task log
+entry ever written (store/log_totals.py): pruning or clearing the log never makes them fall."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ def prometheus_text(metrics: MetricsView) -> str:
         "# HELP taskdesk_failed_total Attempts that ended failed.",
         "# TYPE taskdesk_failed_total counter",
         f"taskdesk_failed_total {metrics['failed']}",
-        "# HELP taskdesk_task_log_entries Task log entries, by status.",
-        "# TYPE taskdesk_task_log_entries gauge",
-        *(f'taskdesk_task_log_entries{{status="{status}"}} {count}'
+        "# HELP taskdesk_task_log_entries_total Task log entries written, by status.",
+        "# TYPE taskdesk_task_log_entries_total counter",
+        *(f'taskdesk_task_log_entries_total{{status="{status}"}} {count}'
           for status, count in metrics["log"].items()),
         "# HELP taskdesk_run_duration_seconds How long attempts ran.",
         "# TYPE taskdesk_run_duration_seconds histogram",
