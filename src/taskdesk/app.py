@@ -245,7 +245,7 @@ class Taskdesk:
     @cached_property
     def background(self) -> BackgroundRuns:
         """Run Tasks for a long-lived process (the admin): never two runners at once."""
-        return BackgroundRuns(self._spawn_runner, self.runners)
+        return BackgroundRuns(self._spawn_runner, self.runners, lambda: self.store)
 
     def _spawn_runner(self) -> subprocess.Popen[bytes]:
         self.store  # noqa: B018 (refuse now, not in the detached runner's log)

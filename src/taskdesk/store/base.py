@@ -296,6 +296,16 @@ class Store(Protocol):
         """Registered runners, oldest first (recover() forgets the ones that died)."""
         ...
 
+    def claim_start(self, name: str, holder: str, *, seconds: float) -> bool:
+        """Take the start claim `name` for `seconds` unless another holder's claim is still
+        live (Run Tasks: one press among many admin processes starts the runner). Atomic:
+        of concurrent callers, one gets True."""
+        ...
+
+    def release_start(self, name: str, holder: str) -> None:
+        """Give the claim back early, if `holder` still holds it."""
+        ...
+
     # -- extensions -----------------------------------------------------------------------
     def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:
         """Modules whose install() has run, of one extension or all, in install order."""

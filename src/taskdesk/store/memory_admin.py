@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from taskdesk.clock import Clock
 from taskdesk.errors import BadStatus
@@ -37,6 +37,21 @@ class MemoryAdminVerbs:
     _lock: threading.RLock
     _tasks: dict[int, Task]
     _log: list[LogEntry]
+    _starts: dict[str, tuple[str, datetime]]  # Run Tasks' start claims: holder, expiry
+
+    def claim_start(self, name: str, holder: str, *, seconds: float) -> bool:
+        with self._lock:
+            now = self.clock()
+            held = self._starts.get(name)
+            if held is not None and held[1] > now:
+                return False
+            self._starts[name] = (holder, now + timedelta(seconds=seconds))
+            return True
+
+    def release_start(self, name: str, holder: str) -> None:
+        with self._lock:
+            if self._starts.get(name, ("", None))[0] == holder:
+                del self._starts[name]
 
     def _matching(self, where: TaskFilter) -> list[Task]:
         return [t for t in self._tasks.values() if matches(t, where)]
