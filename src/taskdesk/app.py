@@ -16,6 +16,7 @@ import subprocess
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
 from taskdesk.app_path import import_path_of, load_app
+from taskdesk.audited import Actor, Audited, audited
 from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
@@ -303,6 +305,12 @@ class Taskdesk:
     @cached_property
     def audit(self) -> AuditLog:
         return AuditLog(self.store)
+
+    def audited(self, actor: str, *, address: str | None = None,
+                ) -> AbstractContextManager[Audited]:
+        """A block whose changes (`.tasks`, `.accounts`) and audit rows (`.record`) commit
+        together or not at all (taskdesk.audited)."""
+        return audited(self, Actor(actor, address))
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
