@@ -48,7 +48,7 @@ MAX_MESSAGE_BYTES = 4_096
 START_METHOD: Final = "forkserver"
 PRELOAD = ("taskdesk.app", "taskdesk.extensions.hook_process")  # what the server imports once
 
-Verb = Literal["install", "uninstall"]
+Verb = Literal["install", "uninstall", "upgrade"]
 
 
 class HookUnfinished(ExtensionError):
@@ -102,23 +102,31 @@ class HookRefused:
 def run_job(job: HookJob, *, seconds: float = HOOK_SECONDS) -> HookDone:
     """Run the job in a child; its result, or one ExtensionError (or the TaskdeskError the
     child raised, such as ExtensionNotFound) saying what went wrong."""
+    process, receiver = start_child(job, child_main)
+    try:
+        return answer_of(job, wait_answer(process, receiver, seconds), seconds)
+    finally:
+        receiver.close()
+        kill_group(process)
+
+
+def start_child(job: HookJob, target: Callable[..., None], *extra: object,
+                ) -> tuple[BaseProcess, Connection]:
+    """The child, started with `target(its end of a pipe, job, *extra)`; this process's end.
+    The child holds the only other end: its death reads as end of file."""
     context = multiprocessing.get_context(START_METHOD)
     app_module = job.settings.app.partition(":")[0]
     context.set_forkserver_preload([*PRELOAD, *([app_module] if app_module else [])])
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=child_main, args=(sender, job),
+    ours, theirs = context.Pipe(duplex=True)
+    process = context.Process(target=target, args=(theirs, job, *extra),
                               name=f"taskdesk-{job.verb}-{job.code}")
-    try:
-        process.start()
-        sender.close()  # the child holds the only writer: its death reads as end of file
-        return _answer(job, _wait(process, receiver, seconds), seconds)
-    finally:
-        receiver.close()
-        _kill_group(process)
+    process.start()
+    theirs.close()
+    return process, ours
 
 
-def _wait(process: BaseProcess, receiver: Connection, seconds: float,
-          ) -> HookDone | HookRefused | str:
+def wait_answer(process: BaseProcess, receiver: Connection, seconds: float,
+                ) -> HookDone | HookRefused | str:
     if not receiver.poll(seconds):
         return f"did not finish within {seconds:g} s, so it was killed"
     try:
@@ -131,7 +139,7 @@ def _wait(process: BaseProcess, receiver: Connection, seconds: float,
     return "answered something that is not a result"
 
 
-def _answer(job: HookJob, answer: HookDone | HookRefused | str, seconds: float) -> HookDone:
+def answer_of(job: HookJob, answer: HookDone | HookRefused | str, seconds: float) -> HookDone:
     if isinstance(answer, HookDone):
         return answer
     if isinstance(answer, HookRefused):
@@ -150,7 +158,7 @@ def _rebuilt(cause: tuple[str, tuple[str | int | float, ...]] | None) -> BaseExc
     return None
 
 
-def _kill_group(process: BaseProcess) -> None:
+def kill_group(process: BaseProcess) -> None:
     """The child leads its own process group: whatever it started dies with it."""
     if process.pid is not None:
         # gone already (or it never got as far as making its group): nothing to kill
@@ -173,20 +181,25 @@ def _death(exit_code: int | None) -> str:
 def child_main(sender: Connection, job: HookJob) -> None:
     """The child's whole life: its own process group, no terminal output, one answer."""
     os.setsid()
-    _silence()
+    silence()
     try:
         sender.send(_do(job))
     except KeyboardInterrupt:
         raise
-    except TaskdeskError as error:
-        sender.send(HookRefused(kind=type(error).__name__, message=_cut(error.message),
-                                cause=_plain(error.__cause__)))
     except BaseException as error:  # SystemExit too: one clear error, never a traceback
-        sender.send(HookRefused(kind="ExtensionError", message=_cut(
-            f"extension {job.code!r}: {job.verb}() failed: {error_text(error)}")))
+        sender.send(refused(job, error))
 
 
-def _plain(cause: BaseException | None) -> tuple[str, tuple[str | int | float, ...]] | None:
+def refused(job: HookJob, error: BaseException) -> HookRefused:
+    """What the child says when the change raised: the error's kind and message, cut."""
+    if isinstance(error, TaskdeskError):
+        return HookRefused(kind=type(error).__name__, message=_cut(error.message),
+                           cause=plain_cause(error.__cause__))
+    return HookRefused(kind="ExtensionError", message=_cut(
+        f"extension {job.code!r}: {job.verb}() failed: {error_text(error)}"))
+
+
+def plain_cause(cause: BaseException | None) -> tuple[str, tuple[str | int | float, ...]] | None:
     """A built-in exception with plain args as data; anything else is left out."""
     kind = type(cause)
     if cause is None or kind.__module__ != "builtins" or getattr(builtins, kind.__name__,
@@ -198,7 +211,7 @@ def _plain(cause: BaseException | None) -> tuple[str, tuple[str | int | float, .
     return kind.__name__, tuple(_cut(arg) if isinstance(arg, str) else arg for arg in args)
 
 
-def _silence() -> None:
+def silence() -> None:
     """What a hook prints goes nowhere: megabytes of it can neither fill a pipe nor a log."""
     null = os.open(os.devnull, os.O_WRONLY)
     for descriptor in (1, 2):

@@ -39,6 +39,7 @@ from taskdesk.extensions.hook_process import (
     run_job,
 )
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.extensions.upgrade_process import upgrade_in_child
 from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store import SqlStore
@@ -152,7 +153,18 @@ class Lifecycle:
     def upgrading(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:
         """Run `upgrade(from_version)` of the installed modules, from the new version's files
         at `new.root`, in one transaction that stays open while the caller switches to those
-        files: if a hook or the caller raises, no change a hook made stays."""
+        files: if a hook or the caller raises, no change a hook made stays. On a store another
+        process can open, the hooks and that transaction are in a child (upgrade_process)."""
+        job = self._job("upgrade", new.code, None, None)
+        if job is None:
+            with self._upgrading_here(new, from_version) as todo:
+                yield todo
+            return
+        with upgrade_in_child(job, new, from_version, self.hook_seconds) as todo:
+            yield todo
+
+    @contextmanager
+    def _upgrading_here(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:
         done = self.installed(new.code)
         todo = [ref for ref in new.modules if ref in done]
         loader = ControllerLoader(lambda code: new.root if code == new.code else None)
