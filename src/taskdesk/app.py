@@ -289,8 +289,12 @@ class Taskdesk:
 
     @cached_property
     def lifecycle(self) -> Lifecycle:
-        return Lifecycle(self.catalogue, self.loader, self.store, self.settings, self.error_log,
-                         check_action=self.handlers.check, check_args=self.handlers.check_args)
+        """Its hooks' child loads this application (`app`), so that it knows the same
+        registered tasks as this process when install() adds one."""
+        app = self.settings.app or self.import_path() or ""
+        return Lifecycle(self.catalogue, self.loader, self.store, self.settings.evolve(app=app),
+                         self.error_log, check_action=self.handlers.check,
+                         check_args=self.handlers.check_args)
 
     @cached_property
     def extensions(self) -> Extensions:

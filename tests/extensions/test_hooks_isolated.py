@@ -143,3 +143,21 @@ def test_the_admin_survives_a_hook_that_exits_and_audits_only_what_happened(
             assert (entry["actor"], entry["action"]) == ("admin", "extensions.install")
     finally:
         desk.close()
+
+
+def test_the_child_knows_the_applications_registered_tasks(database_url: str,
+                                                           tmp_path: Path) -> None:
+    """install() adding a task registered by the application (by name) is allowed in the
+    child as it was in the caller: the child loads the same application."""
+    from taskdesk.app import load_app
+
+    desk = load_app("tests.apps.shop:desk")
+    desk.configure(database_url=database_url, home=tmp_path / "shop")
+    try:
+        code = extension_with(desk, "self.tasks.add('welcome', 'shop.welcome', "
+                                    "{'path': 'x', 'user_id': 1})")
+        desk.extensions.install(code)
+        [task] = desk.tasks.list_tasks(code="welcome")
+        assert task.action == "shop.welcome"
+    finally:
+        desk.close()
