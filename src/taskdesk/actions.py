@@ -8,7 +8,9 @@ Three forms, told apart by their characters: a route starts with `task/`, an imp
         `Task` in `<extensions>/test_module/catalog/controller/task.py`, method `index`.
         <side> is `catalog` or `admin`; <controller> is one or more `/`-separated segments
         (`backup/table` → `controller/backup/table.py`, class `Table`); segments, <extension>
-        and <method> are lowercase identifiers ([a-z0-9_], not starting with a digit).
+        and <method> are lowercase identifiers ([a-z0-9_], not starting with a digit). A
+        <method> starting with `_` (`_private`, `__init__`) is never a task: refused here,
+        when the task is added, not when it runs.
 
     <package.module>:<attribute>[.<attribute>…]
         Anything importable: a function (`mypkg.jobs:send_mail`), or a Controller subclass
@@ -119,9 +121,13 @@ def _parse_route(text: str) -> Route:
             f"route {text!r} does not read task/<side>/<extension>.<controller>[.<method>] "
             f"with <side> one of {', '.join(SIDES)} and lowercase names"
         )
+    method = match["method"] or DEFAULT_METHOD
+    if method.startswith("_"):
+        raise BadAction(f"route {text!r}: method {method} starts with '_'; only a public "
+                        "method of a controller runs as a task")
     return Route(
         side=match["side"],
         extension=match["extension"],
         controller=match["controller"],
-        method=match["method"] or DEFAULT_METHOD,
+        method=method,
     )

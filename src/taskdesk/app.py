@@ -16,6 +16,7 @@ import subprocess
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,7 @@ from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
 from taskdesk.accounts.throttle import LoginThrottle as LoginThrottle  # the web's type
 from taskdesk.app_path import import_path_of, load_app
+from taskdesk.audited import Actor, Audited, audited
 from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
@@ -251,7 +253,7 @@ class Taskdesk:
     @cached_property
     def background(self) -> BackgroundRuns:
         """Run Tasks for a long-lived process (the admin): never two runners at once."""
-        return BackgroundRuns(self._spawn_runner, self.runners)
+        return BackgroundRuns(self._spawn_runner, self.runners, lambda: self.store)
 
     def _spawn_runner(self) -> subprocess.Popen[bytes]:
         self.store  # noqa: B018 (refuse now, not in the detached runner's log)
@@ -293,8 +295,12 @@ class Taskdesk:
 
     @cached_property
     def lifecycle(self) -> Lifecycle:
-        return Lifecycle(self.catalogue, self.loader, self.store, self.settings, self.error_log,
-                         check_action=self.handlers.check, check_args=self.handlers.check_args)
+        """Its hooks' child loads this application (`app`), so that it knows the same
+        registered tasks as this process when install() adds one."""
+        app = self.settings.app or self.import_path() or ""
+        return Lifecycle(self.catalogue, self.loader, self.store, self.settings.evolve(app=app),
+                         self.error_log, check_action=self.handlers.check,
+                         check_args=self.handlers.check_args)
 
     @cached_property
     def extensions(self) -> Extensions:
@@ -314,6 +320,12 @@ class Taskdesk:
     @cached_property
     def audit(self) -> AuditLog:
         return AuditLog(self.store)
+
+    def audited(self, actor: str, *, address: str | None = None,
+                ) -> AbstractContextManager[Audited]:
+        """A block whose changes (`.tasks`, `.accounts`) and audit rows (`.record`) commit
+        together or not at all (taskdesk.audited)."""
+        return audited(self, Actor(actor, address))
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:

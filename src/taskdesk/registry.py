@@ -20,7 +20,7 @@ from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
 from taskdesk.filters import Filters, task_filter
 from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
 from taskdesk.queues import DEFAULT_QUEUE, check_queue
-from taskdesk.store.base import Store
+from taskdesk.store.base import AfterChunks, Store
 from taskdesk.store.external import add_through
 from taskdesk.views import AttemptView, attempt_view
 
@@ -153,21 +153,26 @@ class TaskRegistry:
         left alone; returns how many were retried."""
         return self.store.retry(_check_ids(task_ids))
 
-    def retry_matching(self, **filters: Unpack[Filters]) -> int:
+    def retry_matching(self, *, then: AfterChunks | None = None,
+                       **filters: Unpack[Filters]) -> int:
         """`retry` every task that `list_tasks(**filters)` would show, except running ones;
-        at least one filter is needed, so that a slip never re-runs everything."""
-        return self.store.retry_matching(_bulk_filter("retry", filters))
+        at least one filter is needed, so that a slip never re-runs everything. `then(store,
+        changed)` runs in the last chunk's transaction (the change's audit row)."""
+        return self.store.retry_matching(_bulk_filter("retry", filters), then=then)
 
-    def set_status_matching(self, status: Status | str, /, **filters: Unpack[Filters]) -> int:
+    def set_status_matching(self, status: Status | str, /, *, then: AfterChunks | None = None,
+                            **filters: Unpack[Filters]) -> int:
         """`set_status` on every task that `list_tasks(**filters)` would show, except running
         ones, a chunk per transaction; returns how many changed. Needs a filter."""
         wanted = _status(status)
-        return self.store.set_status_matching(_bulk_filter("set_status", filters), wanted)
+        return self.store.set_status_matching(_bulk_filter("set_status", filters), wanted,
+                                              then=then)
 
-    def delete_matching(self, **filters: Unpack[Filters]) -> int:
+    def delete_matching(self, *, then: AfterChunks | None = None,
+                        **filters: Unpack[Filters]) -> int:
         """Delete every task that `list_tasks(**filters)` would show, except running ones, a
         chunk per transaction; returns how many went. Needs a filter (`clear` deletes all)."""
-        return self.store.delete_matching(_bulk_filter("delete", filters))
+        return self.store.delete_matching(_bulk_filter("delete", filters), then=then)
 
     def attempts(self, task_id: int) -> list[AttemptView]:
         """Every attempt of a task (its newest MAX_PAGE log entries), oldest first, with

@@ -17,10 +17,20 @@ MAX_TEXT_BYTES = 64 * 1024
 #: Of a cut text, the share of the limit kept from its end (a traceback's last lines).
 TAIL_SHARE = 0.25
 
-#: What a terminal acts on instead of showing: C0 and C1 controls and DEL (escape sequences,
-#: carriage returns), bidi controls (Trojan Source), line and paragraph separators, and lone
-#: surrogates (not UTF-8: writing one to a stream raises).
-_UNSAFE_BEYOND_C0 = "\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff"
+#: Format characters (Unicode category Cf, Unicode 14 as Python 3.11 knows it): invisible, yet
+#: they change what text reads as: bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9:
+#: Trojan Source), zero-width spaces and joiners, the BOM, tag characters. A test checks this
+#: list against `unicodedata` of the running Python.
+FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+#: What a terminal or a page acts on instead of showing: C0 and C1 controls and DEL (escape
+#: sequences, carriage returns), every format character (above), line and paragraph
+#: separators, and lone surrogates (not UTF-8: writing one to a stream raises).
+_UNSAFE_BEYOND_C0 = f"\x7f-\x9f{FORMAT_CHARACTERS}\u2028\u2029\ud800-\udfff"
 _UNSAFE = re.compile(f"[\x00-\x1f{_UNSAFE_BEYOND_C0}]")
 _UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE_BEYOND_C0}]")  # json.dumps escapes C0 itself
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -122,7 +132,9 @@ def visible(text: str, *, keep: str = "") -> str:
             return char
         code = ord(char)
         named = _NAMED_ESCAPES.get(char)
-        return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        if named or code < 0x100:
+            return named or f"\\x{code:02x}"
+        return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
     return _UNSAFE.sub(escape, text)
 
@@ -131,7 +143,16 @@ def json_safe(text: str) -> str:
     """JSON text whose strings hold no character a terminal acts on: JSON escapes only the C0
     controls, so DEL, C1 and bidi controls and lone surrogates become `\\uXXXX` here (inside
     strings, the only place they can be in JSON, the value read back is the same)."""
-    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return _UNSAFE_IN_JSON.sub(lambda match: _json_escape(match.group()), text)
+
+
+def _json_escape(char: str) -> str:
+    """`\\uXXXX`, or the surrogate pair JSON spells a character beyond U+FFFF with."""
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}"
 
 
 def os_error_text(error: OSError) -> str:

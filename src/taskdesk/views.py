@@ -21,6 +21,7 @@ from taskdesk.accounts.rules import check_password as check_password  # checked 
 from taskdesk.accounts.rules import check_user_name as check_user_name
 from taskdesk.clock import isoformat
 from taskdesk.extensions.catalogue import Extension, ModuleRef
+from taskdesk.extensions.hook_process import AuditNote as AuditNote  # who asked for a change
 from taskdesk.models import JsonObject, LogEntry, Status, Task
 from taskdesk.models import parse_args as parse_args  # how the CLI and the API read args
 from taskdesk.schedules.model import Schedule

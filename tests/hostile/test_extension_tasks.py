@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Status, Taskdesk
-from taskdesk.errors import ExtensionError
+from taskdesk.errors import BadAction, ExtensionError
 from taskdesk.models import NewTask
 from taskdesk.testing import memory_desk, run_due
 
@@ -91,3 +91,14 @@ def test_remove_refuses_while_tasks_of_the_extension_wait(desk: Taskdesk) -> Non
     desk.tasks.delete_by_code("late")
     desk.extensions.remove("fan")
     assert desk.extensions.all() == []
+
+
+@pytest.mark.parametrize("method", ["_private", "__init__", "__class__"])
+def test_a_route_to_a_private_method_is_refused_when_added(desk: Taskdesk, method: str) -> None:
+    """Issue 14, item 35: refused at add, with nothing stored, not accepted to fail at run."""
+    desk.extensions.install("fan")
+
+    with pytest.raises(BadAction, match="starts with '_'"):
+        desk.tasks.add("private", f"task/catalog/fan.task.{method}")
+
+    assert desk.tasks.list_tasks(code="private") == []

@@ -176,6 +176,9 @@ def test_a_commit_that_fails_after_the_switch_switches_back(
     link = desk.settings.extensions_dir / code
     old_target = link.readlink()
     real_atomic = desk.store.atomic
+    # The failure is injected into this process's store: the hooks' transaction must be here
+    # (a child's commit failing takes the same way back: HookRefused, then the switch back).
+    desk.installer.lifecycle = desk.installer.lifecycle.evolve(isolate_hooks=False)
 
     class Failing:
         def __enter__(self) -> Store:
@@ -193,6 +196,25 @@ def test_a_commit_that_fails_after_the_switch_switches_back(
     with pytest.raises(RuntimeError, match="commit failed"):
         desk.installer.upload(package(tmp_path, code, "2.0.0",
                                       module(code, upgrade=add_second(code))), upgrade=True)
+
+    assert link.readlink() == old_target
+    assert desk.version(code) == "1.0.0"
+    assert desk.tasks() == {f"{code}_first": {}}
+
+
+def test_an_upgrade_hook_that_exits_keeps_the_old_version_and_the_caller(
+    desk: Desk, tmp_path: Path, backend: str,
+) -> None:
+    """Issue 14, item 26: upgrade() runs in a child too; os._exit(0) there is one error."""
+    if backend == "memory":
+        pytest.skip("an in-memory store runs hooks in this process: os._exit would end it")
+    code = installed_v1(desk, tmp_path)
+    link = desk.settings.extensions_dir / code
+    old_target = link.readlink()
+
+    with pytest.raises(ExtensionError, match=r"upgrade\(\) ended \(exit code 0\)"):
+        desk.installer.upload(package(tmp_path, code, "2.0.0", module(
+            code, upgrade=add_second(code) + "; import os; os._exit(0)")), upgrade=True)
 
     assert link.readlink() == old_target
     assert desk.version(code) == "1.0.0"

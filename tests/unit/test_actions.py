@@ -122,6 +122,8 @@ def test_too_long_action_is_rejected() -> None:
         "task/catalog/ext.a.b.c",  # two methods
         "task/catalog/ext-x.task",  # hyphen
         "task/catalog/test_module.task\n",  # trailing newline
+        "task/catalog/x.task._private",  # a private method (issue 14, item 35)
+        "task/catalog/x.task.__init__",  # a dunder method
         "task/",
         "a:b:c",
         "../x",
@@ -171,6 +173,7 @@ def test_any_string_parses_or_raises_bad_action(text: str) -> None:
 
 _NAME = st.from_regex(r"[a-z_][a-z0-9_]{0,11}", fullmatch=True)
 _IDENTIFIER = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True)
+_METHOD = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)  # public: no leading _
 
 
 @settings(max_examples=100, deadline=None)
@@ -178,7 +181,7 @@ _IDENTIFIER = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True)
     side=st.sampled_from(SIDES),
     extension=_NAME,
     segments=st.lists(_NAME, min_size=1, max_size=3),
-    method=st.none() | _NAME,
+    method=st.none() | _METHOD,
 )
 def test_generated_routes_round_trip(side: str, extension: str, segments: list[str],
                                      method: str | None) -> None:
@@ -189,6 +192,14 @@ def test_generated_routes_round_trip(side: str, extension: str, segments: list[s
 
     assert parsed == Route(side=side, extension=extension, controller=controller,
                            method=method or DEFAULT_METHOD)
+
+
+@settings(max_examples=50, deadline=None)
+@given(extension=_NAME, controller=_NAME, method=_NAME.map(lambda name: f"_{name}"))
+def test_generated_private_methods_are_refused(extension: str, controller: str,
+                                               method: str) -> None:
+    with pytest.raises(BadAction, match="starts with '_'"):
+        parse_action(f"task/catalog/{extension}.{controller}.{method}")
 
 
 @settings(max_examples=100, deadline=None)

@@ -182,7 +182,7 @@ class Table(Controller):
     ("action", "fragment"),
     [
         ("task/catalog/test_module.task.missing", "Task has no method missing()"),
-        ("task/catalog/test_module.task._hidden", "Task has no method _hidden()"),
+        ("task/catalog/test_module.task._hidden", "method _hidden starts with '_'"),
         ("task/catalog/test_module.other", "has no Controller subclass Other"),
         ("task/catalog/test_module.plain", "has no Controller subclass Plain"),
     ],

@@ -45,9 +45,9 @@ def add(
 ) -> None:
     """Add a user."""
     secret = _password(password)  # asked before the database is opened
-    with opened(ctx) as desk:
-        user = desk.accounts.add_user(name, secret, role=role)
-        _audit(desk, "user.add", f"user {user['name']}", f"role {user['role']}")
+    with opened(ctx) as desk, desk.audited(ACTOR) as change:
+        user = change.accounts.add_user(name, secret, role=role)
+        change.record("user.add", f"user {user['name']}", f"role {user['role']}")
     console.print(shown(f"added user {user['name']} ({user['role']})"))
 
 
@@ -65,9 +65,9 @@ def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
 @app.command()
 def delete(ctx: typer.Context, name: Name) -> None:
     """Delete a user with its tokens and sessions (never the last admin)."""
-    with opened(ctx) as desk:
-        desk.accounts.delete_user(name)
-        _audit(desk, "user.delete", f"user {name}")
+    with opened(ctx) as desk, desk.audited(ACTOR) as change:
+        change.accounts.delete_user(name)
+        change.record("user.delete", f"user {name}")
     console.print(shown(f"deleted user {name}"))
 
 
@@ -75,9 +75,9 @@ def delete(ctx: typer.Context, name: Name) -> None:
 def set_password(ctx: typer.Context, name: Name, password: Password = None) -> None:
     """Set a user's password; the user's web sessions end."""
     secret = _password(password)
-    with opened(ctx) as desk:
-        desk.accounts.set_password(name, secret)
-        _audit(desk, "user.password", f"user {name}")
+    with opened(ctx) as desk, desk.audited(ACTOR) as change:
+        change.accounts.set_password(name, secret)
+        change.record("user.password", f"user {name}")
     console.print(shown(f"changed the password of {name}; their sessions ended"))
 
 
@@ -89,9 +89,9 @@ def set_role(
                                         show_default=False)],
 ) -> None:
     """Give a user another role (never demotes the last admin)."""
-    with opened(ctx) as desk:
-        user = desk.accounts.set_role(name, role)
-        _audit(desk, "user.role", f"user {name}", f"role {user['role']}")
+    with opened(ctx) as desk, desk.audited(ACTOR) as change:
+        user = change.accounts.set_role(name, role)
+        change.record("user.role", f"user {name}", f"role {user['role']}")
     console.print(shown(f"{user['name']} is now {user['role']}"))
 
 

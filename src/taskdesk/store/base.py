@@ -15,7 +15,7 @@ when the same runner made both claims.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +47,11 @@ MATCH_CHUNK = 1_000
 COMPLETE_PERCENT = 100
 #: Added to the logged comment of an attempt whose claim no longer held its task.
 LEASE_LOST = " (lease lost: not stored)"
+
+
+#: What a bulk change by filter runs in its last chunk's transaction: the store bound to that
+#: transaction and how many tasks the whole change changed.
+AfterChunks = Callable[["Store", int], object]
 
 
 class ClaimKey(NamedTuple):
@@ -142,19 +147,22 @@ class Store(Protocol):
         left alone; returns how many changed."""
         ...
 
-    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
+                       then: AfterChunks | None = None) -> int:
         """`retry` every task that matches (as list_tasks does) and is not processing,
         `chunk` tasks per transaction (see set_status_matching)."""
         ...
 
     def set_status_matching(self, where: TaskFilter, status: Status, *,
-                            chunk: int = MATCH_CHUNK) -> int:
+                            chunk: int = MATCH_CHUNK, then: AfterChunks | None = None) -> int:
         """`set_status` every task that matches and is not processing, `chunk` tasks per
         transaction in id order (a concurrent claim may take a task between chunks: it is
-        then left alone). Returns how many changed."""
+        then left alone). Returns how many changed. `then(store, changed)` runs in the last
+        chunk's transaction, with the total (the change's audit row)."""
         ...
 
-    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
+                        then: AfterChunks | None = None) -> int:
         """Delete every task that matches and is not processing, `chunk` per transaction."""
         ...
 
@@ -311,6 +319,16 @@ class Store(Protocol):
 
     def runners(self) -> list[RunnerInfo]:
         """Registered runners, oldest first (recover() forgets the ones that died)."""
+        ...
+
+    def claim_start(self, name: str, holder: str, *, seconds: float) -> bool:
+        """Take the start claim `name` for `seconds` unless another holder's claim is still
+        live (Run Tasks: one press among many admin processes starts the runner). Atomic:
+        of concurrent callers, one gets True."""
+        ...
+
+    def release_start(self, name: str, holder: str) -> None:
+        """Give the claim back early, if `holder` still holds it."""
         ...
 
     # -- extensions -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from taskdesk.actions import SIDES
 from taskdesk.clock import Clock, utcnow
@@ -51,6 +51,7 @@ class MemoryStore(MemoryAdminVerbs):
     def __init__(self, *, clock: Clock = utcnow) -> None:
         self.clock = clock
         self._lock = threading.RLock()
+        self._starts: dict[str, tuple[str, datetime]] = {}
         self._tasks: dict[int, Task] = {}
         self._log: list[LogEntry] = []
         self._folded: Totals = {}  # counters of the entries pruned or cleared (log_totals)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from taskdesk.clock import Clock
 from taskdesk.errors import BadStatus
 from taskdesk.models import DurationHistogram, LogEntry, Status, Task, TaskFilter
 from taskdesk.store import log_totals
 from taskdesk.store.args_match import args_contain
-from taskdesk.store.base import MATCH_CHUNK
+from taskdesk.store.base import MATCH_CHUNK, AfterChunks
 
 OUTCOMES = (Status.COMPLETE, Status.FAILED)
 
@@ -38,6 +38,21 @@ class MemoryAdminVerbs:
     _tasks: dict[int, Task]
     _log: list[LogEntry]
     _folded: log_totals.Totals
+    _starts: dict[str, tuple[str, datetime]]  # Run Tasks' start claims: holder, expiry
+
+    def claim_start(self, name: str, holder: str, *, seconds: float) -> bool:
+        with self._lock:
+            now = self.clock()
+            held = self._starts.get(name)
+            if held is not None and held[1] > now:
+                return False
+            self._starts[name] = (holder, now + timedelta(seconds=seconds))
+            return True
+
+    def release_start(self, name: str, holder: str) -> None:
+        with self._lock:
+            if self._starts.get(name, ("", None))[0] == holder:
+                del self._starts[name]
 
     def _matching(self, where: TaskFilter) -> list[Task]:
         return [t for t in self._tasks.values() if matches(t, where)]
@@ -47,11 +62,12 @@ class MemoryAdminVerbs:
                       key=lambda t: t.task_id)
 
     def set_status_matching(self, where: TaskFilter, status: Status, *,
-                            chunk: int = MATCH_CHUNK) -> int:
+                            chunk: int = MATCH_CHUNK, then: AfterChunks | None = None) -> int:
         if status is Status.PROCESSING:
             raise BadStatus("only a runner's claim sets a task processing")
         with self._lock:
             idle = self._idle_matching(where)
+            self._then(then, len(idle))  # first: if it raises, nothing has changed
             now = self.clock()
             for t in idle:  # set back to pending by hand: a fresh attempt budget
                 attempts = 0 if status is Status.PENDING else t.attempts
@@ -59,21 +75,31 @@ class MemoryAdminVerbs:
                                                  attempts=attempts)
             return len(idle)
 
-    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
+                       then: AfterChunks | None = None) -> int:
         with self._lock:
             idle = self._idle_matching(where)
+            self._then(then, len(idle))
             now = self.clock()
             for t in idle:
                 self._tasks[t.task_id] = replace(t, status=Status.PENDING, attempts=0,
                                                  run_at=now, date_modified=now)
             return len(idle)
 
-    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
+                        then: AfterChunks | None = None) -> int:
         with self._lock:
             idle = self._idle_matching(where)
+            self._then(then, len(idle))
             for t in idle:
                 del self._tasks[t.task_id]
             return len(idle)
+
+    def _then(self, then: AfterChunks | None, changed: int) -> None:
+        """The last chunk's `then` (one chunk here), run before the change so that if it
+        raises nothing is changed, as a rolled-back transaction."""
+        if then is not None:
+            then(self, changed)  # type: ignore[arg-type]  # MemoryStore is a Store
 
     def status_counts(self) -> dict[Status, int]:
         with self._lock:

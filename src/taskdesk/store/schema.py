@@ -166,6 +166,16 @@ runner = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
+# Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,
+# so that two admin processes pressing Run Tasks at once start one runner between them.
+run_start = Table(
+    "run_start",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
 # Installed modules: the state that install()/uninstall() change, as OpenCart's `extension`.
 extension = Table(
     "extension",

@@ -28,11 +28,12 @@ from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_accounts import SqlAccountStore
 from taskdesk.store.sql_admin import SqlAdminVerbs
 from taskdesk.store.sql_log_totals import SqlLogVerbs
+from taskdesk.store.sql_run_start import SqlRunStartVerbs
 from taskdesk.store.sql_runner import SqlRunnerVerbs, runner_row
 from taskdesk.store.sql_schedules import SqlScheduleStore
 
 
-class SqlStore(SqlAdminVerbs, SqlLogVerbs, SqlRunnerVerbs):
+class SqlStore(SqlAdminVerbs, SqlLogVerbs, SqlRunnerVerbs, SqlRunStartVerbs):
     """The Store verbs over a SQLAlchemy engine; subclasses set up the dialect."""
 
     @property

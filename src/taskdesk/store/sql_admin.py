@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from taskdesk.errors import BadStatus
 from taskdesk.models import Status, TaskFilter
 from taskdesk.store import statements as sql
-from taskdesk.store.base import MATCH_CHUNK
+from taskdesk.store.base import MATCH_CHUNK, AfterChunks
 from taskdesk.store.schema import task, task_log
 from taskdesk.store.sql_base import SqlConnections
 
@@ -24,24 +24,30 @@ OUTCOMES = (Status.COMPLETE.value, Status.FAILED.value)
 class SqlAdminVerbs(SqlConnections):
     # -- bulk changes -------------------------------------------------------------------
     def set_status_matching(self, where: TaskFilter, status: Status, *,
-                            chunk: int = MATCH_CHUNK) -> int:
+                            chunk: int = MATCH_CHUNK, then: AfterChunks | None = None) -> int:
         values = self._status_values(status)
         return self._each_chunk(where, chunk, lambda conn, ids: conn.execute(
-            update(task).where(*sql.idle(ids), *self.filtered(where)).values(values)).rowcount)
+            update(task).where(*sql.idle(ids), *self.filtered(where)).values(values)).rowcount,
+            then)
 
-    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+    def retry_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
+                       then: AfterChunks | None = None) -> int:
         values = self._fresh_start()
         return self._each_chunk(where, chunk, lambda conn, ids: conn.execute(
-            update(task).where(*sql.idle(ids), *self.filtered(where)).values(values)).rowcount)
+            update(task).where(*sql.idle(ids), *self.filtered(where)).values(values)).rowcount,
+            then)
 
-    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK) -> int:
+    def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
+                        then: AfterChunks | None = None) -> int:
         return self._each_chunk(where, chunk, lambda conn, ids: conn.execute(
-            delete(task).where(*sql.idle(ids), *self.filtered(where))).rowcount)
+            delete(task).where(*sql.idle(ids), *self.filtered(where))).rowcount, then)
 
-    def _each_chunk(self, where: TaskFilter, chunk: int, change: ChunkChange) -> int:
+    def _each_chunk(self, where: TaskFilter, chunk: int, change: ChunkChange,
+                    then: AfterChunks | None = None) -> int:
         """Apply `change` to the matching tasks that are not processing, `chunk` ids per
         transaction in id order, so that no write lock is held for long. The change checks
-        the filter and the status again: a task claimed meanwhile is left alone."""
+        the filter and the status again: a task claimed meanwhile is left alone. `then`
+        runs in the last chunk's transaction, with the total."""
         changed, after = 0, 0
         while True:
             with self._write() as conn:
@@ -51,6 +57,8 @@ class SqlAdminVerbs(SqlConnections):
                            task.c.task_id > after)
                     .order_by(task.c.task_id).limit(chunk)).scalars())
                 changed += change(conn, ids) if ids else 0
+                if len(ids) < chunk and then is not None:
+                    then(self._bound_to(conn), changed)  # type: ignore[arg-type]  # a SqlStore
             if len(ids) < chunk:
                 return changed
             after = ids[-1]

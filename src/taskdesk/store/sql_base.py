@@ -64,9 +64,13 @@ class SqlConnections:
             yield self
             return
         with self._write() as conn:
-            bound = copy.copy(self)
-            bound._bound = conn
-            yield bound
+            yield self._bound_to(conn)
+
+    def _bound_to(self, conn: Connection) -> Self:
+        """This store, its verbs on `conn`'s transaction."""
+        bound = copy.copy(self)
+        bound._bound = conn
+        return bound
 
     @contextmanager
     def _adding(self) -> Iterator[Connection]:

@@ -33,10 +33,17 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["visible"] = lambda value: "" if value is None else visible(str(value))
+    env.filters["lines"] = _lines
     env.filters["when"] = _when
     env.filters["pretty"] = lambda value: visible(json.dumps(value, indent=2, ensure_ascii=False),
                                                   keep="\n")
     return env
+
+
+def _lines(value: object) -> str:
+    """Multi-line text (a traceback, a response) for a `white-space: pre-wrap` element: its
+    line breaks stay line breaks (CRLF as one), every other control character an escape."""
+    return "" if value is None else visible(str(value).replace("\r\n", "\n"), keep="\n")
 
 
 def _when(value: str | None) -> str:

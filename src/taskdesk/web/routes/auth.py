@@ -25,9 +25,17 @@ routes = RouteList()
 BUSY_SECONDS = 1  # Retry-After of a login refused because the checks are all busy
 
 
+#: Pages a login must not land on: they answer only a post (a link to them is a 405 page).
+NOT_AFTER_LOGIN = ("/logout", "/login")
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never `//elsewhere` or `https://elsewhere`."""
+    """Only a page of this site: never `//elsewhere` or `https://elsewhere`, and never one
+    that answers only a post (a session that expired on the logout button came back with
+    next=/logout)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if urlsplit(target).path.rstrip("/") in NOT_AFTER_LOGIN:
         return "/"
     return target
 

@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from taskdesk.errors import BadPackage
-from taskdesk.views import ExtensionView, UninstallView, task_view
+from taskdesk.views import AuditNote, ExtensionView, UninstallView, task_view
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit
-from taskdesk.web.security import desk_of
+from taskdesk.web.security import caller_of, client_address, desk_of
 from taskdesk.web.table import UPLOAD, RouteList
 
 routes = RouteList()
@@ -74,21 +74,22 @@ def _save(file: UploadFile, target: Path, limit: int) -> None:
             out.write(chunk)
 
 
+def asked_by(request: Request) -> AuditNote:
+    """Who asked: the extension's child writes the audit row in the change's transaction."""
+    return AuditNote(actor=caller_of(request).name, address=client_address(request))
+
+
 @routes.post("/api/extensions/{code}/install", "extensions:modify")
 def install(request: Request, code: str, body: ModuleBody | None = None) -> Installed:
     module = body.module if body else None
-    modules = desk_of(request).extensions.install(code, module)
-    audit(request, "extensions.install", f"extension {code}", ", ".join(modules))
+    modules = desk_of(request).extensions.install(code, module, audit=asked_by(request))
     return Installed(modules=modules, message=f"installed {', '.join(modules) or 'nothing new'}")
 
 
 @routes.post("/api/extensions/{code}/uninstall", "extensions:modify")
 def uninstall(request: Request, code: str, body: ModuleBody | None = None) -> UninstallView:
     module = body.module if body else None
-    result = desk_of(request).extensions.uninstall(code, module)
-    audit(request, "extensions.uninstall", f"extension {code}",
-          f"{', '.join(result['modules'])}; {result['tasks_deleted']} task(s) deleted")
-    return result
+    return desk_of(request).extensions.uninstall(code, module, audit=asked_by(request))
 
 
 @routes.delete("/api/extensions/{code}", "installer:modify")

@@ -4,11 +4,13 @@ written to the audit log with who made it and from where."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
+from taskdesk.audited import Actor, AfterChunks, Audited, TaskRegistry, chunk_audit
 from taskdesk.errors import BadInput
 from taskdesk.views import (
     LogEntryView,
@@ -68,8 +70,22 @@ class CodeBody(BaseModel):
 
 
 def audit(request: Request, action: str, target: str, detail: str = "") -> None:
+    """An audit row of its own, for a change that is not in the database (a file, a runner
+    started): database changes write theirs in their own transaction (`change`)."""
     desk_of(request).audit.record(actor=caller_of(request).name, action=action, target=target,
                                   detail=detail, address=client_address(request))
+
+
+def change(request: Request) -> AbstractContextManager[Audited]:
+    """The caller's change and its audit row, in one transaction."""
+    return desk_of(request).audited(caller_of(request).name, address=client_address(request))
+
+
+def after_chunks(request: Request, action: str, target: str,
+                 detail: Callable[[int], str]) -> AfterChunks:
+    """The audit row of a change by filter, in its last chunk's transaction."""
+    return chunk_audit(Actor(caller_of(request).name, client_address(request)), action,
+                       target, detail)
 
 
 def _target(selection: Selection) -> str:
@@ -103,9 +119,10 @@ def list_tasks(request: Request, code: Text = None, status: Text = None, action:
 @routes.post("/api/tasks", "tasks:modify", status_code=201)
 def add_task(request: Request, body: NewTaskBody) -> TaskView:
     """Add a task by registered name or allowed action (the allow-list applies here too)."""
-    task = desk_of(request).tasks.add(body.code, body.action, body.args, priority=body.priority,
-                                      run_at=body.run_at, max_attempts=body.max_attempts)
-    audit(request, "tasks.add", f"task {task.task_id}", f"{task.code} {task.action}")
+    with change(request) as audited:
+        task = audited.tasks.add(body.code, body.action, body.args, priority=body.priority,
+                                 run_at=body.run_at, max_attempts=body.max_attempts)
+        audited.record("tasks.add", f"task {task.task_id}", f"{task.code} {task.action}")
     return task_view(task)
 
 
@@ -120,50 +137,59 @@ def task_log(request: Request, task_id: Id = None, cursor: Id = None,
 
 @routes.post("/api/tasks/status", "tasks:modify")
 def set_status(request: Request, body: StatusChange) -> Changed:
-    tasks = desk_of(request).tasks
-    changed = _change(body, lambda ids: tasks.set_status(body.status, ids),
-                      lambda **where: tasks.set_status_matching(body.status, **where))
-    audit(request, "tasks.status", _target(body), f"status {body.status}, {changed} changed")
+    changed = _bulk(request, body, "tasks.status",
+                    lambda n: f"status {body.status}, {n} changed",
+                    lambda tasks, ids: tasks.set_status(body.status, ids),
+                    lambda tasks, then, where: tasks.set_status_matching(
+                        body.status, then=then, **where))
     return Changed(changed=changed, message=f"{changed} task(s) set to {body.status}")
 
 
 @routes.post("/api/tasks/delete", "tasks:modify")
 def delete_tasks(request: Request, body: Selection) -> Changed:
-    tasks = desk_of(request).tasks
-    changed = _change(body, tasks.delete, tasks.delete_matching)
-    audit(request, "tasks.delete", _target(body), f"{changed} deleted")
+    changed = _bulk(request, body, "tasks.delete", lambda n: f"{n} deleted",
+                    lambda tasks, ids: tasks.delete(ids),
+                    lambda tasks, then, where: tasks.delete_matching(then=then, **where))
     return Changed(changed=changed, message=f"{changed} task(s) deleted")
 
 
 @routes.post("/api/tasks/retry", "tasks:modify")
 def retry_tasks(request: Request, body: Selection) -> Changed:
-    tasks = desk_of(request).tasks
-    changed = _change(body, tasks.retry, tasks.retry_matching)
-    audit(request, "tasks.retry", _target(body), f"{changed} retried")
+    changed = _bulk(request, body, "tasks.retry", lambda n: f"{n} retried",
+                    lambda tasks, ids: tasks.retry(ids),
+                    lambda tasks, then, where: tasks.retry_matching(then=then, **where))
     return Changed(changed=changed, message=f"{changed} task(s) will run again")
 
 
-def _change(selection: Selection, by_ids: Callable[[list[int]], int],
-            matching: Callable[..., int]) -> int:
-    """One bulk change: on the selected ids, or on every task matching the filter."""
-    _target(selection)  # exactly one of the two, or a clear error
+def _bulk(request: Request, selection: Selection, action: str, detail: Callable[[int], str],
+          by_ids: Callable[[TaskRegistry, list[int]], int],
+          matching: Callable[[TaskRegistry, AfterChunks, dict[str, Any]], int]) -> int:
+    """One bulk change with its audit row: on the selected ids in one transaction, or on
+    every task matching the filter a chunk at a time, the row in the last chunk's."""
+    target = _target(selection)  # exactly one of the two, or a clear error
     if selection.task_ids is not None:
-        return by_ids(selection.task_ids)
+        with change(request) as audited:
+            changed = by_ids(audited.tasks, selection.task_ids)
+            audited.record(action, target, detail(changed))
+        return changed
     assert selection.filter is not None
-    return matching(**selection.filter.keywords())
+    return matching(desk_of(request).tasks, after_chunks(request, action, target, detail),
+                    selection.filter.keywords())
 
 
 @routes.post("/api/tasks/delete-code", "tasks:modify")
 def delete_code(request: Request, body: CodeBody) -> Changed:
-    changed = desk_of(request).tasks.delete_by_code(body.code)
-    audit(request, "tasks.delete_code", f"code {body.code}", f"{changed} deleted")
+    with change(request) as audited:
+        changed = audited.tasks.delete_by_code(body.code)
+        audited.record("tasks.delete_code", f"code {body.code}", f"{changed} deleted")
     return Changed(changed=changed, message=f"{changed} task(s) with code {body.code} deleted")
 
 
 @routes.post("/api/tasks/clear", "tasks:modify")
 def clear(request: Request) -> Changed:
-    changed = desk_of(request).tasks.clear()
-    audit(request, "tasks.clear", "all tasks", f"{changed} deleted")
+    with change(request) as audited:
+        changed = audited.tasks.clear()
+        audited.record("tasks.clear", "all tasks", f"{changed} deleted")
     return Changed(changed=changed, message=f"{changed} task(s) deleted")
 
 
@@ -183,18 +209,20 @@ def get_task(request: Request, task_id: int) -> dict[str, Any]:
 
 @routes.delete("/api/tasks/{task_id}", "tasks:modify")
 def delete_task(request: Request, task_id: int) -> Changed:
-    desk_of(request).tasks.get(task_id)  # 404 for a task that does not exist
-    changed = desk_of(request).tasks.delete([task_id])
-    audit(request, "tasks.delete", f"task {task_id}", f"{changed} deleted")
+    with change(request) as audited:
+        audited.tasks.get(task_id)  # 404 for a task that does not exist
+        changed = audited.tasks.delete([task_id])
+        audited.record("tasks.delete", f"task {task_id}", f"{changed} deleted")
     message = "task deleted" if changed else "the task is running: it was not deleted"
     return Changed(changed=changed, message=message)
 
 
 @routes.post("/api/tasks/{task_id}/retry", "tasks:modify")
 def retry_task(request: Request, task_id: int) -> Changed:
-    desk_of(request).tasks.get(task_id)
-    changed = desk_of(request).tasks.retry([task_id])
-    audit(request, "tasks.retry", f"task {task_id}", f"{changed} retried")
+    with change(request) as audited:
+        audited.tasks.get(task_id)
+        changed = audited.tasks.retry([task_id])
+        audited.record("tasks.retry", f"task {task_id}", f"{changed} retried")
     message = "the task will run again" if changed else "the task is running: not retried"
     return Changed(changed=changed, message=message)
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from taskdesk.views import ROLES, AuditView, TokenView, UserView
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
-from taskdesk.web.routes.tasks_api import audit
+from taskdesk.web.routes.tasks_api import audit, change
 from taskdesk.web.security import caller_of, desk_of
 from taskdesk.web.table import RouteList
 
@@ -54,30 +54,34 @@ def list_users(request: Request) -> list[UserView]:
 
 @routes.post("/api/users", "users:modify", status_code=201)
 def add_user(request: Request, body: NewUser) -> UserView:
-    user = desk_of(request).accounts.add_user(body.name, body.password, role=body.role)
-    audit(request, "users.add", f"user {user['name']}", f"role {user['role']}")
+    with change(request) as audited:
+        user = audited.accounts.add_user(body.name, body.password, role=body.role)
+        audited.record("users.add", f"user {user['name']}", f"role {user['role']}")
     return user
 
 
 @routes.delete("/api/users/{name}", "users:modify")
 def delete_user(request: Request, name: str) -> Message:
-    desk_of(request).accounts.delete_user(name)
-    audit(request, "users.delete", f"user {name}")
+    with change(request) as audited:
+        audited.accounts.delete_user(name)
+        audited.record("users.delete", f"user {name}")
     return Message(message=f"user {name} deleted")
 
 
 @routes.post("/api/users/{name}/password", "users:modify")
 def set_password(request: Request, name: str, body: NewPassword) -> Message:
-    desk_of(request).accounts.set_password(name, body.password)
-    audit(request, "users.password", f"user {name}")
+    with change(request) as audited:
+        audited.accounts.set_password(name, body.password)
+        audited.record("users.password", f"user {name}")
     return Message(message=f"password of {name} changed; their sessions ended")
 
 
 @routes.post("/api/users/{name}/role", "users:modify")
 def set_role(request: Request, name: str, body: NewRole) -> UserView:
     """Give a user another role (the last admin keeps theirs)."""
-    user = desk_of(request).accounts.set_role(name, body.role)
-    audit(request, "users.role", f"user {name}", f"role {user['role']}")
+    with change(request) as audited:
+        user = audited.accounts.set_role(name, body.role)
+        audited.record("users.role", f"user {name}", f"role {user['role']}")
     return user
 
 
