@@ -1,6 +1,6 @@
 """What the machine allows without taskdesk: single-row INSERT + COMMIT in a loop (each commit
 waits for the disk, as an add() does), and a claim loop (one UPDATE … RETURNING of the oldest
-pending row per commit, as a claim batch of 1 does), on the raw drivers. Both stop after
+pending row per commit, as a runner's claim does), on the raw drivers. Both stop after
 `seconds` or `rows`, whichever comes first, and check that their rows are there."""
 
 from __future__ import annotations

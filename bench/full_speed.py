@@ -5,7 +5,7 @@ latency with an idle worker, and that worker's idle CPU. Every measurement check
 work happened; one that did not is ✗ FAILED and the exit code is 1. A missed target is ✗ only.
 
     .venv/bin/python -m bench.full_speed [--tasks N] [--backends sqlite,postgres]
-                                         [--workers 1,2] [--claim-batch K]
+                                         [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from bench.options import (
 from bench.speed_report import report
 from bench.targets import Row, latency_target, rate_row
 from bench.workers import Processed, process
-from taskdesk.config import MAX_CLAIM_BATCH, Settings
+from taskdesk.config import Settings
 
 DEFAULT_TASKS = 5000
 DEFAULT_WORKERS = (1, 2)
@@ -49,16 +49,8 @@ class Options:
     tasks: int
     backends: tuple[str, ...]
     workers: tuple[int, ...]
-    claim_batch: int | None  # None: TASKDESK_CLAIM_BATCH unset, the workers' default
     latency_adds: int
     idle_seconds: float
-
-
-def _claim_batch(text: str) -> int:
-    number = positive(text)
-    if number > MAX_CLAIM_BATCH:
-        raise argparse.ArgumentTypeError(f"{number} is above the maximum, {MAX_CLAIM_BATCH}")
-    return number
 
 
 def _seconds(text: str) -> float:
@@ -80,8 +72,6 @@ def parse_args(argv: Sequence[str] | None) -> Options:
                         help="comma-separated: sqlite,postgres (default both)")
     parser.add_argument("--workers", type=listed(positive), default=DEFAULT_WORKERS,
                         help="worker processes of each processing run (default 1,2)")
-    parser.add_argument("--claim-batch", type=_claim_batch, default=None, metavar="K",
-                        help="TASKDESK_CLAIM_BATCH of the workers (default: unset)")
     parser.add_argument("--latency-adds", type=positive, default=wakeup.DEFAULT_ADDS,
                         help=f"adds timed to their start (default {wakeup.DEFAULT_ADDS})")
     parser.add_argument("--idle-seconds", type=_seconds, default=wakeup.DEFAULT_IDLE_SECONDS,
@@ -89,7 +79,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
                              f"{wakeup.DEFAULT_IDLE_SECONDS:g})")
     args = parser.parse_args(argv)
     return Options(tasks=args.tasks, backends=tuple(args.backends), workers=tuple(args.workers),
-                   claim_batch=args.claim_batch, latency_adds=args.latency_adds,
+                   latency_adds=args.latency_adds,
                    idle_seconds=args.idle_seconds)
 
 
@@ -102,8 +92,7 @@ def bench_backend(backend: str, options: Options, folder: Path, progress: Progre
     plan = wakeup.Plan(options.latency_adds, wakeup.DEFAULT_GAP_MS / 1000,
                        options.idle_seconds)
     runs = {workers: process(backend, folder / f"workers-{workers}", options.tasks,
-                             workers=workers, claim_batch=options.claim_batch,
-                             progress=progress,
+                             workers=workers, progress=progress,
                              latency=plan if workers == 1 and _shared(options) else None)
             for workers in options.workers}
     latency = runs[1].latency if _shared(options) else None
@@ -115,9 +104,9 @@ def bench_backend(backend: str, options: Options, folder: Path, progress: Progre
 
 
 def _shared(options: Options) -> bool:
-    """Whether the 1-worker run's worker is at default settings: then it also measures the
-    latency and idle CPU once its tasks are done, which saves starting another."""
-    return 1 in options.workers and options.claim_batch is None
+    """Whether there is a 1-worker run (its worker is at default settings): then it also
+    measures the latency and idle CPU once its tasks are done, which saves starting another."""
+    return 1 in options.workers
 
 
 def _rate_rows(backend: str, raw: Raw, add_one: Rate,
@@ -156,9 +145,7 @@ def _latency_rows(latency: wakeup.Latency, options: Options) -> list[Row]:
 
 
 def settings_used(options: Options) -> str:
-    batch = (f"TASKDESK_CLAIM_BATCH={options.claim_batch}" if options.claim_batch is not None
-             else f"claim batch {Settings.claim_batch} (default)")
-    return (f"settings: `taskdesk worker` at defaults (concurrency 1, {batch}, poll "
+    return (f"settings: `taskdesk worker` at defaults (concurrency 1, one task per claim, poll "
             f"{Settings.poll_seconds:g} s, retention {Settings.retention_seconds:g} s); "
             f"raw loops stop after N rows or {LOOP_SECONDS:g} s; add→start and idle CPU: "
             + ("the 1-worker run's worker, once its N tasks were done" if _shared(options)

@@ -101,10 +101,10 @@ def add_one_by_one(backend: str, folder: Path, tasks: int, progress: Progress) -
     return Rate(tasks, seconds, problems)
 
 
-def process(backend: str, folder: Path, tasks: int, *, claim_batch: int,
-            retention: float | None, progress: Progress) -> Processing:
+def process(backend: str, folder: Path, tasks: int, *, retention: float | None,
+            progress: Progress) -> Processing:
     """add_many N tasks, then time one `taskdesk start --quiet` over them, then check."""
-    what = f"claim batch {claim_batch}, retention {retention_label(retention)}"
+    what = f"retention {retention_label(retention)}"
     if not tasks:
         what = "start-up on an empty queue"
     with fresh_desk(backend, folder) as desk:
@@ -112,7 +112,7 @@ def process(backend: str, folder: Path, tasks: int, *, claim_batch: int,
         desk.close()  # the parent holds no connection while the runner runs (reopened later)
         step = progress.add_task(f"{backend}: taskdesk start, {what}", total=tasks or 1)
         finished = run_start(
-            runner_env(_runner_settings(desk, claim_batch, retention)), folder / "start.out",
+            runner_env(_runner_settings(desk, retention)), folder / "start.out",
             timeout=runner_timeout(tasks), poll=lambda: _poll(progress, step, desk),
         )
         progress.update(step, completed=tasks or 1)
@@ -140,12 +140,10 @@ def _add_many(desk: Taskdesk, tasks: int, progress: Progress, where: str) -> Rat
     return Rate(tasks, seconds, problems)
 
 
-def _runner_settings(desk: Taskdesk, claim_batch: int,
-                     retention: float | None) -> dict[str, str]:
+def _runner_settings(desk: Taskdesk, retention: float | None) -> dict[str, str]:
     settings = {
         "TASKDESK_HOME": str(desk.settings.home),
         "TASKDESK_DATABASE_URL": desk.settings.database_url,
-        "TASKDESK_CLAIM_BATCH": str(claim_batch),
         "TASKDESK_ALLOWED_ACTIONS": "bench",
     }
     if retention is not None:

@@ -112,8 +112,7 @@ def measure(backend: str, folder: Path, tasks: int, python: Path, progress: Prog
         peer_worker = run_peer(python, script, "work", target, tasks)
         progress.update(step, completed=2)
     adds = add_one_by_one(backend, folder / "adds", tasks, progress)
-    worker = process(backend, folder / "worker", tasks, workers=1, claim_batch=None,
-                     progress=progress).ran
+    worker = process(backend, folder / "worker", tasks, workers=1, progress=progress).ran
     return Pair(name, peer_adds, peer_worker, adds, worker)
 
 

@@ -1,9 +1,9 @@
 """Throughput of taskdesk: tasks added per second (one by one, and in one batch) and no-op
-tasks processed per second by one `taskdesk start --quiet` process, per backend and claim
-batch size. Every measurement is checked: if the work did not happen, it says so and exits 1.
+tasks processed per second by one `taskdesk start --quiet` process, per backend and
+retention. Every measurement is checked: if the work did not happen, it says so and exits 1.
 
     .venv/bin/python -m bench.throughput [--tasks N] [--backends sqlite,postgres]
-                                         [--batch-sizes 1,10] [--retentions 0,default]
+                                         [--retentions 0,default]
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ RAW_ROWS = 1000  # rows of the raw insert loop (it stops after 2 s anyway)
 class Options:
     tasks: int
     backends: tuple[str, ...]
-    batch_sizes: tuple[int, ...]
     #: 0 deletes each completed task (as OpenCart does); None leaves
     #: TASKDESK_RETENTION_SECONDS unset (the default keeps completed tasks a day).
     retentions: tuple[float | None, ...]
@@ -56,7 +55,7 @@ class BackendResult:
     add_one: Rate
     startup: Rate
     raw_insert: float  # this machine's durable single-row insert + commit rate (per second)
-    runs: dict[tuple[int, float | None], Processing] = field(default_factory=dict)
+    runs: dict[float | None, Processing] = field(default_factory=dict)  # by retention
 
     def rates(self) -> list[Rate]:
         return [self.add_one, self.startup, *(rate for run in self.runs.values()
@@ -83,14 +82,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
                         help=f"tasks per measurement (default {DEFAULT_TASKS})")
     parser.add_argument("--backends", type=listed(backend_name), default=BACKENDS,
                         help="comma-separated: sqlite,postgres (default both)")
-    parser.add_argument("--batch-sizes", type=listed(positive), default=(1, 10),
-                        help="TASKDESK_CLAIM_BATCH of the processing runs (default 1,10)")
     parser.add_argument("--retentions", type=listed(_retention), default=(0.0, None),
                         help="TASKDESK_RETENTION_SECONDS of the processing runs, 'default' "
                              "for unset (default 0,default)")
     args = parser.parse_args(argv)
     return Options(tasks=args.tasks, backends=tuple(args.backends),
-                   batch_sizes=tuple(args.batch_sizes), retentions=tuple(args.retentions))
+                   retentions=tuple(args.retentions))
 
 
 # -- the measurements ------------------------------------------------------------------------
@@ -101,15 +98,11 @@ def bench_backend(backend: str, options: Options, folder: Path,
         backend=backend,
         add_one=add_one_by_one(backend, folder / "add-one", n, progress),
         raw_insert=raw_rates(backend, folder / "raw", RAW_ROWS).inserts.per_second,
-        startup=process(backend, folder / "startup", 0, claim_batch=1, retention=0.0,
-                        progress=progress).ran,
+        startup=process(backend, folder / "startup", 0, retention=0.0, progress=progress).ran,
     )
-    for batch in options.batch_sizes:
-        for number, retention in enumerate(options.retentions):
-            result.runs[batch, retention] = process(
-                backend, folder / f"batch-{batch}-retention-{number}", n,
-                claim_batch=batch, retention=retention, progress=progress,
-            )
+    for number, retention in enumerate(options.retentions):
+        result.runs[retention] = process(backend, folder / f"retention-{number}", n,
+                                         retention=retention, progress=progress)
     return result
 
 
@@ -129,25 +122,21 @@ def _median_add_many(result: BackendResult) -> Rate:
 def results_table(results: list[BackendResult], options: Options) -> Table:
     table = Table(title=f"taskdesk throughput, N = {options.tasks:,} tasks per measurement",
                   title_justify="left")
-    for header in ("backend", "claim\nbatch", "add() one by one\n(1 txn per task)",
+    for header in ("backend", "add() one by one\n(1 txn per task)",
                    "add_many() of N\n(1 txn, median)", "runner start-up\n(empty queue)",
                    *(f"processed by 1 runner\nretention {retention_label(retention)}"
                      for retention in options.retentions), "verified"):
         table.add_column(header, justify="left" if header in ("backend", "verified")
                          else "right")
     for result in results:
-        for index, batch in enumerate(options.batch_sizes):
-            runs = [result.runs[batch, retention].ran for retention in options.retentions]
-            adds = [result.add_one, _median_add_many(result)] if index == 0 else []
-            startup = [result.startup] if index == 0 else []
-            ok = not any(rate.problems for rate in (*runs, *adds, *startup))
-            table.add_row(
-                result.backend if index == 0 else "", str(batch),
-                *(_rate(rate) for rate in adds), *([""] * (2 - len(adds))),
-                f"{result.startup.seconds:.2f} s" if startup else "",
-                *(_rate(rate) for rate in runs),
-                "[green]✓ all N ran once[/]" if ok else "[bold red]✗ FAILED[/]",
-            )
+        runs = [result.runs[retention].ran for retention in options.retentions]
+        adds = [result.add_one, _median_add_many(result)]
+        ok = not any(rate.problems for rate in (*runs, *adds, result.startup))
+        table.add_row(
+            result.backend, *(_rate(rate) for rate in adds),
+            f"{result.startup.seconds:.2f} s", *(_rate(rate) for rate in runs),
+            "[green]✓ all N ran once[/]" if ok else "[bold red]✗ FAILED[/]",
+        )
     return table
 
 

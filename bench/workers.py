@@ -35,13 +35,13 @@ class Processed:
     latency: Latency | None = None
 
 
-def process(backend: str, folder: Path, tasks: int, *, workers: int, claim_batch: int | None,
-            progress: Progress, latency: Plan | None = None) -> Processed:
+def process(backend: str, folder: Path, tasks: int, *, workers: int, progress: Progress,
+            latency: Plan | None = None) -> Processed:
     """With `latency` (one worker only), that worker's add→start latency and idle CPU are
     measured once its N tasks are done and checked, before it is stopped."""
     what = f"{backend}, {workers} worker{'s' if workers > 1 else ''}"
     with fresh_desk(backend, folder) as desk:
-        env = runner_env(_settings(desk, claim_batch))
+        env = runner_env(_settings(desk))
         outputs = [folder / f"worker-{n}.out" for n in range(workers)]
         started = [spawn_worker(env, output) for output in outputs]
         try:
@@ -83,14 +83,11 @@ def _about(rate: Rate, what: str) -> Rate:
                                                 for problem in rate.problems), rate.notes)
 
 
-def _settings(desk: Taskdesk, claim_batch: int | None) -> dict[str, str]:
-    """Default settings but the database, the allow-list and the claim batch if given."""
-    settings = {"TASKDESK_HOME": str(desk.settings.home),
-                "TASKDESK_DATABASE_URL": desk.settings.database_url,
-                "TASKDESK_ALLOWED_ACTIONS": "bench"}
-    if claim_batch is not None:
-        settings["TASKDESK_CLAIM_BATCH"] = str(claim_batch)
-    return settings
+def _settings(desk: Taskdesk) -> dict[str, str]:
+    """Default settings but the database and the allow-list."""
+    return {"TASKDESK_HOME": str(desk.settings.home),
+            "TASKDESK_DATABASE_URL": desk.settings.database_url,
+            "TASKDESK_ALLOWED_ACTIONS": "bench"}
 
 
 def _registered(desk: Taskdesk, workers: list[subprocess.Popen[bytes]],

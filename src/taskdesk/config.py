@@ -15,7 +15,6 @@ from sqlalchemy import URL
 from taskdesk.errors import ConfigError
 
 ENV_PREFIX = "TASKDESK_"
-MAX_CLAIM_BATCH = 1_000  # tasks
 DEFAULT_PACKAGE_MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PACKAGE_MAX_FILE_BYTES = 4 * 1024**3  # bytes: a zip without zip64 ends here
 MAX_TASK_TIMEOUT_SECONDS = 86_400.0  # a day: a task's timeout, in seconds
@@ -48,7 +47,6 @@ class Settings:
     max_attempts: int = 3  # default for new tasks: starts allowed, retries included
     retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
     poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
-    claim_batch: int = 32  # unused: a claim takes one task (docs/runners.md)
     package_max_entries: int = 1_000  # files and folders in an extension zip
     package_max_bytes: int = 50 * 1024 * 1024  # total uncompressed size of an extension zip
     package_max_ratio: float = 100.0  # uncompressed / compressed size of one entry (zip bombs)
@@ -59,7 +57,8 @@ class Settings:
     app: str = ""  # module:attribute of the application's Taskdesk, imported by the CLI
     session_seconds: float = 8 * 3_600.0  # an admin web session ends this long after login
     #: Seconds a task's attempt may take (a task's own `timeout=` wins); past it, the child
-    #: process that runs it is killed. 0: no timeout, tasks run in the runner's threads.
+    #: process that runs it is killed. 0: no timeout, tasks run in the runner's threads
+    #: (but those declared process=True, which run in a child of their own).
     task_timeout_seconds: float = 0.0
     #: Deaths of a task's child process (a signal, os._exit) after which it is failed for good.
     max_crashes: int = 2
@@ -183,7 +182,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_attempts": int,
     "retry_delay_seconds": float,
     "poll_seconds": float,
-    "claim_batch": int,
     "package_max_entries": int,
     "package_max_bytes": int,
     "package_max_ratio": float,
@@ -208,7 +206,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 _MUST_BE_POSITIVE = (
-    "lease_seconds", "session_seconds", "max_attempts", "poll_seconds", "claim_batch",
+    "lease_seconds", "session_seconds", "max_attempts", "poll_seconds",
     "package_max_entries", "package_max_bytes", "package_max_ratio", "package_max_file_bytes",
     "max_crashes", "login_checks", "health_timeout_seconds", "read_timeout_seconds",
     "body_timeout_seconds", "add_wait_seconds",
@@ -257,8 +255,6 @@ def _check_relations(settings: Settings) -> None:
         if getattr(settings, name) > limit:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be at most {limit:.0f} "
                               f"({words}), not {getattr(settings, name):g}")
-    if settings.claim_batch > MAX_CLAIM_BATCH:
-        raise ConfigError(f"{ENV_PREFIX}CLAIM_BATCH must be at most {MAX_CLAIM_BATCH}")
     if settings.package_max_file_bytes > MAX_PACKAGE_MAX_FILE_BYTES:
         raise ConfigError(f"{ENV_PREFIX}PACKAGE_MAX_FILE_BYTES must be at most "
                           f"{MAX_PACKAGE_MAX_FILE_BYTES} (4 GiB)")

@@ -190,9 +190,11 @@ def test_a_task_whose_runner_died_is_recovered_and_run(
     assert "expired" in comments[1]
 
 
-def test_stopping_releases_claimed_tasks_that_did_not_start(
+def test_stopping_during_a_task_claims_and_charges_no_other(
     store: Store, settings: Settings, registry: TaskRegistry
 ) -> None:
+    """A stop during a task ends the drain after it: the tasks not started stay pending,
+    with no owner and no attempt charged."""
     stop = threading.Event()
 
     class StopDuringFirst(RunnerHooks):  # the first task still runs and its outcome is stored
@@ -200,7 +202,7 @@ def test_stopping_releases_claimed_tasks_that_did_not_start(
             stop.set()
 
     registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in range(5))
-    runner = make_runner(store, settings.evolve(claim_batch=5), StopDuringFirst())
+    runner = make_runner(store, settings, StopDuringFirst())
 
     stats = runner.drain(stop)
 

@@ -21,7 +21,6 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.lease_seconds == 30.0
     assert settings.max_attempts == 3
     assert settings.retry_delay_seconds == 10.0
-    assert settings.claim_batch == 32
 
 
 def test_reads_each_variable_from_the_given_mapping(tmp_path: Path) -> None:
@@ -34,7 +33,6 @@ def test_reads_each_variable_from_the_given_mapping(tmp_path: Path) -> None:
         "TASKDESK_MAX_ATTEMPTS": "7",
         "TASKDESK_RETRY_DELAY_SECONDS": "0.5",
         "TASKDESK_POLL_SECONDS": "0.25",
-        "TASKDESK_CLAIM_BATCH": "4",
     }
 
     settings = Settings.from_env(env)
@@ -48,7 +46,6 @@ def test_reads_each_variable_from_the_given_mapping(tmp_path: Path) -> None:
     assert isinstance(settings.max_attempts, int)
     assert settings.retry_delay_seconds == 0.5
     assert settings.poll_seconds == 0.25
-    assert settings.claim_batch == 4
 
 
 def test_the_given_mapping_replaces_the_process_environment(
@@ -77,6 +74,16 @@ def test_unrelated_variables_are_ignored(tmp_path: Path) -> None:
     assert settings.lease_seconds == 30.0
 
 
+@pytest.mark.parametrize("value", ["4", "0", "2x"])
+def test_the_retired_claim_batch_variable_is_ignored(tmp_path: Path, value: str) -> None:
+    """TASKDESK_CLAIM_BATCH no longer names a setting (a claim takes one task): a deployment
+    that still sets it, to any text, starts as if it did not, like any other unknown name."""
+    settings = Settings.from_env({"TASKDESK_HOME": str(tmp_path), "TASKDESK_CLAIM_BATCH": value})
+
+    assert settings == Settings.from_env({"TASKDESK_HOME": str(tmp_path)})
+    assert "TASKDESK_CLAIM_BATCH" not in settings.to_env()
+
+
 def test_flags_override_the_environment(tmp_path: Path) -> None:
     env = {"TASKDESK_HOME": str(tmp_path / "env"), "TASKDESK_LEASE_SECONDS": "12",
            "TASKDESK_MAX_ATTEMPTS": "7"}
@@ -96,7 +103,7 @@ def test_flags_override_the_environment(tmp_path: Path) -> None:
         ("TASKDESK_LEASE_SECONDS", "thirty"),
         ("TASKDESK_MAX_ATTEMPTS", "1.5"),
         ("TASKDESK_MAX_ATTEMPTS", "three"),
-        ("TASKDESK_CLAIM_BATCH", "2x"),
+        ("TASKDESK_MAX_CRASHES", "2x"),
         ("TASKDESK_POLL_SECONDS", "1,5"),
         ("TASKDESK_RETRY_DELAY_SECONDS", "ten"),
     ],
@@ -125,7 +132,7 @@ def test_lease_must_be_positive(value: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["TASKDESK_MAX_ATTEMPTS", "TASKDESK_POLL_SECONDS", "TASKDESK_CLAIM_BATCH"],
+    ["TASKDESK_MAX_ATTEMPTS", "TASKDESK_POLL_SECONDS", "TASKDESK_MAX_CRASHES"],
 )
 def test_other_counts_must_be_positive(name: str) -> None:
     with pytest.raises(ConfigError, match=f"{name} must be greater than 0"):
