@@ -1,14 +1,16 @@
 """The chaos test's task (imported as tests.chaos_handlers by real worker processes).
 
-Each attempt records itself — (task_id, pid, attempt) — in the table `chaos_execution` of the
-taskdesk database, through a connection of its own, committed before the attempt returns: what
-the test later counts is what really ran, whatever the runner stored about it.
+Each attempt records itself — (task_id, pid, thread, attempt) — in the table
+`chaos_execution` of the taskdesk database, through a connection of its own, committed before
+the attempt returns: what the test later counts is what really ran, whatever the runner stored
+about it.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from typing import Protocol
 
@@ -21,16 +23,17 @@ APPLICATION_NAME = "taskdesk-chaos-handler"
 
 
 class Recorder(Protocol):
-    def record(self, task_id: int, pid: int, attempt: int) -> None: ...
+    def record(self, task_id: int, pid: int, thread: int, attempt: int) -> None: ...
 
 
 class SqliteRecorder:
     def __init__(self, path: str) -> None:
         self.connection = sqlite3.connect(path, timeout=60, isolation_level=None)
 
-    def record(self, task_id: int, pid: int, attempt: int) -> None:
-        self.connection.execute(f"INSERT INTO {TABLE} (task_id, pid, attempt) VALUES (?, ?, ?)",
-                                (task_id, pid, attempt))  # autocommit: on disk when it returns
+    def record(self, task_id: int, pid: int, thread: int, attempt: int) -> None:
+        # autocommit: on disk when it returns
+        self.connection.execute(f"INSERT INTO {TABLE} (task_id, pid, thread, attempt) "
+                                "VALUES (?, ?, ?, ?)", (task_id, pid, thread, attempt))
 
 
 class PostgresRecorder:
@@ -40,10 +43,10 @@ class PostgresRecorder:
         self.connection = psycopg.connect(url, autocommit=True,
                                           application_name=APPLICATION_NAME)
 
-    def record(self, task_id: int, pid: int, attempt: int) -> None:
+    def record(self, task_id: int, pid: int, thread: int, attempt: int) -> None:
         self.connection.execute(
-            f"INSERT INTO {TABLE} (task_id, pid, attempt) VALUES (%s, %s, %s)",
-            (task_id, pid, attempt))
+            f"INSERT INTO {TABLE} (task_id, pid, thread, attempt) VALUES (%s, %s, %s, %s)",
+            (task_id, pid, thread, attempt))
 
 
 _recorders: dict[tuple[int, str], Recorder] = {}
@@ -70,6 +73,6 @@ class Record(Controller):
         assert self.task is not None
         time.sleep(pause / 2)
         recorder(self.config.database_url).record(self.task.task_id, os.getpid(),
-                                                  self.task.attempts)
+                                                  threading.get_native_id(), self.task.attempts)
         time.sleep(pause / 2)
         return "recorded"

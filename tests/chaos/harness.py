@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
+from tests.chaos.verdict import Execution
 from tests.chaos_handlers import TABLE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +93,8 @@ class Database:
         with self.engine.connect() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
             conn.execute(text(f"CREATE TABLE {TABLE} ({key}, task_id BIGINT NOT NULL, "
-                              "pid INTEGER NOT NULL, attempt INTEGER NOT NULL)"))
+                              "pid INTEGER NOT NULL, thread BIGINT NOT NULL, "
+                              "attempt INTEGER NOT NULL)"))
 
     def drop_table(self) -> None:
         with self.engine.connect() as conn:
@@ -165,12 +167,12 @@ class Database:
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
             f"application_name = '{WORKER_APPLICATION}' AND datname = current_database()")
 
-    def executions(self) -> list[tuple[int, int, int, int]]:
-        """(id, task_id, pid, attempt) of every recorded execution, in order."""
+    def executions(self) -> list[Execution]:
+        """Every recorded execution, in order."""
         with self.engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT id, task_id, pid, attempt FROM {TABLE} "
+            rows = conn.execute(text(f"SELECT id, task_id, pid, thread, attempt FROM {TABLE} "
                                      "ORDER BY id")).all()
-        return [(row[0], row[1], row[2], row[3]) for row in rows]
+        return [Execution(*row) for row in rows]
 
     def attempts(self) -> dict[int, int]:
         """Each task's attempts as taskdesk charged them."""

@@ -163,11 +163,11 @@ def summarize(chaos: Chaos, backend: str, worker_count: int, threads: int,
     executions = chaos.db.executions()
     recoveries = chaos.db.recoveries()
     killed = set(chaos.workers.killed)
-    reconnected = {pid for row, _, pid, _ in executions if row > chaos.after_termination}
+    reconnected = {run.pid for run in executions if run.id > chaos.after_termination}
     never_back = (chaos.pids_at_termination - killed) - reconnected
     assert not never_back, f"workers {never_back} ran nothing after their backends ended"
     statuses = chaos.db.statuses()
-    ran = {t for _, t, _, _ in executions}
+    ran = {run.task_id for run in executions}
     injected = (f"serialization_failures="
                 f"{min(chaos.db.serialization_failures(), SERIALIZATION_FAILURES)}"
                 if chaos.db.postgres else f"write_locks={len(chaos.locks)}")
@@ -175,7 +175,7 @@ def summarize(chaos: Chaos, backend: str, worker_count: int, threads: int,
         backend=backend, tasks=TASKS, workers=worker_count, kills=len(killed),
         terminated=chaos.terminated, recovered=len(recoveries), executions=len(executions),
         duplicates=duplicates(executions), lost=len(lost_tasks(statuses, ran)),
-        unexplained=tuple(unexplained(executions, recoveries, killed, threads=threads)),
+        unexplained=tuple(unexplained(executions, recoveries, killed)),
         overcharged=overcharged(chaos.db.attempts(), executions),
         never_ran_failed=sum(1 for t, status in statuses.items()
                              if status == "failed" and t not in ran),

@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class Execution(NamedTuple):
+    """One attempt as it recorded itself: in which process and thread, in start order."""
+
+    id: int
+    task_id: int
+    pid: int
+    thread: int  # the native id of the worker thread that ran it
+    attempt: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,50 +58,50 @@ def lost_tasks(statuses: dict[int, str], ran: set[int]) -> list[int]:
     return sorted(t for t, status in statuses.items() if status != "complete" or t not in ran)
 
 
-def unexplained(executions: list[tuple[int, int, int, int]], recoveries: list[tuple[int, int]],
-                killed: set[int], *, threads: int) -> list[str]:
+def unexplained(executions: list[Execution], recoveries: list[tuple[int, int]],
+                killed: set[int]) -> list[str]:
     """A task may run again only after a worker was killed while holding it: every execution
-    but a task's last must be by a killed worker, and be among that worker's last `threads`
-    executions (one per thread: killed before its outcome was stored, nothing ran after it
-    on that thread), with that lease recovered in the task log."""
-    runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    ran_by: dict[int, list[int]] = defaultdict(list)
-    for _, task_id, pid, _ in executions:
-        ran_by[pid].append(task_id)
-    for _, task_id, pid, attempt in executions:
-        runs[task_id].append((pid, attempt))
+    but a task's last must be by a killed worker, and be the last execution of its thread (it
+    was running, or its outcome not yet stored, when the worker died: nothing ran after it on
+    that thread), with that lease recovered in the task log."""
+    runs: dict[int, list[Execution]] = defaultdict(list)
+    on_thread: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for run in executions:
+        runs[run.task_id].append(run)
+        on_thread[run.pid, run.thread].append(run.task_id)
     recovered = set(recoveries)
 
-    def why_not_a_kill(task_id: int, pid: int) -> str:
-        if pid not in killed:
+    def why_not_a_kill(run: Execution) -> str:
+        if run.pid not in killed:
             return "that worker was never killed"
-        later = len(ran_by[pid]) - 1 - ran_by[pid].index(task_id)
-        if later >= threads:
-            return (f"that worker ran {later} tasks after it: its outcome was stored before "
+        ran = on_thread[run.pid, run.thread]
+        later = len(ran) - 1 - ran.index(run.task_id)
+        if later:
+            return (f"its thread ran {later} tasks after it: its outcome was stored before "
                     "the worker was killed, or should have been")
-        if (task_id, pid) not in recovered:
+        if (run.task_id, run.pid) not in recovered:
             return "the task log shows no recovery of that worker's lease"
         return ""
 
-    return [f"task {task_id} ran again after attempt {attempt} by worker {pid}: {why}"
-            for task_id, task_runs in sorted(runs.items()) for pid, attempt in task_runs[:-1]
-            if (why := why_not_a_kill(task_id, pid))]
+    return [f"task {task_id} ran again after attempt {run.attempt} by worker {run.pid}: {why}"
+            for task_id, task_runs in sorted(runs.items()) for run in task_runs[:-1]
+            if (why := why_not_a_kill(run))]
 
 
-def overcharged(attempts: dict[int, int], executions: list[tuple[int, int, int, int]],
+def overcharged(attempts: dict[int, int], executions: list[Execution],
                 ) -> dict[int, tuple[int, int]]:
     """Tasks charged more attempts than they had executions: (attempts, executions). A kill
     between a task's start and its record may leave one such task per kill and thread;
     nothing else may. (Fewer attempts than executions is never allowed.)"""
     ran: dict[int, int] = defaultdict(int)
-    for _, task_id, _, _ in executions:
-        ran[task_id] += 1
+    for run in executions:
+        ran[run.task_id] += 1
     return {task_id: (charged, ran[task_id]) for task_id, charged in attempts.items()
             if charged != ran[task_id]}
 
 
-def duplicates(executions: list[tuple[int, int, int, int]]) -> int:
+def duplicates(executions: list[Execution]) -> int:
     seen: dict[int, int] = defaultdict(int)
-    for _, task_id, _, _ in executions:
-        seen[task_id] += 1
+    for run in executions:
+        seen[run.task_id] += 1
     return sum(1 for count in seen.values() if count > 1)
