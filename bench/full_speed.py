@@ -36,7 +36,7 @@ from bench.options import (
     server,
 )
 from bench.speed_report import report
-from bench.targets import Row, latency_target, rate_row
+from bench.targets import Row, add_row, latency_target, rate_row
 from bench.workers import Processed, process
 from taskdesk.config import Settings
 
@@ -100,7 +100,8 @@ def bench_backend(backend: str, options: Options, folder: Path, progress: Progre
         step = progress.add_task(f"{backend}: add→start latency, then idle CPU", total=1)
         latency = wakeup.measure(backend, folder / "latency", plan)
         progress.update(step, completed=1)
-    return [*_rate_rows(backend, raw, add_one, runs), *_latency_rows(latency, options)]
+    return [*_rate_rows(backend, raw, add_one, runs),
+            *_latency_rows(backend, latency, options)]
 
 
 def _shared(options: Options) -> bool:
@@ -111,13 +112,11 @@ def _shared(options: Options) -> bool:
 
 def _rate_rows(backend: str, raw: Raw, add_one: Rate,
                runs: dict[int, Processed]) -> list[Row]:
-    durable = raw.inserts.per_second
-    share = f"{add_one.per_second / durable:.0%} of the durable insert rate" if durable else ""
+    durable = 0.0 if raw.inserts.problems else raw.inserts.per_second
     return [
         rate_row(backend, "durable INSERT+COMMIT, raw driver", raw.inserts),
         rate_row(backend, "claim UPDATE…RETURNING+COMMIT, raw", raw.claims),
-        rate_row(backend, "add() one by one", add_one,
-                 f"{add_one.count:,} in {add_one.seconds:.2f} s, {share}"),
+        add_row(add_one, durable),
         rate_row(backend, "add_many() of N", _median_added(runs)),
         *(rate_row(backend, f"processed by {workers} worker{'s' if workers > 1 else ''}",
                    run.ran) for workers, run in runs.items()),
@@ -131,13 +130,13 @@ def _median_added(runs: dict[int, Processed]) -> Rate:
                 tuple(problem for rate in samples for problem in rate.problems))
 
 
-def _latency_rows(latency: wakeup.Latency, options: Options) -> list[Row]:
+def _latency_rows(backend: str, latency: wakeup.Latency, options: Options) -> list[Row]:
     adds = f"{len(latency.latencies)} adds {wakeup.DEFAULT_GAP_MS:g} ms apart"
     return [
-        Row("add→start p50", latency.p50_ms, " ms", adds, latency_target(0.5),
+        Row("add→start p50", latency.p50_ms, " ms", adds, latency_target(backend, 0.5),
             latency.problems),
         Row("add→start p99", latency.percentile_ms(0.99), " ms",
-            f"max {latency.percentile_ms(1.0):.2f} ms", latency_target(0.99),
+            f"max {latency.percentile_ms(1.0):.2f} ms", latency_target(backend, 0.99),
             latency.problems),
         Row("idle worker CPU", latency.idle_cpu, " %", f"of one core over "
             f"{options.idle_seconds:g} s", None, latency.problems),
