@@ -27,7 +27,13 @@ from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
 from taskdesk.accounts.throttle import LoginThrottle as LoginThrottle  # the web's type
 from taskdesk.app_path import import_path_of, load_app
-from taskdesk.audited import Actor, Audited, audited
+
+# `X as X`: also what the faces (cli/, web/) use of an audited change, via the front door.
+from taskdesk.audited import Actor as Actor
+from taskdesk.audited import AfterChunks as AfterChunks
+from taskdesk.audited import Audited as Audited
+from taskdesk.audited import audited
+from taskdesk.audited import chunk_audit as chunk_audit
 from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
@@ -46,7 +52,8 @@ from taskdesk.insights import Insights
 from taskdesk.models import Status, Task
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
 from taskdesk.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
-from taskdesk.registry import MAX_PAGE, TaskRegistry
+from taskdesk.registry import MAX_PAGE
+from taskdesk.registry import TaskRegistry as TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
 from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop

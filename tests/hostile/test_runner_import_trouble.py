@@ -76,13 +76,15 @@ def test_sys_exit_in_install_is_one_clear_error(cli: Cli, tmp_path: Path) -> Non
 
 
 def test_os_exit_at_import_says_nothing_misleading(cli: Cli, tmp_path: Path) -> None:
-    """os._exit() cannot be caught: the process ends inside the import. It must at least not
-    claim success, nor leave the module marked installed."""
+    """os._exit() at import ends the process that runs the install() hook: a child of its own
+    (issue 14, item 26), so the command survives it and says what happened, claims no success
+    and leaves the module not installed."""
     code = upload(cli, tmp_path, before="import os\nos._exit(7)\n")
 
     result = cli.run("extension", "install", code)
 
-    assert result.code == 7
+    assert result.code == 1
+    assert "ended (exit code 7) before finishing; nothing was changed" in result.stderr
     assert "installed" not in result.stdout
     assert not installed(cli, code)
 
@@ -101,8 +103,7 @@ def test_a_non_daemon_thread_started_at_import_does_not_hang_install(
     assert time.monotonic() - started < EXIT_WITHIN_SECONDS
     assert result.code == 0, result
     assert f"installed module/{code}" in result.stdout
-    assert "without waiting for 1 thread(s)" in result.stderr
-    assert "stray" in result.stderr
+    assert result.stderr == ""  # the thread was the hook's child's, and ended with it
     assert installed(cli, code)
 
 

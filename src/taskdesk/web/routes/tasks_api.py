@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
-from taskdesk.audited import Actor, AfterChunks, Audited, TaskRegistry, chunk_audit
+from taskdesk.app import Actor, AfterChunks, Audited, TaskRegistry, chunk_audit
 from taskdesk.errors import BadInput
 from taskdesk.views import (
     LogEntryView,
