@@ -5,16 +5,15 @@ TASKDESK_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure. No browser is 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.web.served import free_port, wait_until_healthy
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -22,7 +21,6 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = Path(os.environ.get("TASKDESK_TEST_OUTPUT", ROOT / "test-output")) / "browser"
 ADMIN, PASSWORD = "admin", "browser-test-password"
-START_TIMEOUT = 30.0  # seconds for `taskdesk serve` to answer /healthz
 
 
 def require_browser() -> None:
@@ -46,27 +44,6 @@ class Server:
     url: str
     home: Path
     env: dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"taskdesk serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("taskdesk serve did not answer /healthz")
 
 
 @pytest.fixture

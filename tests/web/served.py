@@ -52,7 +52,7 @@ def serving(home: Path, **settings: str) -> Iterator[Served]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         served = Served("127.0.0.1", port, home, env)
-        _wait_until_healthy(served.url, process)
+        wait_until_healthy(served.url, process)
         yield served
     finally:
         process.terminate()
@@ -65,7 +65,7 @@ def serving(home: Path, **settings: str) -> Iterator[Served]:
             process.stderr.close()
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
