@@ -41,6 +41,7 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
     if _is_psycopg(connection):
         _check_same_database(store, "postgresql", connection.info.dbname)  # type: ignore[attr-defined]
         _check_in_transaction(_autocommit(connection))
+        store.promotions.forget()
         return _add_psycopg(store, connection, tasks, replace=replace)
     raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg "
                    f"connection, not {type(connection).__name__}")

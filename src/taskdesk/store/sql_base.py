@@ -17,6 +17,7 @@ from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.fast_add import Adds, SqliteAdds
 from taskdesk.store.notify import WakeAddress
+from taskdesk.store.promotions import Promotions
 from taskdesk.store.raw import RawStatements
 from taskdesk.store.schema import task
 
@@ -37,10 +38,16 @@ class SqlConnections:
         self.raw = RawStatements(engine.dialect)
         #: The add's statements on the driver's connection (store/fast_add.py).
         self.adds: Adds = SqliteAdds(engine.dialect)
+        #: When the runner's claim next looks for due delayed tasks (store/promotions.py).
+        self.promotions = Promotions()
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
     def _write(self, engine: Engine | None = None) -> Iterator[Connection]:
+        """A write transaction on `engine` (the runner's verbs name theirs); any other write
+        may delay a task, so the next claim looks for delayed tasks."""
+        if engine is None:
+            self.promotions.forget()
         if self._bound is not None:
             yield self._bound
             return

@@ -44,7 +44,8 @@ class SqlRunnerVerbs(SqlConnections):
         queues = None if order.queues is None else tuple(sorted(set(order.queues)))
         statement = sql.CLAIM if queues is None else sql.claim_in(queues)
         claim = self.raw(statement, task.c)
-        self._promote(conn, now)
+        if self.promotions.due(now):
+            self._promote(conn, now)
         with driver_cursor(conn) as cursor:
             cursor.execute(claim.sql, claim.params(params))
             claimed = [task_from_row(row) for row in claim.rows(cursor.fetchall())]
@@ -92,6 +93,9 @@ class SqlRunnerVerbs(SqlConnections):
         if not finished:
             return []
         now = self.clock()
+        for _, outcome in finished:
+            if outcome.retry_at is not None and outcome.retry_at > now:
+                self.promotions.delayed(outcome.retry_at)
         with driver_cursor(conn) as cursor:
             if self._postgres:  # one statement for the batch (store/pg_finish.py)
                 cursor.execute(FINISH_ALL, finish_all_params(
@@ -205,11 +209,12 @@ class SqlRunnerVerbs(SqlConnections):
     def _promote(self, conn: Connection, now: datetime) -> None:
         """Make every delayed task that is due claimable (see statements.PROMOTE): all of
         them, so that the claim's order holds among every due task. Usually one probe finds
-        none."""
+        none; a claim probes only when self.promotions says so (store/promotions.py)."""
         probe = self.raw(sql.NEXT_DELAYED, [sql.NEXT_DELAYED.selected_columns[0]])
         with driver_cursor(conn) as cursor:
             cursor.execute(probe.sql, probe.params({}))
             earliest = probe.rows(cursor.fetchall())[0][probe.names[0]]
+        self.promotions.probed(now, earliest)
         if earliest is None or earliest > now:
             return
         while True:
