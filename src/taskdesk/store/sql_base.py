@@ -32,6 +32,8 @@ class SqlConnections:
         #: them commit without waiting for the disk: if the database crashes and loses one,
         #: the task is recovered and runs again, which at-least-once delivery allows.
         self.runner_writer: Engine = engine
+        #: The runner's statements that commit alone (autocommit), on runner_writer's pool.
+        self.runner_alone: Engine = engine
         self.clock = clock
         self._bound: Connection | None = None
         #: The runner's hot statements, compiled once for this dialect (store/raw.py).
@@ -52,6 +54,16 @@ class SqlConnections:
             yield self._bound
             return
         with translate_errors(self.engine.url), (engine or self.writer).begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _one_statement(self) -> Iterator[Connection]:
+        """A runner's connection on which each statement is its own transaction, or the
+        atomic block's (where it is part of the block's)."""
+        if self._bound is not None:
+            yield self._bound
+            return
+        with translate_errors(self.engine.url), self.runner_alone.connect() as conn:
             yield conn
 
     @contextmanager

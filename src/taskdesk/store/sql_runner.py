@@ -23,8 +23,8 @@ from taskdesk.store.base import (
     RunnerInfo,
     chunks,
 )
-from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params
-from taskdesk.store.raw import driver_cursor
+from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params, finish_then_claim
+from taskdesk.store.raw import RawStatement, driver_cursor
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_base import SqlConnections
@@ -37,7 +37,14 @@ class SqlRunnerVerbs(SqlConnections):
             return self._claim(conn, worker_id, NextClaim(limit, lease_seconds, queues))
 
     def _claim(self, conn: Connection, worker_id: str, order: NextClaim) -> list[Task]:
-        now = self.clock()
+        claim, params = self._claim_statement(conn, worker_id, order, self.clock())
+        with driver_cursor(conn) as cursor:
+            cursor.execute(claim.sql, params)
+            return _claimed(claim, cursor.fetchall())
+
+    def _claim_statement(self, conn: Connection, worker_id: str, order: NextClaim,
+                         now: datetime) -> tuple[RawStatement, Any]:
+        """The claim's statement and parameters, due delayed tasks promoted first."""
         params = {"now": now, "worker": worker_id, "limit": order.limit,
                   "token": order.token or uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=order.lease_seconds)}
@@ -46,10 +53,7 @@ class SqlRunnerVerbs(SqlConnections):
         claim = self.raw(statement, task.c)
         if self.promotions.due(now):
             self._promote(conn, now)
-        with driver_cursor(conn) as cursor:
-            cursor.execute(claim.sql, claim.params(params))
-            claimed = [task_from_row(row) for row in claim.rows(cursor.fetchall())]
-        return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
+        return claim, claim.params(params)
 
     def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,
                   lease_seconds: float) -> int:
@@ -82,28 +86,50 @@ class SqlRunnerVerbs(SqlConnections):
                     then_claim: NextClaim | None = None) -> tuple[list[bool], list[Task]]:
         if not finished and then_claim is None:
             return [], []
+        if self._postgres:
+            return self._finish_then_claim(worker_id, finished, retention_seconds, then_claim)
         with self._write(self.runner_writer) as conn:
             kept = self._finish(conn, worker_id, finished, retention_seconds)
             claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
         return kept, claimed
 
+    def _finish_then_claim(self, worker_id: str, finished: Sequence[Finished],
+                           retention_seconds: float, then_claim: NextClaim | None,
+                           ) -> tuple[list[bool], list[Task]]:
+        """PostgreSQL: the outcomes, their log rows and the claim in one statement, its own
+        transaction (store/pg_finish.py): one round trip."""
+        with self._one_statement() as conn:
+            now = self._noting_delays(finished)
+            params = finish_all_params(worker_id, finished, now=now,
+                                       retention_seconds=retention_seconds)
+            if then_claim is None:
+                with driver_cursor(conn) as cursor:
+                    cursor.execute(FINISH_ALL, params)
+                    return _kept(finished, {row[0] for row in cursor.fetchall()}), []
+            claim, claim_params = self._claim_statement(conn, worker_id, then_claim, now)
+            with driver_cursor(conn) as cursor:
+                cursor.execute(finish_then_claim(claim.sql), {**params, **claim_params})
+                fetched = cursor.fetchall()
+        claimed = [row[1:] for row in fetched if row[1] is not None]
+        return _kept(finished, set(fetched[0][0] or ())), _claimed(claim, claimed)
+
     def _finish(self, conn: Connection, worker_id: str, finished: Sequence[Finished],
                 retention_seconds: float) -> list[bool]:
-        """Each outcome stored while its claim holds the task, then every attempt logged."""
+        """SQLite: each outcome stored while its claim holds the task, then every attempt
+        logged."""
         if not finished:
             return []
+        now = self._noting_delays(finished)
+        with driver_cursor(conn) as cursor:
+            return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
+
+    def _noting_delays(self, finished: Sequence[Finished]) -> datetime:
+        """Now, the outcomes' retries that wait noted (store/promotions.py)."""
         now = self.clock()
         for _, outcome in finished:
             if outcome.retry_at is not None and outcome.retry_at > now:
                 self.promotions.delayed(outcome.retry_at)
-        with driver_cursor(conn) as cursor:
-            if self._postgres:  # one statement for the batch (store/pg_finish.py)
-                cursor.execute(FINISH_ALL, finish_all_params(
-                    worker_id, finished, now=now, retention_seconds=retention_seconds))
-                stored = {row[0] for row in cursor.fetchall()}
-                return [task_.claim_token is not None and task_.task_id in stored
-                        for task_, _ in finished]
-            return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
+        return now
 
     def _finish_each(self, cursor: Any, worker_id: str, finished: Sequence[Finished],
                      now: datetime, retention_seconds: float) -> list[bool]:
@@ -127,8 +153,7 @@ class SqlRunnerVerbs(SqlConnections):
             for row in rows:
                 cursor.execute(raw.sql, raw.params(row))
                 stored.update(found[0] for found in cursor.fetchall())
-        kept = [task_.claim_token is not None and task_.task_id in stored
-                for task_, _ in finished]
+        kept = _kept(finished, stored)
         log = self.raw(sql.LOG_ATTEMPT)
         cursor.executemany(log.sql, [log.params({
             "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
@@ -241,6 +266,16 @@ class SqlRunnerVerbs(SqlConnections):
             return conn.execute(
                 delete(task_log).where(task_log.c.task_log_id.in_(doomed))).rowcount
 
+
+
+def _kept(finished: Sequence[Finished], stored: set[int]) -> list[bool]:
+    """Whether each outcome was stored (its claim still held the task)."""
+    return [task_.claim_token is not None and task_.task_id in stored for task_, _ in finished]
+
+
+def _claimed(claim: RawStatement, fetched: Sequence[Sequence[Any]]) -> list[Task]:
+    claimed = [task_from_row(row) for row in claim.rows(fetched)]
+    return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
 
 def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
