@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Self
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Self
 
 from sqlalchemy import ColumnElement, Connection, Engine, func
 
@@ -65,6 +65,11 @@ class SqlConnections:
             return
         with translate_errors(self.engine.url), self.runner_alone.connect() as conn:
             yield conn
+
+    def _driver_transaction(self) -> AbstractContextManager[Any] | None:
+        """A driver cursor in a runner transaction without SQLAlchemy's Connection, where
+        the backend has one (SQLite: store/sqlite.py driver_transaction)."""
+        return None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -23,6 +23,7 @@ from taskdesk.store.base import (
     RunnerInfo,
     chunks,
 )
+from taskdesk.store.errors import translate_errors
 from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params, finish_then_claim
 from taskdesk.store.raw import RawStatement, driver_cursor
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
@@ -45,14 +46,18 @@ class SqlRunnerVerbs(SqlConnections):
     def _claim_statement(self, conn: Connection, worker_id: str, order: NextClaim,
                          now: datetime) -> tuple[RawStatement, Any]:
         """The claim's statement and parameters, due delayed tasks promoted first."""
+        if self.promotions.due(now):
+            self._promote(conn, now)
+        return self._claim_of(worker_id, order, now)
+
+    def _claim_of(self, worker_id: str, order: NextClaim,
+                  now: datetime) -> tuple[RawStatement, Any]:
         params = {"now": now, "worker": worker_id, "limit": order.limit,
                   "token": order.token or uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=order.lease_seconds)}
         queues = None if order.queues is None else tuple(sorted(set(order.queues)))
         statement = sql.CLAIM if queues is None else sql.claim_in(queues)
         claim = self.raw(statement, task.c)
-        if self.promotions.due(now):
-            self._promote(conn, now)
         return claim, claim.params(params)
 
     def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,
@@ -88,10 +93,26 @@ class SqlRunnerVerbs(SqlConnections):
             return [], []
         if self._postgres:
             return self._finish_then_claim(worker_id, finished, retention_seconds, then_claim)
+        now = self.clock()
+        fast = None if self._bound is not None or self.promotions.due(now) else (
+            self._driver_transaction())
+        if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
+            with translate_errors(self.engine.url), fast as cursor:
+                kept = self._finish_each(cursor, worker_id, finished,
+                                         self._noting_delays(finished, now), retention_seconds)
+                return kept, self._claim_with(cursor, worker_id, then_claim, now)
         with self._write(self.runner_writer) as conn:
             kept = self._finish(conn, worker_id, finished, retention_seconds)
             claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
         return kept, claimed
+
+    def _claim_with(self, cursor: Any, worker_id: str, order: NextClaim | None,
+                    now: datetime) -> list[Task]:
+        if order is None:
+            return []
+        claim, params = self._claim_of(worker_id, order, now)
+        cursor.execute(claim.sql, params)
+        return _claimed(claim, cursor.fetchall())
 
     def _finish_then_claim(self, worker_id: str, finished: Sequence[Finished],
                            retention_seconds: float, then_claim: NextClaim | None,
@@ -99,7 +120,7 @@ class SqlRunnerVerbs(SqlConnections):
         """PostgreSQL: the outcomes, their log rows and the claim in one statement, its own
         transaction (store/pg_finish.py): one round trip."""
         with self._one_statement() as conn:
-            now = self._noting_delays(finished)
+            now = self._noting_delays(finished, self.clock())
             params = finish_all_params(worker_id, finished, now=now,
                                        retention_seconds=retention_seconds)
             if then_claim is None:
@@ -119,13 +140,12 @@ class SqlRunnerVerbs(SqlConnections):
         logged."""
         if not finished:
             return []
-        now = self._noting_delays(finished)
+        now = self._noting_delays(finished, self.clock())
         with driver_cursor(conn) as cursor:
             return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
 
-    def _noting_delays(self, finished: Sequence[Finished]) -> datetime:
+    def _noting_delays(self, finished: Sequence[Finished], now: datetime) -> datetime:
         """Now, the outcomes' retries that wait noted (store/promotions.py)."""
-        now = self.clock()
         for _, outcome in finished:
             if outcome.retry_at is not None and outcome.retry_at > now:
                 self.promotions.delayed(outcome.retry_at)
@@ -135,6 +155,8 @@ class SqlRunnerVerbs(SqlConnections):
                      now: datetime, retention_seconds: float) -> list[bool]:
         """SQLite: a statement per outcome and one executemany for the log; no round trips
         to save, and each statement is prepared once by the driver."""
+        if not finished:
+            return []
         by_statement: dict[Any, list[dict[str, Any]]] = {}
         for task_, outcome in finished:
             owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
