@@ -53,6 +53,7 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
         _check_in_transaction(_autocommit(connection))
         if replace:
             _check_isolation(_psycopg_isolation(connection))
+        store.promotions.forget()
         return _add_psycopg(store, connection, tasks, replace=replace)
     raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg "
                    f"connection, not {type(connection).__name__}")

@@ -1,4 +1,4 @@
-"""PostgreSQL: a claim batch's outcomes and their log rows in one statement.
+"""PostgreSQL: a runner's outcomes, their log rows and its next claim in one statement.
 
 Each outcome travels as one element of parallel arrays (`unnest`); the statement stores every
 outcome whose claim still holds its task (updated, or deleted when complete with no retention),
@@ -7,10 +7,18 @@ returns the ids it stored. One round trip and one plan for the batch, where one 
 task and per log row cost the server a parse, a plan and an executor start each.
 
 The fencing is the same as statements.FINISH_UPDATE's: worker, status processing, claim token.
+
+finish_then_claim() adds the claim (statements.CLAIM or claim_in, as compiled) to the same
+statement, which the runner sends in autocommit: one statement is one transaction, so storing
+the outcomes and claiming the next task cost one round trip, where BEGIN, the finish, the claim
+and COMMIT took one each. The claim cannot take a task this statement finishes: every part
+of a statement sees the rows as they were when it began (processing, not pending), and the two
+parts change different rows.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +26,7 @@ from typing import Any
 from taskdesk.models import Status
 from taskdesk.store.base import COMPLETE_PERCENT, LEASE_LOST, Finished
 
-FINISH_ALL = f"""
+_FINISH_PARTS = f"""
 WITH o AS (
     SELECT * FROM unnest(
         %(ids)s::bigint[], %(tokens)s::text[], %(outcomes)s::text[], %(texts)s::text[],
@@ -52,9 +60,24 @@ logged AS (
         CASE WHEN stored.task_id IS NULL THEN o.comment || '{LEASE_LOST}' ELSE o.comment END,
         o.duration, o.attempt, %(worker)s, %(now)s
     FROM o LEFT JOIN stored ON stored.task_id = o.id
-)
-SELECT task_id FROM stored
-"""
+)"""
+FINISH_ALL = f"{_FINISH_PARTS}\nSELECT task_id FROM stored"
+_CLAIM_HEAD = "WITH due AS"  # how SQLAlchemy writes statements.CLAIM and claim_in
+_CLAIM_UPDATE = "\n UPDATE task SET "
+
+
+@functools.cache  # one per claim statement: the text is the same at each call
+def finish_then_claim(claim_sql: str) -> str:
+    """FINISH_ALL and then the claim, in one statement whose rows are the claimed tasks'
+    columns after the ids stored (an array, in each row); one row of NULL columns when
+    nothing was claimed."""
+    head, update = claim_sql.split(_CLAIM_UPDATE, 1)
+    if not head.startswith(_CLAIM_HEAD):
+        raise ValueError(f"not a claim that finish_then_claim knows: {claim_sql[:40]!r}")
+    return (f"{_FINISH_PARTS},\n{head.removeprefix('WITH ')},\n"
+            f"claimed AS (UPDATE task SET {update})\n"
+            "SELECT (SELECT array_agg(task_id) FROM stored), claimed.*\n"
+            "FROM (SELECT) AS one LEFT JOIN claimed ON true")
 
 
 def finish_all_params(worker_id: str, finished: Sequence[Finished], *, now: datetime,

@@ -136,6 +136,7 @@ class PostgresStore(SqlStore):
         engine = _engine(url, pool_size)
         super().__init__(engine, clock=clock or ServerClock(engine))
         self.runner_writer = _engine(url, pool_size, options="-c synchronous_commit=off")
+        self.runner_alone = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
         self.adds = PostgresAdds(engine.dialect, lock_codes_sql)
         self._notifier = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
         _forget_pools_in_forked_children(self.engine, self.runner_writer)

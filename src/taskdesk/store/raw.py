@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -93,15 +94,23 @@ def driver_errors(conn: Connection, cursor: Any = None) -> Iterator[None]:
     statement (store/errors.py translates those). A connection the database closed is
     invalidated, with the pool's older ones, as SQLAlchemy does (a restart or a purge ends
     them all), and the error says so: the runner then retries on a new connection."""
-    dialect = conn.dialect
-    dbapi = conn.connection.dbapi_connection
+    with pooled_driver_errors(conn.engine, conn.connection, cursor):
+        yield
+
+
+@contextmanager
+def pooled_driver_errors(engine: Engine, pooled: PoolProxiedConnection,
+                         cursor: Any = None) -> Iterator[None]:
+    """driver_errors for a connection taken from the pool without a SQLAlchemy Connection
+    (Engine.raw_connection)."""
+    dialect = engine.dialect
     try:
         yield
     except dialect.loaded_dbapi.Error as error:
-        gone = dialect.is_disconnect(error, dbapi, cursor)
+        gone = dialect.is_disconnect(error, pooled.dbapi_connection, cursor)
         if gone:
-            conn.invalidate(error)
-            conn.engine.dispose(close=False)
+            pooled.invalidate(error)
+            engine.dispose(close=False)
         raise sa_exc.DBAPIError.instance(
             None, None, error, dialect.loaded_dbapi.Error, connection_invalidated=gone,
             dialect=dialect) from error

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Self
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Self
 
 from sqlalchemy import ColumnElement, Connection, Engine, func
 
@@ -18,6 +18,7 @@ from taskdesk.store.busy import ADD_WAIT_SECONDS
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.fast_add import Adds, SqliteAdds
 from taskdesk.store.notify import WakeAddress
+from taskdesk.store.promotions import Promotions
 from taskdesk.store.raw import RawStatements
 from taskdesk.store.schema import task
 
@@ -32,6 +33,8 @@ class SqlConnections:
         #: them commit without waiting for the disk: if the database crashes and loses one,
         #: the task is recovered and runs again, which at-least-once delivery allows.
         self.runner_writer: Engine = engine
+        #: The runner's statements that commit alone (autocommit), on runner_writer's pool.
+        self.runner_alone: Engine = engine
         self.clock = clock
         self._bound: Connection | None = None
         #: The runner's hot statements, compiled once for this dialect (store/raw.py).
@@ -40,15 +43,36 @@ class SqlConnections:
         self.adds: Adds = SqliteAdds(engine.dialect)
         #: How long an add retries a busy SQLite database (TASKDESK_ADD_WAIT_SECONDS).
         self.add_wait_seconds = ADD_WAIT_SECONDS
+        #: When the runner's claim next looks for due delayed tasks (store/promotions.py).
+        self.promotions = Promotions()
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
     def _write(self, engine: Engine | None = None) -> Iterator[Connection]:
+        """A write transaction on `engine` (the runner's verbs name theirs); any other write
+        may delay a task, so the next claim looks for delayed tasks."""
+        if engine is None:
+            self.promotions.forget()
         if self._bound is not None:
             yield self._bound
             return
         with translate_errors(self.engine.url), (engine or self.writer).begin() as conn:
             yield conn
+
+    @contextmanager
+    def _one_statement(self) -> Iterator[Connection]:
+        """A runner's connection on which each statement is its own transaction, or the
+        atomic block's (where it is part of the block's)."""
+        if self._bound is not None:
+            yield self._bound
+            return
+        with translate_errors(self.engine.url), self.runner_alone.connect() as conn:
+            yield conn
+
+    def _driver_transaction(self) -> AbstractContextManager[Any] | None:
+        """A driver cursor in a runner transaction without SQLAlchemy's Connection, where
+        the backend has one (SQLite: store/sqlite.py driver_transaction)."""
+        return None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -23,8 +23,9 @@ from taskdesk.store.base import (
     RunnerInfo,
     chunks,
 )
-from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params
-from taskdesk.store.raw import driver_cursor
+from taskdesk.store.errors import translate_errors
+from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params, finish_then_claim
+from taskdesk.store.raw import RawStatement, driver_cursor
 from taskdesk.store.rows import log_entry_from_row, recovery_message, task_from_row
 from taskdesk.store.schema import runner, task, task_log
 from taskdesk.store.sql_base import SqlConnections
@@ -37,18 +38,27 @@ class SqlRunnerVerbs(SqlConnections):
             return self._claim(conn, worker_id, NextClaim(limit, lease_seconds, queues))
 
     def _claim(self, conn: Connection, worker_id: str, order: NextClaim) -> list[Task]:
-        now = self.clock()
+        claim, params = self._claim_statement(conn, worker_id, order, self.clock())
+        with driver_cursor(conn) as cursor:
+            cursor.execute(claim.sql, params)
+            return _claimed(claim, cursor.fetchall())
+
+    def _claim_statement(self, conn: Connection, worker_id: str, order: NextClaim,
+                         now: datetime) -> tuple[RawStatement, Any]:
+        """The claim's statement and parameters, due delayed tasks promoted first."""
+        if self.promotions.due(now):
+            self._promote(conn, now)
+        return self._claim_of(worker_id, order, now)
+
+    def _claim_of(self, worker_id: str, order: NextClaim,
+                  now: datetime) -> tuple[RawStatement, Any]:
         params = {"now": now, "worker": worker_id, "limit": order.limit,
                   "token": order.token or uuid.uuid4().hex,
                   "expires": now + timedelta(seconds=order.lease_seconds)}
         queues = None if order.queues is None else tuple(sorted(set(order.queues)))
         statement = sql.CLAIM if queues is None else sql.claim_in(queues)
         claim = self.raw(statement, task.c)
-        self._promote(conn, now)
-        with driver_cursor(conn) as cursor:
-            cursor.execute(claim.sql, claim.params(params))
-            claimed = [task_from_row(row) for row in claim.rows(cursor.fetchall())]
-        return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
+        return claim, claim.params(params)
 
     def heartbeat(self, runner_info: RunnerInfo, claims: Sequence[ClaimKey], *,
                   lease_seconds: float) -> int:
@@ -81,30 +91,72 @@ class SqlRunnerVerbs(SqlConnections):
                     then_claim: NextClaim | None = None) -> tuple[list[bool], list[Task]]:
         if not finished and then_claim is None:
             return [], []
+        if self._postgres:
+            return self._finish_then_claim(worker_id, finished, retention_seconds, then_claim)
+        now = self.clock()
+        fast = None if self._bound is not None or self.promotions.due(now) else (
+            self._driver_transaction())
+        if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
+            with translate_errors(self.engine.url), fast as cursor:
+                kept = self._finish_each(cursor, worker_id, finished,
+                                         self._noting_delays(finished, now), retention_seconds)
+                return kept, self._claim_with(cursor, worker_id, then_claim, now)
         with self._write(self.runner_writer) as conn:
             kept = self._finish(conn, worker_id, finished, retention_seconds)
             claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
         return kept, claimed
 
+    def _claim_with(self, cursor: Any, worker_id: str, order: NextClaim | None,
+                    now: datetime) -> list[Task]:
+        if order is None:
+            return []
+        claim, params = self._claim_of(worker_id, order, now)
+        cursor.execute(claim.sql, params)
+        return _claimed(claim, cursor.fetchall())
+
+    def _finish_then_claim(self, worker_id: str, finished: Sequence[Finished],
+                           retention_seconds: float, then_claim: NextClaim | None,
+                           ) -> tuple[list[bool], list[Task]]:
+        """PostgreSQL: the outcomes, their log rows and the claim in one statement, its own
+        transaction (store/pg_finish.py): one round trip."""
+        with self._one_statement() as conn:
+            now = self._noting_delays(finished, self.clock())
+            params = finish_all_params(worker_id, finished, now=now,
+                                       retention_seconds=retention_seconds)
+            if then_claim is None:
+                with driver_cursor(conn) as cursor:
+                    cursor.execute(FINISH_ALL, params)
+                    return _kept(finished, {row[0] for row in cursor.fetchall()}), []
+            claim, claim_params = self._claim_statement(conn, worker_id, then_claim, now)
+            with driver_cursor(conn) as cursor:
+                cursor.execute(finish_then_claim(claim.sql), {**params, **claim_params})
+                fetched = cursor.fetchall()
+        claimed = [row[1:] for row in fetched if row[1] is not None]
+        return _kept(finished, set(fetched[0][0] or ())), _claimed(claim, claimed)
+
     def _finish(self, conn: Connection, worker_id: str, finished: Sequence[Finished],
                 retention_seconds: float) -> list[bool]:
-        """Each outcome stored while its claim holds the task, then every attempt logged."""
+        """SQLite: each outcome stored while its claim holds the task, then every attempt
+        logged."""
         if not finished:
             return []
-        now = self.clock()
+        now = self._noting_delays(finished, self.clock())
         with driver_cursor(conn) as cursor:
-            if self._postgres:  # one statement for the batch (store/pg_finish.py)
-                cursor.execute(FINISH_ALL, finish_all_params(
-                    worker_id, finished, now=now, retention_seconds=retention_seconds))
-                stored = {row[0] for row in cursor.fetchall()}
-                return [task_.claim_token is not None and task_.task_id in stored
-                        for task_, _ in finished]
             return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
+
+    def _noting_delays(self, finished: Sequence[Finished], now: datetime) -> datetime:
+        """Now, the outcomes' retries that wait noted (store/promotions.py)."""
+        for _, outcome in finished:
+            if outcome.retry_at is not None and outcome.retry_at > now:
+                self.promotions.delayed(outcome.retry_at)
+        return now
 
     def _finish_each(self, cursor: Any, worker_id: str, finished: Sequence[Finished],
                      now: datetime, retention_seconds: float) -> list[bool]:
         """SQLite: a statement per outcome and one executemany for the log; no round trips
         to save, and each statement is prepared once by the driver."""
+        if not finished:
+            return []
         by_statement: dict[Any, list[dict[str, Any]]] = {}
         for task_, outcome in finished:
             owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
@@ -123,8 +175,7 @@ class SqlRunnerVerbs(SqlConnections):
             for row in rows:
                 cursor.execute(raw.sql, raw.params(row))
                 stored.update(found[0] for found in cursor.fetchall())
-        kept = [task_.claim_token is not None and task_.task_id in stored
-                for task_, _ in finished]
+        kept = _kept(finished, stored)
         log = self.raw(sql.LOG_ATTEMPT)
         cursor.executemany(log.sql, [log.params({
             "task_id": task_.task_id, "code": task_.code, "status": outcome.status.value,
@@ -205,11 +256,12 @@ class SqlRunnerVerbs(SqlConnections):
     def _promote(self, conn: Connection, now: datetime) -> None:
         """Make every delayed task that is due claimable (see statements.PROMOTE): all of
         them, so that the claim's order holds among every due task. Usually one probe finds
-        none."""
+        none; a claim probes only when self.promotions says so (store/promotions.py)."""
         probe = self.raw(sql.NEXT_DELAYED, [sql.NEXT_DELAYED.selected_columns[0]])
         with driver_cursor(conn) as cursor:
             cursor.execute(probe.sql, probe.params({}))
             earliest = probe.rows(cursor.fetchall())[0][probe.names[0]]
+        self.promotions.probed(now, earliest)
         if earliest is None or earliest > now:
             return
         while True:
@@ -227,6 +279,16 @@ class SqlRunnerVerbs(SqlConnections):
         with self._write(self.runner_writer) as conn:
             return conn.execute(delete(task).where(task.c.task_id.in_(doomed))).rowcount
 
+
+
+def _kept(finished: Sequence[Finished], stored: set[int]) -> list[bool]:
+    """Whether each outcome was stored (its claim still held the task)."""
+    return [task_.claim_token is not None and task_.task_id in stored for task_, _ in finished]
+
+
+def _claimed(claim: RawStatement, fetched: Sequence[Sequence[Any]]) -> list[Task]:
+    claimed = [task_from_row(row) for row in claim.rows(fetched)]
+    return sorted(claimed, key=lambda t: (-t.priority, t.task_id))
 
 
 def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
