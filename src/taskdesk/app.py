@@ -219,7 +219,7 @@ class Taskdesk:
     @cached_property
     def insights(self) -> Insights:
         """The dashboard's and /metrics' counts (status_counts, activity, metrics): views."""
-        return Insights(self.store)
+        return Insights(self.store, counts_seconds=self.settings.counts_seconds)
 
     def context(self) -> Context:
         """What a Controller is built with outside a runner."""

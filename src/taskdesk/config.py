@@ -31,6 +31,7 @@ MAX_SECONDS = {
     "read_timeout_seconds": (3_600.0, "an hour"),
     "body_timeout_seconds": (86_400.0, "a day"),
     "add_wait_seconds": (3_600.0, "an hour"),
+    "counts_seconds": (3_600.0, "an hour"),
 }
 
 
@@ -76,6 +77,9 @@ class Settings:
     #: SQLite: how long an add retries while another writer holds the database's lock, then
     #: fails with one error, nothing written (taskdesk.store.busy).
     add_wait_seconds: float = 30.0
+    #: The dashboard's and /metrics' tasks per status: one count of the task table serves every
+    #: caller of a process this long (0: count at every call).
+    counts_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -197,6 +201,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "read_timeout_seconds": float,
     "body_timeout_seconds": float,
     "add_wait_seconds": float,
+    "counts_seconds": float,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
@@ -212,7 +217,7 @@ _MUST_BE_POSITIVE = (
     "body_timeout_seconds", "add_wait_seconds",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
-                         "retry_delay_seconds", "task_timeout_seconds")
+                         "retry_delay_seconds", "task_timeout_seconds", "counts_seconds")
 
 
 def _check_allowed_actions(prefixes: tuple[str, ...]) -> None:

@@ -7,10 +7,18 @@
 The counters of `metrics()` count every task log entry ever written, pruned and cleared ones
 included, so they never fall (a Prometheus `rate()` sees no reset), and each read counts only
 the entries since the last prune (store/log_totals.py).
+
+Tasks per status are a count of the task table: at a million tasks that is about a tenth of a
+second, and every open dashboard tab asks every few seconds, every scrape too. So one count
+serves every caller of this process for TASKDESK_COUNTS_SECONDS (2 s), and callers that arrive
+while it runs wait for it instead of starting their own.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from taskdesk.clock import isoformat
@@ -26,13 +34,26 @@ MAX_MINUTES = 24 * 60  # the longest activity chart: one day
 class Insights:
     """Counts for the dashboard and /metrics; every method returns views."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, counts_seconds: float = 0.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store = store
+        self.counts_seconds = counts_seconds
+        self._monotonic = monotonic
+        self._counted: tuple[float, dict[Status, int]] | None = None
+        self._counting = threading.Lock()
 
     def status_counts(self) -> dict[str, int]:
-        """Tasks per status, every status present (zeros included), in Status order."""
-        found = self.store.status_counts()
+        """Tasks per status, every status present (zeros included), in Status order; at
+        most `counts_seconds` old."""
+        found = self._shared_count()
         return {status.value: found.get(status, 0) for status in Status}
+
+    def _shared_count(self) -> dict[Status, int]:
+        with self._counting:  # one count at a time: the others wait for it and share it
+            now = self._monotonic()
+            if self._counted is None or now - self._counted[0] >= self.counts_seconds:
+                self._counted = (now, self.store.status_counts())
+            return self._counted[1]
 
     def activity(self, *, minutes: int = 60) -> list[ActivityView]:
         """Attempts that ended complete or failed, per minute over the last `minutes`
