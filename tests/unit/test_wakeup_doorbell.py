@@ -74,7 +74,10 @@ def test_a_thread_woken_by_a_poke_passes_it_on_when_it_comes_back_for_more() -> 
     assert doorbell.wait(ticket, timeout=0)  # this thread is woken by the poke
     sleepers = Sleepers(doorbell, 2)
 
-    doorbell.ticket()  # it found work and comes back for more: one more thread wakes
+    doorbell.ticket()  # before its claim: nothing passed on yet
+    time.sleep(SETTLE_SECONDS)
+    assert sleepers.woken == []
+    doorbell.ticket()  # its claim found work and it comes back for more: one more wakes
     wait_for(lambda: len(sleepers.woken) == 1, timeout=5, what="the poke passed on")
     time.sleep(SETTLE_SECONDS)
     assert len(sleepers.woken) == 1
@@ -134,3 +137,20 @@ def test_an_adder_that_cannot_reach_the_folder_warns_once(tmp_path: Path) -> Non
     os.waitpid(child, 0)
     assert text.count("wakeup.unreachable") == 1
     assert "PermissionError" in text
+
+
+def test_a_thread_woken_by_a_poke_that_finds_nothing_sleeps_again() -> None:
+    """An idle worker woken once must not wake itself: a thread that passed the poke on before
+    finding nothing took it back at its next wait, and claimed in a loop (a core at 100%)."""
+    doorbell = PollingWakeup()
+    ticket = doorbell.ticket()
+    doorbell.poke()
+    assert doorbell.wait(ticket, timeout=0)  # woken by the poke
+
+    spins = 0
+    for _ in range(5):  # the runner's rounds: a ticket, a claim that finds nothing, a wait
+        ticket = doorbell.ticket()
+        if doorbell.wait(ticket, timeout=0.05):
+            spins += 1
+
+    assert spins == 0

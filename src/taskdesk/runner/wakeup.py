@@ -8,8 +8,9 @@ reconnecting), and where nothing can be listened to they only poll.
 
 A poke wakes one idle thread, not all of them: each woken thread is one more claim, and on
 SQLite one more writer queuing for the single write lock. A woken thread that found work
-passes the poke on when it comes back for more (its next ticket), so that the worker's
-threads join in one by one while tasks are waiting, and stop at the first that finds none.
+passes the poke on when it comes back for more (its ticket after the claim that found work),
+so that the worker's threads join in one by one while tasks are waiting, and stop at the first
+that finds none.
 Only the worker's own ring (to stop) wakes every thread.
 
 SQLite's folder of sockets must be this user's alone (store/notify.py's FOLDER_MODE): a worker
@@ -73,21 +74,31 @@ class PollingWakeup:
         self._rung = threading.Condition()
         self._rings = 0
         self._poked = False  # a poke not yet taken: at most one is kept
-        self._woken = threading.local()  # this thread was woken by a poke and found work
+        #: this thread's tickets since a poke woke it (None: not woken by a poke, or passed)
+        self._woken = threading.local()
 
     def ticket(self) -> int:
-        if getattr(self._woken, "poked", False):
-            self.poke()  # back for more after a poke: there may be more for another thread
+        """Take a ticket before looking for tasks. The first after a poke comes before the
+        claim; a second means that claim found work and the thread is back for more: then,
+        once, the poke is passed on (there may be more for another thread). A thread that
+        found nothing waits instead, and passes nothing on: passing a poke it would then take
+        itself made an idle worker claim in a loop."""
+        rounds = getattr(self._woken, "rounds", None)
+        if rounds is not None:
+            self._woken.rounds = rounds + 1
+            if rounds + 1 >= 2:
+                self._woken.rounds = None
+                self.poke()
         return self._rings
 
     def wait(self, ticket: int, timeout: float) -> bool:
-        self._woken.poked = False
+        self._woken.rounds = None  # it found nothing: no poke to pass on
         with self._rung:
             if not self._rung.wait_for(lambda: self._rings != ticket or self._poked, timeout):
                 return False
             if self._rings == ticket:
                 self._poked = False
-                self._woken.poked = True
+                self._woken.rounds = 0
             return True
 
     def poke(self) -> None:
