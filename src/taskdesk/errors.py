@@ -1,14 +1,20 @@
 """One root for every error taskdesk raises on purpose.
 
-Each class's docstring is its default message; the CLI and (later) the HTTP API map these
-classes to exit codes and status codes in one place each.
+Each class's docstring is its default message, and each class carries what it means to the
+faces: the CLI's exit code and the web's HTTP status. Subclasses inherit both, so the class
+tree is the one table (2 is also Click's code for a bad command line).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class TaskdeskError(Exception):
     """taskdesk failed."""
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or (self.__doc__ or "").strip())
@@ -21,9 +27,14 @@ class TaskdeskError(Exception):
 class ConfigError(TaskdeskError):
     """A setting has a value taskdesk cannot use."""
 
+    exit_code = 2
+    http_status = 409
+
 
 class BadInput(TaskdeskError):
     """The input is not valid."""
+
+    exit_code = 2
 
 
 class BadCode(BadInput):
@@ -87,6 +98,8 @@ class BadSchedule(BadInput):
 class Conflict(TaskdeskError):
     """The change conflicts with what is stored."""
 
+    http_status = 409
+
 
 class UserExists(Conflict):
     """A user with that name exists already."""
@@ -102,6 +115,9 @@ class LastAdmin(Conflict):
 
 class NotFound(TaskdeskError):
     """The requested item does not exist."""
+
+    exit_code = 3
+    http_status = 404
 
 
 class ScheduleNotFound(NotFound):
@@ -127,6 +143,8 @@ class UnknownToken(NotFound):
 class ExtensionError(TaskdeskError):
     """An extension could not be installed, uninstalled or removed."""
 
+    http_status = 409
+
 
 class WorkerFailed(TaskdeskError):
     """A worker thread died: the worker stopped so that its supervisor can restart it."""
@@ -135,9 +153,13 @@ class WorkerFailed(TaskdeskError):
 class StoreError(TaskdeskError):
     """The database refused the operation."""
 
+    exit_code = 4
+
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached."""
+
+    http_status = 503
 
 
 class SchemaOutOfDate(StoreError):

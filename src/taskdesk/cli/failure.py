@@ -17,19 +17,11 @@ from typer import Abort, Exit, TyperException
 from typer.core import TyperGroup
 
 from taskdesk.cli.output import errors
-from taskdesk.errors import BadInput, ConfigError, NotFound, StoreError, TaskdeskError
+from taskdesk.errors import TaskdeskError
 from taskdesk.views import os_error_text, visible
 
 logger = logging.getLogger(__name__)
 
-#: Exit codes; 2 is also what Click uses for a bad command line.
-EXIT_CODES: tuple[tuple[type[TaskdeskError], int], ...] = (
-    (BadInput, 2),
-    (ConfigError, 2),
-    (NotFound, 3),
-    (StoreError, 4),
-    (TaskdeskError, 1),
-)
 EXIT_USAGE = 2  # a bad command line (Click's code)
 EXIT_FILES = 1  # the file system refused (read-only, not a folder, no space)
 EXIT_BUG = 70  # anything else: a bug in taskdesk (sysexits' EX_SOFTWARE)
@@ -41,9 +33,9 @@ def error_line(message: str) -> None:
 
 
 def fail(error: TaskdeskError) -> NoReturn:
-    """One clear line on stderr and the exit code of the error's kind."""
+    """One clear line on stderr and the exit code its class carries (taskdesk/errors.py)."""
     error_line(error.message)
-    sys.exit(next(code for kind, code in EXIT_CODES if isinstance(error, kind)))
+    sys.exit(error.exit_code)
 
 
 def usage_message(error: TyperException) -> str:

@@ -1,5 +1,6 @@
-"""One mapping from a failure to one clear 4xx: JSON `{"detail": message}` for the API, the
-error page for the admin's pages, and /login for an anonymous visitor of a page."""
+"""From a failure to one clear 4xx, the status its class carries (taskdesk/errors.py): JSON
+`{"detail": message}` for the API, the error page for the admin's pages, and /login for an
+anonymous visitor of a page."""
 
 from __future__ import annotations
 
@@ -10,31 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from taskdesk.errors import (
-    BadInput,
-    ConfigError,
-    Conflict,
-    ExtensionError,
-    NotFound,
-    StoreUnavailable,
-    TaskdeskError,
-)
+from taskdesk.errors import TaskdeskError
 from taskdesk.views import visible
 from taskdesk.web.render import render
 from taskdesk.web.security import Forbidden, NotLoggedIn
-
-#: Status codes by kind of error, first match wins.
-STATUS_CODES: tuple[tuple[type[Exception], int], ...] = (
-    (NotLoggedIn, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (ExtensionError, 409),
-    (Conflict, 409),
-    (ConfigError, 409),
-    (StoreUnavailable, 503),
-    (BadInput, 400),
-    (TaskdeskError, 400),
-)
 
 
 def install_failures(app: FastAPI) -> None:
@@ -80,8 +60,9 @@ def login_url(target: str) -> str:
 
 
 async def _known(request: Request, error: Exception) -> Response:
-    status_code = next(code for kind, code in STATUS_CODES if isinstance(error, kind))
-    return answer(request, visible(str(error)), status_code)
+    """A TaskdeskError, Forbidden or NotLoggedIn: each class carries its status."""
+    assert isinstance(error, TaskdeskError | Forbidden | NotLoggedIn)
+    return answer(request, visible(str(error)), error.http_status)
 
 
 async def _invalid(request: Request, error: Exception) -> Response:

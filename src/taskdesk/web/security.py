@@ -57,9 +57,13 @@ class Caller:
 class NotLoggedIn(Exception):
     """Log in, or send a bearer token."""
 
+    http_status = 401
+
 
 class Forbidden(Exception):
     """The caller may not do this."""
+
+    http_status = 403
 
 
 def desk_of(request: Request) -> Taskdesk:
