@@ -8,8 +8,10 @@ task is complete, none is lost, a task ran more than once only if a worker was k
 held it (its last execution, its outcome never stored, its lease recovered in the log), no
 task ended failed without running, and every attempt charged is an execution (or a kill's).
 
-Bounded in time on a 2-core machine: 2 s leases, so that a killed worker's task is recovered
-within about 4 s; the events are spread at random over the run by progress (the share of
+Bounded in time on a 2-core machine: 6 s leases, so that a killed worker's task is recovered
+within about 8 s, while the 2 s write lock stays well inside a lease (a worker that cannot
+write for a whole lease is taken for dead: with 2 s leases a live worker's lease could expire
+behind the injected lock and its task be recovered while it ran); the events are spread at random over the run by progress (the share of
 tasks complete), so they land mid-run whatever the machine's speed. Each quick task sleeps
 2 ms around its record, each slow one (one in two hundred) 0.3 s. Loopback only. Run with `-s`
 to see the summary, one line per backend.
@@ -40,7 +42,7 @@ SERIALIZATION_FAILURES = 3  # PostgreSQL: finishes that fail with SQLSTATE 40001
 DEADLINE_SECONDS = 150.0  # for every task to complete: a hang fails rather than blocks the suite
 WORKER_SETTINGS = {
     "TASKDESK_ALLOWED_ACTIONS": "tests",
-    "TASKDESK_LEASE_SECONDS": "2",
+    "TASKDESK_LEASE_SECONDS": "6",  # three times LOCK_SECONDS
     "TASKDESK_POLL_SECONDS": "0.05",
     "TASKDESK_RETRY_DELAY_SECONDS": "0.2",
 }
