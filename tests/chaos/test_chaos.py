@@ -11,10 +11,10 @@ task ended failed without running, and every attempt charged is an execution (or
 Bounded in time on a 2-core machine: 6 s leases, so that a killed worker's task is recovered
 within about 8 s, while the 2 s write lock stays well inside a lease (a worker that cannot
 write for a whole lease is taken for dead: with 2 s leases a live worker's lease could expire
-behind the injected lock and its task be recovered while it ran); the events are spread at random over the run by progress (the share of
-tasks complete), so they land mid-run whatever the machine's speed. Each quick task sleeps
-2 ms around its record, each slow one (one in two hundred) 0.3 s. Loopback only. Run with `-s`
-to see the summary, one line per backend.
+behind the injected lock and its task be recovered while it ran). The events are spread at
+random over the run by progress (the share of tasks complete), so they land mid-run whatever
+the machine's speed. Each quick task sleeps 2 ms around its record, each slow one (one in two
+hundred) 0.3 s. Loopback only. Run with `-s` to see the summary, one line per backend.
 """
 
 from __future__ import annotations
