@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bench.child_app import desk
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 
 
 def per_task_ms(action: str, tasks: int) -> float:

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from bench.databases import BACKENDS, fresh_database
 from bench.machine import describe, postgres_server, sync_latency
-from taskdesk.models import NewTask, Status, TaskFilter
+from taskdesk.models.tasks import NewTask, Status, TaskFilter
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.migrate import upgrade
 

@@ -18,7 +18,7 @@ from bench.process import run_start, runner_env
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore
 from taskdesk.store.schema import task, task_log
 

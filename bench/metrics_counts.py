@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from bench.databases import BACKENDS, fresh_database
 from taskdesk.app import Taskdesk
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.store import SqlStore
 from taskdesk.store.base import PRUNE_CHUNK
 

@@ -8,7 +8,7 @@ from taskdesk.controller import Context, Controller
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import TaskdeskError
-from taskdesk.models import LogEntry, NewTask, Outcome, Status, Task
+from taskdesk.models.tasks import LogEntry, NewTask, Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks, RunStats
 from taskdesk.task_progress import progress

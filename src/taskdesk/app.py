@@ -49,9 +49,9 @@ from taskdesk.extensions.service import Extensions
 from taskdesk.handlers import Handlers
 from taskdesk.health import check_health
 from taskdesk.insights import Insights
-from taskdesk.models import Status, Task
+from taskdesk.models.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
+from taskdesk.models.tasks import Status, Task
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
-from taskdesk.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
 from taskdesk.registry import MAX_PAGE
 from taskdesk.registry import TaskRegistry as TaskRegistry
 from taskdesk.resolve import Resolver

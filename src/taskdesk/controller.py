@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
-from taskdesk.models import Task
+from taskdesk.models.tasks import Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.task_progress import ProgressReporter, report
 

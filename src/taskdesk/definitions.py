@@ -25,14 +25,14 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
-from taskdesk.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
 from taskdesk.config import MAX_TASK_TIMEOUT_SECONDS
 from taskdesk.controller import Context, Controller, Handler
 from taskdesk.errors import BadArgs, BadInput
-from taskdesk.models import JsonObject, NewTask, Task, check_args
-from taskdesk.queues import DEFAULT_QUEUE, check_queue
+from taskdesk.models.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
+from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
+from taskdesk.models.retry import MAX_DELAY_SECONDS
+from taskdesk.models.tasks import JsonObject, NewTask, Task, check_args
 from taskdesk.registry import TaskRegistry
-from taskdesk.runner.retry import MAX_DELAY_SECONDS
 
 P = ParamSpec("P")
 R = TypeVar("R")

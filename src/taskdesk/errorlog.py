@@ -9,7 +9,7 @@ from collections import deque
 from pathlib import Path
 
 from taskdesk.clock import Clock, utcnow
-from taskdesk.models import json_text
+from taskdesk.text import json_text
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

@@ -16,12 +16,12 @@ import threading
 from types import FunctionType
 from typing import Any, Protocol
 
-from taskdesk.actions import ROUTE_PREFIX, ImportPath, Route, TaskName, parse_action
 from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import ActionNotAllowed, BadInput
-from taskdesk.models import JsonObject
+from taskdesk.models.actions import ROUTE_PREFIX, ImportPath, Route, TaskName, parse_action
+from taskdesk.models.tasks import JsonObject
 from taskdesk.resolve import Handler, Resolver
 
 TASK_SIDE = "catalog"  # admin controllers are modules (install/uninstall), never tasks

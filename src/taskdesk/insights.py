@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from taskdesk.clock import isoformat
 from taskdesk.errors import BadInput
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.store.base import Store
 from taskdesk.store.log_totals import DURATION_BUCKETS as DURATION_BUCKETS
 from taskdesk.views import ActivityView, BucketView, HistogramView, MetricsView

@@ -13,13 +13,21 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Unpack
 
-from taskdesk.actions import parse_action
 from taskdesk.clock import parse_moment
 from taskdesk.config import Settings
 from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
-from taskdesk.filters import Filters, task_filter
-from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task, TaskFilter, check_args
-from taskdesk.queues import DEFAULT_QUEUE, check_queue
+from taskdesk.models.actions import parse_action
+from taskdesk.models.filters import Filters, task_filter
+from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
+from taskdesk.models.tasks import (
+    JsonObject,
+    LogEntry,
+    NewTask,
+    Status,
+    Task,
+    TaskFilter,
+    check_args,
+)
 from taskdesk.store.base import AfterChunks, Store
 from taskdesk.store.external import add_through
 from taskdesk.views import AttemptView, attempt_view
@@ -64,7 +72,7 @@ class TaskRegistry:
         """Add a pending task; with `replace`, a waiting task with the same code goes.
         `run_at` is an aware datetime, an ISO 8601 text (UTC if it has no offset), or a
         delay from now. With `connection` (see add_many) it is written in the caller's
-        transaction. `queue` names the queue it waits in (taskdesk.queues)."""
+        transaction. `queue` names the queue it waits in (taskdesk.models.queues)."""
         new = NewTask(code=code, action=action, args={} if args is None else args,
                       priority=priority, run_at=self.moment(run_at),
                       max_attempts=max_attempts, queue=queue)
@@ -132,7 +140,7 @@ class TaskRegistry:
         preview: int | None = None, **filters: Unpack[Filters],
     ) -> list[Task]:
         """A page of tasks in id order (newest first with `descending`); pass the last id as
-        `cursor` for the next page. Filters: see taskdesk.filters. With `preview`, responses
+        `cursor` for the next page. Filters: see taskdesk.models.filters. With `preview`, responses
         are cut to their first `preview` characters (lists, tables)."""
         if preview is not None:
             _check_int("preview", preview, (1, INT32[1]))

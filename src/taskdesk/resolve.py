@@ -7,7 +7,11 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from taskdesk.actions import (
+from taskdesk.controller import Context, Controller, Handler
+from taskdesk.definitions import TaskDefinition
+from taskdesk.errors import BadAction
+from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.models.actions import (
     DEFAULT_METHOD,
     ImportPath,
     Route,
@@ -15,10 +19,6 @@ from taskdesk.actions import (
     class_name_of,
     parse_action,
 )
-from taskdesk.controller import Context, Controller, Handler
-from taskdesk.definitions import TaskDefinition
-from taskdesk.errors import BadAction
-from taskdesk.extensions.loader import ControllerLoader
 
 __all__ = ["Handler", "Resolver", "Vet", "controller_class"]
 

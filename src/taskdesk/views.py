@@ -13,19 +13,19 @@ from typing import Any
 
 from typing_extensions import TypedDict  # pydantic (the API's schemas) needs it on 3.11
 
-from taskdesk.accounts.records import ApiToken, AuditEntry, User
-from taskdesk.accounts.roles import PAGES as PAGES  # the admin web's pages
-from taskdesk.accounts.roles import ROLES as ROLES
-from taskdesk.accounts.roles import permissions_of as permissions_of
-from taskdesk.accounts.rules import check_password as check_password  # checked before init
-from taskdesk.accounts.rules import check_user_name as check_user_name
 from taskdesk.clock import isoformat
 from taskdesk.extensions.catalogue import Extension, ModuleRef
 from taskdesk.extensions.hook_process import AuditNote as AuditNote  # who asked for a change
-from taskdesk.models import JsonObject, LogEntry, Status, Task
-from taskdesk.models import parse_args as parse_args  # how the CLI and the API read args
-from taskdesk.schedules.model import Schedule
-from taskdesk.store.base import RunnerInfo
+from taskdesk.models.account_rules import check_password as check_password  # checked before init
+from taskdesk.models.account_rules import check_user_name as check_user_name
+from taskdesk.models.accounts import ApiToken, AuditEntry, User
+from taskdesk.models.roles import PAGES as PAGES  # the admin web's pages
+from taskdesk.models.roles import ROLES as ROLES
+from taskdesk.models.roles import permissions_of as permissions_of
+from taskdesk.models.runners import RunnerInfo
+from taskdesk.models.schedules import Schedule
+from taskdesk.models.tasks import JsonObject, LogEntry, Status, Task
+from taskdesk.models.tasks import parse_args as parse_args  # how the CLI and the API read args
 from taskdesk.text import json_safe as json_safe  # how the CLI prints JSON to a terminal
 from taskdesk.text import os_error_text as os_error_text  # what the file system refused
 from taskdesk.text import visible as visible  # how the CLI shows text that came from outside

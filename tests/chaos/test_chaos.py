@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Taskdesk
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from tests.chaos.harness import Database, Workers
 from tests.chaos.verdict import Summary, duplicates, lost_tasks, overcharged, unexplained
 

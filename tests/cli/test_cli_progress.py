@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from taskdesk.models import NewTask, Outcome, Status, Task
+from taskdesk.models.runners import ClaimKey
+from taskdesk.models.tasks import NewTask, Outcome, Status, Task
 from taskdesk.store import open_store
-from taskdesk.store.base import ClaimKey
 from taskdesk.store.sql import SqlStore
 from tests.cli.harness import Cli
 

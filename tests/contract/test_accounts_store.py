@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from taskdesk.accounts.records import LoginRecord, NewAuditEntry, NewSession
-from taskdesk.accounts.roles import ROLES
 from taskdesk.errors import LastAdmin, UserExists
+from taskdesk.models.accounts import LoginRecord, NewAuditEntry, NewSession
+from taskdesk.models.roles import ROLES
 from taskdesk.store import schema
 from taskdesk.store.base import Store
 from tests.support import FakeClock

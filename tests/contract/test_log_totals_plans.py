@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event
 
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.store import SqlStore
 from taskdesk.store.base import Store
 from tests.contract.test_store_admin import finish_one

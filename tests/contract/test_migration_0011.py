@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.migrate import upgrade
 from taskdesk.store.schema import task_log

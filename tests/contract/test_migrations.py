@@ -18,7 +18,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from taskdesk.errors import SchemaOutOfDate
-from taskdesk.models import NewTask, TaskFilter
+from taskdesk.models.tasks import NewTask, TaskFilter
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.migrate import (
     MIGRATIONS,

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from taskdesk.errors import ScheduleExists
-from taskdesk.models import NewTask, Status, TaskFilter
-from taskdesk.schedules.model import NewSchedule
-from taskdesk.schedules.rule import Missed, Rule
+from taskdesk.models.schedule_rules import Missed, Rule
+from taskdesk.models.schedules import NewSchedule
+from taskdesk.models.tasks import NewTask, Status, TaskFilter
 from taskdesk.store.base import Store
 from tests.support import FakeClock
 

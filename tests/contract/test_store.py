@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskdesk.errors import BadStatus, TaskNotFound
-from taskdesk.models import (
+from taskdesk.models.runners import ClaimKey, RunnerInfo
+from taskdesk.models.tasks import (
     InstalledModule,
     JsonObject,
     LogEntry,
@@ -30,7 +31,7 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import ClaimKey, RunnerInfo, Store
+from taskdesk.store.base import Store
 from tests.support import FakeClock
 
 LEASE = 30.0

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from taskdesk.errors import BadStatus
-from taskdesk.models import JsonObject, Status, TaskFilter
+from taskdesk.models.tasks import JsonObject, Status, TaskFilter
 from taskdesk.store.base import Store
 from taskdesk.store.log_totals import DURATION_BUCKETS
 from taskdesk.store.sql import SqlStore

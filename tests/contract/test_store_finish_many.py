@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from taskdesk.clock import utcnow
-from taskdesk.models import NewTask, Status
+from taskdesk.models.runners import Finished, NextClaim
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.base import Finished, NextClaim, Store
+from taskdesk.store.base import Store
 from taskdesk.store.migrate import upgrade
 from taskdesk.store.raw import RawStatement
 from taskdesk.store.statements import CLAIM, claim_in

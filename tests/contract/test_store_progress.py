@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from taskdesk.models import Status, TaskFilter
-from taskdesk.store.base import ClaimKey, Store
+from taskdesk.models.runners import ClaimKey
+from taskdesk.models.tasks import Status, TaskFilter
+from taskdesk.store.base import Store
 from taskdesk.task_progress import MESSAGE_BYTES
 from taskdesk.text import storable
 from tests.contract.test_store import (

@@ -4,7 +4,7 @@ then id), and lists filter by queue."""
 
 from __future__ import annotations
 
-from taskdesk.models import Status, TaskFilter
+from taskdesk.models.tasks import Status, TaskFilter
 from taskdesk.store.base import Store
 from tests.contract.test_store import LEASE, add_one
 

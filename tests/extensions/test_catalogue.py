@@ -15,7 +15,7 @@ from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner

@@ -15,7 +15,7 @@ from taskdesk.extensions.catalogue import Catalogue, ModuleRef
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import Task
+from taskdesk.models.tasks import Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store

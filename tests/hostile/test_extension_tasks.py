@@ -11,7 +11,7 @@ import pytest
 
 from taskdesk import Status, Taskdesk
 from taskdesk.errors import BadAction, ExtensionError
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.testing import memory_desk, run_due
 
 FAN_OUT = {

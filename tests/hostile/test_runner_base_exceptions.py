@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk.config import Settings
-from taskdesk.models import Status, Task
+from taskdesk.models.tasks import Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks
 from taskdesk.runner.shutdown import on_stop

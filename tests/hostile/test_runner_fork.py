@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
-from taskdesk.models import TaskFilter
+from taskdesk.models.tasks import TaskFilter
 from taskdesk.store import open_store
 from tests.cli.harness import Cli
 from tests.support import require_postgres, temporary_database

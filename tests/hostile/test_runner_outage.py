@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from taskdesk import Settings, Status
 from taskdesk.errors import StoreUnavailable
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import LogEntry
+from taskdesk.models.tasks import LogEntry
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreError
-from taskdesk.models import NewTask, Status, Task
+from taskdesk.models.runners import Finished
+from taskdesk.models.tasks import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
-from taskdesk.store.base import Finished, Store
+from taskdesk.store.base import Store
 from tests.integration.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 

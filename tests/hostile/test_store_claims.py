@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.migrate import upgrade
 from tests.support import FakeClock

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from taskdesk.config import Settings
 from taskdesk.errors import ConfigError
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner
 from taskdesk.store import SqlStore, open_store

@@ -17,7 +17,7 @@ from sqlalchemy import QueuePool
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
-from taskdesk.models import Outcome, Status
+from taskdesk.models.tasks import Outcome, Status
 from taskdesk.store import open_store
 from taskdesk.store.base import Store
 

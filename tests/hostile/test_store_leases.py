@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from taskdesk.config import Settings
-from taskdesk.models import NewTask
+from taskdesk.models.runners import ClaimKey, RunnerInfo
+from taskdesk.models.tasks import NewTask
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.store import MemoryStore
-from taskdesk.store.base import ClaimKey, RunnerInfo
 from tests.support import FakeClock
 
 LEASE = 30.0

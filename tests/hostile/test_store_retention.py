@@ -15,7 +15,7 @@ import pytest
 from taskdesk.config import Settings
 from taskdesk.errors import BadInput, BadStatus
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import NewTask, Outcome, Status
+from taskdesk.models.tasks import NewTask, Outcome, Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner

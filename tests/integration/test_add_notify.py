@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from taskdesk import Taskdesk
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.store.notify import CHANNEL, SocketFolder
 from tests.conftest import TEST_ACTIONS
 

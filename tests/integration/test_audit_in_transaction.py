@@ -11,7 +11,7 @@ import pytest
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.app import Taskdesk
 from taskdesk.audited import Actor, chunk_audit
-from taskdesk.models import TaskFilter
+from taskdesk.models.tasks import TaskFilter
 from taskdesk.testing import memory_desk
 from tests.conftest import TEST_ACTIONS
 

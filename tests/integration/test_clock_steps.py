@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from taskdesk.clock import StepWatch, utcnow
 from taskdesk.config import Settings
-from taskdesk.models import NewTask, Status
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.store.base import Store
 from taskdesk.store.postgres import ServerClock

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk.config import Settings
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import open_store
 from tests.integration.processes import COMMAND_TIMEOUT_SECONDS, Desk, end, finish

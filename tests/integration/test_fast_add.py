@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from sqlalchemy import insert, select
 
 from taskdesk.errors import StoreError
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.rows import new_task_row
 from taskdesk.store.schema import task

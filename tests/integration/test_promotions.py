@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import Connection
 
-from taskdesk.models import NewTask, Outcome, Status
+from taskdesk.models.runners import Finished
+from taskdesk.models.tasks import NewTask, Outcome, Status
 from taskdesk.store import open_store
-from taskdesk.store.base import Finished
 from taskdesk.store.promotions import PROBE_SECONDS
 from taskdesk.store.sql import SqlStore
 from tests.support import FakeClock

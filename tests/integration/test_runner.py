@@ -11,7 +11,7 @@ import pytest
 
 from taskdesk.config import Settings
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.models import NewTask, Status, Task
+from taskdesk.models.tasks import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks

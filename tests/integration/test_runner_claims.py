@@ -17,7 +17,7 @@ import pytest
 
 from taskdesk import Taskdesk
 from taskdesk.config import Settings
-from taskdesk.models import NewTask, Status
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import Runner
 from taskdesk.store import open_store

@@ -11,7 +11,7 @@ import pytest
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
-from taskdesk.models import NewTask, Status
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from taskdesk.app import Taskdesk
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.testing import memory_desk
 from tests.integration.test_runner import run_worker_until
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Taskdesk
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from tests.handlers import end_other_backends
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Taskdesk
-from taskdesk.models import NewTask, Status, Task
+from taskdesk.models.tasks import NewTask, Status, Task
 from tests.apps import timeouts
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from taskdesk.errors import StoreError
-from taskdesk.models import NewTask, Outcome, Status
-from taskdesk.store.base import Finished, NextClaim
+from taskdesk.models.runners import Finished, NextClaim
+from taskdesk.models.tasks import NewTask, Outcome, Status
 from taskdesk.store.sql import SqlStore
 from tests.support import FakeClock
 

@@ -14,8 +14,8 @@ import pytest
 
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
+from taskdesk.models.schedules import Firing
 from taskdesk.runner import Runner
-from taskdesk.schedules.model import Firing
 from taskdesk.schedules.service import Schedules
 from taskdesk.store import open_store
 from tests.support import FakeClock

@@ -15,7 +15,7 @@ import pytest
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
-from taskdesk.models import Status
+from taskdesk.models.tasks import Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import open_store, sqlite
 from tests.integration.test_runner import make_runner, run_worker_until

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Taskdesk
-from taskdesk.models import NewTask, Status
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.store import open_store
 from tests.integration.processes import Desk, end, wait_for
 from tests.integration.test_runner_timeouts import comments, run, timeouts_desk

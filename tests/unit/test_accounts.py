@@ -9,7 +9,6 @@ from argon2 import PasswordHasher
 
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.passwords import Passwords
-from taskdesk.accounts.roles import PAGES, ROLES, permissions_of
 from taskdesk.accounts.secrets import secret_hash
 from taskdesk.accounts.service import Accounts
 from taskdesk.config import Settings
@@ -26,6 +25,7 @@ from taskdesk.errors import (
     UnknownUser,
     UserExists,
 )
+from taskdesk.models.roles import PAGES, ROLES, permissions_of
 from taskdesk.store.base import Store
 from taskdesk.testing import memory_desk
 from tests.support import FakeClock

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskdesk.actions import (
+from taskdesk.errors import BadAction
+from taskdesk.models.actions import (
     DEFAULT_METHOD,
     MAX_ACTION_LENGTH,
     SIDES,
@@ -15,7 +16,6 @@ from taskdesk.actions import (
     TaskName,
     parse_action,
 )
-from taskdesk.errors import BadAction
 
 
 def test_seed_route() -> None:

@@ -11,7 +11,7 @@ from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errors import BadArgs, BadInput, BadStatus
 from taskdesk.insights import DURATION_BUCKETS
-from taskdesk.models import Outcome, Status
+from taskdesk.models.tasks import Outcome, Status
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
 

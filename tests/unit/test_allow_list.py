@@ -10,7 +10,7 @@ import pytest
 
 from taskdesk import Status, Taskdesk
 from taskdesk.errors import ActionNotAllowed
-from taskdesk.models import NewTask
+from taskdesk.models.tasks import NewTask
 from taskdesk.testing import memory_desk, run_due
 
 DANGEROUS = ["os:system", "subprocess:getoutput", "builtins:exec", "shutil:rmtree"]

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from taskdesk.errors import BadAction, BadArgs
-from taskdesk.models import JsonObject, Outcome, Status, Task
+from taskdesk.models.retry import RetryPolicy
+from taskdesk.models.tasks import JsonObject, Outcome, Status, Task
 from taskdesk.resolve import Handler
 from taskdesk.runner.execute import check_signature, execute
-from taskdesk.runner.retry import RetryPolicy
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 POLICY = RetryPolicy(base_seconds=10)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from taskdesk.insights import Insights
-from taskdesk.models import NewTask, Status
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.store.memory import MemoryStore
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taskdesk.errors import BadArgs, BadStatus
-from taskdesk.models import WAITING, Status, check_args, parse_args
+from taskdesk.models.tasks import WAITING, Status, check_args, parse_args
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk.errors import BadQueue
-from taskdesk.queues import QueueLimit, check_queue, queue_limits
+from taskdesk.models.queues import QueueLimit, check_queue, queue_limits
 from taskdesk.testing import memory_desk
 
 

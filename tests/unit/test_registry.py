@@ -9,7 +9,7 @@ import pytest
 
 from taskdesk.config import Settings
 from taskdesk.errors import BadAction, BadArgs, BadCode, BadInput, BadStatus, TaskNotFound
-from taskdesk.models import NewTask, Status
+from taskdesk.models.tasks import NewTask, Status
 from taskdesk.registry import MAX_PAGE, TaskRegistry
 from taskdesk.store import MemoryStore
 from taskdesk.views import task_view

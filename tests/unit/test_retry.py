@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskdesk.runner.retry import MAX_DELAY_SECONDS, RetryPolicy
+from taskdesk.models.retry import MAX_DELAY_SECONDS, RetryPolicy
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errors import ActionNotAllowed, BadSchedule, ScheduleNotFound
-from taskdesk.schedules.rule import Rule
+from taskdesk.models.schedule_rules import Rule
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
 

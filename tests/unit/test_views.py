@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
-from taskdesk.models import LogEntry, Status, Task
+from taskdesk.models.tasks import LogEntry, Status, Task
 from taskdesk.views import log_entry_view, task_view
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from taskdesk.accounts.throttle import FREE_FAILURES, LoginThrottle
 from taskdesk.app import Taskdesk
-from taskdesk.store.base import RunnerInfo
+from taskdesk.models.runners import RunnerInfo
 from taskdesk.web import create_app
 from tests.support import FakeClock
 from tests.web.conftest import PASSWORD, Browser, csrf_of

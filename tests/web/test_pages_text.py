@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from taskdesk.app import Taskdesk
-from taskdesk.models import Outcome, Status
+from taskdesk.models.tasks import Outcome, Status
 from taskdesk.testing import run_due
 from tests.web.conftest import Browser
 

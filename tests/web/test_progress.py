@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from taskdesk.app import Taskdesk
-from taskdesk.models import NewTask, Outcome, Status, Task
-from taskdesk.store.base import ClaimKey
+from taskdesk.models.runners import ClaimKey
+from taskdesk.models.tasks import NewTask, Outcome, Status, Task
 from tests.web.conftest import Browser
 
 RUNNER = "runner-1"

@@ -5,9 +5,9 @@ to its column), so that recording what a hostile request did can never fail beca
 
 from __future__ import annotations
 
-from taskdesk.accounts.records import NewAuditEntry
-from taskdesk.accounts.rules import fit
 from taskdesk.errors import BadInput
+from taskdesk.models.account_rules import fit
+from taskdesk.models.accounts import NewAuditEntry
 from taskdesk.store.base import Store
 from taskdesk.text import storable
 from taskdesk.views import AuditView, audit_view

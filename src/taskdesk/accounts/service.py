@@ -12,9 +12,10 @@ import logging
 from datetime import timedelta
 
 from taskdesk.accounts.passwords import Passwords
-from taskdesk.accounts.records import NewSession, User, WebSession
-from taskdesk.accounts.roles import check_role
-from taskdesk.accounts.rules import (
+from taskdesk.accounts.secrets import new_secret, secret_hash
+from taskdesk.clock import isoformat
+from taskdesk.errors import StoreUnavailable, UnknownToken, UnknownUser
+from taskdesk.models.account_rules import (
     MAX_PASSWORD,
     check_expiry_days,
     check_label,
@@ -24,9 +25,8 @@ from taskdesk.accounts.rules import (
     is_user_name,
     named,
 )
-from taskdesk.accounts.secrets import new_secret, secret_hash
-from taskdesk.clock import isoformat
-from taskdesk.errors import StoreUnavailable, UnknownToken, UnknownUser
+from taskdesk.models.accounts import NewSession, User, WebSession
+from taskdesk.models.roles import check_role
 from taskdesk.store.accounts import AccountStore
 from taskdesk.store.base import Store
 from taskdesk.views import SessionView, TokenView, UserView, token_view, user_view

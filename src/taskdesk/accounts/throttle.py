@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from taskdesk.accounts.records import LoginRecord
+from taskdesk.models.accounts import LoginRecord
 from taskdesk.store.base import Store
 
 FREE_FAILURES = 3  # tries checked before any wait

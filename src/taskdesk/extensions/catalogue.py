@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from taskdesk.actions import NAME
 from taskdesk.errors import BadPackage, ExtensionNotFound
 from taskdesk.extensions.layout import Kind, Slot
 from taskdesk.extensions.manifest import CODE_PATTERN, MANIFEST, Manifest
+from taskdesk.models.actions import NAME
 
 ENTRY_POINT_GROUP = "taskdesk.extensions"
 MAX_MODULE_TYPE_LENGTH = 32  # characters: the `extension` table's `type` column

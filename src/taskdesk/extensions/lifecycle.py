@@ -22,7 +22,6 @@ from functools import partial
 from typing import Any
 
 from taskdesk.accounts.audit import AuditLog
-from taskdesk.actions import class_name_of, parse_action
 from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.errorlog import ErrorLog
@@ -40,6 +39,7 @@ from taskdesk.extensions.hook_process import (
 )
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.extensions.upgrade_process import upgrade_in_child
+from taskdesk.models.actions import class_name_of, parse_action
 from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store import SqlStore

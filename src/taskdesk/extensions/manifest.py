@@ -18,8 +18,8 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from taskdesk.actions import NAME
 from taskdesk.errors import BadPackage
+from taskdesk.models.actions import NAME
 
 MANIFEST = "install.json"
 #: An extension's code: a lowercase name of actions' routes, at most 64 characters.

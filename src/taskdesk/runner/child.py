@@ -16,14 +16,14 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
-from taskdesk.actions import route_extension
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
-from taskdesk.models import Outcome, Status, Task
+from taskdesk.models.actions import route_extension
+from taskdesk.models.retry import RetryPolicy
+from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.execute import execute
 from taskdesk.runner.family import die_with_runner, end_warden, lead_own_group
-from taskdesk.runner.retry import RetryPolicy
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, storable
 

@@ -27,8 +27,8 @@ from types import FunctionType
 from taskdesk.clock import Clock
 from taskdesk.controller import Handler
 from taskdesk.errors import BadAction, BadArgs
-from taskdesk.models import Outcome, Status, Task
-from taskdesk.runner.retry import RetryPolicy
+from taskdesk.models.retry import RetryPolicy
+from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.shutdown import is_abort
 from taskdesk.text import error_text, json_text, safe_str, storable, type_name
 

@@ -17,10 +17,11 @@ from contextlib import contextmanager
 
 from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
-from taskdesk.models import Task
+from taskdesk.models.runners import ClaimKey, RunnerInfo
+from taskdesk.models.tasks import Task
 from taskdesk.runner.outage import Outage
 from taskdesk.runner.periodic import Periodic
-from taskdesk.store.base import ClaimKey, RunnerInfo, Store
+from taskdesk.store.base import Store
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,11 @@ from collections.abc import Callable, Sequence
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
-from taskdesk.models import Outcome, Status, Task
+from taskdesk.models.runners import ClaimKey, Finished, NextClaim
+from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff, stale_connection
-from taskdesk.store.base import ClaimKey, Finished, NextClaim, Store
+from taskdesk.store.base import Store
 from taskdesk.text import error_text, storable
 
 logger = logging.getLogger(__name__)

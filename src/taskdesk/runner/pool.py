@@ -37,11 +37,11 @@ from typing import Any, Final
 
 from taskdesk.config import Settings
 from taskdesk.errors import BadProgress
-from taskdesk.models import Outcome, Status, Task
+from taskdesk.models.retry import RetryPolicy
+from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.child import ProgressReport, run_child
 from taskdesk.runner.execute import failed_attempt
 from taskdesk.runner.family import signal_group
-from taskdesk.runner.retry import RetryPolicy
 from taskdesk.store.base import Store
 from taskdesk.text import error_text
 

@@ -16,8 +16,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from taskdesk.models import Task
-from taskdesk.queues import QueueLimit, queue_names
+from taskdesk.models.queues import QueueLimit, queue_names
+from taskdesk.models.tasks import Task
 
 
 @dataclass(frozen=True)

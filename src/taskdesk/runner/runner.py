@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 
-from taskdesk.actions import route_extension
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import WorkerFailed
-from taskdesk.models import Outcome, Task
-from taskdesk.queues import QueueLimit
+from taskdesk.models.actions import route_extension
+from taskdesk.models.queues import QueueLimit
+from taskdesk.models.retry import RetryPolicy
+from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
+from taskdesk.models.tasks import Outcome, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
@@ -32,13 +34,12 @@ from taskdesk.runner.outage import backoff, reconnecting
 from taskdesk.runner.outcomes import Completer
 from taskdesk.runner.pool import ChildRunner
 from taskdesk.runner.queue_slots import QueueSlots
-from taskdesk.runner.retry import RetryPolicy
 from taskdesk.runner.schedule_keeper import DueFirings, ScheduleKeeper
 from taskdesk.runner.seams import ActionResolver, RunnerHooks, RunStats
 from taskdesk.runner.shutdown import is_abort
 from taskdesk.runner.wakeup import Wakeup, open_wakeup
 from taskdesk.schedules.firing import Firings
-from taskdesk.store.base import ClaimKey, Finished, NextClaim, RunnerInfo, Store
+from taskdesk.store.base import Store
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text
 
@@ -63,7 +64,7 @@ class Runner:
         self.error_log = ErrorLog(settings.error_log, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
-        #: The queues it claims from (all when none) and their caps (taskdesk.queues).
+        #: The queues it claims from (all when none) and their caps (taskdesk.models.queues).
         self.slots = QueueSlots(queues)
         self.housekeeper = Housekeeper(store, settings)  # a new one for each session
         #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from taskdesk.controller import Context, Handler
-from taskdesk.models import Outcome, Status, Task
+from taskdesk.models.tasks import Outcome, Status, Task
 
 
 class ActionResolver(Protocol):

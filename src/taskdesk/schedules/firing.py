@@ -21,10 +21,10 @@ import logging
 from datetime import datetime
 
 from taskdesk.errors import BadInput
-from taskdesk.models import NewTask
+from taskdesk.models.schedule_rules import Missed
+from taskdesk.models.schedules import Firing, Schedule
+from taskdesk.models.tasks import NewTask
 from taskdesk.registry import TaskRegistry
-from taskdesk.schedules.model import Firing, Schedule
-from taskdesk.schedules.rule import Missed
 from taskdesk.store.base import Store
 
 logger = logging.getLogger(__name__)

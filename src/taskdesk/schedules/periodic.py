@@ -17,7 +17,7 @@ from collections.abc import Callable, MutableMapping
 from typing import ParamSpec, TypeVar
 
 from taskdesk.definitions import TaskDecorator, TaskDefinition
-from taskdesk.schedules.rule import Missed, Rule
+from taskdesk.models.schedule_rules import Missed, Rule
 from taskdesk.schedules.service import Plan
 
 P = ParamSpec("P")

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from taskdesk.errors import ScheduleNotFound
-from taskdesk.models import JsonObject, NewTask
+from taskdesk.models.schedule_rules import Missed, Rule
+from taskdesk.models.schedules import Firing, NewSchedule, Schedule
+from taskdesk.models.tasks import JsonObject, NewTask
 from taskdesk.registry import TaskRegistry, check_code
 from taskdesk.schedules.firing import Firings
-from taskdesk.schedules.model import Firing, NewSchedule, Schedule
-from taskdesk.schedules.rule import Missed, Rule
 from taskdesk.store.base import Store
 from taskdesk.views import ScheduleView, schedule_view
 

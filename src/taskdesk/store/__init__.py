@@ -7,7 +7,8 @@ from sqlalchemy.exc import ArgumentError
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError
-from taskdesk.store.base import RunnerInfo, Store
+from taskdesk.models.runners import RunnerInfo
+from taskdesk.store.base import Store
 from taskdesk.store.memory import MemoryStore
 from taskdesk.store.sql import SqlStore
 

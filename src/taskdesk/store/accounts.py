@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from taskdesk.accounts.records import (
+from taskdesk.models.accounts import (
     ApiToken,
     AuditEntry,
     LoginRecord,

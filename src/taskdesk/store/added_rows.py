@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Dialect
 
-from taskdesk.models import NewTask, Status, Task
+from taskdesk.models.tasks import NewTask, Status, Task
 from taskdesk.store.schema import task
 
 #: The columns whose values differ between tasks of one add, in the order of `values`; the

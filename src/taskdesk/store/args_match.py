@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from taskdesk.models import JsonObject
+from taskdesk.models.tasks import JsonObject
 
 INT64 = (-(2**63), 2**63 - 1)
 #: The PostgreSQL function of migration 0006: the text as jsonb, or NULL when jsonb refuses it.

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from taskdesk.errors import BadInput
-from taskdesk.models import NewTask, Task
+from taskdesk.models.tasks import NewTask, Task
 from taskdesk.store.base import Store
 from taskdesk.store.fast_add import due_now
 from taskdesk.store.sql import SqlStore

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Dialect
 
-from taskdesk.models import NewTask, Task
+from taskdesk.models.tasks import NewTask, Task
 from taskdesk.store.added_rows import VARYING_COLUMNS, AddedRows, added_rows, time_binder
 from taskdesk.store.base import chunks
 from taskdesk.store.notify import NOTIFY_SQL

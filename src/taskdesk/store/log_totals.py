@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Connection, Select, bindparam, case, func, se
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from taskdesk.models import DurationHistogram, LogEntry, Status
+from taskdesk.models.tasks import DurationHistogram, LogEntry, Status
 from taskdesk.store.schema import log_total, task_log
 
 #: Upper bounds (seconds) of the attempt-duration histogram's buckets; +Inf follows.

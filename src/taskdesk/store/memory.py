@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from taskdesk.actions import SIDES
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import BadStatus, TaskNotFound
-from taskdesk.models import (
+from taskdesk.models.actions import SIDES
+from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
+from taskdesk.models.tasks import (
     WAITING,
     InstalledModule,
     LogEntry,
@@ -30,15 +31,7 @@ from taskdesk.models import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import (
-    COMPLETE_PERCENT,
-    LEASE_LOST,
-    PRUNE_CHUNK,
-    ClaimKey,
-    Finished,
-    NextClaim,
-    RunnerInfo,
-)
+from taskdesk.store.base import COMPLETE_PERCENT, LEASE_LOST, PRUNE_CHUNK
 from taskdesk.store.log_totals import Totals, entry_totals, merged
 from taskdesk.store.memory_accounts import MemoryAccountStore
 from taskdesk.store.memory_admin import MemoryAdminVerbs

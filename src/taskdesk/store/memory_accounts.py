@@ -11,7 +11,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from taskdesk.accounts.records import (
+from taskdesk.errors import LastAdmin, UserExists
+from taskdesk.models.accounts import (
     ApiToken,
     AuditEntry,
     LoginRecord,
@@ -21,7 +22,6 @@ from taskdesk.accounts.records import (
     User,
     WebSession,
 )
-from taskdesk.errors import LastAdmin, UserExists
 from taskdesk.store.accounts import LoginChange
 
 ADMIN = "admin"

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from taskdesk.clock import Clock
 from taskdesk.errors import BadStatus
-from taskdesk.models import DurationHistogram, LogEntry, Status, Task, TaskFilter
+from taskdesk.models.tasks import DurationHistogram, LogEntry, Status, Task, TaskFilter
 from taskdesk.store import log_totals
 from taskdesk.store.args_match import args_contain
 from taskdesk.store.base import MATCH_CHUNK, AfterChunks

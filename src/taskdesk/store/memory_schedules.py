@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from taskdesk.errors import ScheduleExists
-from taskdesk.models import NewTask
-from taskdesk.schedules.model import Firing, NewSchedule, Schedule
+from taskdesk.models.schedules import Firing, NewSchedule, Schedule
+from taskdesk.models.tasks import NewTask
 
 if TYPE_CHECKING:
     from taskdesk.store.memory import MemoryStore

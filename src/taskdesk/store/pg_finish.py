@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from taskdesk.models import Status
-from taskdesk.store.base import COMPLETE_PERCENT, LEASE_LOST, Finished
+from taskdesk.models.runners import Finished
+from taskdesk.models.tasks import Status
+from taskdesk.store.base import COMPLETE_PERCENT, LEASE_LOST
 
 _FINISH_PARTS = f"""
 WITH o AS (

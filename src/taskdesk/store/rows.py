@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from taskdesk.models import JsonObject, LogEntry, NewTask, Status, Task
+from taskdesk.models.tasks import JsonObject, LogEntry, NewTask, Status, Task
 
 MAX_SHOWN = 10_000  # characters of unreadable args kept in a listing
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from taskdesk.models import NewTask
-from taskdesk.schedules.model import Firing, NewSchedule, Schedule
+from taskdesk.models.schedules import Firing, NewSchedule, Schedule
+from taskdesk.models.tasks import NewTask
 
 
 class ScheduleStore(Protocol):

@@ -93,7 +93,7 @@ task = Table(
     # only while the attempt's claim holds the task, cleared by the next claim.
     Column("progress", Integer, nullable=True),
     Column("progress_message", Text, nullable=True),
-    # The named queue it waits in (taskdesk.queues checks the name).
+    # The named queue it waits in (taskdesk.models.queues checks the name).
     Column("queue", String(64), nullable=False, server_default="default"),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
@@ -190,7 +190,7 @@ extension = Table(
 )
 
 # -- accounts: the admin web's users, API tokens, sessions, and the audit log ---------------
-ROLES = ("admin", "operator", "viewer")  # taskdesk.accounts.roles.ROLES; a test keeps them equal
+ROLES = ("admin", "operator", "viewer")  # taskdesk.models.roles.ROLES; a test keeps them equal
 
 admin_user = Table(
     "admin_user",
@@ -264,8 +264,8 @@ audit_log = Table(
 )
 
 # -- schedules: recurring rules that add one task per firing (taskdesk.schedules) ----------
-CYCLES = ("minute", "hour", "day", "week", "month")  # taskdesk.schedules.rule.Cycle
-MISSED = ("run-once", "skip")  # taskdesk.schedules.rule.Missed
+CYCLES = ("minute", "hour", "day", "week", "month")  # taskdesk.models.schedule_rules.Cycle
+MISSED = ("run-once", "skip")  # taskdesk.models.schedule_rules.Missed
 
 schedule = Table(
     "schedule",

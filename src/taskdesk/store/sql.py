@@ -16,9 +16,10 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from taskdesk.errors import TaskNotFound
-from taskdesk.models import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
+from taskdesk.models.runners import RunnerInfo
+from taskdesk.models.tasks import InstalledModule, LogEntry, NewTask, Status, Task, TaskFilter
 from taskdesk.store import statements as sql
-from taskdesk.store.base import RunnerInfo, chunks
+from taskdesk.store.base import chunks
 from taskdesk.store.busy import retry_busy
 from taskdesk.store.fast_add import due_now
 from taskdesk.store.raw import driver_errors

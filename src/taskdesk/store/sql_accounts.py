@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from taskdesk.accounts.records import (
+from taskdesk.errors import LastAdmin, UserExists
+from taskdesk.models.accounts import (
     ApiToken,
     AuditEntry,
     LoginRecord,
@@ -25,7 +26,6 @@ from taskdesk.accounts.records import (
     User,
     WebSession,
 )
-from taskdesk.errors import LastAdmin, UserExists
 from taskdesk.store.accounts import LoginChange
 from taskdesk.store.schema import admin_user, api_token, audit_log, login_throttle, web_session
 from taskdesk.store.sql_base import SqlConnections

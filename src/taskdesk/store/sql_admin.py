@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from taskdesk.errors import BadStatus
-from taskdesk.models import Status, TaskFilter
+from taskdesk.models.tasks import Status, TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.base import MATCH_CHUNK, AfterChunks
 from taskdesk.store.schema import task, task_log

@@ -11,7 +11,7 @@ from typing import Any, Self
 from sqlalchemy import ColumnElement, Connection, Engine, func
 
 from taskdesk.clock import Clock, utcnow
-from taskdesk.models import TaskFilter
+from taskdesk.models.tasks import TaskFilter
 from taskdesk.store import statements as sql
 from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
 from taskdesk.store.busy import ADD_WAIT_SECONDS

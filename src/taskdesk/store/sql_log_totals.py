@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, delete, select, true
 
-from taskdesk.models import DurationHistogram, Status
+from taskdesk.models.tasks import DurationHistogram, Status
 from taskdesk.store import log_totals
 from taskdesk.store.base import PRUNE_CHUNK
 from taskdesk.store.errors import translate_errors

@@ -11,18 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from taskdesk.models import LogEntry, Outcome, Status, Task
+from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
+from taskdesk.models.tasks import LogEntry, Outcome, Status, Task
 from taskdesk.store import statements as sql
-from taskdesk.store.base import (
-    COMPLETE_PERCENT,
-    LEASE_LOST,
-    PRUNE_CHUNK,
-    ClaimKey,
-    Finished,
-    NextClaim,
-    RunnerInfo,
-    chunks,
-)
+from taskdesk.store.base import COMPLETE_PERCENT, LEASE_LOST, PRUNE_CHUNK, chunks
 from taskdesk.store.errors import translate_errors
 from taskdesk.store.pg_finish import FINISH_ALL, finish_all_params, finish_then_claim
 from taskdesk.store.raw import RawStatement, driver_cursor

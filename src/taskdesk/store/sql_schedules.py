@@ -15,9 +15,9 @@ from sqlalchemy import RowMapping, delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from taskdesk.errors import ScheduleExists
-from taskdesk.models import NewTask
-from taskdesk.schedules.model import Firing, NewSchedule, Schedule
-from taskdesk.schedules.rule import Cycle, Missed, Rule
+from taskdesk.models.schedule_rules import Cycle, Missed, Rule
+from taskdesk.models.schedules import Firing, NewSchedule, Schedule
+from taskdesk.models.tasks import NewTask
 from taskdesk.store.schema import schedule as table
 
 if TYPE_CHECKING:

@@ -31,8 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from taskdesk.actions import SIDES as ROUTE_SIDES
-from taskdesk.models import WAITING, Status, TaskFilter
+from taskdesk.models.actions import SIDES as ROUTE_SIDES
+from taskdesk.models.tasks import WAITING, Status, TaskFilter
 from taskdesk.store.schema import CLAIMABLE, UtcDateTime, extension, task, task_log
 
 PENDING = Status.PENDING.value

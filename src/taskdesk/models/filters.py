@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import TypedDict
 
 from taskdesk.errors import BadArgs, BadInput
-from taskdesk.models import JsonObject, Status, TaskFilter, check_args, parse_args
-from taskdesk.queues import check_queue
+from taskdesk.models.queues import check_queue
+from taskdesk.models.tasks import JsonObject, Status, TaskFilter, check_args, parse_args
 
 MAX_TEXT = 255  # longer than any code (128) or action (255): nothing could match
 MAX_ARGS_DEPTH = 8  # levels of nesting an args filter may have

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from taskdesk.models import JsonObject
-from taskdesk.schedules.rule import Missed, Rule
+from taskdesk.models.schedule_rules import Missed, Rule
+from taskdesk.models.tasks import JsonObject
 
 
 @dataclass(frozen=True, kw_only=True)

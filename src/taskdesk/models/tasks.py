@@ -9,8 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from taskdesk.errors import BadArgs, BadStatus
-from taskdesk.queues import DEFAULT_QUEUE
-from taskdesk.text import json_text as json_text  # where it lived first; errorlog uses it
+from taskdesk.models.queues import DEFAULT_QUEUE
 
 JsonObject = dict[str, Any]
 
@@ -48,7 +47,7 @@ class NewTask:
     run_at: datetime | None = None
     max_attempts: int | None = None
     extension: str | None = None  # set by an extension's registry (TaskRegistry.origin)
-    queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.queues)
+    queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +76,7 @@ class Task:
     #: claim, 100 once complete, kept as it was when the task failed or waits for a retry.
     progress: int | None = None
     progress_message: str | None = None
-    queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.queues)
+    queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,54 @@
+"""What runners are and hold: a claim's key on one task, an attempt waiting to be stored, the
+claim a runner asks for next, and a runner's registration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from taskdesk.models.tasks import Outcome, Task
+
+
+class ClaimKey(NamedTuple):
+    """One claim's hold on one task: what finish, heartbeat and release match."""
+
+    task_id: int
+    token: str
+
+    @classmethod
+    def of(cls, task: Task) -> ClaimKey:
+        """The key of a task as a claim returned it."""
+        if task.claim_token is None:
+            raise ValueError(f"task {task.task_id} was not returned by a claim")
+        return cls(task.task_id, task.claim_token)
+
+
+class Finished(NamedTuple):
+    """An attempt that ended, waiting to be stored: the task as its claim returned it."""
+
+    task: Task
+    outcome: Outcome
+
+
+class NextClaim(NamedTuple):
+    """What a runner asks of the claim that follows its finishes (see finish_many). The
+    runner chooses the claim's token, so that after a commit whose outcome it never heard it
+    can ask what landed (Store.landed) instead of claiming again."""
+
+    limit: int
+    lease_seconds: float
+    queues: Sequence[str] | None = None
+    token: str | None = None  # None: the store draws one
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerInfo:
+    """A runner that has registered itself and keeps its `last_seen_at` fresh."""
+
+    runner_id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
