@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from taskdesk.config import Settings
-from taskdesk.errors import TaskdeskError
 from taskdesk.models.runners import ClaimKey, RunnerInfo
 from taskdesk.models.tasks import Task
+from taskdesk.runner.contain import contained
 from taskdesk.runner.outage import Outage
 from taskdesk.runner.periodic import Periodic
 from taskdesk.store.base import Store
@@ -90,14 +90,4 @@ class LeaseKeeper(Periodic):
 
     def expire_now(self) -> None:
         """On an abort: let any runner recover our tasks at once instead of after the lease."""
-        self.contained(lambda: self.store.heartbeat(self.runner, self.held(), lease_seconds=0))
-
-    @staticmethod
-    def contained(step: Callable[[], object]) -> None:
-        """Run a background step; a failure is logged, never fatal to the runner."""
-        try:
-            step()
-        except TaskdeskError as error:
-            logger.warning("lease.error %s", error)
-        except Exception:
-            logger.exception("lease.error")
+        contained(lambda: self.store.heartbeat(self.runner, self.held(), lease_seconds=0))

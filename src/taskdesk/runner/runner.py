@@ -27,6 +27,7 @@ from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
 from taskdesk.models.tasks import Outcome, Task
 from taskdesk.registry import TaskRegistry
+from taskdesk.runner.contain import contained
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper
@@ -123,7 +124,7 @@ class Runner:
     @contextmanager
     def _session(self) -> Iterator[LeaseKeeper]:
         info = reconnecting(self._register, "register the runner")
-        LeaseKeeper.contained(self._check_clock)
+        contained(self._check_clock)
         keeper = LeaseKeeper(self.store, info, self.settings)
         self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
         self.schedule_keeper = ScheduleKeeper(self.schedules, self.settings.poll_seconds,
@@ -138,7 +139,7 @@ class Runner:
             raise
         finally:
             self.stats.recovered = self.housekeeper.recovered
-            LeaseKeeper.contained(lambda: self.store.unregister_runner(self.worker_id))
+            contained(lambda: self.store.unregister_runner(self.worker_id))
 
     def _register(self) -> RunnerInfo:
         now = self.store.clock()
@@ -240,7 +241,7 @@ class Runner:
 
     def _release(self, claims: list[ClaimKey], keeper: LeaseKeeper) -> None:
         keeper.drop(claims)  # if the release fails too, their leases expire instead
-        LeaseKeeper.contained(lambda: self.store.release(self.worker_id, claims))
+        contained(lambda: self.store.release(self.worker_id, claims))
 
     def _run_one(self, task: Task) -> Outcome:
         self._hook(self.hooks.before_task, task)
