@@ -5,12 +5,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from taskdesk.controller import Context, Controller, Handler
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import BadAction
-from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.models.actions import (
     DEFAULT_METHOD,
     ImportPath,
@@ -20,10 +19,17 @@ from taskdesk.models.actions import (
     parse_action,
 )
 
-__all__ = ["Handler", "Resolver", "Vet", "controller_class"]
+__all__ = ["ControllerFiles", "Handler", "Resolver", "Vet", "controller_class"]
 
 #: Refuses an object an import path reaches (raises); called before the object is used.
 Vet = Callable[[object], None]
+
+
+class ControllerFiles(Protocol):
+    """Where a route's controller comes from: an extension's controller file, imported
+    (taskdesk.extensions.loader.ControllerLoader); BadAction when it cannot be."""
+
+    def load(self, extension: str, side: str, controller: str) -> ModuleType: ...
 
 
 def _accept(target: object) -> None:
@@ -33,7 +39,7 @@ def _accept(target: object) -> None:
 class Resolver:
     """The mechanics of finding a handler; handlers.Handlers decides whether it may run."""
 
-    def __init__(self, loader: ControllerLoader) -> None:
+    def __init__(self, loader: ControllerFiles) -> None:
         self.loader = loader
 
     def resolve(self, action: str, context: Context, vet: Vet | None = None) -> Handler:
