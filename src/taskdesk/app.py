@@ -26,7 +26,8 @@ from typing import Any, ParamSpec, TypeVar, overload
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
 from taskdesk.accounts.throttle import LoginThrottle as LoginThrottle  # the web's type
-from taskdesk.app_path import import_path_of, load_app
+from taskdesk.app_path import import_path_of
+from taskdesk.app_path import load_app as load_application
 
 # `X as X`: also what the faces (cli/, web/) use of an audited change, via the front door.
 from taskdesk.audited import Actor as Actor
@@ -237,7 +238,7 @@ class Taskdesk:
         return Runner(self.store, self.settings.evolve(app=app), resolver=self.handlers,
                       hooks=hooks,
                       registry=self.tasks, schedules=self.schedules,
-                      queues=queue_limits(queues))
+                      queues=queue_limits(queues), app_class=Taskdesk)
 
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""
@@ -307,7 +308,7 @@ class Taskdesk:
         app = self.settings.app or self.import_path() or ""
         return Lifecycle(self.catalogue, self.loader, self.store, self.settings.evolve(app=app),
                          self.error_log, check_action=self.handlers.check,
-                         check_args=self.handlers.check_args)
+                         check_args=self.handlers.check_args, app_class=Taskdesk)
 
     @cached_property
     def extensions(self) -> Extensions:
@@ -349,4 +350,9 @@ class Taskdesk:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
+
+
+def load_app(path: str) -> Taskdesk:
+    """The Taskdesk at `module:attribute` (TASKDESK_APP, `--app`)."""
+    return load_application(path, Taskdesk)
 

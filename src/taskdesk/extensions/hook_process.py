@@ -22,19 +22,22 @@ import os
 import pickle
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from taskdesk import errors
+import taskdesk.errors
+from taskdesk.app_path import Application, open_app, preload
 from taskdesk.clock import Clock
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ExtensionError, TaskdeskError
-from taskdesk.extensions.catalogue import ModuleRef
+from taskdesk.extensions.catalogue import Catalogue, ModuleRef
+from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.store import open_store
+from taskdesk.store.base import Store
 from taskdesk.text import error_text, storable
 
 if TYPE_CHECKING:
@@ -46,7 +49,8 @@ HOOK_SECONDS = 120.0
 MAX_MESSAGE_BYTES = 4_096
 #: As task children: a fork of a small server that imported taskdesk, not of the web process.
 START_METHOD: Final = "forkserver"
-PRELOAD = ("taskdesk.app", "taskdesk.extensions.hook_process")  # what the server imports once
+#: What the server imports once, besides the application's modules (app_path.preload).
+PRELOAD = ("taskdesk.extensions.hook_process",)
 
 Verb = Literal["install", "uninstall", "upgrade"]
 
@@ -65,6 +69,9 @@ class HookJob:
     settings: Settings  # database_url: the store's own; app: the application to load
     error_log: Path
     gated: bool  # the allow-list applies to the tasks the hooks add (as in the parent)
+    #: The application's class (taskdesk.app.Taskdesk), which the child opens to know its
+    #: registered tasks; None: the child opens none (a lifecycle built without one).
+    app_class: type[Application] | None = None
     audit: AuditNote | None = None
     #: The parent store's clock when it was given one that can travel (a test's); None: the
     #: database's own, as every store has by default.
@@ -115,8 +122,7 @@ def start_child(job: HookJob, target: Callable[..., None], *extra: object,
     """The child, started with `target(its end of a pipe, job, *extra)`; this process's end.
     The child holds the only other end: its death reads as end of file."""
     context = multiprocessing.get_context(START_METHOD)
-    app_module = job.settings.app.partition(":")[0]
-    context.set_forkserver_preload([*PRELOAD, *([app_module] if app_module else [])])
+    context.set_forkserver_preload([*preload(job.settings, job.app_class), *PRELOAD])
     ours, theirs = context.Pipe(duplex=True)
     process = context.Process(target=target, args=(theirs, job, *extra),
                               name=f"taskdesk-{job.verb}-{job.code}")
@@ -143,7 +149,7 @@ def answer_of(job: HookJob, answer: HookDone | HookRefused | str, seconds: float
     if isinstance(answer, HookDone):
         return answer
     if isinstance(answer, HookRefused):
-        kind = getattr(errors, answer.kind, None)
+        kind = getattr(taskdesk.errors, answer.kind, None)
         if not (isinstance(kind, type) and issubclass(kind, TaskdeskError)):
             kind = ExtensionError
         raise kind(answer.message) from _rebuilt(answer.cause)
@@ -237,23 +243,31 @@ def _do(job: HookJob) -> HookDone:
 def child_lifecycle(job: HookJob) -> tuple[Lifecycle, Callable[[], None]]:
     """The parent's Lifecycle rebuilt on a connection of the child's own, with the
     application's allow-list when the parent had one, running the hooks here."""
-    from taskdesk.app import Taskdesk, load_app  # the child is an entry point, as the CLI is
+    from taskdesk.extensions.lifecycle import Lifecycle  # which imports this module
 
-    settings = job.settings
-    desk = load_app(settings.app) if settings.app else Taskdesk(settings)
-    desk.configure(**{field.name: getattr(settings, field.name) for field in fields(settings)})
-    base = desk.lifecycle
-    store = open_store(settings.database_url, clock=job.clock) if job.clock else desk.store
-    lifecycle = base.evolve(store=store, error_log=ErrorLog(job.error_log, clock=store.clock),
-                            check_action=base.check_action if job.gated else None,
-                            check_args=base.check_args if job.gated else None,
-                            isolate_hooks=False)
+    app = open_app(job.settings, job.app_class) if job.app_class or job.gated else None
+    settings = app.settings if app else job.settings
+    store = _child_store(job, app)
+    catalogue = Catalogue(settings.extensions_dir)
+    lifecycle = Lifecycle(catalogue, ControllerLoader(catalogue.locate), store, settings,
+                          ErrorLog(job.error_log, clock=store.clock),
+                          check_action=app.handlers.check if app and job.gated else None,
+                          check_args=app.handlers.check_args if app and job.gated else None,
+                          isolate_hooks=False)
 
     def close() -> None:
         store.close()
-        desk.close()
+        if app is not None:
+            app.close()
 
     return lifecycle, close
+
+
+def _child_store(job: HookJob, app: Application | None) -> Store:
+    """The application's store, or one of the child's own on the parent's clock."""
+    if app is None or job.clock:
+        return open_store(job.settings.database_url, clock=job.clock)
+    return app.store
 
 
 def portable_clock(clock: Clock) -> Clock | None:

@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 from taskdesk.accounts.audit import AuditLog
+from taskdesk.app_path import Application
 from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.errorlog import ErrorLog
@@ -66,6 +67,9 @@ class Lifecycle:
     isolate_hooks: bool = True
     #: How long the child may take, in seconds, before it is killed.
     hook_seconds: float = HOOK_SECONDS
+    #: The application's class (taskdesk.app.Taskdesk), which the child opens again to check
+    #: actions as this process does; needed when `check_action` is given.
+    app_class: type[Application] | None = None
 
     def evolve(self, **changes: Any) -> Lifecycle:
         return replace(self, **changes)
@@ -147,7 +151,8 @@ class Lifecycle:
         return HookJob(verb=verb, code=code, module=module,
                        settings=self.settings.evolve(database_url=url),
                        error_log=self.error_log.path, gated=self.check_action is not None,
-                       audit=audit, clock=portable_clock(self.store.clock))
+                       audit=audit, clock=portable_clock(self.store.clock),
+                       app_class=self.app_class)
 
     @contextmanager
     def upgrading(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:

@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Final
 
+from taskdesk.app_path import Application, preload
 from taskdesk.config import Settings
 from taskdesk.errors import BadProgress
 from taskdesk.models.retry import RetryPolicy
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 #: Children fork from a server process that imported taskdesk and the application once: a
 #: fork of a threaded runner could deadlock, and "spawn" imports everything anew (~0.7 s).
 START_METHOD: Final = "forkserver"
-PRELOAD = ("taskdesk.runner.child", "taskdesk.app")
+PRELOAD = ("taskdesk.runner.child",)  # and the application's modules (app_path.preload)
 TERM_GRACE_SECONDS = 1.0  # between SIGTERM and SIGKILL
 EXIT_SECONDS = 5.0  # a child that sent its outcome has this long to exit before it is killed
 CRASHED = "the task's process died"  # how a crash's log comment starts: the count reads it
@@ -72,15 +73,18 @@ class ChildEnd:
 class ChildRunner:
     """Runs one attempt in a child process and turns its end into the attempt's Outcome."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings,
+                 app_class: type[Application] | None = None) -> None:
         self.store = store
         self.settings = settings
+        #: What the child opens the application with (taskdesk.app_path.open_app).
+        self.app_class = app_class
 
     def run(self, task: Task, *, timeout: float | None, retry: RetryPolicy,
             progress: Progress | None = None) -> Outcome:
         """One attempt in a child: at most `timeout` seconds (None: no limit)."""
         started = time.perf_counter()
-        end = run_in_child(task, self.settings, timeout=timeout, retry=retry,
+        end = run_in_child(task, self.settings, self.app_class, timeout=timeout, retry=retry,
                            progress=progress)
         if end.outcome is not None:
             return end.outcome
@@ -114,16 +118,17 @@ class ChildRunner:
         return sum(1 for entry in entries if entry.comment.startswith(CRASHED))
 
 
-def run_in_child(task: Task, settings: Settings, *, timeout: float | None, retry: RetryPolicy,
+def run_in_child(task: Task, settings: Settings, app_class: type[Application] | None, *,
+                 timeout: float | None, retry: RetryPolicy,
                  progress: Progress | None = None) -> ChildEnd:
     """Start the child, wait for its outcome up to `timeout` seconds (None: as long as it
     takes), passing on its progress reports; neither it nor any process it started outlives
     this call."""
     context = multiprocessing.get_context(START_METHOD)
-    app_module = settings.app.partition(":")[0]
-    context.set_forkserver_preload([*PRELOAD, *([app_module] if app_module else [])])
+    context.set_forkserver_preload([*PRELOAD, *preload(settings, app_class)])
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=run_child, args=(sender, task, settings, retry),
+    process = context.Process(target=run_child,
+                              args=(sender, task, settings, retry, app_class),
                               name=f"taskdesk-task-{task.task_id}")
     try:
         process.start()

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 
+from taskdesk.app_path import Application
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import ErrorLog
@@ -54,7 +55,8 @@ class Runner:
 
     def __init__(self, store: Store, settings: Settings, *, resolver: ActionResolver,
                  hooks: RunnerHooks | None = None, registry: TaskRegistry | None = None,
-                 schedules: DueFirings | None = None, queues: Sequence[QueueLimit] = ()) -> None:
+                 schedules: DueFirings | None = None, queues: Sequence[QueueLimit] = (),
+                 app_class: type[Application] | None = None) -> None:
         self.store = store
         self.settings = settings
         self.resolver = resolver
@@ -71,7 +73,9 @@ class Runner:
         #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).
         self.schedules = schedules or Firings(store, self.registry)
         self.schedule_keeper = ScheduleKeeper(self.schedules, settings.poll_seconds)
-        self.children = ChildRunner(store, settings)  # tasks with a timeout or process=True
+        #: Tasks with a timeout or process=True; each child opens the application again, from
+        #: `app_class` (taskdesk.app.Taskdesk) and the import path in `settings.app`.
+        self.children = ChildRunner(store, settings, app_class)
 
     def drain(self, stop: threading.Event | None = None) -> RunStats:
         """Run due tasks until none is left (or `stop` is set), then return."""
