@@ -1,5 +1,6 @@
-"""Runner: claim → execute → finish, until nothing is due (`drain`, for `taskdesk start`) or
-until asked to stop (`run`, for `taskdesk worker`).
+"""Runner: claim → run → complete, until nothing is due (`drain`, for `taskdesk start`) or
+until asked to stop (`run`, for `taskdesk worker`). Top to bottom: the session, each thread's
+loop, a claim (`_step`), its run (`_run_claimed`), its outcome stored (`_record`).
 
 Delivery is at least once: a task whose runner dies mid-attempt is recovered when its lease
 expires and runs again. Each claim records the owner, so a runner that lost its lease can
@@ -73,8 +74,8 @@ class Runner:
         #: Fires due schedules (the desk's `schedules`, which also writes @desk.periodic ones).
         self.schedules = schedules or Firings(store, self.registry)
         self.schedule_keeper = ScheduleKeeper(self.schedules, settings.poll_seconds)
-        #: Tasks with a timeout or process=True; each child opens the application again, from
-        #: `app_class` (taskdesk.app.Taskdesk) and the import path in `settings.app`.
+        #: Tasks with a timeout or process=True: each child opens the application again from
+        #: `app_class` (taskdesk.app.Taskdesk) and `settings.app` (taskdesk.app_path).
         self.children = ChildRunner(store, settings, app_class)
 
     def drain(self, stop: threading.Event | None = None) -> RunStats:
@@ -255,16 +256,6 @@ class Runner:
         reporter.flush()  # the latest report wins: written before the outcome
         return outcome
 
-    def _record(self, finished: Finished, kept: bool) -> None:
-        """An outcome is stored (the Completer): say so, count it, call the hook."""
-        task, outcome = finished
-        if not kept:
-            logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
-        logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
-                    task.task_id, task.code, outcome.duration)
-        self.stats.count(outcome.status)
-        self._hook(self.hooks.after_task, task, outcome)
-
     def _attempt(self, task: Task, reporter: ProgressReporter) -> Outcome:
         """One attempt: in this thread, or in a child process when the task has a timeout
         or asks for a process of its own."""
@@ -290,6 +281,16 @@ class Runner:
         context = Context(tasks=tasks, log=self.error_log, config=self.settings, task=task,
                           progress=progress)
         return self.resolver.resolve(task.action, context)
+
+    def _record(self, finished: Finished, kept: bool) -> None:
+        """An outcome is stored (the Completer): say so, count it, call the hook."""
+        task, outcome = finished
+        if not kept:
+            logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
+        logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
+                    task.task_id, task.code, outcome.duration)
+        self.stats.count(outcome.status)
+        self._hook(self.hooks.after_task, task, outcome)
 
     @staticmethod
     def _hook(hook: Callable[..., None], *args: object) -> None:
