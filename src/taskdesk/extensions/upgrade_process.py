@@ -9,6 +9,7 @@ files back."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -56,7 +57,6 @@ def upgrade_in_child(job: HookJob, new: Extension, from_version: str,
 def upgrade_child_main(conn: Connection, job: HookJob, new: Extension,
                        from_version: str) -> None:
     """The child: hooks, `ready`, wait for the word, commit, `done`."""
-    import os
     os.setsid()
     silence()
     try:
