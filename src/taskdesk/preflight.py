@@ -10,10 +10,11 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from taskdesk.errors import ConfigError, ForeignDatabase, SchemaOutOfDate, SchemaTooNew
-from taskdesk.store import SqlStore, migrate
-from taskdesk.store.errors import describe, translate_errors
-from taskdesk.store.migrate import MIGRATIONS, SCHEMA_HEAD, current_revision
-from taskdesk.store.schema import metadata
+from taskdesk.store import SqlStore
+from taskdesk.store.sql import migrate
+from taskdesk.store.sql.errors import describe, translate_errors
+from taskdesk.store.sql.migrate import MIGRATIONS, SCHEMA_HEAD, current_revision
+from taskdesk.store.sql.schema import metadata
 from taskdesk.text import os_error_text
 
 

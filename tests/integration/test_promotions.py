@@ -12,9 +12,8 @@ from sqlalchemy import Connection
 
 from taskdesk.models.runners import Finished
 from taskdesk.models.tasks import NewTask, Outcome, Status
-from taskdesk.store import open_store
-from taskdesk.store.promotions import PROBE_SECONDS
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import SqlStore, open_store
+from taskdesk.store.sql.promotions import PROBE_SECONDS
 from tests.support import FakeClock
 
 LEASE = 30.0

@@ -15,10 +15,10 @@ when the same runner made both claims.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from taskdesk.clock import Clock
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
@@ -36,8 +36,6 @@ from taskdesk.store.accounts import AccountStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.schedules import ScheduleStore
 
-T = TypeVar("T")
-
 #: Rows a prune deletes per transaction: each holds the write lock only briefly.
 PRUNE_CHUNK = 1_000
 #: Tasks a bulk change (set_status_matching, retry_matching, delete_matching) changes per
@@ -47,6 +45,9 @@ MATCH_CHUNK = 1_000
 COMPLETE_PERCENT = 100
 #: Added to the logged comment of an attempt whose claim no longer held its task.
 LEASE_LOST = " (lease lost: not stored)"
+#: Upper bounds (seconds) of duration_histogram's buckets; +Inf follows.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                    60.0, 300.0)
 
 
 #: What a bulk change by filter runs in its last chunk's transaction: the store bound to that
@@ -61,7 +62,7 @@ class Store(Protocol):
 
     @property
     def accounts(self) -> AccountStore:
-        """Users, API tokens, web sessions and the audit log (see store/accounts.py)."""
+        """Users, API tokens, web sessions and the audit log (store/accounts.py)."""
         ...
 
     @property
@@ -215,7 +216,7 @@ class Store(Protocol):
     def prune_log(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         """Delete at most `limit` task log entries older than `retention_seconds`, in one
         short transaction; call again while it returns `limit`. They stay counted in
-        log_counts and duration_histogram (store/log_totals.py)."""
+        log_counts and duration_histogram (sql/log_totals.py)."""
         ...
 
     def clock_offset(self) -> float:
@@ -251,12 +252,12 @@ class Store(Protocol):
         """How many task log entries were ever written with each status (complete, failed;
         pending for an attempt that will be retried or a recovered task), pruned and
         cleared ones included, so the counts never fall; absent when none. Cheap however
-        long the log is (store/log_totals.py)."""
+        long the log is (sql/log_totals.py)."""
         ...
 
     def duration_histogram(self) -> DurationHistogram:
         """Every log entry ever written with a duration, counted cumulatively under each of
-        log_totals.DURATION_BUCKETS, with their sum and count; monotonic as log_counts."""
+        DURATION_BUCKETS, with their sum and count; monotonic as log_counts."""
         ...
 
     def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
@@ -311,9 +312,7 @@ class Store(Protocol):
         ...
 
 
-def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    """Lists small enough for any database's parameter limit, without repeated items (so
-    that row counts summed over chunks count each row once)."""
-    items = list(dict.fromkeys(items))
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def recovery_message(worker_id: str | None, attempt: int, retried: bool) -> str:
+    """What a recovered task's response and log entry say (every backend says the same)."""
+    then = "returned to pending" if retried else "no attempts left: failed"
+    return f"lease of runner {worker_id or '?'} expired during attempt {attempt}; {then}"

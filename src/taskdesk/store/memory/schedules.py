@@ -14,7 +14,7 @@ from taskdesk.models.schedules import Firing, NewSchedule, Schedule
 from taskdesk.models.tasks import NewTask
 
 if TYPE_CHECKING:
-    from taskdesk.store.memory import MemoryStore
+    from taskdesk.store.memory.store import MemoryStore
 
 
 class MemoryScheduleStore:

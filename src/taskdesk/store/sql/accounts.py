@@ -1,6 +1,6 @@
 """SqlAccountStore: the account verbs over SQLAlchemy Core, for SQLite and PostgreSQL.
 
-It borrows its owner's connections (an SqlStore), so that `store.atomic()` covers them too.
+It is given its store's connections (SqlConnections), so that `store.atomic()` covers it too.
 The last-admin rule locks the admins' rows (FOR UPDATE, in id order; SQLite's single writer
 needs no lock) before it counts them, so two concurrent demotions cannot both pass."""
 
@@ -27,8 +27,14 @@ from taskdesk.models.accounts import (
     WebSession,
 )
 from taskdesk.store.accounts import LoginChange
-from taskdesk.store.schema import admin_user, api_token, audit_log, login_throttle, web_session
-from taskdesk.store.sql_base import SqlConnections
+from taskdesk.store.sql.connections import SqlConnections
+from taskdesk.store.sql.schema import (
+    admin_user,
+    api_token,
+    audit_log,
+    login_throttle,
+    web_session,
+)
 
 ADMIN = "admin"
 
@@ -43,15 +49,15 @@ _SESSIONS = (select(*web_session.c, *[column.label(f"u_{column.name}") for colum
 
 
 class SqlAccountStore:
-    def __init__(self, owner: SqlConnections) -> None:
-        self.owner = owner
+    def __init__(self, db: SqlConnections) -> None:
+        self.db = db
 
     # -- users ------------------------------------------------------------------------------
     def add_user(self, name: str, password_hash: str, role: str) -> User:
-        now = self.owner.clock()
+        now = self.db.clock()
         row = {"name": name, "password_hash": password_hash, "role": role,
                "date_added": now, "date_modified": now}
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             try:
                 with conn.begin_nested():  # a concurrent add may win the unique name
                     added = conn.execute(insert(admin_user).values(row)
@@ -61,16 +67,16 @@ class SqlAccountStore:
         return _user(added._mapping)
 
     def user(self, name: str) -> User | None:
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             return _find_user(conn, name)
 
     def users(self) -> list[User]:
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(admin_user).order_by(admin_user.c.name))
             return [_user(row._mapping) for row in rows]
 
     def delete_user(self, name: str) -> bool:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             found = self._guarded(conn, name, losing_admin=True)
             if found is None:
                 return False
@@ -78,23 +84,23 @@ class SqlAccountStore:
             return True
 
     def set_password_hash(self, name: str, password_hash: str) -> bool:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             found = _find_user(conn, name)
             if found is None:
                 return False
             conn.execute(update(admin_user).where(admin_user.c.user_id == found.user_id)
-                         .values(password_hash=password_hash, date_modified=self.owner.clock()))
+                         .values(password_hash=password_hash, date_modified=self.db.clock()))
             conn.execute(delete(web_session).where(web_session.c.user_id == found.user_id))
             return True
 
     def set_role(self, name: str, role: str) -> User | None:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             found = self._guarded(conn, name, losing_admin=role != ADMIN)
             if found is None:
                 return None
             changed = conn.execute(
                 update(admin_user).where(admin_user.c.user_id == found.user_id)
-                .values(role=role, date_modified=self.owner.clock()).returning(*admin_user.c)
+                .values(role=role, date_modified=self.db.clock()).returning(*admin_user.c)
             ).one()
             return _user(changed._mapping)
 
@@ -110,34 +116,34 @@ class SqlAccountStore:
     # -- API tokens -------------------------------------------------------------------------
     def add_token(self, name: str, label: str, secret_hash: str, *,
                   expires_at: datetime | None = None, read_only: bool = False) -> ApiToken | None:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             found = _find_user(conn, name)
             if found is None:
                 return None
             token_id = conn.execute(insert(api_token).values(
                 user_id=found.user_id, label=label, secret_hash=secret_hash,
-                date_added=self.owner.clock(), last_used_at=None, revoked_at=None,
+                date_added=self.db.clock(), last_used_at=None, revoked_at=None,
                 expires_at=expires_at, read_only=read_only,
             ).returning(api_token.c.token_id)).scalar_one()
             return _one_token(conn, _TOKENS.where(api_token.c.token_id == token_id))
 
     def tokens(self, name: str | None = None) -> list[ApiToken]:
         query = _TOKENS if name is None else _TOKENS.where(admin_user.c.name == name)
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             return [_token(row._mapping) for row in conn.execute(query)]
 
     def revoke_token(self, token_id: int) -> ApiToken | None:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             conn.execute(update(api_token).where(api_token.c.token_id == token_id,
                                                  api_token.c.revoked_at.is_(None))
-                         .values(revoked_at=self.owner.clock()))
+                         .values(revoked_at=self.db.clock()))
             return _one_token(conn, _TOKENS.where(api_token.c.token_id == token_id))
 
     def live_token(self, secret_hash: str) -> TokenUse | None:
         query = _LIVE_TOKENS.where(
             api_token.c.secret_hash == secret_hash, api_token.c.revoked_at.is_(None),
-            or_(api_token.c.expires_at.is_(None), api_token.c.expires_at > self.owner.clock()))
-        with self.owner._read() as conn:
+            or_(api_token.c.expires_at.is_(None), api_token.c.expires_at > self.db.clock()))
+        with self.db.read() as conn:
             row = conn.execute(query).first()
         if row is None:
             return None
@@ -146,8 +152,8 @@ class SqlAccountStore:
                         user=_user(found, "u_"))
 
     def touch_token(self, token_id: int, *, older_than: timedelta) -> None:
-        now = self.owner.clock()
-        with self.owner._write() as conn:
+        now = self.db.clock()
+        with self.db.write() as conn:
             conn.execute(update(api_token).where(
                 api_token.c.token_id == token_id,
                 or_(api_token.c.last_used_at.is_(None),
@@ -157,8 +163,8 @@ class SqlAccountStore:
     # -- failed logins ----------------------------------------------------------------------
     def change_logins(self, key_hashes: tuple[str, ...], change: LoginChange) -> None:
         keys = sorted(set(key_hashes))  # one order for every process: no deadlock
-        with self.owner._write() as conn:
-            _insert_missing(conn, keys, self.owner.clock())  # a row to lock for each key
+        with self.db.write() as conn:
+            _insert_missing(conn, keys, self.db.clock())  # a row to lock for each key
             rows = conn.execute(select(login_throttle).where(login_throttle.c.key_hash.in_(keys))
                                 .order_by(login_throttle.c.key_hash).with_for_update())
             found: dict[str, LoginRecord | None] = {key: None for key in keys}
@@ -176,46 +182,46 @@ class SqlAccountStore:
         conditions: list[ColumnElement[bool]] = [login_throttle.c.key_hash.in_(key_hashes)]
         if failed_before is not None:
             conditions.append(login_throttle.c.last_failure_at < failed_before)
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             return conn.execute(delete(login_throttle).where(or_(*conditions))).rowcount
 
     # -- web sessions -----------------------------------------------------------------------
     def add_session(self, name: str, new: NewSession) -> WebSession | None:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             found = _find_user(conn, name)
             if found is None:
                 return None
             conn.execute(insert(web_session).values(
                 session_hash=new.session_hash, user_id=found.user_id,
-                csrf_token=new.csrf_token, date_added=self.owner.clock(),
+                csrf_token=new.csrf_token, date_added=self.db.clock(),
                 expires_at=new.expires_at, address=new.address))
             row = conn.execute(_SESSIONS.where(web_session.c.session_hash == new.session_hash))
             return _session(row.one()._mapping)
 
     def session(self, session_hash: str) -> WebSession | None:
         query = _SESSIONS.where(web_session.c.session_hash == session_hash,
-                                web_session.c.expires_at > self.owner.clock())
-        with self.owner._read() as conn:
+                                web_session.c.expires_at > self.db.clock())
+        with self.db.read() as conn:
             row = conn.execute(query).first()
         return None if row is None else _session(row._mapping)
 
     def end_session(self, session_hash: str) -> bool:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             statement = delete(web_session).where(web_session.c.session_hash == session_hash)
             return conn.execute(statement).rowcount > 0
 
     def prune_sessions(self) -> int:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             statement = delete(web_session).where(
-                web_session.c.expires_at <= self.owner.clock())
+                web_session.c.expires_at <= self.db.clock())
             return conn.execute(statement).rowcount
 
     # -- the audit log ----------------------------------------------------------------------
     def record(self, entry: NewAuditEntry) -> AuditEntry:
-        values = {"date_added": self.owner.clock(), "actor": entry.actor,
+        values = {"date_added": self.db.clock(), "actor": entry.actor,
                   "address": entry.address, "action": entry.action, "target": entry.target,
                   "detail": entry.detail}
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             row = conn.execute(insert(audit_log).values(values).returning(*audit_log.c)).one()
         return AuditEntry(**row._mapping)
 
@@ -223,7 +229,7 @@ class SqlAccountStore:
         query = select(audit_log).order_by(audit_log.c.audit_id.desc()).limit(limit)
         if cursor is not None:
             query = query.where(audit_log.c.audit_id < cursor)
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             return [AuditEntry(**row._mapping) for row in conn.execute(query)]
 
 

@@ -1,5 +1,5 @@
 """The values an add writes and the Tasks it returns, built once per task without SQLAlchemy's
-per-row machinery (store/fast_add.py runs the statements).
+per-row machinery (adds.py runs the statements).
 
 Only `task_id` is the database's own: every other column of a new task is known before it is
 written, so the returned Task is built from the same values the row holds (args as the JSON
@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Dialect
 
 from taskdesk.models.tasks import NewTask, Status, Task
-from taskdesk.store.schema import task
+from taskdesk.store.sql.schema import task
 
 #: The columns whose values differ between tasks of one add, in the order of `values`; the
-#: others are the same for every new task (see fast_add.CONSTANT_COLUMNS).
+#: others are the same for every new task (see adds.CONSTANT_COLUMNS).
 VARYING_COLUMNS = ("code", "action", "args", "priority", "max_attempts", "run_at",
                    "date_added", "date_modified", "delayed", "extension", "queue")
 

@@ -31,11 +31,10 @@ from typing import Any, Protocol
 from sqlalchemy import Dialect
 
 from taskdesk.models.tasks import NewTask, Task
-from taskdesk.store.added_rows import VARYING_COLUMNS, AddedRows, added_rows, time_binder
-from taskdesk.store.base import chunks
 from taskdesk.store.notify import NOTIFY_SQL
-from taskdesk.store.schema import task
-from taskdesk.store.statements import WAITING_VALUES
+from taskdesk.store.sql.added_rows import VARYING_COLUMNS, AddedRows, added_rows, time_binder
+from taskdesk.store.sql.rows import chunks
+from taskdesk.store.sql.schema import WAITING_VALUES, task
 
 #: The values every new task starts with (SQL literals).
 CONSTANT_COLUMNS = {"response": "NULL", "status": "'pending'", "attempts": "0",

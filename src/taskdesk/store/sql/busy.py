@@ -21,7 +21,7 @@ from sqlalchemy import URL
 from sqlalchemy import exc as sa_exc
 
 from taskdesk.errors import StoreUnavailable
-from taskdesk.store.errors import describe
+from taskdesk.store.sql.errors import describe
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,11 @@
-"""SqlConnections: how SqlStore reaches the database — connections, transactions and the
-dialect hooks that subclasses fill in (see sql.py for the verbs)."""
+"""SqlConnections: how the SQL store reaches its database — engines, transactions, and the
+hooks in which the dialects differ (sqlite.py and postgres.py fill them in).
+
+The store and its sub-stores (accounts, schedules) are given one SqlConnections when they are
+built and use only its public verbs: `read()`, `write()`, `one_statement()` and
+`driver_transaction()`. Inside `SqlStore.atomic()` they are given a copy bound to the block's
+connection (`bound_to`), so that every verb of the block runs in its transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +14,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Connection, Engine, func
+from sqlalchemy import URL, Connection, Engine
 
 from taskdesk.clock import Clock, utcnow
-from taskdesk.models.tasks import TaskFilter
-from taskdesk.store import statements as sql
-from taskdesk.store.args_match import postgres_args_match, sqlite_args_match
-from taskdesk.store.busy import ADD_WAIT_SECONDS
-from taskdesk.store.errors import translate_errors
-from taskdesk.store.fast_add import Adds, SqliteAdds
 from taskdesk.store.notify import WakeAddress
-from taskdesk.store.promotions import Promotions
-from taskdesk.store.raw import RawStatements
-from taskdesk.store.schema import task
+from taskdesk.store.sql.adds import Adds, SqliteAdds
+from taskdesk.store.sql.busy import ADD_WAIT_SECONDS
+from taskdesk.store.sql.errors import translate_errors
+from taskdesk.store.sql.promotions import Promotions
+from taskdesk.store.sql.raw import RawStatements
 
 
 class SqlConnections:
-    """Engines, transactions and dialect hooks; SqlStore adds the verbs."""
+    """Engines, transactions and dialect hooks; SqlStore (store.py) adds the verbs."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
         self.writer: Engine = engine  # the engine write transactions begin on
         #: Runners' writes (claim, heartbeat, finish, release, recover). A backend may let
         #: them commit without waiting for the disk: if the database crashes and loses one,
@@ -36,73 +39,71 @@ class SqlConnections:
         #: The runner's statements that commit alone (autocommit), on runner_writer's pool.
         self.runner_alone: Engine = engine
         self.clock = clock
-        self._bound: Connection | None = None
-        #: The runner's hot statements, compiled once for this dialect (store/raw.py).
+        #: The connection of the enclosing transaction (SqlStore.atomic, or the caller's:
+        #: external.py), on which every verb runs; None: each verb has its own.
+        self.bound: Connection | None = None
+        #: The runner's hot statements, compiled once for this dialect (raw.py).
         self.raw = RawStatements(engine.dialect)
-        #: The add's statements on the driver's connection (store/fast_add.py).
+        #: The add's statements on the driver's connection (adds.py).
         self.adds: Adds = SqliteAdds(engine.dialect)
         #: How long an add retries a busy SQLite database (TASKDESK_ADD_WAIT_SECONDS).
         self.add_wait_seconds = ADD_WAIT_SECONDS
-        #: When the runner's claim next looks for due delayed tasks (store/promotions.py).
+        #: When the runner's claim next looks for due delayed tasks (promotions.py).
         self.promotions = Promotions()
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
 
     # -- connections --------------------------------------------------------------------
     @contextmanager
-    def _write(self, engine: Engine | None = None) -> Iterator[Connection]:
+    def write(self, engine: Engine | None = None) -> Iterator[Connection]:
         """A write transaction on `engine` (the runner's verbs name theirs); any other write
         may delay a task, so the next claim looks for delayed tasks."""
         if engine is None:
             self.promotions.forget()
-        if self._bound is not None:
-            yield self._bound
+        if self.bound is not None:
+            yield self.bound
             return
         with translate_errors(self.engine.url), (engine or self.writer).begin() as conn:
             yield conn
 
     @contextmanager
-    def _one_statement(self) -> Iterator[Connection]:
+    def one_statement(self) -> Iterator[Connection]:
         """A runner's connection on which each statement is its own transaction, or the
-        atomic block's (where it is part of the block's)."""
-        if self._bound is not None:
-            yield self._bound
+        enclosing block's (where it is part of the block's)."""
+        if self.bound is not None:
+            yield self.bound
             return
         with translate_errors(self.engine.url), self.runner_alone.connect() as conn:
             yield conn
 
-    def _driver_transaction(self) -> AbstractContextManager[Any] | None:
+    def driver_transaction(self) -> AbstractContextManager[Any] | None:
         """A driver cursor in a runner transaction without SQLAlchemy's Connection, where
-        the backend has one (SQLite: store/sqlite.py driver_transaction)."""
+        the backend has one (SQLite: sqlite.py driver_transaction)."""
         return None
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        if self._bound is not None:
-            yield self._bound
+    def read(self) -> Iterator[Connection]:
+        if self.bound is not None:
+            yield self.bound
             return
         with translate_errors(self.engine.url), self.engine.connect() as conn:
             yield conn
 
-    @contextmanager
-    def atomic(self) -> Iterator[Self]:
-        if self._bound is not None:
-            yield self
-            return
-        with self._write() as conn:
-            yield self._bound_to(conn)
-
-    def _bound_to(self, conn: Connection) -> Self:
-        """This store, its verbs on `conn`'s transaction."""
+    def bound_to(self, conn: Connection) -> Self:
+        """These connections, every verb on `conn`'s transaction."""
         bound = copy.copy(self)
-        bound._bound = conn
+        bound.bound = conn
         return bound
 
     @contextmanager
-    def _adding(self) -> Iterator[Connection]:
+    def adding(self) -> Iterator[Connection]:
         """A write transaction that tells idle workers of what it added: inside an enclosing
         transaction (a notification there waits for its commit), else after the commit."""
-        with self._write() as conn:
+        with self.write() as conn:
             yield conn
-            if self._bound is not None:
+            if self.bound is not None:
                 self.announce_in(conn)
         self.announce_after()
 
@@ -128,6 +129,7 @@ class SqlConnections:
         announce_after after it)."""
         return False
 
+    # -- serialising writers -----------------------------------------------------------------
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
         """Serialise concurrent adds of the same codes; a no-op where writers are serial."""
 
@@ -138,25 +140,20 @@ class SqlConnections:
         """Serialise folds of the task log into its counters; a no-op where writers are
         serial."""
 
-    # -- what the dialects write differently ------------------------------------------------
-    @property
-    def _postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
-    def filtered(self, where: TaskFilter) -> list[ColumnElement[bool]]:
-        """The conditions of list, count and the bulk verbs, args included."""
-        conditions = sql.filtered(where)
-        if where.args:
-            match = postgres_args_match if self._postgres else sqlite_args_match
-            conditions.append(match(task.c.args, where.args))
-        return conditions
-
-    def minute_text(self, column: ColumnElement[object]) -> ColumnElement[str]:
-        """A time column's minute as text, 'YYYY-MM-DD HH:MM' (both store naive UTC)."""
-        if self._postgres:
-            return func.to_char(column, "YYYY-MM-DD HH24:MI")
-        return func.substr(column, 1, 16)  # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff'
-
     def clock_offset(self) -> float:
-        """The database's clock is this machine's (SQLite), unless a subclass measures it."""
+        """The database's clock is this machine's (SQLite), unless a dialect measures it."""
         return 0.0
+
+
+class SqlVerbs:
+    """What the store's verbs of each story (tasks.py, claims.py, finish.py, …) stand on:
+    the connections the store was built with."""
+
+    db: SqlConnections
+
+    def bound_to(self, conn: Connection) -> Self:
+        """These verbs on `conn`'s transaction (SqlStore.atomic, and the caller's own
+        transaction: external.py)."""
+        bound = copy.copy(self)
+        bound.db = self.db.bound_to(conn)
+        return bound

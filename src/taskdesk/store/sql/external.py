@@ -16,7 +16,6 @@ write from a stale snapshot itself.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from taskdesk.errors import BadInput
 from taskdesk.models.tasks import NewTask, Task
-from taskdesk.store.base import Store
-from taskdesk.store.fast_add import due_now
-from taskdesk.store.sql import SqlStore
+from taskdesk.store.protocol import Store
+from taskdesk.store.sql.adds import due_now
+from taskdesk.store.sql.store import SqlStore
 
 
 def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
@@ -45,15 +44,13 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
                               == "AUTOCOMMIT" or _autocommit(connection.connection))
         if replace and connection.dialect.name == "postgresql":
             _check_isolation(connection.get_isolation_level())
-        bound = copy.copy(store)
-        bound._bound = connection
-        return bound.add(tasks, replace=replace)
+        return store.bound_to(connection).add(tasks, replace=replace)
     if _is_psycopg(connection):
         _check_same_database(store, "postgresql", connection.info.dbname)  # type: ignore[attr-defined]
         _check_in_transaction(_autocommit(connection))
         if replace:
             _check_isolation(_psycopg_isolation(connection))
-        store.promotions.forget()
+        store.db.promotions.forget()
         return _add_psycopg(store, connection, tasks, replace=replace)
     raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg "
                    f"connection, not {type(connection).__name__}")
@@ -109,12 +106,12 @@ def _is_psycopg(connection: object) -> bool:
 
 def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
                  replace: bool) -> list[Task]:
-    """The store's own add statements (fast_add.PostgresAdds) on the caller's connection;
+    """The store's own add statements (adds.PostgresAdds) on the caller's connection;
     its errors stay psycopg's, as the caller's own statements' are."""
     if replace:
         tasks = list({new.code: new for new in tasks}.values())
     if not tasks:
         return []
-    now = store.clock()
-    return store.adds.add(connection, tasks, replace=replace, now=now,
+    now = store.db.clock()
+    return store.db.adds.add(connection, tasks, replace=replace, now=now,
                           announce=due_now(tasks, now))

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from taskdesk.errors import SchemaOutOfDate
-from taskdesk.store.errors import describe, translate_errors
-from taskdesk.store.sql import SqlStore
+from taskdesk.store.sql.errors import describe, translate_errors
+from taskdesk.store.sql.store import SqlStore
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision; a test checks it against the migration files.
@@ -23,8 +23,8 @@ def upgrade(store: SqlStore, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with translate_errors(store.engine.url), store.writer.begin() as conn:
-        store.lock_migrations(conn)  # before Alembic looks at what the database has
+    with translate_errors(store.db.url), store.db.writer.begin() as conn:
+        store.db.lock_migrations(conn)  # before Alembic looks at what the database has
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 

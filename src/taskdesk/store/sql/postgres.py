@@ -1,6 +1,6 @@
 """PostgreSQL: many runners on many machines. Claims skip rows other runners have locked;
 concurrent adds of one code, and concurrent migrations, are serialised by transaction-scoped
-advisory locks; runners' commits do not wait for the disk (see SqlStore.runner_writer). A
+advisory locks; runners' commits do not wait for the disk (see SqlConnections.runner_writer). A
 process forked from ours (a handler's os.fork()) starts with empty pools, so that it never
 shares our connections.
 
@@ -24,10 +24,10 @@ from sqlalchemy import URL, Connection, Engine, create_engine, text
 
 from taskdesk.clock import Clock, StepWatch, utcnow
 from taskdesk.errors import ConfigError
-from taskdesk.store.errors import translate_errors
-from taskdesk.store.fast_add import PostgresAdds
 from taskdesk.store.notify import CHANNEL, NOTIFY_SQL, ListenChannel
-from taskdesk.store.sql import SqlStore
+from taskdesk.store.sql.adds import PostgresAdds
+from taskdesk.store.sql.connections import SqlConnections
+from taskdesk.store.sql.errors import translate_errors
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,14 @@ MAX_OVERFLOW = 70
 CONNECT_TIMEOUT_SECONDS = 10  # cron's `taskdesk start` must not hang on an unreachable server
 CLOCK_REFRESH_SECONDS = 60.0  # how often ServerClock measures the server's clock again
 
-_LOCK_CODES = text(
-    "SELECT pg_advisory_xact_lock(:namespace, bucket) FROM "
-    "(SELECT DISTINCT abs(hashtext(code) % :buckets) AS bucket "
-    "FROM unnest(CAST(:codes AS text[])) AS code ORDER BY bucket) AS buckets"
+#: The advisory locks of some codes' buckets, in bucket order (no deadlock between two adds).
+#: Written once, in psycopg's paramstyle, for every writer of codes: the add (adds.py, on the
+#: driver's cursor: the store's own and a caller's psycopg connection's, external.py) and
+#: delete_by_code (exec_driver_sql), so that they always meet on the same locks.
+LOCK_CODES = (
+    "SELECT pg_advisory_xact_lock(%(namespace)s, bucket) FROM "
+    "(SELECT DISTINCT abs(hashtext(code) %% %(buckets)s) AS bucket "
+    "FROM unnest(CAST(%(codes)s AS text[])) AS code ORDER BY bucket) AS buckets"
 )
 _LOCK_MIGRATIONS = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 _SERVER_TIME = text("SELECT clock_timestamp()")
@@ -115,14 +119,15 @@ def measure_offset(engine: Engine, local: Clock | None = None) -> float:
 
 
 def lock_codes_sql(codes: Sequence[str]) -> tuple[str, dict[str, object]]:
-    """_LOCK_CODES for a plain psycopg cursor: the same locks, so both ways of adding meet."""
-    sql = (_LOCK_CODES.text.replace("%", "%%").replace(":namespace", "%(namespace)s")
-           .replace(":buckets", "%(buckets)s").replace(":codes", "%(codes)s"))
-    return sql, {"namespace": ADVISORY_LOCK_NAMESPACE, "buckets": CODE_LOCK_BUCKETS,
-                 "codes": list(codes)}
+    """LOCK_CODES and its parameters for these codes."""
+    return LOCK_CODES, {"namespace": ADVISORY_LOCK_NAMESPACE, "buckets": CODE_LOCK_BUCKETS,
+                        "codes": list(codes)}
 
 
-class PostgresStore(SqlStore):
+class PostgresConnections(SqlConnections):
+    """A PostgreSQL database's connections: the registry's pool and the runners' (whose
+    commits skip the disk wait), READ COMMITTED, and the server's clock."""
+
     def __init__(self, url: URL, *, clock: Clock | None = None,
                  pool_size: int | None = None) -> None:
         """`pool_size`: connections kept open per engine; give a worker its concurrency plus
@@ -142,8 +147,7 @@ class PostgresStore(SqlStore):
         _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
     def lock_codes(self, conn: Connection, codes: Sequence[str]) -> None:
-        conn.execute(_LOCK_CODES, {"namespace": ADVISORY_LOCK_NAMESPACE,
-                                   "buckets": CODE_LOCK_BUCKETS, "codes": list(codes)})
+        conn.exec_driver_sql(*lock_codes_sql(codes))
 
     def lock_migrations(self, conn: Connection) -> None:
         """Concurrent `taskdesk init`s take turns: the first migrates, the others find the
@@ -181,7 +185,7 @@ class PostgresStore(SqlStore):
         """After a change's own commit (a status change, a retry), as commit_announcing
         notifies; inside an enclosing transaction announce_in has notified (at that
         commit)."""
-        if self._bound is None:
+        if self.bound is None:
             with translate_errors(self.engine.url), self._notifier.connect() as conn:
                 conn.execute(_NOTIFY)
 

@@ -1,4 +1,4 @@
-"""When a claim must look for delayed tasks that came due (statements.NEXT_DELAYED).
+"""When a claim must look for delayed tasks that came due (claims.NEXT_DELAYED).
 
 A task written with a run_at in the future is `delayed`, outside the claim's index, until a
 claim promotes it. Probing before every claim cost a statement per task (a round trip on

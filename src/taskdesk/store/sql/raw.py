@@ -1,8 +1,9 @@
 """The runner's hot statements, run on the driver's own cursor.
 
-A SQLAlchemy statement is compiled once per dialect (statements.py stays the one source of the
-SQL); per call only the values are converted, by the same type processors SQLAlchemy would use,
-and the driver runs it inside the SQLAlchemy transaction the store opened. This skips
+A SQLAlchemy statement is compiled once per dialect (the story's module, claims.py or
+finish.py, stays the one source of the SQL); per call only the values are converted, by the
+same type processors SQLAlchemy would use, and the driver runs it inside the SQLAlchemy
+transaction the store opened. This skips
 SQLAlchemy's per-execution machinery (parameter construction, events, result wrapping), which a
 profile showed to cost more than SQLite's own work for each claim and finish.
 
@@ -91,7 +92,7 @@ class RawStatements:
 @contextmanager
 def driver_errors(conn: Connection, cursor: Any = None) -> Iterator[None]:
     """Driver errors in this block come out as SQLAlchemy's, as if SQLAlchemy had run the
-    statement (store/errors.py translates those). A connection the database closed is
+    statement (errors.py translates those). A connection the database closed is
     invalidated, with the pool's older ones, as SQLAlchemy does (a restart or a purge ends
     them all), and the error says so: the runner then retries on a new connection."""
     with pooled_driver_errors(conn.engine, conn.connection, cursor):

@@ -1,13 +1,16 @@
-"""Database rows to domain models and back, in one place for every SQL backend."""
+"""Database rows to domain models and back, in one place for both SQL dialects."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import JsonObject, LogEntry, NewTask, Status, Task
+
+T = TypeVar("T")
 
 MAX_SHOWN = 10_000  # characters of unreadable args kept in a listing
 
@@ -95,7 +98,14 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
     }
 
 
-def recovery_message(worker_id: str | None, attempt: int, retried: bool) -> str:
-    """What a recovered task's response and log entry say."""
-    then = "returned to pending" if retried else "no attempts left: failed"
-    return f"lease of runner {worker_id or '?'} expired during attempt {attempt}; {then}"
+def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
+    return {"runner_id": info.runner_id, "hostname": info.hostname, "pid": info.pid,
+            "started_at": info.started_at, "last_seen_at": info.last_seen_at, **changes}
+
+
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Lists small enough for any database's parameter limit, without repeated items (so
+    that row counts summed over chunks count each row once)."""
+    items = list(dict.fromkeys(items))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

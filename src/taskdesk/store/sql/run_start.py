@@ -8,15 +8,15 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from taskdesk.store.schema import run_start
-from taskdesk.store.sql_base import SqlConnections
+from taskdesk.store.sql.connections import SqlVerbs
+from taskdesk.store.sql.schema import run_start
 
 
-class SqlRunStartVerbs(SqlConnections):
+class SqlRunStartVerbs(SqlVerbs):
     def claim_start(self, name: str, holder: str, *, seconds: float) -> bool:
-        now = self.clock()
+        now = self.db.clock()
         values = {"name": name, "holder": holder, "expires_at": now + timedelta(seconds=seconds)}
-        dialect = postgresql if self._postgres else sqlite
+        dialect = postgresql if self.db.postgres else sqlite
         statement = dialect.insert(run_start).values(values)
         statement = statement.on_conflict_do_update(
             index_elements=[run_start.c.name],
@@ -24,10 +24,10 @@ class SqlRunStartVerbs(SqlConnections):
                   "expires_at": statement.excluded.expires_at},
             where=run_start.c.expires_at <= now,
         ).returning(run_start.c.holder)
-        with self._write() as conn:
+        with self.db.write() as conn:
             return conn.execute(statement).first() is not None
 
     def release_start(self, name: str, holder: str) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(delete(run_start).where(run_start.c.name == name,
                                                  run_start.c.holder == holder))

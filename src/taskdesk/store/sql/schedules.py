@@ -1,6 +1,6 @@
 """SqlScheduleStore: the schedule verbs over SQLAlchemy Core, for SQLite and PostgreSQL.
 
-It borrows its owner's connections (an SqlStore), so `store.atomic()` covers it. The firing
+It is given its store (for its connections and its add), so `store.atomic()` covers it. The firing
 claim is one conditional UPDATE whose row count decides who adds the task: on PostgreSQL a
 concurrent claimer waits on the row lock, then finds next_run_at moved and updates nothing;
 SQLite's writers are serial."""
@@ -18,19 +18,20 @@ from taskdesk.errors import ScheduleExists
 from taskdesk.models.schedule_rules import Cycle, Missed, Rule
 from taskdesk.models.schedules import Firing, NewSchedule, Schedule
 from taskdesk.models.tasks import NewTask
-from taskdesk.store.schema import schedule as table
+from taskdesk.store.sql.schema import schedule as table
 
 if TYPE_CHECKING:
-    from taskdesk.store.sql import SqlStore
+    from taskdesk.store.sql.store import SqlStore
 
 
 class SqlScheduleStore:
-    def __init__(self, owner: SqlStore) -> None:
-        self.owner = owner
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.db = store.db
 
     def add(self, new: NewSchedule) -> Schedule:
-        now = self.owner.clock()
-        with self.owner._write() as conn:
+        now = self.db.clock()
+        with self.db.write() as conn:
             try:
                 with conn.begin_nested():  # a concurrent add may win the unique code
                     row = conn.execute(insert(table).values(_row(new, now))
@@ -45,8 +46,8 @@ class SqlScheduleStore:
             return self.add(new)
         except ScheduleExists:
             pass
-        now = self.owner.clock()
-        with self.owner._write() as conn:
+        now = self.db.clock()
+        with self.db.write() as conn:
             found = conn.execute(select(table).where(table.c.code == new.code)).one()
             values = _row(new, now)
             del values["date_added"], values["enabled"]
@@ -57,40 +58,40 @@ class SqlScheduleStore:
         return schedule_from_row(row._mapping)
 
     def get(self, code: str) -> Schedule | None:
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(table).where(table.c.code == code)).first()
         return None if row is None else schedule_from_row(row._mapping)
 
     def all(self) -> list[Schedule]:
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(table).order_by(table.c.code)).all()
         return [schedule_from_row(row._mapping) for row in rows]
 
     def delete(self, code: str) -> bool:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             return conn.execute(delete(table).where(table.c.code == code)).rowcount > 0
 
     def set_enabled(self, code: str, enabled: bool) -> Schedule | None:
-        with self.owner._write() as conn:
+        with self.db.write() as conn:
             row = conn.execute(update(table).where(table.c.code == code)
-                               .values(enabled=enabled, date_modified=self.owner.clock())
+                               .values(enabled=enabled, date_modified=self.db.clock())
                                .returning(*table.c)).first()
         return None if row is None else schedule_from_row(row._mapping)
 
     def due(self, now: datetime) -> list[Schedule]:
         query = (select(table).where(table.c.enabled == true(), table.c.next_run_at <= now)
                  .order_by(table.c.next_run_at, table.c.schedule_id))
-        with self.owner._read() as conn:
+        with self.db.read() as conn:
             return [schedule_from_row(row._mapping) for row in conn.execute(query)]
 
     def fire(self, schedule: Schedule, next_run_at: datetime,
              task: NewTask | None) -> Firing:
-        now = self.owner.clock()
+        now = self.db.clock()
         claim = (update(table)
                  .where(table.c.schedule_id == schedule.schedule_id, table.c.enabled == true(),
                         table.c.next_run_at == schedule.next_run_at)
                  .values(next_run_at=next_run_at, last_run_at=now, date_modified=now))
-        with self.owner.atomic() as bound, bound._write() as conn:
+        with self.store.atomic() as bound, bound.db.write() as conn:
             if conn.execute(claim).rowcount != 1:
                 return Firing(schedule, claimed=False)
             added = bound.add([task], replace=True) if task is not None else []

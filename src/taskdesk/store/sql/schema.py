@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.sql.elements import ColumnElement
 
+from taskdesk.models.tasks import WAITING, Status
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -38,6 +40,9 @@ NAMING_CONVENTION = {
 }
 
 STATUSES = ("pending", "processing", "paused", "complete", "failed")
+PROCESSING = Status.PROCESSING.value
+#: The statuses of tasks that wait (pending, paused, failed): an add replaces them.
+WAITING_VALUES = sorted(status.value for status in WAITING)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -86,7 +91,7 @@ task = Table(
     # attempt that outlived its lease never touches the attempt that replaced it.
     Column("claim_token", String(32), nullable=True),
     # A pending task written with a run_at still in the future; the claim promotes it when it
-    # is due, so that the claim's index never walks tasks that wait (see statements.PROMOTE).
+    # is due, so that the claim's index never walks tasks that wait (see claims.PROMOTE).
     Column("delayed", Boolean, nullable=False, server_default=sa_false()),
     Column("extension", String(128), nullable=True),  # the extension whose code added it
     # What the running attempt reported last (0-100; text bounded by task_progress): written
@@ -100,7 +105,7 @@ task = Table(
 )
 # The claim's indexes are partial: they hold only claimable tasks, so that a task moving on from
 # pending leaves them once and never comes back (each move used to rewrite both). Their
-# condition is written with literal values, in the claim too (statements.py): SQLite uses a
+# condition is written with literal values, in the claim too (claims.py): SQLite uses a
 # partial index only when the query repeats its condition, and a bound parameter does not.
 PENDING: ColumnElement[str] = literal_column("'pending'")
 CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false())
@@ -146,7 +151,7 @@ Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
 # Pruning entries past the log's retention.
 Index("ix_task_log_date_added", task_log.c.date_added)
 
-# The task log's counters for /metrics (store/log_totals.py): every entry up to the one named
+# The task log's counters for /metrics (log_totals.py): every entry up to the one named
 # by "log.folded_through" counted in, so that they never fall when entries are pruned or
 # cleared, and only the entries after it are counted at each read.
 log_total = Table(

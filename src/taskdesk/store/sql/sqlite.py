@@ -25,8 +25,8 @@ from sqlalchemy.sql import FromClause
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError, SchemaOutOfDate
 from taskdesk.store.notify import SocketFolder, poke_all, socket_folder
-from taskdesk.store.raw import driver_errors, pooled_driver_errors
-from taskdesk.store.sql import SqlStore
+from taskdesk.store.sql.connections import SqlConnections
+from taskdesk.store.sql.raw import driver_errors, pooled_driver_errors
 
 BUSY_TIMEOUT_SECONDS = 30.0
 #: The longest a runner's write waits for the write lock. Well inside any lease the runner
@@ -56,7 +56,9 @@ _PRAGMAS = (
 )
 
 
-class SqliteStore(SqlStore):
+class SqliteConnections(SqlConnections):
+    """A SQLite database's connections: its engine, and the engines its writers begin on."""
+
     def __init__(self, url: URL, *, clock: Clock = utcnow, create: bool = False) -> None:
         """With `create` (taskdesk init), the file and its folder are made if missing;
         otherwise a missing file is an error, so that a mistyped path leaves nothing behind."""
@@ -83,7 +85,7 @@ class SqliteStore(SqlStore):
                CHECKPOINT_OPTION: RUNNER_CHECKPOINT_PAGES})
         self._sockets = socket_folder(path)
 
-    def _driver_transaction(self) -> AbstractContextManager[Any]:
+    def driver_transaction(self) -> AbstractContextManager[Any]:
         return driver_transaction(self.runner_writer)
 
     def wake_address(self) -> SocketFolder:
@@ -99,7 +101,7 @@ class SqliteStore(SqlStore):
 
 class IndexHints(SQLiteCompiler):
     """SQLite's compiler, writing the table hints a statement names for SQLite (the claim's
-    `INDEXED BY`, statements.py), which SQLAlchemy's leaves out."""
+    `INDEXED BY`, claims.py), which SQLAlchemy's leaves out."""
 
     def get_from_hint_text(self, table: FromClause, text: str | None) -> str | None:
         return text
@@ -164,7 +166,7 @@ def driver_transaction(engine: Engine) -> Iterator[Any]:
     rolled back), on a pooled connection without SQLAlchemy's Connection: the runner's
     transaction per task, where SQLAlchemy's begin, commit and events cost ~60 us, as much
     as SQLite's statements of a task without their commit. Errors come out as SQLAlchemy's
-    (store/raw.py)."""
+    (raw.py)."""
     pooled = engine.raw_connection()
     try:
         driver = pooled.dbapi_connection

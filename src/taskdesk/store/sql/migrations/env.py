@@ -1,10 +1,10 @@
-"""Alembic's environment: always run by taskdesk.store.migrate on a connection it gives."""
+"""Alembic's environment: always run by taskdesk.store.sql.migrate on a connection it gives."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from taskdesk.store.schema import metadata
+from taskdesk.store.sql.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

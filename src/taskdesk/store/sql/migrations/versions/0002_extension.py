@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from taskdesk.store.schema import UtcDateTime
+from taskdesk.store.sql.schema import UtcDateTime
 
 revision = "0002"
 down_revision = "0001"

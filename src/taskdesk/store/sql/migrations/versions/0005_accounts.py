@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from taskdesk.store.schema import UtcDateTime
+from taskdesk.store.sql.schema import UtcDateTime
 
 revision = "0005"
 down_revision = "0004"

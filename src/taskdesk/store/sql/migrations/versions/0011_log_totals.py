@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from taskdesk.store.log_totals import fold_all
+from taskdesk.store.sql.log_totals import fold_all
 
 revision = "0011"
 down_revision = "0010"

@@ -1,20 +1,23 @@
-"""The args filter: every top-level key of the wanted object is in the task's args with an
-equal JSON value. Equality is JSON's: nested objects and arrays compare whole, key order
-does not matter, 1 equals 1.0, and true is not 1 (Python's `True == 1` is not used).
+"""Which tasks a TaskFilter selects, in SQL: code and action as literal, case-insensitive
+substrings (an exact code uses the index (code, task_id)), status, extension, queue, and args.
 
-One meaning, three forms: `json_equal` (memory), `sqlite_args_match` (json_each, compared
-structurally, so key order and number spelling do not matter) and `postgres_args_match`
-(jsonb equality per key). Args text that is not valid JSON never matches and never breaks a
-listing: SQLite checks json_valid first (inside a CASE, which SQLite evaluates in order),
-PostgreSQL casts through taskdesk_jsonb(), which returns NULL for text jsonb refuses
-(migration 0006). A cheap LIKE on each key's JSON text runs first on both, so that only rows
-that can match are parsed.
+The args filter: every top-level key of the wanted object is in the task's args with an equal
+JSON value. Equality is JSON's: nested objects and arrays compare whole, key order does not
+matter, 1 equals 1.0, and true is not 1. The memory store's `args_contain` (memory/filters.py)
+is the reference; here it has a form per dialect: `sqlite_args_match` (json_each, compared
+structurally, so key order and number spelling do not matter) and `postgres_args_match` (jsonb
+equality per key). Args text that is not valid JSON never matches and never breaks a listing:
+SQLite checks json_valid first (inside a CASE, which SQLite evaluates in order), PostgreSQL
+casts through taskdesk_jsonb(), which returns NULL for text jsonb refuses (migration 0006). A
+cheap LIKE on each key's JSON text runs first on both, so that only rows that can match are
+parsed.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -32,7 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from taskdesk.models.tasks import JsonObject
+from taskdesk.models.actions import SIDES as ROUTE_SIDES
+from taskdesk.models.tasks import JsonObject, TaskFilter
+from taskdesk.store.sql.schema import PROCESSING, task
 
 INT64 = (-(2**63), 2**63 - 1)
 #: The PostgreSQL function of migration 0006: the text as jsonb, or NULL when jsonb refuses it.
@@ -40,22 +45,8 @@ PG_JSONB = "taskdesk_jsonb"
 _aliases = itertools.count(1)
 
 
-def json_equal(left: object, right: object) -> bool:
-    """JSON equality of two parsed values (True is not 1; 1 is 1.0)."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(json_equal, left, right))
-    return type(left) is type(right) and left == right
 
 
-def args_contain(args: JsonObject, wanted: JsonObject) -> bool:
-    """Whether every key of `wanted` is in `args` with an equal value."""
-    return all(key in args and json_equal(args[key], value) for key, value in wanted.items())
 
 
 def key_prefilter(column: ColumnElement[str], wanted: JsonObject) -> list[ColumnElement[bool]]:
@@ -108,3 +99,36 @@ def postgres_args_match(column: ColumnElement[str], wanted: JsonObject) -> Colum
     equal = [document[key] == cast(literal(json.dumps(value), Text), JSONB)  # text, not JSON
              for key, value in wanted.items()]
     return and_(*key_prefilter(column, wanted), func.coalesce(and_(*equal), false()))
+
+
+def filtered(where: TaskFilter, *, postgres: bool) -> list[ColumnElement[bool]]:
+    """The conditions of list, count and the bulk verbs."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.code and where.code_exact:
+        conditions.append(task.c.code == where.code)
+    elif where.code:
+        conditions.append(task.c.code.icontains(where.code, autoescape=True))
+    if where.action:
+        conditions.append(task.c.action.icontains(where.action, autoescape=True))
+    if where.status is not None:
+        conditions.append(task.c.status == where.status.value)
+    if where.extension is not None:
+        conditions.append(task.c.extension == where.extension)
+    if where.queue is not None:
+        conditions.append(task.c.queue == where.queue)
+    if where.args:
+        match = postgres_args_match if postgres else sqlite_args_match
+        conditions.append(match(task.c.args, where.args))
+    return conditions
+
+
+def of_extension(code: str) -> ColumnElement[bool]:
+    """Tasks an extension added, or whose action is one of its routes."""
+    return or_(task.c.extension == code,
+               *(task.c.action.startswith(f"task/{side}/{code}.", autoescape=True)
+                 for side in ROUTE_SIDES))
+
+
+def idle(task_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """These tasks, unless a runner holds them."""
+    return (task.c.task_id.in_(task_ids), task.c.status != PROCESSING)
