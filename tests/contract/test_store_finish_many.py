@@ -1,6 +1,6 @@
 """Store.finish_many: a claim batch's outcomes stored, and the next claim taken, in one
 transaction (the runner's hot path) — on every backend, and through the raw statements of the
-SQL stores (store/raw.py)."""
+SQL stores (store/sql/raw.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Store.add on the driver's own cursor (store/fast_add.py), on SQLite and PostgreSQL: rows as
+"""Store.add on the driver's own cursor (store/sql/adds.py), on SQLite and PostgreSQL: rows as
 SQLAlchemy would write them, the driver's errors translated with nothing written, and a
 caller's psycopg connection whatever its row factory."""
 

@@ -1,4 +1,4 @@
-"""A claim looks for due delayed tasks at most every PROBE_SECONDS (store/promotions.py): a
+"""A claim looks for due delayed tasks at most every PROBE_SECONDS (store/sql/promotions.py): a
 task this store delayed is claimable the moment it is due; one another store delayed, at most
 PROBE_SECONDS after its run_at; and claims in between do not look."""
 

@@ -5,9 +5,9 @@
   postgres.py (pools, advisory locks, LISTEN/NOTIFY, the server's clock);
 - schema.py, migrate.py and migrations/: the tables, and one Alembic history for both;
 - one module per story, each with its statements: tasks.py (add, get, list, change), adds.py
-  (the add's statements on the driver's cursor), claims.py (claim, heartbeat, release,
-  recover: the one dialect difference is the claim's seek), finish.py (outcomes, and the
-  PostgreSQL one-statement finish-then-claim), admin.py, log.py and log_totals.py,
+  (the add's statements on the driver's cursor), claims.py (claim, heartbeat, release: the
+  one dialect difference is the claim's seek), finish.py (outcomes, and the PostgreSQL
+  one-statement finish-then-claim), recovery.py, admin.py, log.py and log_totals.py,
   run_start.py, accounts.py, schedules.py;
 - store.py: SqlStore, made of those stories; external.py: adding inside a caller's
   transaction.

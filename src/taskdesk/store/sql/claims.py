@@ -1,5 +1,6 @@
-"""The claim and the lease, over SQL: claim, heartbeat, progress, release, recover and prune,
-with their statements, on the runner's writer (SqlConnections.runner_writer).
+"""The claim and the lease, over SQL: claim, heartbeat, progress, release and prune, with
+their statements, on the runner's writer (SqlConnections.runner_writer); the recovery of
+expired leases is in recovery.py.
 
 The claim is one `UPDATE … RETURNING` over a CTE of due tasks for both dialects: it records
 the owner, the lease, the attempt and a new claim token. The one dialect difference is
@@ -35,12 +36,12 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models.runners import ClaimKey, NextClaim, RunnerInfo
-from taskdesk.models.tasks import LogEntry, Status, Task
-from taskdesk.store.protocol import PRUNE_CHUNK, recovery_message
+from taskdesk.models.tasks import Status, Task
+from taskdesk.store.protocol import PRUNE_CHUNK
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.raw import RawStatement, driver_cursor
-from taskdesk.store.sql.rows import chunks, log_entry_from_row, runner_row, task_from_row
-from taskdesk.store.sql.schema import CLAIMABLE, PROCESSING, UtcDateTime, runner, task, task_log
+from taskdesk.store.sql.rows import chunks, runner_row, task_from_row
+from taskdesk.store.sql.schema import CLAIMABLE, PROCESSING, UtcDateTime, runner, task
 
 _NOW = bindparam("now", type_=UtcDateTime())
 _WORKER = bindparam("worker", type_=String())
@@ -248,40 +249,6 @@ class SqlClaimVerbs(SqlVerbs):
                              .values(values)).rowcount
                 for token, some in _by_token(claims)
             )
-
-    def recover(self, *, lease_seconds: float) -> list[LogEntry]:
-        now = self.db.clock()
-        expired = (task.c.status == PROCESSING, task.c.lease_expires_at < now)
-        with self.db.write(self.db.runner_writer) as conn:
-            conn.execute(delete(runner).where(
-                runner.c.last_seen_at < now - timedelta(seconds=lease_seconds)))
-            stale = conn.execute(
-                select(task.c.task_id, task.c.code, task.c.attempts, task.c.max_attempts,
-                       task.c.worker_id).where(*expired).with_for_update(skip_locked=True)
-            ).all()
-            entries = [self._recover_one(conn, row._mapping, expired) for row in stale]
-        return [entry for entry in entries if entry is not None]
-
-    def _recover_one(self, conn: Connection, row: Any,
-                     expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:
-        now = self.db.clock()
-        retried = row["attempts"] < row["max_attempts"]
-        status = Status.PENDING if retried else Status.FAILED
-        message = recovery_message(row["worker_id"], row["attempts"], retried)
-        changed = conn.execute(
-            update(task).where(task.c.task_id == row["task_id"], *expired).values(
-                status=status.value, response=message, worker_id=None, lease_expires_at=None,
-                run_at=now, date_modified=now, claim_token=None, delayed=False,
-            )
-        ).rowcount
-        if not changed:
-            return None
-        entry = {"task_id": row["task_id"], "code": row["code"], "status": status.value,
-                 "comment": message, "duration": None, "attempt": row["attempts"],
-                 "worker_id": row["worker_id"], "date_added": now}
-        log_id = conn.execute(insert(task_log).values(entry)).inserted_primary_key
-        assert log_id is not None
-        return log_entry_from_row({**entry, "task_log_id": log_id[0]})
 
     def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         before = self.db.clock() - timedelta(seconds=retention_seconds)

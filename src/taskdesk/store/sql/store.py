@@ -2,9 +2,10 @@
 
 It is built on one SqlConnections (`db`: sqlite.py or postgres.py set up the dialect) and
 made of one class of verbs per story, each with its statements: the registry (tasks.py), the
-claim and the lease (claims.py), the end of an attempt (finish.py), the admin's bulk changes
-(admin.py), the task log and its counters (log.py), Run Tasks' start claim (run_start.py);
-here are the runners' registry, installed modules and the store's lifetime.
+claim and the lease (claims.py), the end of an attempt (finish.py), the recovery of expired
+leases (recovery.py), the admin's bulk changes (admin.py), the task log and its counters
+(log.py), Run Tasks' start claim (run_start.py); here are the runners' registry, installed
+modules and the store's lifetime.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from taskdesk.store.sql.admin import SqlAdminVerbs
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
+from taskdesk.store.sql.recovery import SqlRecoveryVerbs
 from taskdesk.store.sql.rows import runner_row
 from taskdesk.store.sql.run_start import SqlRunStartVerbs
 from taskdesk.store.sql.schedules import SqlScheduleStore
@@ -33,7 +35,8 @@ from taskdesk.store.sql.schema import runner
 from taskdesk.store.sql.tasks import SqlTaskVerbs
 
 
-class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlAdminVerbs, SqlLogVerbs, SqlRunStartVerbs):
+class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, SqlLogVerbs,
+               SqlRunStartVerbs):
     """The Store verbs on the connections `db` (see the module doc)."""
 
     def __init__(self, db: SqlConnections) -> None:
