@@ -26,7 +26,7 @@ from sqlalchemy import insert
 from bench.databases import fresh_database
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.sql.migrate import SCHEMA_HEAD, upgrade
+from taskdesk.store.sql import SCHEMA_HEAD, upgrade
 from taskdesk.store.sql.schema import task, task_log
 
 CACHE = Path(__file__).parent / ".cache"

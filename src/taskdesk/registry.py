@@ -29,7 +29,7 @@ from taskdesk.models.tasks import (
     check_args,
 )
 from taskdesk.store import AfterChunks, Store
-from taskdesk.store.sql.external import add_through
+from taskdesk.store.sql import add_through
 from taskdesk.views import AttemptView, attempt_view
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")

@@ -11,11 +11,26 @@
   run_start.py, accounts.py, schedules.py;
 - store.py: SqlStore, made of those stories; external.py: adding inside a caller's
   transaction.
+
+What other packages need of the SQL backend is exported here: the store, migrating and
+checking the schema, and the database's address for messages.
 """
 
 from __future__ import annotations
 
 from taskdesk.store.sql.connections import SqlConnections
+from taskdesk.store.sql.errors import describe, translate_errors
+from taskdesk.store.sql.external import add_through
+from taskdesk.store.sql.migrate import (
+    MIGRATIONS,
+    SCHEMA_HEAD,
+    check_schema,
+    current_revision,
+    upgrade,
+)
+from taskdesk.store.sql.schema import metadata
 from taskdesk.store.sql.store import SqlStore
 
-__all__ = ["SqlConnections", "SqlStore"]
+__all__ = ["MIGRATIONS", "SCHEMA_HEAD", "SqlConnections", "SqlStore", "add_through",
+           "check_schema", "current_revision", "describe", "metadata", "translate_errors",
+           "upgrade"]
