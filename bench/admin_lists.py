@@ -26,8 +26,8 @@ from sqlalchemy import insert
 from bench.databases import fresh_database
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import SCHEMA_HEAD, upgrade
-from taskdesk.store.schema import task, task_log
+from taskdesk.store.sql import SCHEMA_HEAD, upgrade
+from taskdesk.store.sql.schema import task, task_log
 
 CACHE = Path(__file__).parent / ".cache"
 BATCH = 50_000  # rows per executemany, one transaction each

@@ -26,7 +26,7 @@ from bench.databases import BACKENDS, fresh_database
 from bench.machine import describe, postgres_server, sync_latency
 from taskdesk.models.tasks import NewTask, Status, TaskFilter
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import upgrade
+from taskdesk.store.sql import upgrade
 
 ACTION = "bench.handlers:noop"
 ADD_BATCH = 5_000  # tasks per add() while filling the database

@@ -20,7 +20,7 @@ from taskdesk.config import Settings
 from taskdesk.errors import TaskdeskError
 from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore
-from taskdesk.store.schema import task, task_log
+from taskdesk.store.sql.schema import task, task_log
 
 ACTION = "bench.handlers:noop"
 #: Settings' own default, used when TASKDESK_RETENTION_SECONDS is left unset.

@@ -22,8 +22,7 @@ from sqlalchemy import text
 from bench.databases import BACKENDS, fresh_database
 from taskdesk.app import Taskdesk
 from taskdesk.models.tasks import Status
-from taskdesk.store import SqlStore
-from taskdesk.store.base import PRUNE_CHUNK
+from taskdesk.store import PRUNE_CHUNK, SqlStore
 
 FILL = {
     "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :n) ",

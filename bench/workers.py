@@ -19,7 +19,7 @@ from bench.process import runner_env, spawn_worker, stop_workers, tail
 from bench.wakeup import Latency, Plan, measure_worker
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore
-from taskdesk.store.schema import task, task_log
+from taskdesk.store.sql.schema import task, task_log
 
 POLL_SECONDS = 0.02  # how often the log is counted while the workers run
 REGISTER_SECONDS = 30.0  # for every worker to start and register

@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from taskdesk.config import Settings
-from taskdesk.store import MemoryStore, open_store
-from taskdesk.store.base import Store
-from taskdesk.store.migrate import upgrade
-from taskdesk.store.schema import metadata
+from taskdesk.store import MemoryStore, Store, open_store
+from taskdesk.store.sql import upgrade
+from taskdesk.store.sql.schema import metadata
 from tests.cli.inprocess import import_cli_as_if_piped
 from tests.support import (
     FakeClock,

@@ -61,10 +61,8 @@ from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop
 from taskdesk.runner.spawn import spawn_start
 from taskdesk.schedules.periodic import PeriodicDecorator, periodic_decorator
 from taskdesk.schedules.service import Plan, Schedules
-from taskdesk.store import SqlStore, open_store
-from taskdesk.store.base import Store
-from taskdesk.store.errors import describe
-from taskdesk.store.migrate import SCHEMA_HEAD, upgrade
+from taskdesk.store import SqlStore, Store, open_store
+from taskdesk.store.sql import SCHEMA_HEAD, describe, upgrade
 from taskdesk.views import DatabaseView, HealthView, RunnerView, runner_view
 
 __all__ = ["Taskdesk", "leave_without_stray_threads", "load_app", "on_stop"]

@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
 from taskdesk.registry import TaskRegistry as TaskRegistry  # what `.tasks` is, for the faces
-from taskdesk.store import SqlStore
-from taskdesk.store.base import AfterChunks as AfterChunks  # what `then` is, for the faces
-from taskdesk.store.base import Store
+from taskdesk.store import AfterChunks as AfterChunks  # what `then` is, for the faces
+from taskdesk.store import SqlStore, Store
 
 if TYPE_CHECKING:
     from taskdesk.app import Taskdesk

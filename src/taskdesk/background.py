@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.views import RunnerView, RunStartView
 
 Spawn = Callable[[], "subprocess.Popen[bytes]"]

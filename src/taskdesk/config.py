@@ -75,7 +75,7 @@ class Settings:
     read_timeout_seconds: float = 30.0
     body_timeout_seconds: float = 600.0
     #: SQLite: how long an add retries while another writer holds the database's lock, then
-    #: fails with one error, nothing written (taskdesk.store.busy).
+    #: fails with one error, nothing written (taskdesk.store.sql.busy).
     add_wait_seconds: float = 30.0
     #: The dashboard's and /metrics' tasks per status: one count of the task table serves every
     #: caller of a process this long (0: count at every call).

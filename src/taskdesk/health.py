@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from taskdesk.store.base import Store
-from taskdesk.store.migrate import check_schema
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import SqlStore, Store
+from taskdesk.store.sql import check_schema
 from taskdesk.text import error_text
 from taskdesk.views import HealthView
 

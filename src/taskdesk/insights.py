@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from taskdesk.clock import isoformat
 from taskdesk.errors import BadInput
 from taskdesk.models.tasks import Status
-from taskdesk.store.base import Store
-from taskdesk.store.log_totals import DURATION_BUCKETS as DURATION_BUCKETS
+from taskdesk.store import DURATION_BUCKETS as DURATION_BUCKETS
+from taskdesk.store import Store
 from taskdesk.views import ActivityView, BucketView, HistogramView, MetricsView
 
 MAX_MINUTES = 24 * 60  # the longest activity chart: one day

@@ -10,10 +10,15 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from taskdesk.errors import ConfigError, ForeignDatabase, SchemaOutOfDate, SchemaTooNew
-from taskdesk.store import SqlStore, migrate
-from taskdesk.store.errors import describe, translate_errors
-from taskdesk.store.migrate import MIGRATIONS, SCHEMA_HEAD, current_revision
-from taskdesk.store.schema import metadata
+from taskdesk.store import SqlStore, sql
+from taskdesk.store.sql import (
+    MIGRATIONS,
+    SCHEMA_HEAD,
+    current_revision,
+    describe,
+    metadata,
+    translate_errors,
+)
 from taskdesk.text import os_error_text
 
 
@@ -35,7 +40,7 @@ def check_schema(store: SqlStore) -> None:
     """Our schema at the newest revision, or the error that says what to do: `init`, upgrade
     taskdesk, or another database (the last two looked for only when the schema is off)."""
     try:
-        migrate.check_schema(store)
+        sql.check_schema(store)
     except SchemaOutOfDate:
         refuse_strangers(store)
         raise

@@ -28,8 +28,8 @@ from taskdesk.models.tasks import (
     TaskFilter,
     check_args,
 )
-from taskdesk.store.base import AfterChunks, Store
-from taskdesk.store.external import add_through
+from taskdesk.store import AfterChunks, Store
+from taskdesk.store.sql import add_through
 from taskdesk.views import AttemptView, attempt_view
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")

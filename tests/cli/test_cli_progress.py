@@ -9,8 +9,7 @@ import pytest
 
 from taskdesk.models.runners import ClaimKey
 from taskdesk.models.tasks import NewTask, Outcome, Status, Task
-from taskdesk.store import open_store
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import SqlStore, open_store
 from tests.cli.harness import Cli
 
 RUNNER = "runner-1"

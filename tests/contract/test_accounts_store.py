@@ -10,8 +10,8 @@ import pytest
 from taskdesk.errors import LastAdmin, UserExists
 from taskdesk.models.accounts import LoginRecord, NewAuditEntry, NewSession
 from taskdesk.models.roles import ROLES
-from taskdesk.store import schema
-from taskdesk.store.base import Store
+from taskdesk.store import Store
+from taskdesk.store.sql import schema
 from tests.support import FakeClock
 
 HOUR = 3600.0

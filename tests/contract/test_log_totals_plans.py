@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import Connection, event
 
 from taskdesk.models.tasks import Status
-from taskdesk.store import SqlStore
-from taskdesk.store.base import Store
+from taskdesk.store import SqlStore, Store
 from tests.contract.test_store_admin import finish_one
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import insert
 
 from taskdesk.models.tasks import Status
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import upgrade
-from taskdesk.store.schema import task_log
+from taskdesk.store.sql.migrate import upgrade
+from taskdesk.store.sql.schema import task_log
 from tests.contract.test_migrations import downgrade
 from tests.support import require_postgres, temporary_database
 

@@ -1,4 +1,4 @@
-"""The Alembic history builds exactly the schema that taskdesk.store.schema describes, on
+"""The Alembic history builds exactly the schema that taskdesk.store.sql.schema describes, on
 SQLite and on PostgreSQL, and can be undone, redone and re-run."""
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from sqlalchemy.sql.elements import UnaryExpression
 from taskdesk.errors import SchemaOutOfDate
 from taskdesk.models.tasks import NewTask, TaskFilter
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import (
+from taskdesk.store.sql.migrate import (
     MIGRATIONS,
     SCHEMA_HEAD,
     check_schema,
     current_revision,
     upgrade,
 )
-from taskdesk.store.schema import metadata
+from taskdesk.store.sql.schema import metadata
 from tests.support import require_postgres, temporary_database
 
 TABLES = set(metadata.tables)
@@ -59,7 +59,7 @@ def alembic_config() -> Config:
 def downgrade(store: SqlStore, revision: str) -> None:
     """What `upgrade` does, the other way: Alembic on a connection of ours."""
     config = alembic_config()
-    with store.writer.begin() as conn:
+    with store.db.writer.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
 
@@ -98,7 +98,7 @@ def add_a_task(store: SqlStore) -> None:
 def add_a_task_by_hand(store: SqlStore) -> None:
     """A pending task in the columns of revision 0001, which every revision has (the store's
     own insert names the columns of the newest schema)."""
-    with store.writer.begin() as conn:
+    with store.db.writer.begin() as conn:
         conn.execute(text(
             "INSERT INTO task (code, action, args, status, priority, attempts, max_attempts, "
             "run_at, date_added, date_modified) VALUES ('kept', 'pkg.mod:fn', '{}', 'pending', "

@@ -10,7 +10,7 @@ from taskdesk.errors import ScheduleExists
 from taskdesk.models.schedule_rules import Missed, Rule
 from taskdesk.models.schedules import NewSchedule
 from taskdesk.models.tasks import NewTask, Status, TaskFilter
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.support import FakeClock
 
 EVERY_MINUTE = Rule(every=None, cron="* * * * *")

@@ -31,7 +31,7 @@ from taskdesk.models.tasks import (
     Task,
     TaskFilter,
 )
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.support import FakeClock
 
 LEASE = 30.0

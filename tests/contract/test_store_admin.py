@@ -12,9 +12,7 @@ from sqlalchemy import text
 
 from taskdesk.errors import BadStatus
 from taskdesk.models.tasks import JsonObject, Status, TaskFilter
-from taskdesk.store.base import Store
-from taskdesk.store.log_totals import DURATION_BUCKETS
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import DURATION_BUCKETS, SqlStore, Store
 from tests.contract.test_store import (
     EVERYTHING,
     RETAIN,

@@ -1,6 +1,6 @@
 """Store.finish_many: a claim batch's outcomes stored, and the next claim taken, in one
 transaction (the runner's hot path) — on every backend, and through the raw statements of the
-SQL stores (store/raw.py)."""
+SQL stores (store/sql/raw.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from sqlalchemy import text
 from taskdesk.clock import utcnow
 from taskdesk.models.runners import Finished, NextClaim
 from taskdesk.models.tasks import NewTask, Status
-from taskdesk.store import SqlStore, open_store
-from taskdesk.store.base import Store
-from taskdesk.store.migrate import upgrade
-from taskdesk.store.raw import RawStatement
-from taskdesk.store.statements import CLAIM, claim_in
+from taskdesk.store import SqlStore, Store, open_store
+from taskdesk.store.sql.claims import CLAIM, claim_in
+from taskdesk.store.sql.migrate import upgrade
+from taskdesk.store.sql.raw import RawStatement
 from tests.contract.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
 from tests.support import FakeClock
 

@@ -8,7 +8,7 @@ import pytest
 
 from taskdesk.models.runners import ClaimKey
 from taskdesk.models.tasks import Status, TaskFilter
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.task_progress import MESSAGE_BYTES
 from taskdesk.text import storable
 from tests.contract.test_store import (

@@ -5,7 +5,7 @@ then id), and lists filter by queue."""
 from __future__ import annotations
 
 from taskdesk.models.tasks import Status, TaskFilter
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.contract.test_store import LEASE, add_one
 
 

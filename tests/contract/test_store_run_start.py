@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.support import FakeClock
 
 

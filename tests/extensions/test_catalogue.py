@@ -19,8 +19,7 @@ from taskdesk.models.tasks import Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner
-from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store import MemoryStore, Store
 from tests.extensions.support import (
     manifest,
     seed_files,

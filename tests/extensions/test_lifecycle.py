@@ -17,8 +17,7 @@ from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.models.tasks import Task
 from taskdesk.registry import TaskRegistry
-from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store import MemoryStore, Store
 from tests.extensions.support import (
     manifest,
     module_source,

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from taskdesk.errors import LastAdmin
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 
 ROUNDS = 5
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from taskdesk import Status
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.hostile.cli_support import FAIL_WITH, Home, ok, one_error_line
 
 

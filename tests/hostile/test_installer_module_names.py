@@ -15,8 +15,7 @@ from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store import MemoryStore, Store
 from tests.extensions.support import (
     manifest,
     module_source,

@@ -15,8 +15,7 @@ from taskdesk.config import Settings
 from taskdesk.errors import BadPackage
 from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
-from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store import MemoryStore, Store
 from tests.extensions.support import (
     manifest,
     seed_files,

@@ -17,7 +17,7 @@ from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.registry import TaskRegistry
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.extensions.support import manifest, task_source, unique_code, write_zip
 
 

@@ -18,7 +18,7 @@ from taskdesk.models.tasks import Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks
 from taskdesk.runner.shutdown import on_stop
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.cli.harness import MODULE_COMMAND, REPO_ROOT, Cli
 from tests.integration.processes import wait_for
 from tests.integration.test_runner import make_runner, run_worker_until

@@ -63,13 +63,13 @@ def test_a_forked_child_starts_with_empty_pools(postgres_url: str) -> None:
     store = open_store(postgres_url)
     try:
         before = store.count(TaskFilter())  # leaves a connection in the pool the parent uses
-        store.runner_writer.connect().close()
+        store.db.runner_writer.connect().close()
         assert pooled(store.engine) == 1
         pid = os.fork()
         if pid == 0:  # the child: exit at once, with what it found, running no clean-up
             code = 2
             try:  # whatever happens, the child must never return into pytest
-                code = 0 if pooled(store.engine) == 0 == pooled(store.runner_writer) else 1
+                code = 0 if pooled(store.engine) == 0 == pooled(store.db.runner_writer) else 1
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)

@@ -16,8 +16,7 @@ from taskdesk.errors import StoreError
 from taskdesk.models.runners import Finished
 from taskdesk.models.tasks import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
-from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store import MemoryStore, Store
 from tests.integration.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import upgrade
+from taskdesk.store.sql.migrate import upgrade
 from tests.support import FakeClock
 
 DELAYED = 5_000

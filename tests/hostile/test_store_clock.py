@@ -21,8 +21,8 @@ from taskdesk.models.tasks import NewTask
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.migrate import upgrade
-from taskdesk.store.sqlite import CHECKPOINT_PAGES, RUNNER_CHECKPOINT_PAGES
+from taskdesk.store.sql.migrate import upgrade
+from taskdesk.store.sql.sqlite import CHECKPOINT_PAGES, RUNNER_CHECKPOINT_PAGES
 from tests.support import require_postgres, temporary_database
 
 HOUR = timedelta(hours=1)
@@ -51,7 +51,7 @@ def an_hour_behind() -> datetime:
 def test_postgres_leases_follow_the_servers_clock_not_this_machines(
     pg_url: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("taskdesk.store.postgres.utcnow", an_hour_behind)
+    monkeypatch.setattr("taskdesk.store.sql.postgres.utcnow", an_hour_behind)
     store = open_store(pg_url)
     try:
         assert abs(store.clock() - server_now(store)) < timedelta(seconds=5)
@@ -69,7 +69,7 @@ def test_a_runner_whose_clock_is_off_by_more_than_a_third_of_the_lease_warns(
     pg_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr("taskdesk.store.postgres.utcnow", an_hour_behind)
+    monkeypatch.setattr("taskdesk.store.sql.postgres.utcnow", an_hour_behind)
     store = open_store(pg_url)
     runner = Runner(store, Settings(home=tmp_path, lease_seconds=30),
                     resolver=Resolver(ControllerLoader(lambda code: None)))
@@ -101,7 +101,7 @@ def test_postgres_engines_run_at_read_committed_whatever_the_servers_default(
     store = open_store(pg_url)
     try:
         assert transaction_isolation(store.engine) == "read committed"
-        assert transaction_isolation(store.runner_writer) == "read committed"
+        assert transaction_isolation(store.db.runner_writer) == "read committed"
     finally:
         store.close()
 
@@ -113,9 +113,9 @@ def test_sqlite_registry_writes_wait_for_the_disk_and_runner_writes_need_not(
     try:
         with store.atomic() as bound:  # the connection add(), delete() and the rest use
             assert isinstance(bound, SqlStore)
-            assert bound._bound is not None
-            assert bound._bound.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        with store.runner_writer.begin() as conn:
+            assert bound.db.bound is not None
+            assert bound.db.bound.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        with store.db.runner_writer.begin() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     finally:
         store.close()
@@ -128,13 +128,13 @@ def test_sqlite_runner_commits_checkpoint_rarely_and_registry_writes_as_sqlite_d
     store = open_store(f"sqlite:///{tmp_path / 'wal.db'}", create=True)
     try:
         for _ in range(2):  # one pooled connection, switched each way and back
-            with store.runner_writer.begin() as conn:
+            with store.db.runner_writer.begin() as conn:
                 pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
                 assert pages == RUNNER_CHECKPOINT_PAGES
             with store.atomic() as bound:
                 assert isinstance(bound, SqlStore)
-                assert bound._bound is not None
-                pages = bound._bound.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+                assert bound.db.bound is not None
+                pages = bound.db.bound.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
                 assert pages == CHECKPOINT_PAGES == 1_000
     finally:
         store.close()

@@ -18,8 +18,7 @@ from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.models.tasks import Outcome, Status
-from taskdesk.store import open_store
-from taskdesk.store.base import Store
+from taskdesk.store import Store, open_store
 
 THREADS = 20  # more than the old pool (5 + 10 overflow) could lend at once
 
@@ -42,7 +41,7 @@ def test_a_worker_with_many_threads_never_waits_for_a_connection(postgres_url: s
     try:
         with ExitStack() as held:  # every thread of a worker holds one at the same time
             for _ in range(THREADS):
-                held.enter_context(store.runner_writer.connect())
+                held.enter_context(store.db.runner_writer.connect())
     finally:
         store.close()
 
@@ -53,7 +52,7 @@ def test_open_store_keeps_a_pool_as_large_as_asked(postgres_url: str) -> None:
         start = threading.Barrier(12)
 
         def use() -> None:
-            with store.runner_writer.connect():
+            with store.db.runner_writer.connect():
                 start.wait(10)
 
         threads = [threading.Thread(target=use) for _ in range(12)]
@@ -61,7 +60,7 @@ def test_open_store_keeps_a_pool_as_large_as_asked(postgres_url: str) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        pool = store.runner_writer.pool
+        pool = store.db.runner_writer.pool
         assert isinstance(pool, QueuePool)
         assert pool.checkedin() == 12  # kept open, not closed again
     finally:

@@ -8,7 +8,7 @@ import multiprocessing
 from multiprocessing.synchronize import Barrier
 
 from taskdesk.store import open_store
-from taskdesk.store.migrate import SCHEMA_HEAD, current_revision, upgrade
+from taskdesk.store.sql.migrate import SCHEMA_HEAD, current_revision, upgrade
 from tests.support import require_postgres, temporary_database
 
 ROUNDS = 2  # fresh databases

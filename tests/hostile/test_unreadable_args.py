@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from taskdesk.app import Taskdesk
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import SqlStore
 from taskdesk.testing import run_due
 from tests.web.conftest import Browser
 

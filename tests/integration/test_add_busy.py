@@ -15,7 +15,7 @@ import pytest
 
 from taskdesk import Taskdesk
 from taskdesk.errors import StoreUnavailable
-from taskdesk.store import sqlite as sqlite_store
+from taskdesk.store.sql import sqlite as sqlite_store
 from tests.conftest import TEST_ACTIONS
 
 BUSY_MS = 100  # each try's busy wait: far shorter than the holds below

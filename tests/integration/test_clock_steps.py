@@ -14,8 +14,8 @@ from taskdesk.clock import StepWatch, utcnow
 from taskdesk.config import Settings
 from taskdesk.models.tasks import NewTask, Status
 from taskdesk.runner.housekeeper import Housekeeper
-from taskdesk.store.base import Store
-from taskdesk.store.postgres import ServerClock
+from taskdesk.store import Store
+from taskdesk.store.sql.postgres import ServerClock
 from tests.support import FakeClock
 
 

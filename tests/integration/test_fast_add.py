@@ -1,4 +1,4 @@
-"""Store.add on the driver's own cursor (store/fast_add.py), on SQLite and PostgreSQL: rows as
+"""Store.add on the driver's own cursor (store/sql/adds.py), on SQLite and PostgreSQL: rows as
 SQLAlchemy would write them, the driver's errors translated with nothing written, and a
 caller's psycopg connection whatever its row factory."""
 
@@ -15,9 +15,8 @@ from sqlalchemy import insert, select
 from taskdesk.errors import StoreError
 from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore, open_store
-from taskdesk.store.rows import new_task_row
-from taskdesk.store.schema import task
-from taskdesk.store.statements import WAITING_VALUES
+from taskdesk.store.sql.rows import new_task_row
+from taskdesk.store.sql.schema import WAITING_VALUES, task
 
 
 @pytest.fixture
@@ -73,7 +72,7 @@ def test_a_psycopg_connection_with_a_dict_row_factory(postgres_url: str) -> None
     store.clear()
     try:
         with psycopg.connect(postgres_url, row_factory=dict_row) as conn:
-            from taskdesk.store.external import add_through
+            from taskdesk.store.sql.external import add_through
             added = add_through(store, conn, [_new("a"), _new("b"), _new("a")], replace=True)
             rows = conn.execute("SELECT code, status FROM task ORDER BY task_id").fetchall()
         assert [t.code for t in added] == ["a", "b"]

@@ -1,4 +1,4 @@
-"""A claim looks for due delayed tasks at most every PROBE_SECONDS (store/promotions.py): a
+"""A claim looks for due delayed tasks at most every PROBE_SECONDS (store/sql/promotions.py): a
 task this store delayed is claimable the moment it is due; one another store delayed, at most
 PROBE_SECONDS after its run_at; and claims in between do not look."""
 
@@ -12,9 +12,8 @@ from sqlalchemy import Connection
 
 from taskdesk.models.runners import Finished
 from taskdesk.models.tasks import NewTask, Outcome, Status
-from taskdesk.store import open_store
-from taskdesk.store.promotions import PROBE_SECONDS
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import SqlStore, open_store
+from taskdesk.store.sql.promotions import PROBE_SECONDS
 from tests.support import FakeClock
 
 LEASE = 30.0

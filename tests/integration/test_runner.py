@@ -15,7 +15,7 @@ from taskdesk.models.tasks import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.support import FakeClock
 
 

@@ -13,8 +13,7 @@ from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
 from taskdesk.models.tasks import NewTask, Status
 from taskdesk.registry import TaskRegistry
-from taskdesk.store import MemoryStore
-from taskdesk.store.base import Store
+from taskdesk.store import MemoryStore, Store
 from tests.integration.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 

@@ -11,7 +11,7 @@ import pytest
 import taskdesk
 from taskdesk import Controller, Status, Taskdesk
 from taskdesk.config import Settings
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.testing import memory_desk
 
 BAD_VALUES: dict[str, object] = {

@@ -12,7 +12,7 @@ import pytest
 from taskdesk.errors import StoreError
 from taskdesk.models.runners import Finished, NextClaim
 from taskdesk.models.tasks import NewTask, Outcome, Status
-from taskdesk.store.sql import SqlStore
+from taskdesk.store import SqlStore
 from tests.support import FakeClock
 
 LEASE = 30.0

@@ -17,7 +17,8 @@ from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
 from taskdesk.models.tasks import Status
 from taskdesk.registry import TaskRegistry
-from taskdesk.store import open_store, sqlite
+from taskdesk.store import open_store
+from taskdesk.store.sql import sqlite
 from tests.integration.test_runner import make_runner, run_worker_until
 
 BUSY_SECONDS = 0.3  # the runner's wait for the lock in these tests

@@ -26,7 +26,7 @@ from taskdesk.errors import (
     UserExists,
 )
 from taskdesk.models.roles import PAGES, ROLES, permissions_of
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.testing import memory_desk
 from tests.support import FakeClock
 

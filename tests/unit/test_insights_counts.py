@@ -11,7 +11,7 @@ import pytest
 
 from taskdesk.insights import Insights
 from taskdesk.models.tasks import NewTask, Status
-from taskdesk.store.memory import MemoryStore
+from taskdesk.store import MemoryStore
 
 
 class CountingStore(MemoryStore):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from taskdesk.errors import BadInput
 from taskdesk.models.account_rules import fit
 from taskdesk.models.accounts import NewAuditEntry
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.text import storable
 from taskdesk.views import AuditView, audit_view
 

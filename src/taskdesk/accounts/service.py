@@ -27,8 +27,7 @@ from taskdesk.models.account_rules import (
 )
 from taskdesk.models.accounts import NewSession, User, WebSession
 from taskdesk.models.roles import check_role
-from taskdesk.store.accounts import AccountStore
-from taskdesk.store.base import Store
+from taskdesk.store import AccountStore, Store
 from taskdesk.views import SessionView, TokenView, UserView, token_view, user_view
 
 MAX_SECRET = 256  # characters: ours are 43; anything longer is no secret of ours

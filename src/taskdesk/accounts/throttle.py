@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from taskdesk.models.accounts import LoginRecord
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 
 FREE_FAILURES = 3  # tries checked before any wait
 FIRST_WAIT = 1.0  # seconds, after the FREE_FAILURES-th failure; then doubles

@@ -40,7 +40,7 @@ from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.extensions.manifest import MANIFEST, Manifest
 from taskdesk.extensions.package import CHUNK_BYTES, Limits, read_package, unpack
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 
 LOCK_FILE = ".lock"
 

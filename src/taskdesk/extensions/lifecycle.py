@@ -43,8 +43,7 @@ from taskdesk.extensions.upgrade_process import upgrade_in_child
 from taskdesk.models.actions import class_name_of, parse_action
 from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
 from taskdesk.resolve import controller_class
-from taskdesk.store import SqlStore
-from taskdesk.store.base import Store
+from taskdesk.store import SqlStore, Store
 from taskdesk.text import error_text
 
 

@@ -22,7 +22,7 @@ from taskdesk.clock import StepWatch
 from taskdesk.config import Settings
 from taskdesk.runner.outage import Outage
 from taskdesk.runner.periodic import Periodic
-from taskdesk.store.base import PRUNE_CHUNK, Store
+from taskdesk.store import PRUNE_CHUNK, Store
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from taskdesk.models.tasks import Task
 from taskdesk.runner.contain import contained
 from taskdesk.runner.outage import Outage
 from taskdesk.runner.periodic import Periodic
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from taskdesk.models.runners import ClaimKey, Finished, NextClaim
 from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.runner.outage import backoff, stale_connection
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.text import error_text, storable
 
 logger = logging.getLogger(__name__)

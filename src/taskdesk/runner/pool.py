@@ -43,7 +43,7 @@ from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.child import ProgressReport, run_child
 from taskdesk.runner.execute import failed_attempt
 from taskdesk.runner.family import signal_group
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.text import error_text
 
 logger = logging.getLogger(__name__)

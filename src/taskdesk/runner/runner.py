@@ -42,7 +42,7 @@ from taskdesk.runner.seams import ActionResolver, RunnerHooks, RunStats
 from taskdesk.runner.shutdown import is_abort
 from taskdesk.runner.wakeup import Wakeup, open_wakeup
 from taskdesk.schedules.firing import Firings
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text
 

@@ -25,7 +25,7 @@ from taskdesk.models.schedule_rules import Missed
 from taskdesk.models.schedules import Firing, Schedule
 from taskdesk.models.tasks import NewTask
 from taskdesk.registry import TaskRegistry
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from taskdesk.models.schedules import Firing, NewSchedule, Schedule
 from taskdesk.models.tasks import JsonObject, NewTask
 from taskdesk.registry import TaskRegistry, check_code
 from taskdesk.schedules.firing import Firings
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from taskdesk.views import ScheduleView, schedule_view
 
 

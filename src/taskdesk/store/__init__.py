@@ -1,4 +1,7 @@
-"""open_store(url) picks the backend from the URL's scheme."""
+"""Where tasks are kept: the Store protocol (protocol.py, with its sub-stores accounts.py and
+schedules.py) and its backends, sql/ (SQLite and PostgreSQL) and memory/, which one contract
+suite checks alike. This is the door other packages import; open_store(url) picks the
+backend from the URL's scheme."""
 
 from __future__ import annotations
 
@@ -8,11 +11,18 @@ from sqlalchemy.exc import ArgumentError
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError
 from taskdesk.models.runners import RunnerInfo
-from taskdesk.store.base import Store
+from taskdesk.store.accounts import AccountStore
 from taskdesk.store.memory import MemoryStore
+from taskdesk.store.protocol import (
+    DURATION_BUCKETS,
+    PRUNE_CHUNK,
+    AfterChunks,
+    Store,
+)
 from taskdesk.store.sql import SqlStore
 
-__all__ = ["MemoryStore", "RunnerInfo", "SqlStore", "Store", "open_store", "sqlalchemy_url"]
+__all__ = ["DURATION_BUCKETS", "PRUNE_CHUNK", "AccountStore", "AfterChunks", "MemoryStore",
+           "RunnerInfo", "SqlStore", "Store", "open_store", "sqlalchemy_url"]
 
 
 def sqlalchemy_url(database_url: str) -> URL:
@@ -33,23 +43,23 @@ def sqlalchemy_url(database_url: str) -> URL:
 def open_store(database_url: str, *, clock: Clock | None = None, create: bool = False,
                pool_size: int | None = None, add_wait_seconds: float | None = None
                ) -> SqlStore:
-    """A store for the URL; the schema is checked separately (see migrate.check_schema).
-    `create` lets SQLite make a new database file (taskdesk init). Without a `clock`, times
-    are the database's: this machine's for SQLite, the server's for PostgreSQL. `pool_size`
-    (PostgreSQL): connections kept open, e.g. a worker's concurrency plus two.
-    `add_wait_seconds` (SQLite): how long an add retries while another writer holds the
-    lock (store/busy.py)."""
+    """A store for the URL; the schema is checked separately (see sql/migrate.py
+    check_schema). `create` lets SQLite make a new database file (taskdesk init). Without a
+    `clock`, times are the database's: this machine's for SQLite, the server's for
+    PostgreSQL. `pool_size` (PostgreSQL): connections kept open, e.g. a worker's concurrency
+    plus two. `add_wait_seconds` (SQLite): how long an add retries while another writer
+    holds the lock (sql/busy.py)."""
     url = sqlalchemy_url(database_url)
     if url.drivername.startswith("postgresql"):
-        from taskdesk.store.postgres import PostgresStore
+        from taskdesk.store.sql.postgres import PostgresConnections
 
-        return PostgresStore(url, clock=clock, pool_size=pool_size)
-    from taskdesk.store.sqlite import SqliteStore
+        return SqlStore(PostgresConnections(url, clock=clock, pool_size=pool_size))
+    from taskdesk.store.sql.sqlite import SqliteConnections
 
     if url.database in (None, "", ":memory:"):
         raise ConfigError("SQLite needs a database file: sqlite:///PATH (for tests in memory, "
                           "use taskdesk.store.MemoryStore)")
-    store = SqliteStore(url, clock=clock or utcnow, create=create)
+    db = SqliteConnections(url, clock=clock or utcnow, create=create)
     if add_wait_seconds is not None:
-        store.add_wait_seconds = add_wait_seconds
-    return store
+        db.add_wait_seconds = add_wait_seconds
+    return SqlStore(db)

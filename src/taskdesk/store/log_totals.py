@@ -1,42 +1,17 @@
-"""The task log's counters: monotonic, and cheap to read however long the log is.
-
-/metrics' counters (entries per status, the attempt-duration histogram) used to be counted
-from the task log at each read: they fell whenever entries were pruned or cleared (Prometheus
-reads a reset) and cost a full count of the log. Now the table `log_total` holds, by name,
-the totals of every entry up to the task_log_id named by FOLDED_THROUGH; a read adds the
-entries after it (a range of the primary key: the few since the last fold). Entries are
-folded in on the pruning side, in the transaction that prunes (SqlLogVerbs.prune_log); an
-entry deleted before any fold reached it (`log clear`, a retention shorter than the lag
-below) is added to the totals from what its DELETE returns. So each entry is counted once and
-none is lost. Folds are serialised (store.lock_log_totals): two runners never fold one range.
-
-On PostgreSQL ids are taken before commit, so an entry may become visible after an entry
-with a higher id: a fold stops short of the entries of the last FOLD_LAG_SECONDS, which any
-committed finish has left long since (an entry whose transaction stayed open longer than that
-after it was written may be left uncounted; the counters still never fall).
+"""The task log's counters, as plain numbers: what each entry adds to them, and how they read
+as log_counts and duration_histogram. The memory store keeps them in a dict; the SQL stores
+in the table `log_total`, folded from the task log as it is pruned (sql/log_totals.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import BigInteger, Connection, Select, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from taskdesk.models.tasks import DurationHistogram, LogEntry, Status
-from taskdesk.store.schema import log_total, task_log
+from taskdesk.store.protocol import DURATION_BUCKETS
 
-#: Upper bounds (seconds) of the attempt-duration histogram's buckets; +Inf follows.
-DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-                    60.0, 300.0)
-FOLDED_THROUGH = "log.folded_through"  # the last task_log_id counted into the totals
 DURATION_SUM = "duration.sum"
 DURATION_COUNT = "duration.count"
-FOLD_CHUNK = 10_000  # entries (ids) folded per transaction at most
-FOLD_LAG_SECONDS = 60.0  # PostgreSQL: entries younger than this are left to a later fold
 
 Totals = dict[str, float]
 
@@ -47,51 +22,6 @@ def entries_name(status: str) -> str:
 
 def bucket_name(bound: float) -> str:
     return f"duration.le.{bound:g}"
-
-
-def read_totals(conn: Connection) -> Totals:
-    return {name: float(value) for name, value in conn.execute(select(log_total))}
-
-
-def _ranged(query: Select[Any], *, bounded: bool) -> Select[Any]:
-    query = query.where(task_log.c.task_log_id > bindparam("after", type_=BigInteger()))
-    if bounded:
-        query = query.where(task_log.c.task_log_id <= bindparam("upto", type_=BigInteger()))
-    return query
-
-
-_DURATION = task_log.c.duration
-#: The counters' increments over a range of ids (after, upto], or after `after`: built once.
-_PER_STATUS = {bounded: _ranged(select(task_log.c.status, func.count())
-                                .group_by(task_log.c.status), bounded=bounded)
-               for bounded in (False, True)}
-_DURATIONS = {bounded: _ranged(select(
-    *(func.coalesce(func.sum(case((bound >= _DURATION, 1), else_=0)), 0)
-      for bound in DURATION_BUCKETS),
-    func.coalesce(func.sum(_DURATION), 0.0), func.count(_DURATION),
-).where(_DURATION.is_not(None)), bounded=bounded) for bounded in (False, True)}
-
-
-def since_fold(conn: Connection, after: int, upto: int | None = None) -> Totals:
-    """The counters' increments for the entries with ids in (after, upto]."""
-    bounded = upto is not None
-    params = {"after": after, "upto": upto} if bounded else {"after": after}
-    found: Totals = {entries_name(status): float(n)
-                     for status, n in conn.execute(_PER_STATUS[bounded], params)}
-    *buckets, total, count = conn.execute(_DURATIONS[bounded], params).one()
-    found.update({bucket_name(bound): float(n) for bound, n in zip(DURATION_BUCKETS, buckets,
-                                                                   strict=True)})
-    found.update({DURATION_SUM: float(total), DURATION_COUNT: float(count)})
-    return found
-
-
-def current(conn: Connection) -> Totals:
-    """Every counter now: the folded totals plus the entries after them (one snapshot: the
-    caller reads both in one transaction)."""
-    totals = read_totals(conn)
-    recent = since_fold(conn, int(totals.get(FOLDED_THROUGH, 0)))
-    return {name: totals.get(name, 0.0) + recent.get(name, 0.0)
-            for name in {*totals, *recent} - {FOLDED_THROUGH}}
 
 
 def entry_totals(entries: Iterable[LogEntry]) -> Totals:
@@ -134,50 +64,3 @@ def histogram(totals: Mapping[str, float]) -> DurationHistogram:
         bounds=DURATION_BUCKETS,
         counts=tuple(int(totals.get(bucket_name(bound), 0)) for bound in DURATION_BUCKETS),
         total=totals.get(DURATION_SUM, 0.0), count=int(totals.get(DURATION_COUNT, 0)))
-
-
-def fold(conn: Connection, *, before: datetime | None) -> int:
-    """Count one chunk of unfolded entries into the totals, those written before `before`
-    only (None: all); returns the last id folded. The caller holds the fold lock."""
-    after = int(read_totals(conn).get(FOLDED_THROUGH, 0))
-    upto = conn.execute(select(func.max(task_log.c.task_log_id))).scalar()
-    if before is not None:
-        first_young = conn.execute(select(func.min(task_log.c.task_log_id))
-                                   .where(task_log.c.date_added >= before)).scalar()
-        if first_young is not None:
-            upto = min(upto or 0, first_young - 1)
-    upto = min(upto or 0, after + FOLD_CHUNK)
-    if upto <= after:
-        return after
-    add(conn, since_fold(conn, after, upto))
-    _put(conn, FOLDED_THROUGH, float(upto))
-    return upto
-
-
-def fold_all(conn: Connection) -> int:
-    """Fold every entry there is (the migration)."""
-    folded = -1
-    while (upto := fold(conn, before=None)) != folded:
-        folded = upto
-    return folded
-
-
-def _insert(conn: Connection, values: Totals) -> object:
-    dialect = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return dialect(log_total).values([{"name": n, "value": v} for n, v in values.items()])
-
-
-def add(conn: Connection, increments: Totals) -> None:
-    """Add to the totals (a counter not stored yet starts at 0)."""
-    if not increments:
-        return
-    statement = _insert(conn, increments)
-    conn.execute(statement.on_conflict_do_update(  # type: ignore[attr-defined]
-        index_elements=[log_total.c.name],
-        set_={"value": log_total.c.value + statement.excluded.value}))  # type: ignore[attr-defined]
-
-
-def _put(conn: Connection, name: str, value: float) -> None:
-    statement = _insert(conn, {name: value})
-    conn.execute(statement.on_conflict_do_update(  # type: ignore[attr-defined]
-        index_elements=[log_total.c.name], set_={"value": statement.excluded.value}))  # type: ignore[attr-defined]

@@ -1,0 +1,297 @@
+"""The current schema in SQLAlchemy Core, for both dialects; the migrations build the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    and_,
+    literal_column,
+    true,
+)
+from sqlalchemy import false as sa_false
+from sqlalchemy.sql.elements import ColumnElement
+
+from taskdesk.models.tasks import WAITING, Status
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STATUSES = ("pending", "processing", "paused", "complete", "failed")
+PROCESSING = Status.PROCESSING.value
+#: The statuses of tasks that wait (pending, paused, failed): an add replaces them.
+WAITING_VALUES = sorted(status.value for status in WAITING)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: one behaviour on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use taskdesk.clock.utcnow()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        assert isinstance(moment, datetime)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+task = Table(
+    "task",
+    metadata,
+    Column("task_id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(128), nullable=False),
+    Column("action", String(255), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("response", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_at", UtcDateTime, nullable=False),
+    Column("worker_id", String(128), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+    # A new random value at each claim: finish, heartbeat and release name it, so that an
+    # attempt that outlived its lease never touches the attempt that replaced it.
+    Column("claim_token", String(32), nullable=True),
+    # A pending task written with a run_at still in the future; the claim promotes it when it
+    # is due, so that the claim's index never walks tasks that wait (see claims.PROMOTE).
+    Column("delayed", Boolean, nullable=False, server_default=sa_false()),
+    Column("extension", String(128), nullable=True),  # the extension whose code added it
+    # What the running attempt reported last (0-100; text bounded by task_progress): written
+    # only while the attempt's claim holds the task, cleared by the next claim.
+    Column("progress", Integer, nullable=True),
+    Column("progress_message", Text, nullable=True),
+    # The named queue it waits in (taskdesk.models.queues checks the name).
+    Column("queue", String(64), nullable=False, server_default="default"),
+    CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+    sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
+)
+# The claim's indexes are partial: they hold only claimable tasks, so that a task moving on from
+# pending leaves them once and never comes back (each move used to rewrite both). Their
+# condition is written with literal values, in the claim too (claims.py): SQLite uses a
+# partial index only when the query repeats its condition, and a bound parameter does not.
+PENDING: ColumnElement[str] = literal_column("'pending'")
+CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false())
+# The claim: pending tasks that are not delayed, highest priority first, then oldest.
+Index("ix_task_claim", task.c.priority.desc(), task.c.task_id,
+      sqlite_where=CLAIMABLE, postgresql_where=CLAIMABLE)
+# The claim of a runner given queues: the same order within one queue (one seek per queue).
+Index("ix_task_queue_claim", task.c.queue, task.c.priority.desc(), task.c.task_id,
+      sqlite_where=CLAIMABLE, postgresql_where=CLAIMABLE)
+# Promoting delayed tasks once their run_at has come. Partial: it holds only delayed tasks, so
+# it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
+Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
+      sqlite_where=task.c.delayed == true(), postgresql_where=task.c.delayed == true())
+# The reaper: processing tasks whose lease has expired. (Not partial: SQLite, without
+# statistics, would read such a seek through ix_task_status_task_id instead.)
+Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
+# Pruning completed tasks past their retention.
+Index("ix_task_status_date_modified", task.c.status, task.c.date_modified)
+# The list page filtered by status, keyset-paginated by id, and the counts per status.
+Index("ix_task_status_task_id", task.c.status, task.c.task_id)
+# Replace-by-code and delete-by-code, and the list page filtered by an exact code,
+# keyset-paginated by id.
+Index("ix_task_code_task_id", task.c.code, task.c.task_id)
+# An extension's tasks, for uninstall and remove. Partial: tasks no extension added cost nothing.
+Index("ix_task_extension", task.c.extension, sqlite_where=task.c.extension.is_not(None),
+      postgresql_where=task.c.extension.is_not(None))
+
+task_log = Table(
+    "task_log",
+    metadata,
+    Column("task_log_id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", BigInteger, nullable=True),
+    Column("code", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("duration", Float, nullable=True),
+    Column("attempt", Integer, nullable=False),
+    Column("worker_id", String(128), nullable=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_task_log_task_id", task_log.c.task_id, task_log.c.task_log_id)
+# Pruning entries past the log's retention.
+Index("ix_task_log_date_added", task_log.c.date_added)
+
+# The task log's counters for /metrics (log_totals.py): every entry up to the one named
+# by "log.folded_through" counted in, so that they never fall when entries are pruned or
+# cleared, and only the entries after it are counted at each read.
+log_total = Table(
+    "log_total",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+runner = Table(
+    "runner",
+    metadata,
+    Column("runner_id", String(128), primary_key=True),
+    Column("hostname", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+# Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,
+# so that two admin processes pressing Run Tasks at once start one runner between them.
+run_start = Table(
+    "run_start",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+# Installed modules: the state that install()/uninstall() change, as OpenCart's `extension`.
+extension = Table(
+    "extension",
+    metadata,
+    Column("extension_id", Id, primary_key=True, autoincrement=True),
+    Column("extension", String(128), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("code", String(128), nullable=False),
+    Column("date_added", UtcDateTime, nullable=False),
+    UniqueConstraint("extension", "type", "code"),
+    sqlite_autoincrement=True,
+)
+
+# -- accounts: the admin web's users, API tokens, sessions, and the audit log ---------------
+ROLES = ("admin", "operator", "viewer")  # taskdesk.models.roles.ROLES; a test keeps them equal
+
+admin_user = Table(
+    "admin_user",
+    metadata,
+    Column("user_id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+    CheckConstraint(f"role IN {ROLES!r}", name="role"),
+    sqlite_autoincrement=True,  # a deleted user's id is never given to another
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("token_id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("admin_user.user_id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(128), nullable=False),
+    # sha256 hex of the secret: the secret itself is shown once and never stored.
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=True),  # to the minute: written once a minute
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),  # null: never
+    Column("read_only", Boolean, nullable=False, server_default=sa_false()),  # access only
+    sqlite_autoincrement=True,
+)
+Index("ix_api_token_user_id", api_token.c.user_id)
+
+# Failed logins, shared by every web process: one row per throttled key (a name at an
+# address, an address), the key kept as a sha256 hex so any text fits.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", UtcDateTime, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False),
+)
+# Forgetting keys that stopped failing.
+Index("ix_login_throttle_last_failure_at", login_throttle.c.last_failure_at)
+
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # sha256 hex of the cookie's secret
+    Column("user_id", Id, ForeignKey("admin_user.user_id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("address", String(64), nullable=True),
+)
+Index("ix_web_session_user_id", web_session.c.user_id)
+# Pruning expired sessions.
+Index("ix_web_session_expires_at", web_session.c.expires_at)
+
+# Who changed what: newest first by id (the primary key is the keyset's index).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Id, primary_key=True, autoincrement=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("address", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(255), nullable=False),
+    Column("detail", Text, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+# -- schedules: recurring rules that add one task per firing (taskdesk.schedules) ----------
+CYCLES = ("minute", "hour", "day", "week", "month")  # taskdesk.models.schedule_rules.Cycle
+MISSED = ("run-once", "skip")  # taskdesk.models.schedule_rules.Missed
+
+schedule = Table(
+    "schedule",
+    metadata,
+    Column("schedule_id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(128), nullable=False, unique=True),  # also its tasks' code
+    Column("action", String(255), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("cron", String(255), nullable=True),  # either a cron expression …
+    Column("cycle", String(16), nullable=True),  # … or a cycle with an interval
+    Column("cycle_interval", Integer, nullable=False),
+    Column("missed", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("next_run_at", UtcDateTime, nullable=False),  # the firing to claim next
+    Column("last_run_at", UtcDateTime, nullable=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+    CheckConstraint(f"cycle IS NULL OR cycle IN {CYCLES!r}", name="cycle"),
+    CheckConstraint(f"missed IN {MISSED!r}", name="missed"),
+    CheckConstraint("(cron IS NULL) <> (cycle IS NULL)", name="rule"),
+    sqlite_autoincrement=True,
+)
+# Runners' look for due firings: enabled schedules by next firing.
+Index("ix_schedule_enabled_next_run_at", schedule.c.enabled, schedule.c.next_run_at)
