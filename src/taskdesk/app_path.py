@@ -22,7 +22,7 @@ from taskdesk.errors import ConfigError
 if TYPE_CHECKING:  # the Protocols' types only: nothing of them runs here
     from taskdesk.handlers import Handlers
     from taskdesk.registry import TaskRegistry
-    from taskdesk.store.base import Store
+    from taskdesk.store import Store
 
 A = TypeVar("A", bound="Application")
 

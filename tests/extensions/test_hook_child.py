@@ -16,7 +16,7 @@ from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.registry import TaskRegistry
-from taskdesk.store.base import Store
+from taskdesk.store import Store
 from tests.extensions.support import module_source, unique_code, write_extension
 
 

@@ -36,8 +36,7 @@ from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ExtensionError, TaskdeskError
 from taskdesk.extensions.catalogue import Catalogue, ModuleRef
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.store import open_store
-from taskdesk.store.base import Store
+from taskdesk.store import Store, open_store
 from taskdesk.text import error_text, storable
 
 if TYPE_CHECKING:
