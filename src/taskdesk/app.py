@@ -55,7 +55,7 @@ from taskdesk.preflight import check_schema, make_folders, refuse_strangers
 from taskdesk.registry import MAX_PAGE
 from taskdesk.registry import TaskRegistry as TaskRegistry
 from taskdesk.resolve import Resolver
-from taskdesk.runner import Runner, RunnerHooks
+from taskdesk.runner import Runner, RunnerHooks, RunStats
 from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop
 from taskdesk.runner.spawn import spawn_start
 from taskdesk.schedules.periodic import PeriodicDecorator, periodic_decorator
@@ -66,7 +66,8 @@ from taskdesk.store.errors import describe
 from taskdesk.store.migrate import SCHEMA_HEAD, upgrade
 from taskdesk.views import DatabaseView, HealthView, RunnerView, runner_view
 
-__all__ = ["Taskdesk", "leave_without_stray_threads", "load_app", "on_stop"]
+__all__ = ["ErrorLog", "RunStats", "RunnerHooks", "Taskdesk", "leave_without_stray_threads",
+           "load_app", "on_stop"]
 
 P = ParamSpec("P")
 R = TypeVar("R")

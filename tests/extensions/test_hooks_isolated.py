@@ -14,7 +14,8 @@ import pytest
 
 from taskdesk.app import Taskdesk
 from taskdesk.errors import ExtensionError
-from taskdesk.extensions.hook_process import MAX_MESSAGE_BYTES, AuditNote
+from taskdesk.extensions.hook_process import MAX_MESSAGE_BYTES
+from taskdesk.models.accounts import Actor
 from tests.extensions.support import module_source, unique_code, write_extension
 
 
@@ -54,7 +55,7 @@ def test_os_exit_in_install_is_one_error_and_changes_nothing(desk: Taskdesk) -> 
 
     with pytest.raises(ExtensionError, match=r"the process running its install\(\) ended "
                        r"\(exit code 0\) before finishing; nothing was changed"):
-        desk.extensions.install(code, audit=AuditNote(actor="ann"))
+        desk.extensions.install(code, audit=Actor("ann"))
 
     nothing_stored(desk, code)
 
@@ -105,7 +106,7 @@ def test_a_working_install_commits_its_tasks_module_and_audit_row_together(
         desk: Taskdesk) -> None:
     code = extension_with(desk, "pass", uninstall="import os; os._exit(3)")
 
-    assert desk.extensions.install(code, audit=AuditNote(actor="ann", address="127.0.0.1")) == [
+    assert desk.extensions.install(code, audit=Actor("ann", "127.0.0.1")) == [
         f"module/{code}"]
 
     assert [task.code for task in desk.tasks.list_tasks(code=code)] == [f"{code}_task"]
@@ -114,7 +115,7 @@ def test_a_working_install_commits_its_tasks_module_and_audit_row_together(
         "ann", "extensions.install", f"extension {code}", "127.0.0.1")
 
     with pytest.raises(ExtensionError, match=r"its uninstall\(\) ended \(exit code 3\)"):
-        desk.extensions.uninstall(code, audit=AuditNote(actor="ann"))
+        desk.extensions.uninstall(code, audit=Actor("ann"))
     assert len(desk.store.installed_modules(code)) == 1  # still installed, tasks kept
     assert len(desk.tasks.list_tasks(code=code)) == 1
     assert len(desk.audit.entries()) == 1  # no row for the change that did not happen

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import typer
 
-from taskdesk import Settings
 from taskdesk.app import Taskdesk, load_app
+from taskdesk.config import Settings
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import typer
 from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json, shown
 from taskdesk.errors import BadInput
-from taskdesk.views import ExtensionView, visible
+from taskdesk.text import visible
+from taskdesk.views import ExtensionView
 
 app = typer.Typer(help="Upload, install, uninstall and remove extensions.", no_args_is_help=True)
 

@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from taskdesk import RunStats, Status
-from taskdesk.app import Taskdesk, on_stop
+from taskdesk.app import RunStats, Taskdesk, on_stop
 from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
 from taskdesk.errors import BadPassword, BadQueue, ConfigError
-from taskdesk.views import check_password, check_user_name
+from taskdesk.models.account_rules import check_password, check_user_name
+from taskdesk.models.tasks import Status
 
 App = Annotated[str | None, typer.Option(
     help="module:attribute of the application's Taskdesk, whose tasks this runs "

@@ -11,7 +11,9 @@ from rich.table import Table
 from taskdesk.app import Taskdesk
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown
-from taskdesk.views import ROLES, TokenView, UserView, check_password
+from taskdesk.models.account_rules import check_password
+from taskdesk.models.roles import ROLES
+from taskdesk.views import TokenView, UserView
 
 app = typer.Typer(help="Admin web users: add, list, delete, password, role, API tokens.",
                   no_args_is_help=True)

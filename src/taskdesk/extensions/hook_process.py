@@ -33,7 +33,8 @@ from taskdesk.clock import Clock
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ExtensionError, TaskdeskError
-from taskdesk.extensions.catalogue import ModuleRef
+from taskdesk.models.accounts import Actor
+from taskdesk.models.extensions import ModuleRef
 from taskdesk.store import open_store
 from taskdesk.text import error_text, storable
 
@@ -65,18 +66,10 @@ class HookJob:
     settings: Settings  # database_url: the store's own; app: the application to load
     error_log: Path
     gated: bool  # the allow-list applies to the tasks the hooks add (as in the parent)
-    audit: AuditNote | None = None
+    audit: Actor | None = None  # who asked: the child writes the audit row in its transaction
     #: The parent store's clock when it was given one that can travel (a test's); None: the
     #: database's own, as every store has by default.
     clock: Clock | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class AuditNote:
-    """Who asked, so that the child writes the audit row in the change's own transaction."""
-
-    actor: str
-    address: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

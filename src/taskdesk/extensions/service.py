@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from taskdesk.extensions.catalogue import Catalogue, ModuleRef
-from taskdesk.extensions.hook_process import AuditNote
+from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
+from taskdesk.models.accounts import Actor
+from taskdesk.models.extensions import ModuleRef
 from taskdesk.views import ExtensionView, UninstallView, extension_view
 
 
@@ -37,13 +38,13 @@ class Extensions:
         return self.get(self.installer.upload(package, upgrade=upgrade).code)
 
     def install(self, code: str, module: str | None = None, *,
-                audit: AuditNote | None = None) -> list[str]:
+                audit: Actor | None = None) -> list[str]:
         """Run install() of the extension's modules (or one); the names of those newly done.
         With `audit` (who asked), its audit row is written in the change's transaction."""
         return [ref.name for ref in self.lifecycle.install(code, module, audit=audit)]
 
     def uninstall(self, code: str, module: str | None = None, *,
-                  audit: AuditNote | None = None) -> UninstallView:
+                  audit: Actor | None = None) -> UninstallView:
         """Run uninstall() of the modules (or one); once none is installed, the extension's
         waiting tasks go too."""
         done, deleted = self.lifecycle.uninstall_counting_tasks(code, module, audit=audit)

@@ -10,7 +10,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.responses import FileResponse, Response
 
-from taskdesk.views import visible
+from taskdesk.text import visible
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit

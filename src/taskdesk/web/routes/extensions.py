@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from taskdesk.errors import BadPackage
-from taskdesk.views import AuditNote, ExtensionView, UninstallView, task_view
+from taskdesk.models.accounts import Actor
+from taskdesk.views import ExtensionView, UninstallView, task_view
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit
@@ -74,9 +75,9 @@ def _save(file: UploadFile, target: Path, limit: int) -> None:
             out.write(chunk)
 
 
-def asked_by(request: Request) -> AuditNote:
+def asked_by(request: Request) -> Actor:
     """Who asked: the extension's child writes the audit row in the change's transaction."""
-    return AuditNote(actor=caller_of(request).name, address=client_address(request))
+    return Actor(caller_of(request).name, client_address(request))
 
 
 @routes.post("/api/extensions/{code}/install", "extensions:modify")

@@ -9,7 +9,8 @@ from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from taskdesk.views import ROLES, AuditView, TokenView, UserView
+from taskdesk.models.roles import ROLES
+from taskdesk.views import AuditView, TokenView, UserView
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
 from taskdesk.web.routes.tasks_api import audit, change
