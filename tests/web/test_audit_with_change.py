@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from taskdesk.accounts.audit import AuditLog
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from tests.web.conftest import Browser
 
@@ -50,7 +51,7 @@ def test_no_audit_row_no_user(admin: Browser, desk: Taskdesk, audit_down: None) 
 
     assert answer.status_code == 500
 
-    assert "bob" not in [user["name"] for user in desk.accounts.users()]
+    assert "bob" not in [user["name"] for user in Admin(desk).accounts.users()]
 
 
 def test_a_change_by_filter_is_audited_with_its_total(admin: Browser, desk: Taskdesk) -> None:
@@ -60,6 +61,6 @@ def test_a_change_by_filter_is_audited_with_its_total(admin: Browser, desk: Task
     answer = admin.act("POST", "/api/tasks/retry", json={"filter": {"code": "many"}})
 
     assert answer.json()["changed"] == 3
-    entry = desk.audit.entries()[0]
+    entry = Admin(desk).audit.entries()[0]
     assert (entry["action"], entry["target"], entry["detail"]) == (
         "tasks.retry", "tasks matching code=many", "3 retried")

@@ -230,12 +230,13 @@ def _do(job: HookJob) -> HookDone:
 def child_lifecycle(job: HookJob) -> tuple[Lifecycle, Callable[[], None]]:
     """The parent's Lifecycle rebuilt on a connection of the child's own, with the
     application's allow-list when the parent had one, running the hooks here."""
-    from taskdesk.app import Taskdesk, load_app  # the child is an entry point, as the CLI is
+    from taskdesk.admin import Admin  # the child is an entry point, as the CLI is
+    from taskdesk.app import Taskdesk, load_app
 
     settings = job.settings
     desk = load_app(settings.app) if settings.app else Taskdesk(settings)
     desk.configure(**{field.name: getattr(settings, field.name) for field in fields(settings)})
-    base = desk.lifecycle
+    base = Admin(desk).lifecycle
     store = open_store(settings.database_url, clock=job.clock) if job.clock else desk.store
     lifecycle = base.evolve(store=store, error_log=ErrorLog(job.error_log, clock=store.clock),
                             check_action=base.check_action if job.gated else None,
