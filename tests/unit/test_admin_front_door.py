@@ -14,6 +14,7 @@ from taskdesk.errors import BadArgs, BadInput, BadStatus
 from taskdesk.insights import DURATION_BUCKETS
 from taskdesk.models.tasks import Outcome, Status
 from taskdesk.store import MemoryStore
+from taskdesk.testing import in_memory
 from tests.support import FakeClock
 
 ACTION = "tests.handlers:record"
@@ -154,3 +155,16 @@ def test_metrics_count_from_the_log_and_histogram_durations(
     desk.tasks.clear_log()  # the counters never fall (issue 14 #10)
     assert Admin(desk).insights.metrics()["processed"] == 3
     assert Admin(desk).insights.metrics()["duration"]["count"] == 3
+
+
+def test_every_admin_of_a_desk_shares_its_services_until_the_store_changes(
+        desk: Taskdesk) -> None:
+    first, second = Admin(desk), Admin(desk)
+    accounts = first.accounts
+    assert accounts is second.accounts
+    assert first.insights is second.insights  # one counts cache per desk, not per caller
+
+    with in_memory(desk):  # another store: services built on it, not on the old one
+        assert Admin(desk).accounts is not accounts
+        assert Admin(desk).accounts.store is desk.store
+    assert Admin(desk).accounts.store is desk.store

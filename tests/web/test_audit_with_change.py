@@ -64,3 +64,19 @@ def test_a_change_by_filter_is_audited_with_its_total(admin: Browser, desk: Task
     entry = Admin(desk).audit.entries()[0]
     assert (entry["action"], entry["target"], entry["detail"]) == (
         "tasks.retry", "tasks matching code=many", "3 retried")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/api/users/operator/tokens", {"label": "deploy"}),
+    ("POST", "/api/users/operator/role", {"role": "viewer"}),
+])
+def test_no_audit_row_no_account_change(admin: Browser, desk: Taskdesk, audit_down: None,
+                                        method: str, path: str,
+                                        body: dict[str, object]) -> None:
+    accounts = Admin(desk).accounts
+    before = (accounts.users(), accounts.tokens())
+
+    answer = admin.act(method, path, json=body)
+
+    assert answer.status_code == 500  # the service writes its entry in the change's transaction
+    assert (accounts.users(), accounts.tokens()) == before
