@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
+from types import ModuleType
 from typing import Any
 
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.config import Settings
-from taskdesk.controller import Context
+from taskdesk.controller import Context, Controller
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadAction, ExtensionError, ExtensionNotFound
 from taskdesk.extensions.catalogue import Catalogue
@@ -43,7 +44,6 @@ from taskdesk.models.accounts import Actor
 from taskdesk.models.actions import class_name_of, parse_action
 from taskdesk.models.extensions import Extension, ModuleRef
 from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
-from taskdesk.resolve import controller_class
 from taskdesk.store import SqlStore
 from taskdesk.store.base import Store
 from taskdesk.text import error_text
@@ -228,7 +228,7 @@ class Lifecycle:
             module = loader.load(extension.code, "admin", ref.name)
         except BadAction as error:
             raise ExtensionError(f"{where}: {error.message}") from error
-        cls = controller_class(module, ref.code)
+        cls = _module_class(module, ref.code)
         if cls is None:
             raise ExtensionError(f"{where}: no Controller subclass {class_name_of(ref.code)}")
         try:
@@ -249,6 +249,14 @@ def _record(store: Store, audit: Actor, hook: str, code: str, todo: list[ModuleR
         detail += f"; {sum(deleted)} task(s) deleted"
     AuditLog(store).record(actor=audit.name, action=f"extensions.{hook}",
                            target=f"extension {code}", detail=detail, address=audit.address)
+
+
+def _module_class(module: ModuleType, code: str) -> type[Controller] | None:
+    """The Controller subclass a module's file defines under its CamelCase name (as
+    resolve.controller_class finds a task's; not imported from there, which imports this
+    package's loader)."""
+    cls = getattr(module, class_name_of(code), None)
+    return cls if isinstance(cls, type) and issubclass(cls, Controller) else None
 
 
 def _chosen(code: str, modules: Sequence[ModuleRef], module: str | None) -> list[ModuleRef]:
