@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.admin_lists import measure, run
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 
 START_TIMEOUT = 60.0  # seconds for the server to answer /healthz
@@ -61,8 +62,8 @@ def serving(url: str) -> Iterator[tuple[int, str]]:
     """`taskdesk serve` on the database; yields its port and an admin's API token."""
     with Taskdesk(database_url=url, home=Path(tempfile.mkdtemp())) as desk:
         desk.init()
-        desk.accounts.ensure_admin("bench", "bench-password")
-        token, _ = desk.accounts.issue_token("bench", label="bench")
+        Admin(desk).accounts.ensure_admin("bench", "bench-password")
+        token, _ = Admin(desk).accounts.issue_token("bench", label="bench")
     port = free_port()
     env = {**os.environ, "TASKDESK_DATABASE_URL": url}
     process = subprocess.Popen([sys.executable, "-m", "taskdesk", "serve", "--port", str(port)],

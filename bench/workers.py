@@ -17,6 +17,7 @@ from sqlalchemy import distinct, func, select
 from bench.measure import Rate, check_processed, fresh_desk, new_tasks, runner_timeout
 from bench.process import runner_env, spawn_worker, stop_workers, tail
 from bench.wakeup import Latency, Plan, measure_worker
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.store import SqlStore
 from taskdesk.store.sql.schema import task, task_log
@@ -94,13 +95,13 @@ def _registered(desk: Taskdesk, workers: list[subprocess.Popen[bytes]],
                 outputs: list[Path]) -> list[str]:
     """Wait until every worker is in the runner table; what went wrong otherwise."""
     deadline = time.monotonic() + REGISTER_SECONDS
-    while len(desk.runners()) < len(workers):
+    while len(Admin(desk).runners()) < len(workers):
         ended = [output for worker, output in zip(workers, outputs, strict=True)
                  if worker.poll() is not None]
         if ended:
             return [f"a worker exited before it registered; it printed:\n{tail(ended[0])}"]
         if time.monotonic() > deadline:
-            return [f"{len(desk.runners())} of {len(workers)} workers registered in "
+            return [f"{len(Admin(desk).runners())} of {len(workers)} workers registered in "
                     f"{REGISTER_SECONDS:g} s"]
         time.sleep(POLL_SECONDS)
     return []

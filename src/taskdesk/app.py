@@ -1,5 +1,6 @@
-"""Taskdesk: the front door. The CLI and the web import this and taskdesk.views, nothing
-below them.
+"""Taskdesk: the front door of an application (its admin's is taskdesk.admin). The CLI and
+the web import these two, taskdesk.views and the bottom layers (models, errors, clock, text,
+config), nothing else.
 
     desk = Taskdesk()                      # settings from TASKDESK_*; no database touched yet
 
@@ -14,70 +15,50 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar, cast, overload
 
-from taskdesk.accounts.audit import AuditLog
-from taskdesk.accounts.service import Accounts
-from taskdesk.accounts.throttle import LoginThrottle as LoginThrottle  # the web's type
 from taskdesk.app_path import import_path_of
 from taskdesk.app_path import load_app as load_application
-
-# `X as X`: also what the faces (cli/, web/) use of an audited change, via the front door.
-from taskdesk.audited import Actor as Actor
-from taskdesk.audited import AfterChunks as AfterChunks
-from taskdesk.audited import Audited as Audited
-from taskdesk.audited import audited
-from taskdesk.audited import chunk_audit as chunk_audit
-from taskdesk.background import BackgroundRuns
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
 from taskdesk.definitions import TaskDecorator, TaskDefinition, TaskOptions
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ConfigError
 from taskdesk.extensions.catalogue import Catalogue
-from taskdesk.extensions.installer import Installer
-from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.extensions.package import Limits, build_package
-from taskdesk.extensions.service import Extensions
 from taskdesk.handlers import Handlers
-from taskdesk.health import check_health
-from taskdesk.insights import Insights
 from taskdesk.models.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
-from taskdesk.models.tasks import Status, Task
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
-from taskdesk.registry import MAX_PAGE
-from taskdesk.registry import TaskRegistry as TaskRegistry
+from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
-from taskdesk.runner import Runner, RunnerHooks
+from taskdesk.runner import Runner, RunnerHooks, RunStats
 from taskdesk.runner.shutdown import leave_without_stray_threads, on_stop
 from taskdesk.runner.spawn import spawn_start
 from taskdesk.schedules.periodic import PeriodicDecorator, periodic_decorator
 from taskdesk.schedules.service import Plan, Schedules
 from taskdesk.store import SqlStore, Store, open_store
 from taskdesk.store.sql import SCHEMA_HEAD, describe, upgrade
-from taskdesk.views import DatabaseView, HealthView, RunnerView, runner_view
+from taskdesk.views import DatabaseView
 
-__all__ = ["Taskdesk", "leave_without_stray_threads", "load_app", "on_stop"]
+__all__ = ["ErrorLog", "RunStats", "RunnerHooks", "TaskRegistry", "Taskdesk",
+           "leave_without_stray_threads", "load_app", "on_stop"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 #: Objects built from the settings, dropped when `configure()` changes them.
-_BUILT_FROM_SETTINGS = ("tasks", "schedules", "insights", "error_log", "catalogue", "loader",
-                        "resolver", "installer", "lifecycle", "extensions", "accounts", "audit")
+_BUILT_FROM_SETTINGS = ("tasks", "schedules", "error_log", "catalogue", "loader", "resolver")
 
 
 class Taskdesk:
-    """One installation: settings, a store opened on first use, the registered tasks, and
-    every object the CLI, the web and runners use."""
+    """What an application uses: settings, a store opened on first use, its registered tasks,
+    the task registry, schedules and runners. What administrators use (extensions, accounts,
+    audit, insights, Run Tasks, health) is taskdesk.admin.Admin, built from a Taskdesk."""
 
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
                  **overrides: Any) -> None:
@@ -92,6 +73,7 @@ class Taskdesk:
         self._opening = threading.Lock()
         self.handlers = Handlers(self)
         self.plans: dict[str, Plan] = {}  # schedules defined in code (@desk.periodic)
+        self._kept: dict[str, object] = {}
 
     def configure(self, **overrides: Any) -> None:
         """Change settings before the store opens (the CLI's flags over an app's desk)."""
@@ -102,8 +84,7 @@ class Taskdesk:
         if self._store is not None:
             raise ConfigError("a Taskdesk's settings cannot change once its database is open")
         self.settings = self.settings.evolve(**changes)
-        for name in _BUILT_FROM_SETTINGS:
-            self.__dict__.pop(name, None)
+        self._drop_built()
 
     # -- the store ------------------------------------------------------------------------
     @property
@@ -134,7 +115,8 @@ class Taskdesk:
         return store
 
     def init(self) -> DatabaseView:
-        """Create the data folders, and create or upgrade the schema (`taskdesk init`)."""
+        """Create the data folders, and create or upgrade the schema (`taskdesk init`, or an
+        application before its first enqueue); returns where the data lives."""
         make_folders((self.settings.home, self.settings.logs_dir,
                       self.settings.extensions_dir, self.settings.packages_dir),
                      home=self.settings.home)
@@ -145,25 +127,29 @@ class Taskdesk:
                 refuse_strangers(self._store)
                 upgrade(self._store)
         self.schedules.sync()
-        return self.database()
-
-    def health(self) -> HealthView:
-        """/healthz: the database answers now and has the schema this taskdesk needs."""
-        return check_health(lambda: self.store)
-
-    def database(self) -> DatabaseView:
-        """Where the data lives, for `taskdesk init` and the admin."""
         store = self._store
         name = describe(store.engine.url) if isinstance(store, SqlStore) else "memory"
         return DatabaseView(database=name, schema=SCHEMA_HEAD, home=str(self.settings.home))
+
+    def keep(self, name: str, build: Callable[[], T]) -> T:
+        """The object `build()` makes from this desk's settings and store, made once and
+        dropped when they change (configure, close, a swapped store): how every
+        taskdesk.admin.Admin of this desk shares one set of services."""
+        if name not in self._kept:
+            self._kept[name] = build()
+        return cast(T, self._kept[name])
+
+    def _drop_built(self) -> None:
+        for name in _BUILT_FROM_SETTINGS:
+            self.__dict__.pop(name, None)
+        self._kept.clear()
 
     def _swap(self, store: Store | None, settings: Settings) -> tuple[Store | None, Settings]:
         """Put another store and settings in place (taskdesk.testing); returns the previous
         ones, the store left open."""
         previous = (self._store, self.settings)
         self._store, self.settings = store, settings
-        for name in _BUILT_FROM_SETTINGS:
-            self.__dict__.pop(name, None)
+        self._drop_built()
         return previous
 
     # -- tasks ----------------------------------------------------------------------------
@@ -215,11 +201,6 @@ class Taskdesk:
         """Recurring schedules (add, list, show, delete, enable, disable): views."""
         return Schedules(self.store, self.tasks, self.plans)
 
-    @cached_property
-    def insights(self) -> Insights:
-        """The dashboard's and /metrics' counts (status_counts, activity, metrics): views."""
-        return Insights(self.store, counts_seconds=self.settings.counts_seconds)
-
     def context(self) -> Context:
         """What a Controller is built with outside a runner."""
         return Context(tasks=self.tasks, log=self.error_log, config=self.settings)
@@ -238,15 +219,6 @@ class Taskdesk:
                       registry=self.tasks, schedules=self.schedules,
                       queues=queue_limits(queues), app_class=Taskdesk)
 
-    def runners(self) -> list[RunnerView]:
-        """Runners that registered and have not stopped, each alive if seen within a lease."""
-        now = self.store.clock()
-        held: dict[str | None, list[Task]] = defaultdict(list)
-        for task in self.tasks.list_tasks(status=Status.PROCESSING, limit=MAX_PAGE):
-            held[task.worker_id].append(task)
-        return [runner_view(info, now=now, lease_seconds=self.settings.lease_seconds,
-                            running=held[info.runner_id]) for info in self.store.runners()]
-
     def now(self) -> datetime:
         """The store's time (the database server's, on PostgreSQL)."""
         return self.store.clock()
@@ -254,14 +226,10 @@ class Taskdesk:
     def run_in_background(self) -> int:
         """Start `taskdesk start` detached (OpenCart's Run Tasks); returns its pid at once.
         It loads the same application, so it knows the same registered tasks."""
-        return self._spawn_runner().pid
+        return self.spawn_runner().pid
 
-    @cached_property
-    def background(self) -> BackgroundRuns:
-        """Run Tasks for a long-lived process (the admin): never two runners at once."""
-        return BackgroundRuns(self._spawn_runner, self.runners, lambda: self.store)
-
-    def _spawn_runner(self) -> subprocess.Popen[bytes]:
+    def spawn_runner(self) -> subprocess.Popen[bytes]:
+        """run_in_background()'s process (the admin's Run Tasks watches it)."""
         self.store  # noqa: B018 (refuse now, not in the detached runner's log)
         app = self.settings.app or self.import_path() or ""
         if not app and self.handlers.names():
@@ -274,13 +242,10 @@ class Taskdesk:
         """`module:attribute` under which this desk can be imported; None when it cannot."""
         return import_path_of(self)
 
-    # -- extensions and logs ----------------------------------------------------------------
-    def build_package(self, folder: Path, output_dir: Path) -> Path:
-        """Zip an extension's folder into a checked package (no database needed)."""
-        return build_package(folder, output_dir, Limits.from_settings(self.settings))
-
+    # -- the error log and extensions' code (what tasks need to run) -------------------
     @cached_property
     def error_log(self) -> ErrorLog:
+        """What tasks write with self.log.write()."""
         return ErrorLog(self.settings.error_log)
 
     @cached_property
@@ -295,52 +260,13 @@ class Taskdesk:
     def resolver(self) -> Resolver:
         return Resolver(self.loader)
 
-    @cached_property
-    def installer(self) -> Installer:
-        return Installer(self.settings, self.catalogue, self.store, lifecycle=self.lifecycle)
-
-    @cached_property
-    def lifecycle(self) -> Lifecycle:
-        """Its hooks' child loads this application (`app`), so that it knows the same
-        registered tasks as this process when install() adds one."""
-        app = self.settings.app or self.import_path() or ""
-        return Lifecycle(self.catalogue, self.loader, self.store, self.settings.evolve(app=app),
-                         self.error_log, check_action=self.handlers.check,
-                         check_args=self.handlers.check_args, app_class=Taskdesk)
-
-    @cached_property
-    def extensions(self) -> Extensions:
-        """Extensions > Installer and Extensions > Extensions; returns views."""
-        return Extensions(self.catalogue, self.installer, self.lifecycle)
-
-    @cached_property
-    def accounts(self) -> Accounts:
-        """Users, API tokens and sessions of the admin web; returns views."""
-        return Accounts(self.store, session_seconds=self.settings.session_seconds)
-
-    def login_throttle(self) -> LoginThrottle:
-        """Failed logins counted in the database; the store opens only when first needed (the
-        login page answers with the database down)."""
-        return LoginThrottle(lambda: self.store)
-
-    @cached_property
-    def audit(self) -> AuditLog:
-        return AuditLog(self.store)
-
-    def audited(self, actor: str, *, address: str | None = None,
-                ) -> AbstractContextManager[Audited]:
-        """A block whose changes (`.tasks`, `.accounts`) and audit rows (`.record`) commit
-        together or not at all (taskdesk.audited)."""
-        return audited(self, Actor(actor, address))
-
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the store; the desk opens it again on next use, with fresh objects."""
         if self._store is not None:
             self._store.close()
             self._store = None
-        for name in _BUILT_FROM_SETTINGS:
-            self.__dict__.pop(name, None)
+        self._drop_built()
 
     def __enter__(self) -> Taskdesk:
         return self

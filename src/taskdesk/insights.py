@@ -1,8 +1,8 @@
 """Insights: what the admin's dashboard and /metrics show, built from store counts.
 
-    desk.insights.status_counts()      # {"pending": 3, "processing": 0, ...}
-    desk.insights.activity(minutes=60) # attempts ended per minute, oldest first
-    desk.insights.metrics()            # tasks by status, log counters, duration histogram
+    admin.insights.status_counts()       # {"pending": 3, "processing": 0, ...}
+    admin.insights.activity(minutes=60)  # attempts ended per minute, oldest first
+    admin.insights.metrics()             # tasks by status, log counters, duration histogram
 
 The counters of `metrics()` count every task log entry ever written, pruned and cleared ones
 included, so they never fall (a Prometheus `rate()` sees no reset), and each read counts only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from tests.cli.harness import Cli, error_line
 
@@ -12,12 +13,12 @@ PASSWORD = "correct horse"
 
 def audit_actions(cli: Cli) -> list[tuple[str, str, str]]:
     with Taskdesk(home=cli.home, database_url=cli.database_url) as desk:
-        return [(e["actor"], e["action"], e["target"]) for e in desk.audit.entries()][::-1]
+        return [(e["actor"], e["action"], e["target"]) for e in Admin(desk).audit.entries()][::-1]
 
 
 def authenticates(cli: Cli, name: str, password: str) -> bool:
     with Taskdesk(home=cli.home, database_url=cli.database_url) as desk:
-        return desk.accounts.authenticate(name, password) is not None
+        return Admin(desk).accounts.authenticate(name, password) is not None
 
 
 def users(cli: Cli) -> list[dict[str, Any]]:
@@ -40,9 +41,9 @@ def test_add_list_role_password_delete_and_their_audit(cli: Cli) -> None:
     assert "deleted user bob" in cli.ok("user", "delete", "bob")
     assert [u["name"] for u in users(cli)] == ["ann"]
     assert audit_actions(cli) == [
-        ("cli", "user.add", "user ann"), ("cli", "user.add", "user bob"),
-        ("cli", "user.role", "user bob"), ("cli", "user.password", "user bob"),
-        ("cli", "user.delete", "user bob"),
+        ("cli", "users.add", "user ann"), ("cli", "users.add", "user bob"),
+        ("cli", "users.role", "user bob"), ("cli", "users.password", "user bob"),
+        ("cli", "users.delete", "user bob"),
     ]
 
 
@@ -67,15 +68,16 @@ def test_token_prints_the_secret_last_and_revoke_refuses_it_afterwards(cli: Cli)
     secret = cli.ok("user", "token", "ann", "--label", "deploy").split()[-1]
 
     with Taskdesk(home=cli.home, database_url=cli.database_url) as desk:
-        assert desk.accounts.user_for_token(secret) is not None
+        assert Admin(desk).accounts.user_for_token(secret) is not None
     [token] = cli.json("user", "tokens", "ann")
     assert (token["user"], token["label"], token["revoked"]) == ("ann", "deploy", False)
     assert secret not in cli.ok("user", "tokens")
     assert "revoked API token" in cli.ok("user", "revoke", str(token["token_id"]))
     with Taskdesk(home=cli.home, database_url=cli.database_url) as desk:
-        assert desk.accounts.user_for_token(secret) is None
+        assert Admin(desk).accounts.user_for_token(secret) is None
     assert [t["revoked"] for t in cli.json("user", "tokens")] == [True]
-    assert [action for _, action, _ in audit_actions(cli)][-2:] == ["user.token", "user.revoke"]
+    assert [action for _, action, _ in audit_actions(cli)][-2:] == ["tokens.issue",
+                                                                 "tokens.revoke"]
 
 
 def test_a_token_may_expire_and_only_read(cli: Cli) -> None:

@@ -11,10 +11,11 @@ import pytest
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadPackage, ExtensionError
-from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
+from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.models.extensions import Extension, ModuleRef
 from taskdesk.models.tasks import Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.errors import ExtensionError
-from taskdesk.extensions.hook_process import MAX_MESSAGE_BYTES, AuditNote
+from taskdesk.extensions.hook_process import MAX_MESSAGE_BYTES
+from taskdesk.models.accounts import Actor
 from tests.extensions.support import module_source, unique_code, write_extension
 
 
@@ -46,7 +48,7 @@ def extension_with(desk: Taskdesk, install: str, uninstall: str = "pass") -> str
 def nothing_stored(desk: Taskdesk, code: str) -> None:
     assert desk.store.installed_modules(code) == []
     assert desk.tasks.list_tasks(code=code) == []
-    assert desk.audit.entries() == []
+    assert Admin(desk).audit.entries() == []
 
 
 def test_os_exit_in_install_is_one_error_and_changes_nothing(desk: Taskdesk) -> None:
@@ -54,7 +56,7 @@ def test_os_exit_in_install_is_one_error_and_changes_nothing(desk: Taskdesk) -> 
 
     with pytest.raises(ExtensionError, match=r"the process running its install\(\) ended "
                        r"\(exit code 0\) before finishing; nothing was changed"):
-        desk.extensions.install(code, audit=AuditNote(actor="ann"))
+        Admin(desk).extensions.install(code, by=Actor("ann"))
 
     nothing_stored(desk, code)
 
@@ -66,10 +68,10 @@ def test_a_hook_that_hangs_is_killed_with_what_it_started(desk: Taskdesk,
         "import subprocess, time; "
         f"open({str(marker)!r}, 'w').write(str(subprocess.Popen(['sleep', '60']).pid)); "
         "time.sleep(60)"))
-    desk.__dict__["lifecycle"] = desk.lifecycle.evolve(hook_seconds=2.0)  # before extensions
+    lifecycle = Admin(desk).lifecycle.evolve(hook_seconds=2.0)  # what extensions.install runs
 
     with pytest.raises(ExtensionError, match=r"did not finish within 2 s, so it was killed"):
-        desk.extensions.install(code)
+        lifecycle.install(code)
 
     nothing_stored(desk, code)
     helper = int(marker.read_text())
@@ -94,7 +96,7 @@ def test_megabytes_of_output_and_message_make_one_short_error(desk: Taskdesk) ->
         "raise RuntimeError('z' * 5_000_000)"))
 
     with pytest.raises(ExtensionError) as raised:
-        desk.extensions.install(code)
+        Admin(desk).extensions.install(code)
 
     assert len(raised.value.message.encode()) <= MAX_MESSAGE_BYTES
     assert "install() failed: RuntimeError: zzz" in raised.value.message
@@ -105,19 +107,19 @@ def test_a_working_install_commits_its_tasks_module_and_audit_row_together(
         desk: Taskdesk) -> None:
     code = extension_with(desk, "pass", uninstall="import os; os._exit(3)")
 
-    assert desk.extensions.install(code, audit=AuditNote(actor="ann", address="127.0.0.1")) == [
+    assert Admin(desk).extensions.install(code, by=Actor("ann", "127.0.0.1")) == [
         f"module/{code}"]
 
     assert [task.code for task in desk.tasks.list_tasks(code=code)] == [f"{code}_task"]
-    [entry] = desk.audit.entries()
+    [entry] = Admin(desk).audit.entries()
     assert (entry["actor"], entry["action"], entry["target"], entry["address"]) == (
         "ann", "extensions.install", f"extension {code}", "127.0.0.1")
 
     with pytest.raises(ExtensionError, match=r"its uninstall\(\) ended \(exit code 3\)"):
-        desk.extensions.uninstall(code, audit=AuditNote(actor="ann"))
+        Admin(desk).extensions.uninstall(code, by=Actor("ann"))
     assert len(desk.store.installed_modules(code)) == 1  # still installed, tasks kept
     assert len(desk.tasks.list_tasks(code=code)) == 1
-    assert len(desk.audit.entries()) == 1  # no row for the change that did not happen
+    assert len(Admin(desk).audit.entries()) == 1  # no row for the change that did not happen
 
 
 def test_the_admin_survives_a_hook_that_exits_and_audits_only_what_happened(
@@ -134,12 +136,12 @@ def test_the_admin_survives_a_hook_that_exits_and_audits_only_what_happened(
             assert answer.status_code == 409, answer.text
             assert "exit code 0" in answer.json()["detail"]
             assert admin.get("/extensions").status_code == 200  # still serving
-            assert [e["action"] for e in desk.audit.entries()
+            assert [e["action"] for e in Admin(desk).audit.entries()
                     if e["action"].startswith("extensions.")] == []
 
             good = extension_with(desk, "pass")
             assert admin.act("POST", f"/api/extensions/{good}/install").status_code == 200
-            entry = desk.audit.entries()[0]
+            entry = Admin(desk).audit.entries()[0]
             assert (entry["actor"], entry["action"]) == ("admin", "extensions.install")
     finally:
         desk.close()
@@ -156,7 +158,7 @@ def test_the_child_knows_the_applications_registered_tasks(database_url: str,
     try:
         code = extension_with(desk, "self.tasks.add('welcome', 'shop.welcome', "
                                     "{'path': 'x', 'user_id': 1})")
-        desk.extensions.install(code)
+        Admin(desk).extensions.install(code)
         [task] = desk.tasks.list_tasks(code="welcome")
         assert task.action == "shop.welcome"
     finally:

@@ -11,10 +11,11 @@ import pytest
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadInput, ExtensionError, ExtensionNotFound
-from taskdesk.extensions.catalogue import Catalogue, ModuleRef
+from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.models.extensions import ModuleRef
 from taskdesk.models.tasks import Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore, Store

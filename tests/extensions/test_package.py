@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errors import BadPackage
@@ -373,7 +374,7 @@ def test_good_package_unpacks_into_extensions_and_keeps_its_zip(tmp_path: Path) 
     desk = Taskdesk(Settings(home=tmp_path / "home"))
     desk.init()
     try:
-        extension = desk.installer.upload(source)
+        extension = Admin(desk).installer.upload(source)
         settings = desk.settings
     finally:
         desk.close()

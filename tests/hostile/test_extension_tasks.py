@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk import Status, Taskdesk
+from taskdesk.admin import Admin
 from taskdesk.errors import BadAction, ExtensionError
 from taskdesk.models.tasks import NewTask
 from taskdesk.testing import memory_desk, run_due
@@ -57,13 +58,13 @@ def desk(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
     home = tmp_path / "home"
     desk = (memory_desk(home=home) if backend == "memory" else
             Taskdesk(database_url=request.getfixturevalue("database_url"), home=home))
-    desk.extensions.link(folder)
+    Admin(desk).extensions.link(folder)
     yield desk
     desk.close()
 
 
 def test_fanned_out_tasks_belong_to_the_extension_and_go_with_it(desk: Taskdesk) -> None:
-    desk.extensions.install("fan")
+    Admin(desk).extensions.install("fan")
     run_due(desk)
 
     pages = desk.tasks.list_tasks(code="fan_page")
@@ -71,32 +72,32 @@ def test_fanned_out_tasks_belong_to_the_extension_and_go_with_it(desk: Taskdesk)
     [start] = desk.tasks.list_tasks(code="fan_start")
     assert (start.status, start.extension) == (Status.COMPLETE, "fan")
 
-    done = desk.extensions.uninstall("fan")
+    done = Admin(desk).extensions.uninstall("fan")
 
     assert done == {"modules": ["module/fan"], "tasks_deleted": 3}
     assert desk.tasks.list_tasks(code="fan_page") == []
     assert desk.tasks.get(start.task_id).status is Status.COMPLETE  # history stays
-    assert desk.extensions.remove("fan").startswith("unlinked fan")
+    assert Admin(desk).extensions.remove("fan").startswith("unlinked fan")
 
 
 def test_remove_refuses_while_tasks_of_the_extension_wait(desk: Taskdesk) -> None:
-    desk.extensions.install("fan")
-    desk.extensions.uninstall("fan")
+    Admin(desk).extensions.install("fan")
+    Admin(desk).extensions.uninstall("fan")
     desk.store.add([NewTask(code="late", action="task/catalog/fan.page", args={"page": 9},
                             max_attempts=1)])  # e.g. added by hand before the uninstall
 
     with pytest.raises(ExtensionError, match="still has 1 waiting or running task"):
-        desk.extensions.remove("fan")
+        Admin(desk).extensions.remove("fan")
 
     desk.tasks.delete_by_code("late")
-    desk.extensions.remove("fan")
-    assert desk.extensions.all() == []
+    Admin(desk).extensions.remove("fan")
+    assert Admin(desk).extensions.all() == []
 
 
 @pytest.mark.parametrize("method", ["_private", "__init__", "__class__"])
 def test_a_route_to_a_private_method_is_refused_when_added(desk: Taskdesk, method: str) -> None:
     """Issue 14, item 35: refused at add, with nothing stored, not accepted to fail at run."""
-    desk.extensions.install("fan")
+    Admin(desk).extensions.install("fan")
 
     with pytest.raises(BadAction, match="starts with '_'"):
         desk.tasks.add("private", f"task/catalog/fan.task.{method}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from taskdesk.admin import Admin
 from taskdesk.errors import BadInput, ExtensionNotFound
 from taskdesk.testing import memory_desk
 from tests.support import FakeClock
@@ -33,6 +34,6 @@ def test_a_missing_extension_says_which_folder_was_searched(tmp_path: Path) -> N
     desk = memory_desk(home=tmp_path)
 
     with pytest.raises(ExtensionNotFound) as missing:
-        desk.extensions.install("nowhere")
+        Admin(desk).extensions.install("nowhere")
 
     assert str(tmp_path / "extensions") in missing.value.message

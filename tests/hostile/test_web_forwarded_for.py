@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from taskdesk.accounts.throttle import FREE_FAILURES
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 from taskdesk.web.proxies import parse_trusted
@@ -23,7 +24,7 @@ def _login_address(client: TestClient, desk: Taskdesk, forwarded: str) -> str | 
     response = client.post("/login", data={"name": "admin", "password": PASSWORD},
                            headers={"X-Forwarded-For": forwarded}, follow_redirects=False)
     assert response.status_code == 303, response.text
-    return desk.audit.entries(limit=1)[0]["address"]
+    return Admin(desk).audit.entries(limit=1)[0]["address"]
 
 
 def test_only_a_trusted_proxys_ip_address_is_taken(app: FastAPI, desk: Taskdesk) -> None:
@@ -60,7 +61,7 @@ def test_a_served_admin_keeps_forged_addresses_out(tmp_path: Path) -> None:
         assert ok.status_code == 303
         desk = Taskdesk(home=served.home)
         try:
-            assert desk.audit.entries(limit=1)[0]["address"] == "127.0.0.1"
+            assert Admin(desk).audit.entries(limit=1)[0]["address"] == "127.0.0.1"
         finally:
             desk.close()
         statuses = [client.post("/login", data={"name": ADMIN, "password": "wrong guess"},

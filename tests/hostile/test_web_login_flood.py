@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from taskdesk.accounts.passwords import Passwords
 from taskdesk.accounts.throttle import FREE_FAILURES, LoginThrottle
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 from tests.support import FakeClock
@@ -60,11 +61,11 @@ def backend(real_backend: str) -> str:
 @pytest.fixture
 def held(database_url: str, tmp_path: Path) -> Iterator[tuple[Taskdesk, HeldPasswords]]:
     desk = Taskdesk(home=tmp_path / "home", database_url=database_url, login_checks=64)
-    desk.accounts.passwords = FAST_PASSWORDS
+    Admin(desk).accounts.passwords = FAST_PASSWORDS
     for role in ROLES:
-        desk.accounts.add_user(role, PASSWORD, role=role)
+        Admin(desk).accounts.add_user(role, PASSWORD, role=role)
     passwords = HeldPasswords()
-    desk.accounts.passwords = passwords
+    Admin(desk).accounts.passwords = passwords
     yield desk, passwords
     passwords.release.set()
     desk.close()
@@ -104,7 +105,7 @@ def test_parallel_logins_run_at_most_the_allowed_password_checks(
     desk, passwords = held
     limited = Taskdesk(home=desk.settings.home, database_url=desk.settings.database_url,
                        login_checks=2)
-    limited.accounts.passwords = passwords
+    Admin(limited).accounts.passwords = passwords
     try:
         with TestClient(create_app(limited), client=("127.0.0.1", 40000)) as proxy:
             statuses = _flood(proxy, passwords,

@@ -31,7 +31,7 @@ def test_an_unhandled_error_is_a_json_500_with_the_security_headers(
     def broken() -> object:
         raise RuntimeError("boom at /srv/secret/path")
 
-    monkeypatch.setattr(desk, "runners", broken)
+    monkeypatch.setattr(app.state.admin, "runners", broken)
     with TestClient(app, raise_server_exceptions=False) as client:
         client.post("/login", data={"name": "admin", "password": PASSWORD})
         response = client.get("/api/runners")

@@ -1,5 +1,6 @@
 """Issue 14, item 25: an audited change and its audit row are written in one transaction:
-both or neither, on every store; a change by filter writes its row in its last chunk's."""
+both or neither, on every store; a change by filter writes its row in its last chunk's. The
+admin's services write the row of their own change (issue 15): TaskChanges here."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from taskdesk.accounts.audit import AuditLog
+from taskdesk.accounts.audit import AuditLog, chunk_audit
+from taskdesk.admin import Actor, Admin
 from taskdesk.app import Taskdesk
-from taskdesk.audited import Actor, chunk_audit
 from taskdesk.models.tasks import TaskFilter
 from taskdesk.testing import memory_desk
 from tests.conftest import TEST_ACTIONS
@@ -40,13 +41,11 @@ def audit_down(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_change_and_its_row_commit_together(desk: Taskdesk) -> None:
-    with desk.audited("ann", address="10.0.0.7") as change:
-        task = change.tasks.add("report", NOOP)
-        change.record("tasks.add", f"task {task.task_id}", "report")
+    task = Admin(desk).task_changes.add(Actor("ann", "10.0.0.7"), "report", NOOP)
 
-    [entry] = desk.audit.entries()
-    assert (entry["actor"], entry["target"], entry["address"]) == (
-        "ann", f"task {task.task_id}", "10.0.0.7")
+    [entry] = Admin(desk).audit.entries()
+    assert (entry["actor"], entry["action"], entry["target"], entry["address"]) == (
+        "ann", "tasks.add", f"task {task.task_id}", "10.0.0.7")
     assert desk.tasks.get(task.task_id).code == "report"
 
 
@@ -54,9 +53,7 @@ def test_a_failed_audit_row_undoes_the_change(desk: Taskdesk, audit_down: None) 
     kept = desk.tasks.add("kept", NOOP)
 
     def delete_audited() -> None:
-        with desk.audited("ann") as change:
-            change.tasks.delete([kept.task_id])
-            change.record("tasks.delete", f"task {kept.task_id}")
+        Admin(desk).task_changes.delete(Actor("ann"), [kept.task_id])
 
     with pytest.raises(AuditDown):
         delete_audited()
@@ -64,17 +61,20 @@ def test_a_failed_audit_row_undoes_the_change(desk: Taskdesk, audit_down: None) 
     assert desk.tasks.get(kept.task_id).code == "kept"
 
 
-def test_a_failed_change_leaves_no_row(desk: Taskdesk) -> None:
-    def add_then_fail() -> None:
-        with desk.audited("ann") as change:
-            change.tasks.add("gone", NOOP)
-            change.record("tasks.add", "task ?")
-            raise RuntimeError("the request failed after both")
+def test_a_failed_change_leaves_no_row(desk: Taskdesk,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    record = AuditLog.record
+
+    def record_then_fail(self: AuditLog, **entry: str) -> None:
+        record(self, **entry)
+        raise RuntimeError("the request failed after both")
+    monkeypatch.setattr(AuditLog, "record", record_then_fail)
 
     with pytest.raises(RuntimeError):
-        add_then_fail()
+        Admin(desk).task_changes.add(Actor("ann"), "gone", NOOP)
+    monkeypatch.undo()
 
-    assert desk.audit.entries() == []
+    assert Admin(desk).audit.entries() == []
     assert desk.tasks.list_tasks(code="gone") == []
 
 
@@ -86,17 +86,15 @@ def test_a_change_by_filter_writes_its_row_with_the_total(desk: Taskdesk) -> Non
 
     assert desk.store.delete_matching(TaskFilter(code="bulk"), chunk=2, then=row) == 5
 
-    [entry] = desk.audit.entries()
+    [entry] = Admin(desk).audit.entries()
     assert (entry["action"], entry["detail"]) == ("tasks.delete", "5 deleted")
 
 
 def test_a_failed_row_undoes_the_last_chunk_of_a_change_by_filter(desk: Taskdesk,
                                                                   audit_down: None) -> None:
     desk.tasks.add("solo", NOOP)
-    row = chunk_audit(Actor("ann"), "tasks.delete", "tasks matching code=solo",
-                      lambda changed: f"{changed} deleted")
 
     with pytest.raises(AuditDown):
-        desk.tasks.delete_matching(code="solo", then=row)
+        Admin(desk).task_changes.delete_matching(Actor("ann"), code="solo")
 
     assert [task.code for task in desk.tasks.list_tasks(code="solo")] == ["solo"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.views import RunStartView
 
@@ -44,7 +45,7 @@ def desks(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     spawns = Spawns()
     desks = [Taskdesk(database_url=database_url, home=tmp_path / "home") for _ in range(2)]
     for desk in desks:
-        monkeypatch.setattr(desk, "_spawn_runner", spawns)
+        monkeypatch.setattr(desk, "spawn_runner", spawns)
     try:
         yield desks, spawns
     finally:
@@ -60,7 +61,7 @@ def press_together(desks: list[Taskdesk], gap: float) -> list[RunStartView]:
     def press(index: int) -> None:
         ready.wait()
         time.sleep(gap * index)
-        results.append(desks[index].background.start())
+        results.append(Admin(desks[index]).background.start())
 
     threads = [threading.Thread(target=press, args=(i,)) for i in range(len(desks))]
     for thread in threads:
@@ -85,9 +86,9 @@ def test_two_admin_processes_pressing_start_one_runner(
 def test_once_its_runner_ended_another_process_may_start_the_next(
         desks: tuple[list[Taskdesk], Spawns]) -> None:
     (first, second), spawns = desks
-    assert first.background.start()["started"]
+    assert Admin(first).background.start()["started"]
     spawns.end()  # the runner it started is done
 
-    assert first.background.running() == []  # seen ended: the claim is given back
-    assert second.background.start()["started"]
+    assert Admin(first).background.running() == []  # seen ended: the claim is given back
+    assert Admin(second).background.start()["started"]
     assert len(spawns.started) == 2

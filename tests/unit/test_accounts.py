@@ -11,6 +11,7 @@ from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.passwords import Passwords
 from taskdesk.accounts.secrets import secret_hash
 from taskdesk.accounts.service import Accounts
+from taskdesk.admin import Admin
 from taskdesk.config import Settings
 from taskdesk.errors import (
     BadExpiry,
@@ -348,8 +349,8 @@ def test_audit_records_hostile_values_safely_and_pages_newest_first(audit: Audit
 def test_the_front_door_builds_accounts_and_audit_and_drops_them_on_close() -> None:
     desk = memory_desk(session_seconds=60)
 
-    assert desk.accounts.session_seconds == 60
-    assert desk.audit.store is desk.store
+    assert Admin(desk).accounts.session_seconds == 60
+    assert Admin(desk).audit.store is desk.store
     desk.close()
     assert "accounts" not in desk.__dict__
     assert "audit" not in desk.__dict__

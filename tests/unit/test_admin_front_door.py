@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.config import Settings
 from taskdesk.errors import BadArgs, BadInput, BadStatus
 from taskdesk.insights import DURATION_BUCKETS
 from taskdesk.models.tasks import Outcome, Status
 from taskdesk.store import MemoryStore
+from taskdesk.testing import in_memory
 from tests.support import FakeClock
 
 ACTION = "tests.handlers:record"
@@ -106,7 +108,7 @@ def test_attempts_show_every_attempt_oldest_first_with_timings(
 def test_status_counts_name_every_status(desk: Taskdesk) -> None:
     desk.tasks.add("a", ACTION)
 
-    assert desk.insights.status_counts() == {"pending": 1, "processing": 0, "paused": 0,
+    assert Admin(desk).insights.status_counts() == {"pending": 1, "processing": 0, "paused": 0,
                                              "complete": 0, "failed": 0}
 
 
@@ -117,7 +119,7 @@ def test_activity_has_every_minute_oldest_first(
     run(desk, store, clock, Status.FAILED, 1.0)  # 12:02
     run(desk, store, clock, Status.COMPLETE, 1.0)
 
-    activity = desk.insights.activity(minutes=4)
+    activity = Admin(desk).insights.activity(minutes=4)
 
     assert activity == [
         {"minute": "2026-01-01T11:59:00Z", "complete": 0, "failed": 0},
@@ -125,10 +127,10 @@ def test_activity_has_every_minute_oldest_first(
         {"minute": "2026-01-01T12:01:00Z", "complete": 0, "failed": 0},
         {"minute": "2026-01-01T12:02:00Z", "complete": 1, "failed": 1},
     ]
-    assert len(desk.insights.activity()) == 60
+    assert len(Admin(desk).insights.activity()) == 60
     for bad in (0, 1441, True, "5"):
         with pytest.raises(BadInput):
-            desk.insights.activity(minutes=bad)  # type: ignore[arg-type]
+            Admin(desk).insights.activity(minutes=bad)  # type: ignore[arg-type]
 
 
 def test_metrics_count_from_the_log_and_histogram_durations(
@@ -137,7 +139,7 @@ def test_metrics_count_from_the_log_and_histogram_durations(
     run(desk, store, clock, Status.FAILED, 7.0, code="other")
     run(desk, store, clock, Status.PENDING, 500.0, code="third")
 
-    metrics = desk.insights.metrics()
+    metrics = Admin(desk).insights.metrics()
 
     assert metrics["tasks"]["failed"] == 1
     assert metrics["tasks"]["pending"] == 1
@@ -151,5 +153,18 @@ def test_metrics_count_from_the_log_and_histogram_durations(
     assert metrics["duration"]["sum"] == 507.2
     assert metrics["duration"]["count"] == 3
     desk.tasks.clear_log()  # the counters never fall (issue 14 #10)
-    assert desk.insights.metrics()["processed"] == 3
-    assert desk.insights.metrics()["duration"]["count"] == 3
+    assert Admin(desk).insights.metrics()["processed"] == 3
+    assert Admin(desk).insights.metrics()["duration"]["count"] == 3
+
+
+def test_every_admin_of_a_desk_shares_its_services_until_the_store_changes(
+        desk: Taskdesk) -> None:
+    first, second = Admin(desk), Admin(desk)
+    accounts = first.accounts
+    assert accounts is second.accounts
+    assert first.insights is second.insights  # one counts cache per desk, not per caller
+
+    with in_memory(desk):  # another store: services built on it, not on the old one
+        assert Admin(desk).accounts is not accounts
+        assert Admin(desk).accounts.store is desk.store
+    assert Admin(desk).accounts.store is desk.store

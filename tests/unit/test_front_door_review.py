@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import make_url
 
 from taskdesk import Settings
+from taskdesk.admin import Admin
 from taskdesk.cli.context import Options
 from taskdesk.errors import ConfigError
 from taskdesk.testing import memory_desk
@@ -40,13 +41,13 @@ def test_the_environment_and_flags_win_over_an_apps_settings_in_code(
 def test_a_closed_desk_builds_its_objects_again(tmp_path: Path) -> None:
     desk = memory_desk(home=tmp_path)
     desk.init()
-    lifecycle = desk.lifecycle
+    lifecycle = Admin(desk).lifecycle
 
     desk.close()
     desk.init()  # a SQLite file in tmp_path now
 
-    assert desk.lifecycle is not lifecycle
-    assert desk.lifecycle.store is desk.store
+    assert Admin(desk).lifecycle is not lifecycle
+    assert Admin(desk).lifecycle.store is desk.store
     desk.close()
 
 

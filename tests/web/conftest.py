@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from taskdesk.accounts.passwords import Passwords
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 from tests.conftest import TEST_ACTIONS
@@ -53,9 +54,9 @@ def csrf_of(page: str) -> str:
 def make_desk(home: Path) -> Taskdesk:
     desk = Taskdesk(home=home, allowed_actions=TEST_ACTIONS)
     desk.init()
-    desk.accounts.passwords = FAST_PASSWORDS  # argon2's real cost, 3 logins a test, is slow
+    Admin(desk).accounts.passwords = FAST_PASSWORDS  # argon2's real cost, 3 logins a test, is slow
     for role in ROLES:
-        desk.accounts.add_user(role, PASSWORD, role=role)
+        Admin(desk).accounts.add_user(role, PASSWORD, role=role)
     return desk
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from taskdesk.accounts.audit import AuditLog
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from tests.web.conftest import Browser
 
@@ -50,7 +51,7 @@ def test_no_audit_row_no_user(admin: Browser, desk: Taskdesk, audit_down: None) 
 
     assert answer.status_code == 500
 
-    assert "bob" not in [user["name"] for user in desk.accounts.users()]
+    assert "bob" not in [user["name"] for user in Admin(desk).accounts.users()]
 
 
 def test_a_change_by_filter_is_audited_with_its_total(admin: Browser, desk: Taskdesk) -> None:
@@ -60,6 +61,22 @@ def test_a_change_by_filter_is_audited_with_its_total(admin: Browser, desk: Task
     answer = admin.act("POST", "/api/tasks/retry", json={"filter": {"code": "many"}})
 
     assert answer.json()["changed"] == 3
-    entry = desk.audit.entries()[0]
+    entry = Admin(desk).audit.entries()[0]
     assert (entry["action"], entry["target"], entry["detail"]) == (
         "tasks.retry", "tasks matching code=many", "3 retried")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/api/users/operator/tokens", {"label": "deploy"}),
+    ("POST", "/api/users/operator/role", {"role": "viewer"}),
+])
+def test_no_audit_row_no_account_change(admin: Browser, desk: Taskdesk, audit_down: None,
+                                        method: str, path: str,
+                                        body: dict[str, object]) -> None:
+    accounts = Admin(desk).accounts
+    before = (accounts.users(), accounts.tokens())
+
+    answer = admin.act(method, path, json=body)
+
+    assert answer.status_code == 500  # the service writes its entry in the change's transaction
+    assert (accounts.users(), accounts.tokens()) == before

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.testing import run_due
 from tests.web.conftest import Browser
@@ -23,7 +24,7 @@ def upload(admin: Browser, path: Path, name: str | None = None) -> httpx.Respons
 
 
 def test_the_seed_step_three_over_http(admin: Browser, desk: Taskdesk, tmp_path: Path) -> None:
-    package = desk.build_package(EXAMPLE, tmp_path)
+    package = Admin(desk).build_package(EXAMPLE, tmp_path)
     uploaded = upload(admin, package)
     assert uploaded.status_code == 201, uploaded.text
     assert "test_module" in admin.get("/installer").text
@@ -39,7 +40,7 @@ def test_the_seed_step_three_over_http(admin: Browser, desk: Taskdesk, tmp_path:
     assert uninstalled.status_code == 200
     assert admin.act("DELETE", "/api/extensions/test_module").status_code == 200
     assert admin.get("/api/extensions").json() == []
-    assert [e["action"] for e in desk.audit.entries()[:4]] == [
+    assert [e["action"] for e in Admin(desk).audit.entries()[:4]] == [
         "extensions.remove", "extensions.uninstall", "extensions.install", "extensions.upload"]
 
 
@@ -56,7 +57,7 @@ def test_a_refused_package_says_why_and_changes_nothing(admin: Browser, desk: Ta
 
 def test_removing_an_installed_extension_is_a_conflict(admin: Browser, desk: Taskdesk,
                                                        tmp_path: Path) -> None:
-    upload(admin, desk.build_package(EXAMPLE, tmp_path))
+    upload(admin, Admin(desk).build_package(EXAMPLE, tmp_path))
     admin.act("POST", "/api/extensions/test_module/install", json={})
     response = admin.act("DELETE", "/api/extensions/test_module")
     assert response.status_code == 409

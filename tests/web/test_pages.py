@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from taskdesk.accounts.throttle import FREE_FAILURES, LoginThrottle
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.models.runners import RunnerInfo
 from taskdesk.web import create_app
@@ -34,7 +35,7 @@ def test_logging_in_sets_a_safe_cookie_and_logging_out_ends_the_session(
     out = anonymous.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
     assert anonymous.get("/tasks", follow_redirects=False).status_code == 303
-    assert [e["action"] for e in desk.audit.entries()[:2]] == ["session.logout",
+    assert [e["action"] for e in Admin(desk).audit.entries()[:2]] == ["session.logout",
                                                                "session.login"]
 
 
@@ -140,7 +141,7 @@ def test_metrics_to_a_token_or_a_session_unless_made_public(app: FastAPI, anonym
     assert anonymous.get("/metrics").status_code == 401
     with TestClient(app, client=("127.0.0.1", 50000)) as local:  # a same-host proxy's clients
         assert local.get("/metrics").status_code == 401
-    secret, _ = desk.accounts.issue_token("viewer")
+    secret, _ = Admin(desk).accounts.issue_token("viewer")
     text = anonymous.get("/metrics", headers={"Authorization": f"Bearer {secret}"}).text
     assert 'taskdesk_tasks{status="pending"} 0' in text
     assert admin.get("/metrics").status_code == 200
@@ -163,12 +164,12 @@ def test_openapi_describes_the_api_with_schemas(admin: Browser) -> None:
 
 def test_a_bearer_token_needs_no_csrf_and_a_revoked_one_is_refused(
         anonymous: Browser, desk: Taskdesk) -> None:
-    secret, token = desk.accounts.issue_token("operator")
+    secret, token = Admin(desk).accounts.issue_token("operator")
     headers = {"Authorization": f"Bearer {secret}"}
     added = anonymous.post("/api/tasks", headers=headers,
                            json={"code": "t", "action": "tests.handlers:noop"})
     assert added.status_code == 201
-    desk.accounts.revoke_token(token["token_id"])
+    Admin(desk).accounts.revoke_token(token["token_id"])
     assert anonymous.get("/api/tasks", headers=headers).status_code == 401
 
 
@@ -179,18 +180,18 @@ def test_users_page_changes_roles_and_the_last_admin_keeps_theirs(admin: Browser
     assert demoted.json()["role"] == "viewer"
     refused = admin.act("POST", "/api/users/admin/role", json={"role": "viewer"})
     assert refused.status_code == 409
-    assert desk.accounts.get_user("admin")["role"] == "admin"
-    assert desk.audit.entries()[0]["action"] == "users.role"
+    assert Admin(desk).accounts.get_user("admin")["role"] == "admin"
+    assert Admin(desk).audit.entries()[0]["action"] == "users.role"
 
 
 def test_a_login_deletes_expired_sessions(anonymous: Browser, desk: Taskdesk) -> None:
-    lifetime = desk.accounts.session_seconds
-    desk.accounts.session_seconds = -60  # sessions that expired a minute ago
-    desk.accounts.start_session("viewer")
-    desk.accounts.start_session("operator")
-    desk.accounts.session_seconds = lifetime
+    lifetime = Admin(desk).accounts.session_seconds
+    Admin(desk).accounts.session_seconds = -60  # sessions that expired a minute ago
+    Admin(desk).accounts.start_session("viewer")
+    Admin(desk).accounts.start_session("operator")
+    Admin(desk).accounts.session_seconds = lifetime
     anonymous.post("/login", data={"name": "admin", "password": PASSWORD})
-    assert desk.accounts.prune_sessions() == 0  # the login already deleted both
+    assert Admin(desk).accounts.prune_sessions() == 0  # the login already deleted both
 
 
 def test_the_tasks_page_says_a_runner_is_working_from_its_first_render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.testing import run_due
 from tests.web.conftest import Browser
@@ -66,9 +67,9 @@ def test_bulk_changes_by_ids_and_by_filter(admin: Browser, desk: Taskdesk) -> No
     neither = admin.act("POST", "/api/tasks/delete", json={})
     assert neither.status_code == 400
     assert admin.act("POST", "/api/tasks/clear").json()["changed"] == 2
-    actions = [entry["action"] for entry in desk.audit.entries()]
+    actions = [entry["action"] for entry in Admin(desk).audit.entries()]
     assert actions[:3] == ["tasks.clear", "tasks.delete", "tasks.status"]
-    assert desk.audit.entries()[0]["actor"] == "admin"
+    assert Admin(desk).audit.entries()[0]["actor"] == "admin"
 
 
 def test_run_tasks_starts_one_runner_and_a_second_press_says_one_is_working(
@@ -86,7 +87,7 @@ def test_run_tasks_starts_one_runner_and_a_second_press_says_one_is_working(
     while desk.tasks.get(int(str(task["task_id"]))).status != "complete":
         assert time.monotonic() < deadline, "the background runner did not finish"
         time.sleep(0.2)
-    while desk.background.running():
+    while Admin(desk).background.running():
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert "No runner is working" in admin.get("/tasks/runners").text

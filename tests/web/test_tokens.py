@@ -3,6 +3,7 @@ is refused like an unknown one, and both can be issued through the API."""
 
 from __future__ import annotations
 
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from tests.support import FakeClock
 from tests.web.conftest import Browser
@@ -16,7 +17,7 @@ def _bearer(secret: str) -> dict[str, str]:
 
 def test_a_read_only_token_reads_and_changes_nothing(anonymous: Browser,
                                                      desk: Taskdesk) -> None:
-    secret, _ = desk.accounts.issue_token("admin", read_only=True)
+    secret, _ = Admin(desk).accounts.issue_token("admin", read_only=True)
     assert anonymous.get("/api/tasks", headers=_bearer(secret)).status_code == 200
     assert anonymous.get("/api/users", headers=_bearer(secret)).status_code == 200
     refused = anonymous.post("/api/tasks", json=TASK, headers=_bearer(secret))
@@ -24,14 +25,14 @@ def test_a_read_only_token_reads_and_changes_nothing(anonymous: Browser,
     assert "read-only" in refused.json()["detail"]
     assert anonymous.delete("/api/error-log", headers=_bearer(secret)).status_code == 403
     assert desk.tasks.count() == 0
-    full, _ = desk.accounts.issue_token("admin")
+    full, _ = Admin(desk).accounts.issue_token("admin")
     assert anonymous.post("/api/tasks", json=TASK, headers=_bearer(full)).status_code == 201
 
 
 def test_an_expired_token_is_refused(anonymous: Browser, desk: Taskdesk) -> None:
     clock = FakeClock()
     desk.store.clock = clock
-    secret, _ = desk.accounts.issue_token("viewer", expires_days=1)
+    secret, _ = Admin(desk).accounts.issue_token("viewer", expires_days=1)
     assert anonymous.get("/api/tasks", headers=_bearer(secret)).status_code == 200
     clock.advance(86_400)
     assert anonymous.get("/api/tasks", headers=_bearer(secret)).status_code == 401

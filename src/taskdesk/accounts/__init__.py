@@ -1,7 +1,9 @@
-"""Accounts of the admin web: users with roles, API tokens, sessions, and the audit log.
+"""Accounts of the admin web: users with roles, API tokens, sessions, the audit log and the
+login throttle; services over the store, whose values live in taskdesk.models (accounts,
+roles, account_rules).
 
-The modules are split by noun: `records` (the stored values), `roles`, `rules` (what a name,
-a password or a label may be), `passwords` (argon2), `secrets` (tokens and their hashes),
-`service` (Accounts) and `audit` (AuditLog). This package imports nothing itself, so that the
-store can use its records without importing the services built on the store.
+Split by noun: `passwords` (argon2), `secrets` (tokens and their hashes), `service`
+(Accounts: each change made for someone writes its audit entry in its own transaction),
+`audit` (AuditLog, and `audited`: a change and its entry in one transaction) and `throttle`
+(LoginThrottle).
 """

@@ -1,4 +1,5 @@
 """Accounts: users, API tokens and web sessions for the admin web and the CLI; returns views.
+Each change made for someone (`by=Actor(...)`) writes its own audit entry in its transaction.
 
 Input is checked before anything is stored (BadUserName, BadPassword, BadRole, BadLabel);
 a name that does not exist is UnknownUser. Secrets are made here, shown once, and stored only
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from taskdesk.accounts.audit import audited
 from taskdesk.accounts.passwords import Passwords
 from taskdesk.accounts.secrets import new_secret, secret_hash
 from taskdesk.clock import isoformat
@@ -25,7 +27,7 @@ from taskdesk.models.account_rules import (
     is_user_name,
     named,
 )
-from taskdesk.models.accounts import NewSession, User, WebSession
+from taskdesk.models.accounts import Actor, NewSession, User, WebSession
 from taskdesk.models.roles import check_role
 from taskdesk.store import AccountStore, Store
 from taskdesk.views import SessionView, TokenView, UserView, token_view, user_view
@@ -53,11 +55,17 @@ class Accounts:
         return self.store.accounts
 
     # -- users ------------------------------------------------------------------------------
-    def add_user(self, name: str, password: str, *, role: str = "viewer") -> UserView:
+    # A change made for someone (`by`) writes its audit entry in its own transaction; one made
+    # by code (by=None: set-up, tests) writes none.
+    def add_user(self, name: str, password: str, *, role: str = "viewer",
+                 by: Actor | None = None) -> UserView:
         check_user_name(name)
         check_role(role)
         digest = self.passwords.hash(check_password(password))
-        return user_view(self._accounts.add_user(name, digest, role))
+        with audited(self.store, by) as change:
+            user = user_view(change.store.accounts.add_user(name, digest, role))
+            change.record("users.add", f"user {user['name']}", f"role {user['role']}")
+        return user
 
     def users(self) -> list[UserView]:
         return [user_view(user) for user in self._accounts.users()]
@@ -71,39 +79,52 @@ class Accounts:
             raise UnknownUser(f"no user named {named(name)}")
         return found
 
-    def delete_user(self, name: str) -> None:
+    def delete_user(self, name: str, *, by: Actor | None = None) -> None:
         """Delete a user with its tokens and sessions; refuses the last admin (LastAdmin)."""
-        if not (_plausible(name) and self._accounts.delete_user(name)):
-            raise UnknownUser(f"no user named {named(name)}")
+        with audited(self.store, by) as change:
+            if not (_plausible(name) and change.store.accounts.delete_user(name)):
+                raise UnknownUser(f"no user named {named(name)}")
+            change.record("users.delete", f"user {name}")
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str, *, by: Actor | None = None) -> None:
         """A new password; the user's sessions end (tokens stay: revoke them one by one)."""
         self._user(name)  # unknown names cost no hashing
-        if not self._accounts.set_password_hash(name, self.passwords.hash(
-                check_password(password))):
-            raise UnknownUser(f"no user named {named(name)}")
+        digest = self.passwords.hash(check_password(password))
+        with audited(self.store, by) as change:
+            if not change.store.accounts.set_password_hash(name, digest):
+                raise UnknownUser(f"no user named {named(name)}")
+            change.record("users.password", f"user {name}")
 
-    def set_role(self, name: str, role: str) -> UserView:
+    def set_role(self, name: str, role: str, *, by: Actor | None = None) -> UserView:
         """Change a role; refuses to demote the last admin (LastAdmin)."""
         check_role(role)
-        changed = self._accounts.set_role(name, role) if _plausible(name) else None
-        if changed is None:
-            raise UnknownUser(f"no user named {named(name)}")
+        with audited(self.store, by) as change:
+            changed = change.store.accounts.set_role(name, role) if _plausible(name) else None
+            if changed is None:
+                raise UnknownUser(f"no user named {named(name)}")
+            change.record("users.role", f"user {name}", f"role {changed.role}")
         return user_view(changed)
 
-    def ensure_admin(self, name: str, password: str) -> UserView:
+    def ensure_admin(self, name: str, password: str, *, by: Actor | None = None) -> UserView:
         """`taskdesk init --admin-user`: add the admin, or reset an existing user's password
-        and make it admin, so that init can be run again."""
+        and make it admin, so that init can be run again; one transaction, one entry."""
         check_user_name(name)
-        check_password(password)
-        if self._accounts.user(name) is None:
-            return self.add_user(name, password, role="admin")
-        self.set_password(name, password)
-        return self.set_role(name, "admin")
+        digest = self.passwords.hash(check_password(password))
+        with audited(self.store, by) as change:
+            accounts = change.store.accounts
+            if accounts.user(name) is None:
+                user = accounts.add_user(name, digest, "admin")
+            elif not accounts.set_password_hash(name, digest) or (
+                    found := accounts.set_role(name, "admin")) is None:
+                raise UnknownUser(f"no user named {named(name)}")
+            else:
+                user = found
+            change.record("users.init-admin", f"user {name}")
+        return user_view(user)
 
     # -- API tokens -------------------------------------------------------------------------
     def issue_token(self, name: str, *, label: str = "", expires_days: float | None = None,
-                    read_only: bool = False) -> tuple[str, TokenView]:
+                    read_only: bool = False, by: Actor | None = None) -> tuple[str, TokenView]:
         """A new token: its secret is returned here, once, and never stored. It expires
         `expires_days` from now (None: never); a read-only one only reads (`access`)."""
         check_label(label)
@@ -111,11 +132,15 @@ class Accounts:
         if expires_days is not None:
             expires_at = self.store.clock() + timedelta(days=check_expiry_days(expires_days))
         secret = new_secret()
-        token = self._accounts.add_token(name, label, secret_hash(secret), expires_at=expires_at,
-                                         read_only=read_only) if _plausible(name) else None
-        if token is None:
-            raise UnknownUser(f"no user named {named(name)}")
-        return secret, token_view(token)
+        with audited(self.store, by) as change:
+            token = change.store.accounts.add_token(
+                name, label, secret_hash(secret), expires_at=expires_at,
+                read_only=read_only) if _plausible(name) else None
+            if token is None:
+                raise UnknownUser(f"no user named {named(name)}")
+            issued = token_view(token)
+            change.record("tokens.issue", f"user {name}", _token_detail(issued))
+        return secret, issued
 
     def tokens(self, name: str | None = None) -> list[TokenView]:
         """Tokens of one user (UnknownUser if there is none) or of all, oldest first."""
@@ -123,11 +148,13 @@ class Accounts:
             self._user(name)
         return [token_view(token) for token in self._accounts.tokens(name)]
 
-    def revoke_token(self, token_id: int) -> TokenView:
+    def revoke_token(self, token_id: int, *, by: Actor | None = None) -> TokenView:
         in_range = isinstance(token_id, int) and 0 < token_id <= MAX_ID
-        revoked = self._accounts.revoke_token(token_id) if in_range else None
-        if revoked is None:
-            raise UnknownToken(f"no API token with id {token_id}")
+        with audited(self.store, by) as change:
+            revoked = change.store.accounts.revoke_token(token_id) if in_range else None
+            if revoked is None:
+                raise UnknownToken(f"no API token with id {token_id}")
+            change.record("tokens.revoke", f"token {token_id}", f"of {revoked.user}")
         return token_view(revoked)
 
     # -- signing in -------------------------------------------------------------------------
@@ -163,15 +190,19 @@ class Accounts:
                                error)
         return user_view(found.user), token_view(found.token)
 
-    def start_session(self, name: str, *, address: str | None = None) -> SessionView:
-        """A new session of the user: `secret` goes in the cookie, once."""
+    def start_session(self, name: str, *, address: str | None = None,
+                      by: Actor | None = None) -> SessionView:
+        """A new session of the user: `secret` goes in the cookie, once. With `by` (the user
+        logging in), its `session.login` entry is written with it."""
         secret = new_secret()
         new = NewSession(session_hash=secret_hash(secret), csrf_token=new_secret(),
                          expires_at=self.store.clock() + timedelta(seconds=self.session_seconds),
                          address=None if address is None else fit(address, MAX_ADDRESS))
-        started = self._accounts.add_session(name, new) if _plausible(name) else None
-        if started is None:
-            raise UnknownUser(f"no user named {named(name)}")
+        with audited(self.store, by) as change:
+            started = change.store.accounts.add_session(name, new) if _plausible(name) else None
+            if started is None:
+                raise UnknownUser(f"no user named {named(name)}")
+            change.record("session.login")
         return _session_view(secret, started.user, new)
 
     def session(self, secret: str) -> SessionView | None:
@@ -183,9 +214,16 @@ class Accounts:
             return None
         return _session_view("", found.user, found)
 
-    def end_session(self, secret: str) -> None:
-        if isinstance(secret, str) and 0 < len(secret) <= MAX_SECRET:
-            self._accounts.end_session(secret_hash(secret))
+    def end_session(self, secret: str, *, by: Actor | None = None) -> None:
+        """End the session of a cookie's secret (if any); with `by` (who logs out), its
+        `session.logout` entry is written with it."""
+        plausible = isinstance(secret, str) and 0 < len(secret) <= MAX_SECRET
+        if not plausible and by is None:
+            return  # nothing to end, nothing to record: no transaction
+        with audited(self.store, by) as change:
+            if plausible:
+                change.store.accounts.end_session(secret_hash(secret))
+            change.record("session.logout")
 
     def prune_sessions(self) -> int:
         """Delete expired sessions; returns how many went."""
@@ -196,6 +234,15 @@ def _plausible(name: str) -> bool:
     """A name that could be stored: anything else is unknown without asking the database
     (which might refuse it: PostgreSQL's text holds no NUL)."""
     return is_user_name(name)
+
+
+def _token_detail(issued: TokenView) -> str:
+    detail = f"token {issued['token_id']}"
+    if issued["read_only"]:
+        detail += ", read-only"
+    if issued["expires_at"]:
+        detail += f", expires {issued['expires_at']}"
+    return detail
 
 
 def _session_view(secret: str, user: User, session: NewSession | WebSession) -> SessionView:

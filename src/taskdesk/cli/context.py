@@ -10,8 +10,9 @@ from pathlib import Path
 
 import typer
 
-from taskdesk import Settings
+from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk, load_app
+from taskdesk.config import Settings
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,11 @@ def opened(ctx: typer.Context, app: str | None = None,
         yield desk
     finally:
         desk.close()
+
+
+@contextmanager
+def administered(ctx: typer.Context, app: str | None = None) -> Iterator[Admin]:
+    """The installation's admin services (taskdesk.admin), its schema checked; closed when
+    the command ends."""
+    with opened(ctx, app) as desk:
+        yield Admin(desk)

@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 
-from taskdesk.cli.context import desk_of, opened
+from taskdesk.admin import Admin
+from taskdesk.cli.context import administered, desk_of
 from taskdesk.cli.output import console, new_table, print_json, shown
 from taskdesk.errors import BadInput
-from taskdesk.views import ExtensionView, visible
+from taskdesk.text import visible
+from taskdesk.views import ExtensionView
 
 app = typer.Typer(help="Upload, install, uninstall and remove extensions.", no_args_is_help=True)
 
@@ -27,8 +29,8 @@ def upload(
     upgrade: Annotated[bool, typer.Option(help="Replace an uploaded extension.")] = False,
 ) -> None:
     """Check a package and unpack it into the extensions folder (Extensions > Installer)."""
-    with opened(ctx) as desk:
-        extension = desk.extensions.upload(package, upgrade=upgrade)
+    with administered(ctx) as admin:
+        extension = admin.extensions.upload(package, upgrade=upgrade)
     modules = ", ".join(f"{m['type']}/{m['code']}" for m in extension["modules"]) or "none"
     verb = "upgraded" if upgrade else "uploaded"
     console.print(visible(f"{verb} {extension['code']} {extension['version']} "
@@ -43,16 +45,16 @@ def link(
     folder: Annotated[Path, typer.Argument(help="The extension's working copy.")],
 ) -> None:
     """Use an extension's working copy where it is, while you write it (remove only unlinks)."""
-    with opened(ctx) as desk:
-        extension = desk.extensions.link(folder)
+    with administered(ctx) as admin:
+        extension = admin.extensions.link(folder)
     console.print(visible(f"linked {extension['code']} to {folder}"))
 
 
 @app.command("list")
 def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     """Every extension, its modules and whether they are installed."""
-    with opened(ctx) as desk:
-        rows = desk.extensions.all()
+    with administered(ctx) as admin:
+        rows = admin.extensions.all()
     if json_:
         print_json(rows)
         return
@@ -75,16 +77,16 @@ def _cells(row: ExtensionView) -> tuple[str, ...]:
 @app.command()
 def install(ctx: typer.Context, code: Code, module: Module = None) -> None:
     """Run the modules' install() (Extensions > Extensions > Install)."""
-    with opened(ctx) as desk:
-        done = desk.extensions.install(code, module)
+    with administered(ctx) as admin:
+        done = admin.extensions.install(code, module)
     console.print(_changed("installed", code, done))
 
 
 @app.command()
 def uninstall(ctx: typer.Context, code: Code, module: Module = None) -> None:
     """Run the modules' uninstall()."""
-    with opened(ctx) as desk:
-        done = desk.extensions.uninstall(code, module)
+    with administered(ctx) as admin:
+        done = admin.extensions.uninstall(code, module)
     console.print(_changed("uninstalled", code, done["modules"]))
     if done["tasks_deleted"]:
         console.print(f"deleted {done['tasks_deleted']} waiting task(s) of {code}")
@@ -99,8 +101,8 @@ def _changed(verb: str, code: str, done: list[str]) -> str:
 @app.command()
 def remove(ctx: typer.Context, code: Code) -> None:
     """Delete an uploaded extension whose modules are all uninstalled."""
-    with opened(ctx) as desk:
-        console.print(visible(desk.extensions.remove(code)))
+    with administered(ctx) as admin:
+        console.print(visible(admin.extensions.remove(code)))
 
 
 @app.command()
@@ -112,4 +114,4 @@ def build(
     """Zip an extension's folder into an uploadable package, and check it."""
     if output.exists() and not output.is_dir():
         raise BadInput(f"--output {output} is a file: give the folder to write the zip in")
-    console.print(visible(f"built {desk_of(ctx).build_package(folder, output)}"))
+    console.print(visible(f"built {Admin(desk_of(ctx)).build_package(folder, output)}"))

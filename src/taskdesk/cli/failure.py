@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from taskdesk.cli.output import errors
 from taskdesk.errors import TaskdeskError
-from taskdesk.views import os_error_text, visible
+from taskdesk.text import os_error_text, visible
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from taskdesk import ErrorLog
+from taskdesk.app import ErrorLog
 from taskdesk.cli.context import desk_of
 from taskdesk.cli.output import console
-from taskdesk.views import visible
+from taskdesk.text import visible
 
 app = typer.Typer(help="Show or clear the error log (System > Maintenance > Error logs).",
                   no_args_is_help=True)

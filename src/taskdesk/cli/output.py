@@ -19,8 +19,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from taskdesk import LogEntry, Status, Task
-from taskdesk.views import json_safe, task_view, visible
+from taskdesk.models.tasks import LogEntry, Status, Task
+from taskdesk.text import json_safe, visible
+from taskdesk.views import task_view
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from taskdesk import Outcome, RunnerHooks, Task
+from taskdesk.app import RunnerHooks
 from taskdesk.cli.output import console
-from taskdesk.views import visible
+from taskdesk.models.tasks import Outcome, Task
+from taskdesk.text import visible
 
 
 class ProgressHooks(RunnerHooks):

@@ -10,7 +10,8 @@ from rich.table import Table
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown
 from taskdesk.cli.server import App
-from taskdesk.views import ScheduleView, parse_args
+from taskdesk.models.tasks import parse_args
+from taskdesk.views import ScheduleView
 
 app = typer.Typer(help="Recurring schedules: each firing adds one task.", no_args_is_help=True)
 

@@ -11,13 +11,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from taskdesk import RunStats, Status
-from taskdesk.app import Taskdesk, on_stop
-from taskdesk.cli.context import desk_of, opened
+from taskdesk.admin import Actor, Admin
+from taskdesk.app import RunStats, Taskdesk, on_stop
+from taskdesk.cli.context import administered, desk_of, opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
 from taskdesk.errors import BadPassword, BadQueue, ConfigError
-from taskdesk.views import check_password, check_user_name
+from taskdesk.models.account_rules import check_password, check_user_name
+from taskdesk.models.tasks import Status
 
 App = Annotated[str | None, typer.Option(
     help="module:attribute of the application's Taskdesk, whose tasks this runs "
@@ -42,8 +43,7 @@ def init(
     try:
         view = desk.init()
         if admin_user is not None and admin_password is not None:
-            desk.accounts.ensure_admin(admin_user, admin_password)
-            desk.audit.record(actor="cli", action="user.init-admin", target=f"user {admin_user}")
+            Admin(desk).accounts.ensure_admin(admin_user, admin_password, by=Actor("cli"))
     finally:
         desk.close()
     console.print(shown(f"database {view['database']} is at schema {view['schema']}"))
@@ -111,8 +111,8 @@ def runners(
     json_: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Runners that registered and have not stopped: start and worker processes, anywhere."""
-    with opened(ctx) as desk:
-        rows = desk.runners()
+    with administered(ctx) as admin:
+        rows = admin.runners()
     if json_:
         print_json(rows)
         return

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from taskdesk import Status
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import (
     LISTED_CHARS,
@@ -20,7 +19,9 @@ from taskdesk.cli.output import (
 )
 from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
-from taskdesk.views import log_entry_view, parse_args, task_view, task_with_log_view, visible
+from taskdesk.models.tasks import Status, parse_args
+from taskdesk.text import visible
+from taskdesk.views import log_entry_view, task_view, task_with_log_view
 
 app = typer.Typer(help="Add, list, change and delete tasks; read the task log.",
                   no_args_is_help=True)

@@ -1,5 +1,5 @@
 """`taskdesk user …`: admin web users, their roles, passwords and API tokens. Every change is
-recorded in the audit log with the actor "cli"."""
+recorded in the audit log with the actor "cli", by the accounts service, in its transaction."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from taskdesk.app import Taskdesk
-from taskdesk.cli.context import opened
+from taskdesk.admin import Actor
+from taskdesk.cli.context import administered
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown
-from taskdesk.views import ROLES, TokenView, UserView, check_password
+from taskdesk.models.account_rules import check_password
+from taskdesk.models.roles import ROLES
+from taskdesk.views import TokenView, UserView
 
 app = typer.Typer(help="Admin web users: add, list, delete, password, role, API tokens.",
                   no_args_is_help=True)
 
-ACTOR = "cli"
+ACTOR = Actor("cli")  # who the audit log names for a change made here
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Name = Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).",
                                      show_default=False)]
@@ -32,10 +34,6 @@ def _password(given: str | None) -> str:
     return check_password(given)
 
 
-def _audit(desk: Taskdesk, action: str, target: str, detail: str = "") -> None:
-    desk.audit.record(actor=ACTOR, action=action, target=target, detail=detail)
-
-
 @app.command()
 def add(
     ctx: typer.Context,
@@ -45,17 +43,16 @@ def add(
 ) -> None:
     """Add a user."""
     secret = _password(password)  # asked before the database is opened
-    with opened(ctx) as desk, desk.audited(ACTOR) as change:
-        user = change.accounts.add_user(name, secret, role=role)
-        change.record("user.add", f"user {user['name']}", f"role {user['role']}")
+    with administered(ctx) as admin:
+        user = admin.accounts.add_user(name, secret, role=role, by=ACTOR)
     console.print(shown(f"added user {user['name']} ({user['role']})"))
 
 
 @app.command("list")
 def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
     """List users by name."""
-    with opened(ctx) as desk:
-        users = desk.accounts.users()
+    with administered(ctx) as admin:
+        users = admin.accounts.users()
     if json_:
         print_json(users)
         return
@@ -65,9 +62,8 @@ def list_(ctx: typer.Context, json_: JsonFlag = False) -> None:
 @app.command()
 def delete(ctx: typer.Context, name: Name) -> None:
     """Delete a user with its tokens and sessions (never the last admin)."""
-    with opened(ctx) as desk, desk.audited(ACTOR) as change:
-        change.accounts.delete_user(name)
-        change.record("user.delete", f"user {name}")
+    with administered(ctx) as admin:
+        admin.accounts.delete_user(name, by=ACTOR)
     console.print(shown(f"deleted user {name}"))
 
 
@@ -75,9 +71,8 @@ def delete(ctx: typer.Context, name: Name) -> None:
 def set_password(ctx: typer.Context, name: Name, password: Password = None) -> None:
     """Set a user's password; the user's web sessions end."""
     secret = _password(password)
-    with opened(ctx) as desk, desk.audited(ACTOR) as change:
-        change.accounts.set_password(name, secret)
-        change.record("user.password", f"user {name}")
+    with administered(ctx) as admin:
+        admin.accounts.set_password(name, secret, by=ACTOR)
     console.print(shown(f"changed the password of {name}; their sessions ended"))
 
 
@@ -89,9 +84,8 @@ def set_role(
                                         show_default=False)],
 ) -> None:
     """Give a user another role (never demotes the last admin)."""
-    with opened(ctx) as desk, desk.audited(ACTOR) as change:
-        user = change.accounts.set_role(name, role)
-        change.record("user.role", f"user {name}", f"role {user['role']}")
+    with administered(ctx) as admin:
+        user = admin.accounts.set_role(name, role, by=ACTOR)
     console.print(shown(f"{user['name']} is now {user['role']}"))
 
 
@@ -106,21 +100,11 @@ def token(
         "--read-only", help="Only the user's `access` permissions: reads, never changes.")] = False,
 ) -> None:
     """Issue an API token; it is printed once, as the last word of the output."""
-    with opened(ctx) as desk:
-        secret, issued = desk.accounts.issue_token(name, label=label, expires_days=expires_days,
-                                                   read_only=read_only)
-        _audit(desk, "user.token", f"token {issued['token_id']}", _token_detail(issued))
+    with administered(ctx) as admin:
+        secret, issued = admin.accounts.issue_token(name, label=label, expires_days=expires_days,
+                                                    read_only=read_only, by=ACTOR)
     console.print(shown(f"API token {issued['token_id']} of {issued['user']} (shown once): "
                         f"{secret}"), soft_wrap=True)
-
-
-def _token_detail(issued: TokenView) -> str:
-    detail = f"user {issued['user']}"
-    if issued["read_only"]:
-        detail += ", read-only"
-    if issued["expires_at"]:
-        detail += f", expires {issued['expires_at']}"
-    return detail
 
 
 @app.command()
@@ -131,8 +115,8 @@ def tokens(
     json_: JsonFlag = False,
 ) -> None:
     """List API tokens (never their secrets), oldest first."""
-    with opened(ctx) as desk:
-        found = desk.accounts.tokens(name)
+    with administered(ctx) as admin:
+        found = admin.accounts.tokens(name)
     if json_:
         print_json(found)
         return
@@ -146,9 +130,8 @@ def revoke(
                                             show_default=False)],
 ) -> None:
     """Revoke an API token: it no longer authenticates."""
-    with opened(ctx) as desk:
-        revoked = desk.accounts.revoke_token(token_id)
-        _audit(desk, "user.revoke", f"token {token_id}", f"user {revoked['user']}")
+    with administered(ctx) as admin:
+        revoked = admin.accounts.revoke_token(token_id, by=ACTOR)
     console.print(shown(f"revoked API token {token_id} of {revoked['user']}"))
 
 

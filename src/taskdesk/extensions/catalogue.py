@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from taskdesk.errors import BadPackage, ExtensionNotFound
 from taskdesk.extensions.layout import Kind, Slot
-from taskdesk.extensions.manifest import CODE_PATTERN, MANIFEST, Manifest
+from taskdesk.extensions.manifest import CODE_PATTERN, MANIFEST, parse_manifest
 from taskdesk.models.actions import NAME
+from taskdesk.models.extensions import Extension, Manifest, ModuleRef
 
 ENTRY_POINT_GROUP = "taskdesk.extensions"
 MAX_MODULE_TYPE_LENGTH = 32  # characters: the `extension` table's `type` column
@@ -26,31 +26,6 @@ MAX_MODULE_CODE_LENGTH = 128  # characters: its `code` column
 _NAME = re.compile(NAME)  # module types and codes, as in action routes
 UPLOADED = "upload"
 LINKED = "link"  # a developer's working copy, linked into the extensions folder
-
-
-@dataclass(frozen=True, order=True)
-class ModuleRef:
-    """An admin controller with install()/uninstall(): admin/controller/<type>/<code>.py."""
-
-    type: str
-    code: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.type}/{self.code}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Extension:
-    manifest: Manifest
-    root: Path
-    source: str  # "upload", "link", or the distribution that provides it
-    modules: tuple[ModuleRef, ...]
-    problem: str | None = None  # why it cannot be used, shown instead of failing the list
-
-    @property
-    def code(self) -> str:
-        return self.manifest.code
 
 
 class Catalogue:
@@ -120,7 +95,7 @@ def describe(root: Path | None, source: str, code: str) -> Extension:
     if root is None:
         return _broken(Path(), source, code, "its Python package cannot be found")
     try:
-        manifest = Manifest.parse((root / MANIFEST).read_bytes(), default_code=code)
+        manifest = parse_manifest((root / MANIFEST).read_bytes(), default_code=code)
     except (OSError, BadPackage) as error:
         message = error.message if isinstance(error, BadPackage) else f"no {MANIFEST}"
         return _broken(root, source, code, message)

@@ -34,8 +34,10 @@ from taskdesk.clock import Clock
 from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ExtensionError, TaskdeskError
-from taskdesk.extensions.catalogue import Catalogue, ModuleRef
+from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.models.accounts import Actor
+from taskdesk.models.extensions import ModuleRef
 from taskdesk.store import Store, open_store
 from taskdesk.text import error_text, storable
 
@@ -71,18 +73,10 @@ class HookJob:
     #: The application's class (taskdesk.app.Taskdesk), which the child opens to know its
     #: registered tasks; None: the child opens none (a lifecycle built without one).
     app_class: type[Application] | None = None
-    audit: AuditNote | None = None
+    audit: Actor | None = None  # who asked: the child writes the audit row in its transaction
     #: The parent store's clock when it was given one that can travel (a test's); None: the
     #: database's own, as every store has by default.
     clock: Clock | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class AuditNote:
-    """Who asked, so that the child writes the audit row in the change's own transaction."""
-
-    actor: str
-    address: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

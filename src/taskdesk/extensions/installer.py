@@ -30,7 +30,6 @@ from taskdesk.extensions import layout
 from taskdesk.extensions.catalogue import (
     UPLOADED,
     Catalogue,
-    Extension,
     describe,
     find_modules,
     module_problem,
@@ -38,8 +37,9 @@ from taskdesk.extensions.catalogue import (
 from taskdesk.extensions.layout import Kind, Slot
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
-from taskdesk.extensions.manifest import MANIFEST, Manifest
+from taskdesk.extensions.manifest import MANIFEST, parse_manifest, unmet_requirements
 from taskdesk.extensions.package import CHUNK_BYTES, Limits, read_package, unpack
+from taskdesk.models.extensions import Extension, Manifest
 from taskdesk.store import Store
 
 LOCK_FILE = ".lock"
@@ -145,7 +145,7 @@ class Installer:
         if not upgrade:
             raise BadPackage(f"extension {code!r} is already uploaded: pass --upgrade to "
                              f"replace it")
-        unmet = manifest.unmet_requirements()
+        unmet = unmet_requirements(manifest)
         if unmet and self.store.installed_modules(code):
             raise ExtensionError(f"extension {code!r} has installed modules and its new version "
                                  f"needs {', '.join(unmet)}: install that first (the old "
@@ -227,7 +227,7 @@ def _working_copy_code(folder: Path, extensions_dir: Path) -> str:
         text = (folder / MANIFEST).read_bytes()
     except OSError as error:
         raise BadPackage(f"cannot read {folder / MANIFEST}: {error.strerror or error}") from None
-    code = Manifest.parse(text, default_code=folder.name).code
+    code = parse_manifest(text, default_code=folder.name).code
     problem = next(filter(None, map(module_problem, find_modules(folder))), None)
     if problem:
         raise BadPackage(f"{folder}: {problem}")

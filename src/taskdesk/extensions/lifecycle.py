@@ -27,10 +27,9 @@ from taskdesk.config import Settings
 from taskdesk.controller import Context
 from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import BadAction, ExtensionError, ExtensionNotFound
-from taskdesk.extensions.catalogue import Catalogue, Extension, ModuleRef
+from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.hook_process import (
     HOOK_SECONDS,
-    AuditNote,
     HookDone,
     HookJob,
     HookUnfinished,
@@ -39,8 +38,11 @@ from taskdesk.extensions.hook_process import (
     run_job,
 )
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.extensions.manifest import unmet_requirements
 from taskdesk.extensions.upgrade_process import upgrade_in_child
+from taskdesk.models.accounts import Actor
 from taskdesk.models.actions import class_name_of, parse_action
+from taskdesk.models.extensions import Extension, ModuleRef
 from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store import SqlStore, Store
@@ -74,7 +76,7 @@ class Lifecycle:
         return replace(self, **changes)
 
     def install(self, code: str, module: str | None = None, *,
-                audit: AuditNote | None = None) -> list[ModuleRef]:
+                audit: Actor | None = None) -> list[ModuleRef]:
         """Install the extension's modules (or one, `type/code`); returns those newly done.
         With `audit`, the audit row is written in the change's transaction."""
         job = self._job("install", code, module, audit)
@@ -83,10 +85,10 @@ class Lifecycle:
         return self.install_here(code, module, audit)
 
     def install_here(self, code: str, module: str | None = None,
-                     audit: AuditNote | None = None) -> list[ModuleRef]:
+                     audit: Actor | None = None) -> list[ModuleRef]:
         """install() in this process."""
         extension = self._usable(code)
-        unmet = extension.manifest.unmet_requirements()
+        unmet = unmet_requirements(extension.manifest)
         if unmet:
             raise ExtensionError(f"extension {code!r} needs {', '.join(unmet)}: install "
                                  f"{'it' if len(unmet) == 1 else 'them'} first")
@@ -100,7 +102,7 @@ class Lifecycle:
         return self.uninstall_counting_tasks(code, module)[0]
 
     def uninstall_counting_tasks(self, code: str, module: str | None = None, *,
-                                 audit: AuditNote | None = None,
+                                 audit: Actor | None = None,
                                  ) -> tuple[list[ModuleRef], int]:
         """Uninstall; once no module of the extension is left installed, its waiting tasks
         (those it added, and those that run its routes) go in the same transaction. Returns
@@ -113,7 +115,7 @@ class Lifecycle:
         return self.uninstall_here(code, module, audit)
 
     def uninstall_here(self, code: str, module: str | None = None,
-                       audit: AuditNote | None = None) -> tuple[list[ModuleRef], int]:
+                       audit: Actor | None = None) -> tuple[list[ModuleRef], int]:
         """uninstall_counting_tasks() in this process."""
         extension = self._usable(code)
         done = self.installed(code)
@@ -142,7 +144,7 @@ class Lifecycle:
                                                   else "; nothing was changed")) from None
 
     def _job(self, verb: Verb, code: str, module: str | None,
-             audit: AuditNote | None) -> HookJob | None:
+             audit: Actor | None) -> HookJob | None:
         """The child's job, or None where the hooks run here (an in-memory store)."""
         if not self.isolate_hooks or not isinstance(self.store, SqlStore):
             return None
@@ -194,7 +196,7 @@ class Lifecycle:
     def _run(self, extension: Extension, todo: list[ModuleRef], hook: str,
              mark: Callable[[Store, ModuleRef], object],
              after: Callable[[Store], object] | None = None, *,
-             audit: AuditNote | None = None, deleted: list[int] | None = None,
+             audit: Actor | None = None, deleted: list[int] | None = None,
              ) -> list[ModuleRef]:
         if not todo and audit is None:
             return []
@@ -243,13 +245,13 @@ class Lifecycle:
             raise ExtensionError(f"{where}: {hook}() failed: {error_text(error)}") from error
 
 
-def _record(store: Store, audit: AuditNote, hook: str, code: str, todo: list[ModuleRef],
+def _record(store: Store, audit: Actor, hook: str, code: str, todo: list[ModuleRef],
             deleted: list[int] | None) -> None:
     """The change's audit row, in its transaction: `extensions.install` of `extension x`."""
     detail = ", ".join(ref.name for ref in todo)
     if deleted is not None:
         detail += f"; {sum(deleted)} task(s) deleted"
-    AuditLog(store).record(actor=audit.actor, action=f"extensions.{hook}",
+    AuditLog(store).record(actor=audit.name, action=f"extensions.{hook}",
                            target=f"extension {code}", detail=detail, address=audit.address)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -20,47 +19,33 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from taskdesk.errors import BadPackage
 from taskdesk.models.actions import NAME
+from taskdesk.models.extensions import TEXT_FIELDS, Manifest
 
 MANIFEST = "install.json"
 #: An extension's code: a lowercase name of actions' routes, at most 64 characters.
 CODE_PATTERN = re.compile(rf"(?={NAME}$)[a-z0-9_]{{1,64}}")
-TEXT_FIELDS = ("name", "description", "version", "author", "link")
 REQUIRED_FIELDS = ("name", "version")
 MAX_FIELD_LENGTH = 1000
 
 
-@dataclass(frozen=True, kw_only=True)
-class Manifest:
-    code: str
-    name: str
-    version: str
-    description: str = ""
-    author: str = ""
-    link: str = ""
-    requires: tuple[str, ...] = ()
+def parse_manifest(text: bytes | str, *, default_code: str) -> Manifest:
+    """The manifest, or BadPackage naming the first thing wrong with it."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:  # malformed JSON or text, or an overlong number
+        raise BadPackage(f"{MANIFEST} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BadPackage(f"{MANIFEST} is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise BadPackage(f"{MANIFEST} must hold a JSON object")
+    fields = {name: _text_field(data, name) for name in TEXT_FIELDS}
+    code = check_code(data.get("code", default_code))
+    return Manifest(code=code, requires=_requires(data.get("requires", [])), **fields)
 
-    @classmethod
-    def parse(cls, text: bytes | str, *, default_code: str) -> Manifest:
-        """The manifest, or BadPackage naming the first thing wrong with it."""
-        try:
-            data = json.loads(text)
-        except ValueError as error:  # malformed JSON or text, or an overlong number
-            raise BadPackage(f"{MANIFEST} is not valid JSON: {error}") from None
-        except RecursionError:
-            raise BadPackage(f"{MANIFEST} is nested too deeply") from None
-        if not isinstance(data, dict):
-            raise BadPackage(f"{MANIFEST} must hold a JSON object")
-        fields = {name: _text_field(data, name) for name in TEXT_FIELDS}
-        code = check_code(data.get("code", default_code))
-        return cls(code=code, requires=_requires(data.get("requires", [])), **fields)
 
-    def unmet_requirements(self) -> list[str]:
-        """The requirements that the running Python does not satisfy."""
-        return [text for text in self.requires if not _satisfied(Requirement(text))]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, **{name: getattr(self, name) for name in TEXT_FIELDS},
-                "requires": list(self.requires)}
+def unmet_requirements(manifest: Manifest) -> list[str]:
+    """The manifest's requirements that the running Python does not satisfy."""
+    return [text for text in manifest.requires if not _satisfied(Requirement(text))]
 
 
 def check_code(code: Any) -> str:

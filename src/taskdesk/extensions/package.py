@@ -26,8 +26,9 @@ from pathlib import Path, PurePosixPath
 from taskdesk.config import DEFAULT_PACKAGE_MAX_FILE_BYTES, Settings
 from taskdesk.errors import BadPackage
 from taskdesk.extensions.catalogue import module_of, module_problem
-from taskdesk.extensions.manifest import MANIFEST, Manifest
+from taskdesk.extensions.manifest import MANIFEST, parse_manifest
 from taskdesk.extensions.zipspan import bytes_outside_entries
+from taskdesk.models.extensions import Manifest
 
 CODE_FOLDERS = ("admin", "catalog")
 RATIO_CHECK_FROM_BYTES = 64 * 1024  # smaller entries may compress as well as they like
@@ -73,7 +74,7 @@ def read_package(path: Path, limits: Limits, *, filename: str) -> Manifest:
         names = [entry.filename for entry in entries]
         _check_layout(names, filename)
         text = archive.read(MANIFEST)
-    return Manifest.parse(text, default_code=_stem(filename))
+    return parse_manifest(text, default_code=_stem(filename))
 
 
 def unpack(path: Path, destination: Path, *, filename: str) -> None:
@@ -97,7 +98,7 @@ def build_package(folder: Path, output_dir: Path, limits: Limits) -> Path:
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise BadPackage(f"{folder} has no {MANIFEST}")
-    code = Manifest.parse(manifest_path.read_bytes(), default_code=folder.name).code
+    code = parse_manifest(manifest_path.read_bytes(), default_code=folder.name).code
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{code}.zip"
     partial = output_dir / f".{code}.zip.part"

@@ -1,15 +1,21 @@
 """Extensions: Extensions > Installer and Extensions > Extensions behind one object that the
-CLI and the web call, returning views (taskdesk.views) rather than internal objects."""
+CLI and the web call, returning views (taskdesk.views) rather than internal objects.
+
+A change made for someone (`by`) is audited here: install and uninstall in their change's
+transaction (lifecycle.py); upload and remove change files, not rows, so their entry is
+written once the files are in place."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
 
-from taskdesk.extensions.catalogue import Catalogue, ModuleRef
-from taskdesk.extensions.hook_process import AuditNote
+from taskdesk.accounts.audit import AuditLog
+from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
+from taskdesk.models.accounts import Actor
+from taskdesk.models.extensions import ModuleRef
 from taskdesk.views import ExtensionView, UninstallView, extension_view
 
 
@@ -32,28 +38,38 @@ class Extensions:
     def get(self, code: str) -> ExtensionView:
         return extension_view(self.catalogue.get(code), self.lifecycle.installed(code))
 
-    def upload(self, package: Path, *, upgrade: bool = False) -> ExtensionView:
+    def upload(self, package: Path, *, upgrade: bool = False,
+               by: Actor | None = None) -> ExtensionView:
         """Check a zip and unpack it (Extensions > Installer)."""
-        return self.get(self.installer.upload(package, upgrade=upgrade).code)
+        view = self.get(self.installer.upload(package, upgrade=upgrade).code)
+        self._record(by, "extensions.upload", view["code"], f"version {view['version']}")
+        return view
 
     def install(self, code: str, module: str | None = None, *,
-                audit: AuditNote | None = None) -> list[str]:
-        """Run install() of the extension's modules (or one); the names of those newly done.
-        With `audit` (who asked), its audit row is written in the change's transaction."""
-        return [ref.name for ref in self.lifecycle.install(code, module, audit=audit)]
+                by: Actor | None = None) -> list[str]:
+        """Run install() of the extension's modules (or one); the names of those newly done."""
+        return [ref.name for ref in self.lifecycle.install(code, module, audit=by)]
 
     def uninstall(self, code: str, module: str | None = None, *,
-                  audit: AuditNote | None = None) -> UninstallView:
+                  by: Actor | None = None) -> UninstallView:
         """Run uninstall() of the modules (or one); once none is installed, the extension's
         waiting tasks go too."""
-        done, deleted = self.lifecycle.uninstall_counting_tasks(code, module, audit=audit)
+        done, deleted = self.lifecycle.uninstall_counting_tasks(code, module, audit=by)
         return UninstallView(modules=[ref.name for ref in done], tasks_deleted=deleted)
 
     def link(self, folder: Path) -> ExtensionView:
         """Use an extension's working copy where it is (for its developer)."""
         return self.get(self.installer.link(folder).code)
 
-    def remove(self, code: str) -> str:
+    def remove(self, code: str, *, by: Actor | None = None) -> str:
         """Delete an uploaded extension whose modules are all uninstalled (or only unlink a
         linked working copy); returns what was done, in words."""
-        return self.installer.remove(code).message
+        message = self.installer.remove(code).message
+        self._record(by, "extensions.remove", code, message)
+        return message
+
+    def _record(self, by: Actor | None, action: str, code: str, detail: str) -> None:
+        if by is not None:
+            AuditLog(self.lifecycle.store).record(actor=by.name, action=action,
+                                                  target=f"extension {code}", detail=detail,
+                                                  address=by.address)

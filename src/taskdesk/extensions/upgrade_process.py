@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 
-from taskdesk.extensions.catalogue import Extension, ModuleRef
 from taskdesk.extensions.hook_process import (
     HookDone,
     HookJob,
@@ -26,6 +25,7 @@ from taskdesk.extensions.hook_process import (
     start_child,
     wait_answer,
 )
+from taskdesk.models.extensions import Extension, ModuleRef
 
 COMMIT, ABORT = "commit", "abort"
 

@@ -78,6 +78,15 @@ class AuditEntry:
     detail: str | None
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for a change, and from where (None: not over the network): what its audit
+    entry names. It travels to an extension's hook process, so it stays plain data."""
+
+    name: str
+    address: str | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class LoginRecord:
     """Failed logins of one throttled key (a name at an address, or an address)."""

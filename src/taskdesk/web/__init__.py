@@ -1,7 +1,9 @@
 """The admin web and its JSON API: `create_app(desk)` builds them for one Taskdesk.
 
-Everything here reaches taskdesk through the front door (`Taskdesk`) and `taskdesk.views`;
-state lives on `app.state`, never in module globals, so several apps can share a process.
+Everything here reaches taskdesk through the front door (`Taskdesk`, for the application's
+tasks, and `Admin`, the admin's services), `taskdesk.views` and the bottom layers (models,
+errors, clock, text, config); state lives on `app.state`, never in module globals, so
+several apps can share a process.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from taskdesk.app import LoginThrottle, Taskdesk
+from taskdesk.admin import Admin, LoginThrottle
+from taskdesk.app import Taskdesk
 from taskdesk.web.crashes import UnhandledErrors
 from taskdesk.web.deadline import HealthProbe
 from taskdesk.web.failures import install_failures
@@ -41,10 +44,11 @@ def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
     app = FastAPI(title="taskdesk", version="0.1.0", description=API_DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
     app.state.desk = desk
+    app.state.admin = admin = Admin(desk)
     app.state.templates = environment()
-    app.state.throttle = throttle or desk.login_throttle()
+    app.state.throttle = throttle or admin.login_throttle()
     app.state.password_checks = threading.BoundedSemaphore(desk.settings.login_checks)
-    app.state.health = HealthProbe(desk.health, desk.settings.health_timeout_seconds)
+    app.state.health = HealthProbe(admin.health, desk.settings.health_timeout_seconds)
     for route in ROUTES:
         _add(app, route)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from taskdesk.errors import TaskdeskError
-from taskdesk.views import visible
+from taskdesk.text import visible
 from taskdesk.web.render import render
 from taskdesk.web.security import Forbidden, NotLoggedIn
 

@@ -1,5 +1,6 @@
-"""The Prometheus text format of `desk.insights.metrics()`. The counters count every task log
-entry ever written (store/log_totals.py): pruning or clearing the log never makes them fall."""
+"""The Prometheus text format of `admin.insights.metrics()`. The counters count every task
+log entry ever written (store/log_totals.py): pruning or clearing the log never makes them
+fall."""
 
 from __future__ import annotations
 

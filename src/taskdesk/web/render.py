@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from taskdesk.views import visible
+from taskdesk.text import visible
 from taskdesk.web.security import Caller
 
 TEMPLATES = Path(__file__).parent / "templates"

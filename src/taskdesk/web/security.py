@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from taskdesk.admin import Actor, Admin
 from taskdesk.app import Taskdesk
 from taskdesk.errors import TaskdeskError
 from taskdesk.views import SessionView, UserView
@@ -71,6 +72,11 @@ def desk_of(request: Request) -> Taskdesk:
     return desk
 
 
+def admin_of(request: Request) -> Admin:
+    admin: Admin = request.app.state.admin
+    return admin
+
+
 def caller_of(request: Request) -> Caller:
     """The caller the guard let through (routes that are not public always have one)."""
     caller: Caller | None = getattr(request.state, "caller", None)
@@ -81,6 +87,11 @@ def caller_of(request: Request) -> Caller:
 
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def actor_of(request: Request) -> Actor:
+    """Who asked for a change, and from where: what its audit entry names."""
+    return Actor(caller_of(request).name, client_address(request))
 
 
 def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
@@ -123,7 +134,7 @@ def guarded_route(route: Route) -> type[APIRoute]:
 
 def identify(request: Request) -> Caller | None:
     """The caller by bearer token, else by session cookie; None for the anonymous."""
-    accounts = desk_of(request).accounts
+    accounts = admin_of(request).accounts
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         used = accounts.use_token(secret.strip())

@@ -10,14 +10,15 @@ from urllib.parse import urlsplit
 from fastapi import Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from taskdesk.app import LoginThrottle
+from taskdesk.admin import Actor, LoginThrottle
 from taskdesk.web.render import render
 from taskdesk.web.security import (
     SESSION_COOKIE,
     Forbidden,
+    actor_of,
+    admin_of,
     caller_of,
     client_address,
-    desk_of,
 )
 from taskdesk.web.table import LOGGED_IN, PUBLIC, RouteList
 
@@ -79,26 +80,26 @@ def login(request: Request, name: Annotated[str, Form(max_length=256)] = "",
 
 
 def _checked_login(request: Request, name: str, password: str, next: str) -> Response:
-    desk = desk_of(request)
+    admin = admin_of(request)
     throttle: LoginThrottle = request.app.state.throttle
     address = client_address(request)
     wait = throttle.reserve(name, address)  # counted before the check: parallel guesses too
     if wait > 0:
         return _refused(request, 429, int(wait) + 1, name, next,
                         f"Too many failed logins: try again in {int(wait) + 1} s.")
-    user = desk.accounts.authenticate(name, password)
+    user = admin.accounts.authenticate(name, password)
     if user is None:
         return render(request, "login.html", status_code=401, next=safe_next(next), name=name,
                       error="Wrong user name or password.")
     throttle.succeeded(name, address)
-    desk.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))  # this browser's last
-    desk.accounts.prune_sessions()  # expired ones go: the table never grows without bound
-    session = desk.accounts.start_session(user["name"], address=address)
-    desk.audit.record(actor=user["name"], action="session.login", address=address)
+    admin.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))  # this browser's last
+    admin.accounts.prune_sessions()  # expired ones go: the table never grows without bound
+    session = admin.accounts.start_session(user["name"], address=address,
+                                           by=Actor(user["name"], address))
     redirect = RedirectResponse(safe_next(next), status_code=303)
     redirect.set_cookie(SESSION_COOKIE, session["secret"], httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/",
-                        max_age=int(desk.settings.session_seconds))
+                        max_age=int(admin.settings.session_seconds))
     return redirect
 
 
@@ -113,11 +114,8 @@ def _refused(request: Request, status_code: int, seconds: int, name: str, next: 
 @routes.post("/logout", LOGGED_IN, page=True)
 def logout(request: Request) -> Response:
     caller = caller_of(request)
-    desk = desk_of(request)
-    if caller.session is not None:
-        desk.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))
-    desk.audit.record(actor=caller.name, action="session.logout",
-                      address=client_address(request))
+    ended = request.cookies.get(SESSION_COOKIE, "") if caller.session is not None else ""
+    admin_of(request).accounts.end_session(ended, by=actor_of(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from taskdesk.views import ActivityView, RunnerView
 from taskdesk.web.render import render
-from taskdesk.web.security import desk_of
+from taskdesk.web.security import admin_of
 from taskdesk.web.table import RouteList
 
 routes = RouteList()
@@ -23,9 +23,9 @@ class DashboardView(BaseModel):
 
 
 def dashboard_view(request: Request) -> DashboardView:
-    desk = desk_of(request)
-    return DashboardView(counts=desk.insights.status_counts(), runners=desk.runners(),
-                         activity=desk.insights.activity(minutes=CHART_MINUTES))
+    admin = admin_of(request)
+    return DashboardView(counts=admin.insights.status_counts(), runners=admin.runners(),
+                         activity=admin.insights.activity(minutes=CHART_MINUTES))
 
 
 @routes.get("/api/dashboard", "dashboard:access")
@@ -36,7 +36,7 @@ def dashboard(request: Request) -> DashboardView:
 @routes.get("/api/runners", "dashboard:access")
 def runners(request: Request) -> list[RunnerView]:
     """Runners that registered and have not stopped; `alive` if seen within a lease."""
-    return desk_of(request).runners()
+    return admin_of(request).runners()
 
 
 @routes.get("/", "dashboard:access", page=True)

@@ -10,11 +10,10 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.responses import FileResponse, Response
 
-from taskdesk.views import visible
+from taskdesk.text import visible
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
-from taskdesk.web.routes.tasks_api import audit
-from taskdesk.web.security import desk_of
+from taskdesk.web.security import actor_of, admin_of
 from taskdesk.web.table import RouteList
 
 routes = RouteList()
@@ -30,7 +29,7 @@ class ErrorLogView(BaseModel):
 
 
 def error_log_view(request: Request, lines: int) -> ErrorLogView:
-    error_log = desk_of(request).error_log
+    error_log = admin_of(request).error_log
     text = error_log.read(tail=lines)
     return ErrorLogView(path=str(error_log.path), size=error_log.size(),
                         lines=[visible(line, keep="\t") for line in text.splitlines()])
@@ -44,9 +43,7 @@ def show(request: Request,
 
 @routes.delete("/api/error-log", "error_log:modify")
 def clear(request: Request) -> Message:
-    error_log = desk_of(request).error_log
-    error_log.clear()
-    audit(request, "error_log.clear", str(error_log.path))
+    admin_of(request).clear_error_log(by=actor_of(request))
     return Message(message="the error log is empty")
 
 
@@ -59,7 +56,7 @@ def error_log_page(request: Request,
 
 @routes.get("/error-log/download", "error_log:access", page=True)
 def download(request: Request) -> Response:
-    error_log = desk_of(request).error_log
+    error_log = admin_of(request).error_log
     if not error_log.path.exists():
         return Response(b"", media_type="text/plain; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="error.log"'})

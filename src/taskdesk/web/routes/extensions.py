@@ -13,11 +13,10 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from taskdesk.errors import BadPackage
-from taskdesk.views import AuditNote, ExtensionView, UninstallView, task_view
+from taskdesk.views import ExtensionView, UninstallView, task_view
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
-from taskdesk.web.routes.tasks_api import audit
-from taskdesk.web.security import caller_of, client_address, desk_of
+from taskdesk.web.security import actor_of, admin_of, desk_of
 from taskdesk.web.table import UPLOAD, RouteList
 
 routes = RouteList()
@@ -38,22 +37,20 @@ class Installed(BaseModel):
 
 @routes.get("/api/extensions", "extensions:access")
 def list_extensions(request: Request) -> list[ExtensionView]:
-    return desk_of(request).extensions.all()
+    return admin_of(request).extensions.all()
 
 
 @routes.post("/api/extensions/upload", UPLOAD, status_code=201)
 def upload(request: Request, file: Annotated[UploadFile, File()]) -> ExtensionView:
     """Upload an extension's zip (multipart field `file`); the installer checks it whole
     before anything is unpacked, and a refused package changes nothing."""
-    desk = desk_of(request)
-    limit = desk.settings.package_max_file_bytes
+    admin = admin_of(request)
+    limit = admin.settings.package_max_file_bytes
     name = safe_file_name(file.filename)
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         target = Path(folder) / name
         _save(file, target, limit)
-        view = desk.extensions.upload(target)
-    audit(request, "extensions.upload", f"extension {view['code']}", f"version {view['version']}")
-    return view
+        return admin.extensions.upload(target, by=actor_of(request))
 
 
 def safe_file_name(given: str | None) -> str:
@@ -74,42 +71,36 @@ def _save(file: UploadFile, target: Path, limit: int) -> None:
             out.write(chunk)
 
 
-def asked_by(request: Request) -> AuditNote:
-    """Who asked: the extension's child writes the audit row in the change's transaction."""
-    return AuditNote(actor=caller_of(request).name, address=client_address(request))
-
-
 @routes.post("/api/extensions/{code}/install", "extensions:modify")
 def install(request: Request, code: str, body: ModuleBody | None = None) -> Installed:
     module = body.module if body else None
-    modules = desk_of(request).extensions.install(code, module, audit=asked_by(request))
+    modules = admin_of(request).extensions.install(code, module, by=actor_of(request))
     return Installed(modules=modules, message=f"installed {', '.join(modules) or 'nothing new'}")
 
 
 @routes.post("/api/extensions/{code}/uninstall", "extensions:modify")
 def uninstall(request: Request, code: str, body: ModuleBody | None = None) -> UninstallView:
     module = body.module if body else None
-    return desk_of(request).extensions.uninstall(code, module, audit=asked_by(request))
+    return admin_of(request).extensions.uninstall(code, module, by=actor_of(request))
 
 
 @routes.delete("/api/extensions/{code}", "installer:modify")
 def remove(request: Request, code: str) -> Message:
-    message = desk_of(request).extensions.remove(code)
-    audit(request, "extensions.remove", f"extension {code}", message)
+    message = admin_of(request).extensions.remove(code, by=actor_of(request))
     return Message(message=message)
 
 
 @routes.get("/installer", "installer:access", page=True)
 def installer_page(request: Request) -> Response:
-    desk = desk_of(request)
-    return render(request, "installer.html", extensions=desk.extensions.all(),
-                  max_bytes=desk.settings.package_max_file_bytes)
+    admin = admin_of(request)
+    return render(request, "installer.html", extensions=admin.extensions.all(),
+                  max_bytes=admin.settings.package_max_file_bytes)
 
 
 @routes.get("/extensions", "extensions:access", page=True)
 def extensions_page(request: Request) -> Response:
     desk = desk_of(request)
-    extensions = desk.extensions.all()
+    extensions = admin_of(request).extensions.all()
     added = {view["code"]: [task_view(task) for task in desk.tasks.list_tasks(
         extension=view["code"], limit=MODULE_TASKS, descending=True, preview=80)]
         for view in extensions}

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from taskdesk.errors import StoreUnavailable, TaskdeskError
 from taskdesk.views import HealthView
 from taskdesk.web.metrics import prometheus_text
-from taskdesk.web.security import NotLoggedIn, desk_of
+from taskdesk.web.security import NotLoggedIn, admin_of
 from taskdesk.web.table import LOGGED_IN, PUBLIC, RouteList
 
 routes = RouteList()
@@ -33,12 +33,12 @@ def healthz(request: Request) -> Response:
 @routes.get("/metrics", PUBLIC)
 def metrics(request: Request) -> Response:
     """Prometheus text; to a bearer token or a session, or to anyone if made public."""
-    desk = desk_of(request)
+    admin = admin_of(request)
     anonymous = request.state.caller is None
-    if anonymous and not desk.settings.metrics_public:
+    if anonymous and not admin.settings.metrics_public:
         raise NotLoggedIn("send a bearer token or log in (or set TASKDESK_METRICS_PUBLIC=1)")
     try:
-        counted = desk.insights.metrics()
+        counted = admin.insights.metrics()
     except TaskdeskError:
         if anonymous:
             raise StoreUnavailable(UNAVAILABLE) from None

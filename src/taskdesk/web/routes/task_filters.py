@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from taskdesk.errors import BadArgs
-from taskdesk.views import parse_args
+from taskdesk.models.tasks import parse_args
 
 MAX_FILTER_TEXT = 255
 LIST_LIMIT = 50  # tasks on one page

@@ -12,7 +12,7 @@ from taskdesk.views import STATUSES, log_entry_view, task_view
 from taskdesk.web.render import render
 from taskdesk.web.routes.task_filters import LIST_LIMIT, PREVIEW, filter_from_query
 from taskdesk.web.routes.tasks_api import Id, Text, task_detail
-from taskdesk.web.security import desk_of
+from taskdesk.web.security import admin_of, desk_of
 from taskdesk.web.table import RouteList
 
 routes = RouteList()
@@ -41,8 +41,8 @@ def tasks_page(request: Request, code: Text = None, status: Text = None, action:
         banner: dict[str, Any] = {}
         template = "tasks_list.html"
     else:  # the whole page shows the runner banner at once, not after its first refresh
-        desk = desk_of(request)
-        banner = {"runners": desk.runners(), "starting": desk.background.running()}
+        admin = admin_of(request)
+        banner = {"runners": admin.runners(), "starting": admin.background.running()}
         template = "tasks.html"
     return render(request, template, **banner, tasks=[task_view(task) for task in page],
                   filters=where.query(), filter_body=where.keywords(), statuses=STATUSES,
@@ -53,9 +53,9 @@ def tasks_page(request: Request, code: Text = None, status: Text = None, action:
 @routes.get("/tasks/runners", "tasks:access", page=True)
 def runners_fragment(request: Request) -> Response:
     """The Tasks page's runner banner, refreshed on its own."""
-    desk = desk_of(request)
-    return render(request, "runners_banner.html", runners=desk.runners(),
-                  starting=desk.background.running())
+    admin = admin_of(request)
+    return render(request, "runners_banner.html", runners=admin.runners(),
+                  starting=admin.background.running())
 
 
 @routes.get("/tasks/log", "tasks:access", page=True)
