@@ -98,7 +98,7 @@ def open_app(settings: Settings, kind: type[A] | None) -> A:
     `kind`, so that its registered tasks are known), with the parent's settings."""
     if kind is None:
         raise ConfigError("no application was given to open: build runners and extension "
-                          "lifecycles from a Taskdesk (desk.runner(), desk.extensions)")
+                          "lifecycles from a Taskdesk (desk.runner(), Admin(desk).extensions)")
     app = load_app(settings.app, kind) if settings.app else kind(settings)
     app.configure(**{field.name: getattr(settings, field.name) for field in fields(settings)})
     return app
