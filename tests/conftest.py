@@ -3,6 +3,10 @@
 PostgreSQL tests use the real server at TASKDESK_TEST_POSTGRES_URL (default: the local one).
 Without a server they are skipped with a loud reason; TASKDESK_REQUIRE_POSTGRES=1 (set by
 .ci/run) turns that skip into a failure.
+
+Markers are given here where they can be read from the test itself (see tests/README.md):
+`postgres` to every test on the `postgres_url` fixture or with a "postgres" parameter,
+`browser` and `chaos` to every test in those folders.
 """
 
 from __future__ import annotations
@@ -31,10 +35,35 @@ BACKENDS = ["memory", "sqlite", "postgres"]
 TEST_ACTIONS = ("tests", "bench")
 
 
+#: Folders whose every test carries the marker of the same name.
+MARKED_FOLDERS = ("browser", "chaos")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Import the CLI before any test module can: its Rich consoles are built at import, and
     in-process commands must print as a piped process does, even under `pytest -s`."""
     import_cli_as_if_piped()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what a test needs from what it asks for, so that no marker can be forgotten:
+    `-m "not postgres"` must run without a server, `-m postgres` must select every such test."""
+    tests = Path(__file__).parent
+    for item in items:
+        if needs_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+        folder = item.path.relative_to(tests).parts[0]
+        if folder in MARKED_FOLDERS:
+            item.add_marker(getattr(pytest.mark, folder))
+
+
+def needs_postgres(item: pytest.Item) -> bool:
+    """The session's PostgreSQL database, or a parameter naming the backend (the `backend`
+    fixtures and the tests parametrized over backends ask for the database by that name)."""
+    if "postgres_url" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgres" in callspec.params.values()
 
 
 @pytest.fixture(autouse=True)

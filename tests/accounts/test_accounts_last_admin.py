@@ -13,6 +13,8 @@ import pytest
 from taskdesk.errors import LastAdmin
 from taskdesk.store.base import Store
 
+pytestmark = pytest.mark.hostile
+
 ROUNDS = 5
 
 

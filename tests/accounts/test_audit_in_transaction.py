@@ -15,7 +15,7 @@ from taskdesk.models.tasks import TaskFilter
 from taskdesk.testing import memory_desk
 from tests.conftest import TEST_ACTIONS
 
-NOOP = "tests.handlers:noop"
+NOOP = "tests.support.handlers:noop"
 
 
 class AuditDown(Exception):

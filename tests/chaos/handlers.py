@@ -1,4 +1,4 @@
-"""The chaos test's task (imported as tests.chaos_handlers by real worker processes).
+"""The chaos test's task (imported as tests.chaos.handlers by real worker processes).
 
 Each attempt records itself — (task_id, pid, thread, attempt) — in the table
 `chaos_execution` of the taskdesk database, through a connection of its own, committed before

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from taskdesk import Settings, Task, Taskdesk
 from taskdesk.cli import app
 
-SAY = "tests.hostile.handlers_cli:say"
-FAIL_WITH = "tests.hostile.handlers_cli:fail_with"
+SAY = "tests.cli.hostile_handlers:say"
+FAIL_WITH = "tests.cli.hostile_handlers:fail_with"
 #: What must never reach a terminal raw from a value: ESC, CR, the 8-bit CSI, a bidi override.
 RAW_CONTROLS = ("\x1b", "\r", "\x9b", "\u202e")
 

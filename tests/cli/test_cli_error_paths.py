@@ -20,8 +20,10 @@ from typing import NamedTuple
 import pytest
 
 from tests.cli.harness import REPO_ROOT, clean_env
+from tests.cli.hostile_support import Home, Run, invoke, one_error_line
 from tests.extensions.support import module_source, unique_code, write_extension, zip_folder
-from tests.hostile.cli_support import Home, Run, invoke, one_error_line
+
+pytestmark = pytest.mark.hostile
 
 
 class Trouble(NamedTuple):
@@ -202,9 +204,9 @@ CASES = [
                  id="usage-bad-value"),
     pytest.param(Trouble(command("task", "list", "--colour"), 2, ("--colour",)),
                  id="usage-unknown-option"),
-    pytest.param(Trouble(command("task", "add", "c", "tests.handlers:[/x]"), 2,
-                         ("tests.handlers:[/x]",)), id="markup-in-an-error-message"),
-    pytest.param(Trouble(command("task", "add", "c", "tests.handlers:noop", "--args",
+    pytest.param(Trouble(command("task", "add", "c", "tests.support.handlers:[/x]"), 2,
+                         ("tests.support.handlers:[/x]",)), id="markup-in-an-error-message"),
+    pytest.param(Trouble(command("task", "add", "c", "tests.support.handlers:noop", "--args",
                                  '{"x": "\\ud800"}', "--json"), 2, ("lone surrogate",)),
                  id="args-with-a-lone-surrogate"),
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.hostile_support import FAIL_WITH, RAW_CONTROLS, SAY, Home, ok
 from tests.extensions.support import (
     manifest,
     module_source,
@@ -16,7 +17,8 @@ from tests.extensions.support import (
     write_extension,
     zip_folder,
 )
-from tests.hostile.cli_support import FAIL_WITH, RAW_CONTROLS, SAY, Home, ok
+
+pytestmark = pytest.mark.hostile
 
 NAME = "X\x1b[31m…\r\nfake: line\u202e"
 SCREEN = "\x1b[2J\x9b2J done\rhidden"

@@ -11,6 +11,8 @@ import pytest
 
 import taskdesk
 
+pytestmark = pytest.mark.hostile
+
 FRONT_DOOR = {"taskdesk", "taskdesk.app", "taskdesk.views", "taskdesk.errors"}
 PACKAGE = Path(taskdesk.__file__).parent
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from taskdesk.cli.output import BLOCK_CHARS, PREVIEW_CHARS
-from tests.hostile.cli_support import Home, ok
+from tests.cli.hostile_support import Home, ok
+
+pytestmark = pytest.mark.hostile
 
 LINE = "a line of a long report\n"
 RESPONSE = LINE * (1024 * 1024 // len(LINE))  # 1 MiB, as an older taskdesk could store
@@ -24,7 +26,7 @@ def home(tmp_path: Path) -> Home:
 
 
 def long_task(home: Home) -> int:
-    task = home.desk().tasks.add("long", "tests.handlers:noop")
+    task = home.desk().tasks.add("long", "tests.support.handlers:noop")
     with sqlite3.connect(home.database_url.removeprefix("sqlite:///")) as conn:
         conn.execute("UPDATE task SET response = ? WHERE task_id = ?", (RESPONSE, task.task_id))
     return task.task_id
@@ -52,7 +54,7 @@ def test_list_shows_a_one_line_preview(home: Home) -> None:
 
 
 def test_a_short_response_is_shown_whole_without_a_note(home: Home) -> None:
-    task = home.ran("tests.hostile.handlers_cli:say", text="line one\n  line two")
+    task = home.ran("tests.cli.hostile_handlers:say", text="line one\n  line two")
     shown = ok(home.run("task", "show", str(task.task_id)))
     assert "response\nline one\n  line two\n" in shown
     assert "more characters" not in shown

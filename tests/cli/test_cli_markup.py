@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.cli_support import FAIL_WITH, SAY, Home, ok, one_error_line
+from tests.cli.hostile_support import FAIL_WITH, SAY, Home, ok, one_error_line
+
+pytestmark = pytest.mark.hostile
 
 RESPONSE = "[/oops] see [/var/log] then pip install 'taskdesk[postgres]' [bold]x[/bold] :smile:"
 
@@ -36,5 +38,5 @@ def test_a_failure_message_with_brackets_is_printed_literally(home: Home) -> Non
 
 
 def test_an_error_message_with_brackets_is_printed_literally(home: Home) -> None:
-    line = one_error_line(home.run("task", "add", "c", "tests.handlers:[/x]"), 2)
-    assert "'tests.handlers:[/x]'" in line
+    line = one_error_line(home.run("task", "add", "c", "tests.support.handlers:[/x]"), 2)
+    assert "'tests.support.handlers:[/x]'" in line

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from taskdesk import Status
 from taskdesk.store.base import Store
-from tests.hostile.cli_support import FAIL_WITH, Home, ok, one_error_line
+from tests.cli.hostile_support import FAIL_WITH, Home, ok, one_error_line
+
+pytestmark = pytest.mark.hostile
 
 
 def test_retry_by_id_and_by_filter_gives_a_fresh_attempt_budget(tmp_path: Path) -> None:
@@ -40,7 +44,7 @@ def test_retry_wants_ids_or_a_filter_but_not_both(tmp_path: Path) -> None:
 def test_show_says_how_long_a_running_task_has_run(tmp_path: Path) -> None:
     home = Home.create(tmp_path)
     with home.desk() as desk:
-        task = desk.tasks.add("endless", "tests.handlers:noop")
+        task = desk.tasks.add("endless", "tests.support.handlers:noop")
         store: Store = desk.store
         [claimed] = store.claim("host:1:abc", lease_seconds=60)
         assert claimed.task_id == task.task_id

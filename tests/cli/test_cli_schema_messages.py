@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.hostile.cli_support import Run, invoke, one_error_line
+from tests.cli.hostile_support import Run, invoke, one_error_line
 from tests.support import require_postgres, temporary_database
+
+pytestmark = pytest.mark.hostile
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

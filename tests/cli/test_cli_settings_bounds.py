@@ -9,6 +9,8 @@ import pytest
 from taskdesk.config import MAX_SECONDS, Settings
 from taskdesk.errors import ConfigError
 
+pytestmark = pytest.mark.hostile
+
 BOUNDS = [("TASKDESK_LEASE_SECONDS", 86_400, "a day"),
           ("TASKDESK_POLL_SECONDS", 3_600, "an hour"),
           ("TASKDESK_RETRY_DELAY_SECONDS", 3_600, "an hour"),

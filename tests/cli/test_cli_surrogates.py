@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.cli_support import Home, ok, one_error_line
+from tests.cli.hostile_support import Home, ok, one_error_line
+
+pytestmark = pytest.mark.hostile
 
 
 @pytest.fixture
@@ -22,14 +24,14 @@ def home(tmp_path: Path) -> Home:
                                   '{"x": ["ok", {"y": "\\udfff"}]}'])
 def test_args_with_a_lone_surrogate_are_refused_and_nothing_is_added(home: Home,
                                                                      args: str) -> None:
-    line = one_error_line(home.run("task", "add", "c", "tests.handlers:noop", "--args", args,
-                                   "--json"), 2)
+    line = one_error_line(home.run("task", "add", "c", "tests.support.handlers:noop",
+                                   "--args", args, "--json"), 2)
     assert "lone surrogate" in line
     assert json.loads(ok(home.run("task", "list", "--json"))) == []
 
 
 def test_a_stored_row_with_a_lone_surrogate_never_breaks_a_listing(home: Home) -> None:
-    task = home.desk().tasks.add("old", "tests.handlers:noop", {"x": "fine"})
+    task = home.desk().tasks.add("old", "tests.support.handlers:noop", {"x": "fine"})
     with sqlite3.connect(home.database_url.removeprefix("sqlite:///")) as conn:
         conn.execute("UPDATE task SET args = ? WHERE task_id = ?",
                      ('{"x": "a\\ud800b"}', task.task_id))

@@ -14,6 +14,8 @@ from taskdesk.errors import BadAction, ExtensionError
 from taskdesk.models.tasks import NewTask
 from taskdesk.testing import memory_desk, run_due
 
+pytestmark = pytest.mark.hostile
+
 FAN_OUT = {
     "install.json": json.dumps({"name": "Fan", "version": "1.0"}),
     "admin/controller/module/fan.py": '''

@@ -19,6 +19,8 @@ from taskdesk.extensions.installer import Installer
 from taskdesk.store import MemoryStore
 from tests.extensions.support import manifest, seed_files, write_zip
 
+pytestmark = pytest.mark.hostile
+
 #: Runs one upload with a file-size limit (RLIMIT_FSIZE) that the copy of the package
 #: exceeds: the write fails as on a full disk (EFBIG instead of ENOSPC), the read does not.
 FULL_DISK_UPLOAD = textwrap.dedent("""

@@ -25,6 +25,8 @@ from tests.extensions.support import (
     write_zip,
 )
 
+pytestmark = pytest.mark.hostile
+
 LONG_TYPE = "t" * 33
 LONG_CODE = "c" * 129
 

@@ -16,6 +16,8 @@ from taskdesk.extensions.installer import Installer
 from taskdesk.store import MemoryStore
 from tests.extensions.support import manifest, seed_files, write_zip
 
+pytestmark = pytest.mark.hostile
+
 LIMIT = 64 * 1024  # bytes: small, so that no test writes much
 
 

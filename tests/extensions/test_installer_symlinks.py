@@ -26,6 +26,8 @@ from tests.extensions.support import (
     zip_folder,
 )
 
+pytestmark = pytest.mark.hostile
+
 CODE = "test_module"
 
 

@@ -20,6 +20,8 @@ from taskdesk.registry import TaskRegistry
 from taskdesk.store.base import Store
 from tests.extensions.support import manifest, task_source, unique_code, write_zip
 
+pytestmark = pytest.mark.hostile
+
 
 def module(code: str, *, upgrade: str | None = None) -> str:
     """The module `module/<code>`: install() adds `<code>_first`; upgrade() runs `upgrade`."""

@@ -11,7 +11,7 @@ import pytest
 
 from taskdesk.errors import BadAction
 from taskdesk.extensions.loader import PACKAGE_PREFIX, ControllerLoader
-from tests.unit.extfiles import (
+from tests.support.extfiles import (
     bump_mtime,
     set_mtime_ns,
     unique_code,

@@ -1,4 +1,4 @@
-"""Hostile task handlers for the runner's tests (imported as tests.hostile.handlers_runner)."""
+"""Hostile task handlers for the runner's tests (imported as tests.runner.hostile_handlers)."""
 
 from __future__ import annotations
 

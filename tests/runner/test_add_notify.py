@@ -64,14 +64,14 @@ def _drain(listener: socket.socket) -> int:
 def test_an_add_of_delayed_tasks_wakes_nobody_and_a_due_one_wakes_once(
         desk: Taskdesk, heard: Heard) -> None:
     later = timedelta(hours=1)
-    desk.tasks.add("later", "tests.handlers:noop", run_at=later)
-    desk.tasks.add_many([NewTask(code=f"later-{n}", action="tests.handlers:noop",
+    desk.tasks.add("later", "tests.support.handlers:noop", run_at=later)
+    desk.tasks.add_many([NewTask(code=f"later-{n}", action="tests.support.handlers:noop",
                                  run_at=desk.now() + later) for n in range(3)])
     assert heard() == 0
-    desk.tasks.add_many([NewTask(code=f"now-{n}", action="tests.handlers:noop")
+    desk.tasks.add_many([NewTask(code=f"now-{n}", action="tests.support.handlers:noop")
                          for n in range(50)])
     assert heard() == 1
-    desk.tasks.add("now", "tests.handlers:noop")
+    desk.tasks.add("now", "tests.support.handlers:noop")
     assert heard() == 1
 
 
@@ -81,10 +81,10 @@ def test_a_callers_transaction_of_delayed_tasks_wakes_nobody(
     if backend != "postgres":
         pytest.skip("a plain psycopg connection")
     with psycopg.connect(database_url) as conn:
-        desk.tasks.add("later", "tests.handlers:noop", run_at=timedelta(hours=1),
+        desk.tasks.add("later", "tests.support.handlers:noop", run_at=timedelta(hours=1),
                        connection=conn)
     assert heard() == 0
     with psycopg.connect(database_url) as conn:
-        desk.tasks.add("now", "tests.handlers:noop", connection=conn)
-        desk.tasks.add("now-2", "tests.handlers:noop", connection=conn)
+        desk.tasks.add("now", "tests.support.handlers:noop", connection=conn)
+        desk.tasks.add("now-2", "tests.support.handlers:noop", connection=conn)
     assert heard() == 1  # once per transaction

@@ -37,7 +37,7 @@ def test_recovery_holds_for_a_lease_after_a_forward_step_then_resumes(
 ) -> None:
     monotonic = FakeMonotonic()
     housekeeper = Housekeeper(store, settings, monotonic=monotonic)
-    [task] = store.add([NewTask(code="live", action="tests.handlers:noop", max_attempts=3)])
+    [task] = store.add([NewTask(code="live", action="tests.support.handlers:noop", max_attempts=3)])
     store.claim("a-live-runner", lease_seconds=settings.lease_seconds)
     assert housekeeper.recover() == 0  # its sweep at start: nothing expired
 
@@ -58,7 +58,7 @@ def test_recovery_goes_on_when_time_passes_without_a_step(
 ) -> None:
     monotonic = FakeMonotonic()
     housekeeper = Housekeeper(store, settings, monotonic=monotonic)
-    store.add([NewTask(code="orphan", action="tests.handlers:noop", max_attempts=3)])
+    store.add([NewTask(code="orphan", action="tests.support.handlers:noop", max_attempts=3)])
     store.claim("a-dead-runner", lease_seconds=settings.lease_seconds)
     assert housekeeper.recover() == 0
 

@@ -12,7 +12,7 @@ from taskdesk.config import Settings
 from taskdesk.models.tasks import NewTask
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import open_store
-from tests.integration.processes import COMMAND_TIMEOUT_SECONDS, Desk, end, finish
+from tests.runner.processes import COMMAND_TIMEOUT_SECONDS, Desk, end, finish
 
 TASKS = 2000
 RUNNERS = 2
@@ -26,7 +26,8 @@ def test_two_runners_run_every_task_exactly_once(
     out = tmp_path / "ran"
     store = open_store(database_url)
     TaskRegistry(store, Settings(home=tmp_path)).add_many(
-        NewTask(code=f"t{n}", action="tests.handlers:record", args={"path": str(out), "n": n})
+        NewTask(code=f"t{n}", action="tests.support.handlers:record",
+                args={"path": str(out), "n": n})
         for n in range(TASKS)
     )
     store.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.processes import Desk, end, wait_for
+from tests.runner.processes import Desk, end, wait_for
 
 LEASE_SECONDS = 1.0
 
@@ -22,7 +22,7 @@ def test_a_killed_runner_never_blocks_the_next_start(
     desk = Desk(tmp_path / "home", database_url, lease_seconds=str(LEASE_SECONDS))
     marker = tmp_path / "started"
     args = json.dumps({"marker": str(marker), "seconds": 120})
-    desk.run("task", "add", "slow", "tests.handlers:sleep_once", "--args", args)
+    desk.run("task", "add", "slow", "tests.support.handlers:sleep_once", "--args", args)
 
     runner = desk.spawn("start")
     try:

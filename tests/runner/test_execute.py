@@ -19,7 +19,7 @@ POLICY = RetryPolicy(base_seconds=10)
 
 
 def make_task(*, attempts: int = 1, max_attempts: int = 3, args: JsonObject | None = None,
-              action: str = "tests.unit.resolvable:greet") -> Task:
+              action: str = "tests.tasks.resolvable:greet") -> Task:
     """A task as a claim hands it over: processing, `attempts` already counts this one."""
     return Task(
         task_id=7, code="job", action=action, args=args or {}, status=Status.PROCESSING,

@@ -34,7 +34,7 @@ def other(database_url: str, clock: FakeClock) -> Iterator[SqlStore]:
 
 
 def new(code: str, **fields: object) -> NewTask:
-    return NewTask(code=code, action="tests.handlers:record", args={}, max_attempts=3,
+    return NewTask(code=code, action="tests.support.handlers:record", args={}, max_attempts=3,
                    **fields)  # type: ignore[arg-type]
 
 

@@ -56,7 +56,7 @@ def test_drain_runs_due_tasks_by_priority_then_id(
 ) -> None:
     out = tmp_path / "order"
     for n, priority in [(1, 0), (2, 5), (3, 0), (4, 5), (5, -1)]:
-        registry.add(f"t{n}", "tests.handlers:record", {"path": str(out), "n": n},
+        registry.add(f"t{n}", "tests.support.handlers:record", {"path": str(out), "n": n},
                      priority=priority)
 
     stats = make_runner(store, settings).drain()
@@ -71,7 +71,7 @@ def test_future_tasks_wait_until_due(
 ) -> None:
     out = tmp_path / "out"
     later = clock.now.replace(hour=13)
-    registry.add("later", "tests.handlers:record", {"path": str(out), "n": 1}, run_at=later)
+    registry.add("later", "tests.support.handlers:record", {"path": str(out), "n": 1}, run_at=later)
 
     make_runner(store, settings).drain()
     assert recorded(out) == []
@@ -84,7 +84,7 @@ def test_future_tasks_wait_until_due(
 def test_tasks_that_add_tasks_are_run_in_the_same_drain(
     store: Store, settings: Settings, registry: TaskRegistry
 ) -> None:
-    registry.add("backup", "tests.handlers:FanOut", {"pages": 4})
+    registry.add("backup", "tests.support.handlers:FanOut", {"pages": 4})
 
     stats = make_runner(store, settings).drain()
 
@@ -98,7 +98,8 @@ def test_an_unresolvable_action_fails_only_its_own_task(
 ) -> None:
     bad = registry.add("bad", "nosuch.module:func")
     route = registry.add("route", "task/catalog/not_installed.task")
-    good = registry.add("good", "tests.handlers:record", {"path": str(tmp_path / "o"), "n": 7})
+    good = registry.add("good", "tests.support.handlers:record",
+                        {"path": str(tmp_path / "o"), "n": 7})
 
     make_runner(store, settings).drain()
 
@@ -113,7 +114,7 @@ def test_an_unresolvable_action_fails_only_its_own_task(
 def test_an_exception_is_retried_with_backoff_then_fails(
     store: Store, settings: Settings, registry: TaskRegistry, clock: FakeClock
 ) -> None:
-    task = registry.add("flaky", "tests.handlers:boom", {"message": "disk full"},
+    task = registry.add("flaky", "tests.support.handlers:boom", {"message": "disk full"},
                         max_attempts=2)
 
     make_runner(store, settings).drain()
@@ -150,7 +151,7 @@ def test_an_error_result_fails_at_once_and_success_completes(
 def test_no_retention_deletes_completed_tasks_as_opencart_does(
     store: Store, settings: Settings, registry: TaskRegistry
 ) -> None:
-    task = registry.add("once", "tests.handlers:noop")
+    task = registry.add("once", "tests.support.handlers:noop")
 
     make_runner(store, settings.evolve(retention_seconds=0)).drain()
 
@@ -161,7 +162,7 @@ def test_no_retention_deletes_completed_tasks_as_opencart_does(
 def test_completed_tasks_are_pruned_after_their_retention(
     store: Store, settings: Settings, registry: TaskRegistry, clock: FakeClock
 ) -> None:
-    task = registry.add("old", "tests.handlers:noop")
+    task = registry.add("old", "tests.support.handlers:noop")
     make_runner(store, settings).drain()
     assert registry.get(task.task_id).status is Status.COMPLETE
 
@@ -174,7 +175,7 @@ def test_completed_tasks_are_pruned_after_their_retention(
 def test_a_task_whose_runner_died_is_recovered_and_run(
     store: Store, settings: Settings, registry: TaskRegistry, clock: FakeClock
 ) -> None:
-    task = registry.add("orphan", "tests.handlers:noop")
+    task = registry.add("orphan", "tests.support.handlers:noop")
     store.claim("dead-runner", lease_seconds=settings.lease_seconds)
 
     make_runner(store, settings).drain()
@@ -201,7 +202,7 @@ def test_stopping_during_a_task_claims_and_charges_no_other(
         def before_task(self, task: Task) -> None:
             stop.set()
 
-    registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in range(5))
+    registry.add_many(NewTask(code=f"t{n}", action="tests.support.handlers:noop") for n in range(5))
     runner = make_runner(store, settings, StopDuringFirst())
 
     stats = runner.drain(stop)
@@ -219,7 +220,7 @@ def test_a_failing_hook_is_logged_not_fatal(
         def before_task(self, task: Task) -> None:
             raise ValueError("hook bug")
 
-    registry.add("t", "tests.handlers:noop")
+    registry.add("t", "tests.support.handlers:noop")
 
     stats = make_runner(store, settings, BrokenHooks()).drain()
 
@@ -245,7 +246,7 @@ def test_worker_runs_tasks_on_several_threads_until_stopped(
 ) -> None:
     out = tmp_path / "out"
     registry.add_many(
-        NewTask(code=f"t{n}", action="tests.handlers:record",
+        NewTask(code=f"t{n}", action="tests.support.handlers:record",
                 args={"path": str(out), "n": n})
         for n in range(40)
     )

@@ -20,10 +20,12 @@ from taskdesk.runner import RunnerHooks
 from taskdesk.runner.shutdown import on_stop
 from taskdesk.store.base import Store
 from tests.cli.harness import MODULE_COMMAND, REPO_ROOT, Cli
-from tests.integration.processes import wait_for
-from tests.integration.test_runner import make_runner, run_worker_until
+from tests.runner.processes import wait_for
+from tests.runner.test_runner import make_runner, run_worker_until
 
-RAISE_BASE = "tests.hostile.handlers_runner:raise_base"
+pytestmark = pytest.mark.hostile
+
+RAISE_BASE = "tests.runner.hostile_handlers:raise_base"
 KINDS = ["KeyboardInterrupt", "GeneratorExit", "SystemExit", "BaseException"]
 TIMEOUT = 60.0
 
@@ -34,7 +36,7 @@ def test_start_fails_the_task_and_runs_the_next(
 ) -> None:
     registry = TaskRegistry(store, settings)
     raising = registry.add("raising", RAISE_BASE, {"kind": kind}, max_attempts=1)
-    after = registry.add("after", "tests.handlers:noop")
+    after = registry.add("after", "tests.support.handlers:noop")
     stop = threading.Event()
 
     with on_stop(stop):  # as `taskdesk start` runs it: SIGINT and SIGTERM are handled
@@ -54,7 +56,7 @@ def test_a_worker_thread_survives_a_task_that_raises_it(
 ) -> None:
     registry = TaskRegistry(store, settings)
     raising = registry.add("raising", RAISE_BASE, {"kind": kind}, max_attempts=1)
-    after = registry.add("after", "tests.handlers:noop", priority=-1)
+    after = registry.add("after", "tests.support.handlers:noop", priority=-1)
     runner = make_runner(store, settings.evolve(poll_seconds=0.01))
 
     run_worker_until(runner, lambda: registry.get(after.task_id).status is Status.COMPLETE)
@@ -76,7 +78,7 @@ def test_a_worker_whose_thread_dies_gives_its_task_back_and_fails(
     from taskdesk.errors import WorkerFailed
 
     registry = TaskRegistry(store, settings)
-    task = registry.add("victim", "tests.handlers:noop")
+    task = registry.add("victim", "tests.support.handlers:noop")
     runner = make_runner(store, settings.evolve(poll_seconds=0.01), DyingHooks())
     stop = threading.Event()
     timer = threading.Timer(20, stop.set)  # a worker that never notices must still end
@@ -109,7 +111,7 @@ def cli(tmp_path: Path) -> Cli:
 def test_taskdesk_start_survives_a_task_that_raises_keyboard_interrupt(cli: Cli) -> None:
     args = json.dumps({"kind": "KeyboardInterrupt"})
     cli.add("raising", RAISE_BASE, "--args", args, "--max-attempts", "1")
-    cli.add("after", "tests.handlers:noop")
+    cli.add("after", "tests.support.handlers:noop")
 
     result = cli.real_process().run("start")
 
@@ -133,7 +135,7 @@ def test_taskdesk_worker_goes_on_after_a_task_that_raises_base_exception(cli: Cl
             return str({t["code"]: t["status"] for t in cli.tasks()}.get(code))
 
         wait_for(lambda: status("raising") == "failed", timeout=TIMEOUT, what="the failure")
-        cli.add("after", "tests.handlers:noop")
+        cli.add("after", "tests.support.handlers:noop")
         wait_for(lambda: status("after") == "complete", timeout=TIMEOUT,
                  what="the worker's thread to run the next task")
         assert worker.poll() is None

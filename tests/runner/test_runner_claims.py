@@ -21,9 +21,9 @@ from taskdesk.models.tasks import NewTask, Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import Runner
 from taskdesk.store import open_store
-from tests.integration.processes import Desk, end, wait_for
-from tests.integration.test_runner import make_runner
-from tests.runner_handlers import ended, started
+from tests.runner.handlers import ended, started
+from tests.runner.processes import Desk, end, wait_for
+from tests.runner.test_runner import make_runner
 
 BEFORE, AFTER = 9, 22  # quick tasks before the slow one and after it (a claim of 32)
 SLOW_SECONDS = 1.5
@@ -39,7 +39,7 @@ def backend(real_backend: str) -> str:
 def batch(folder: Path, *, max_attempts: int = 3) -> list[NewTask]:
     """BEFORE quick tasks, the slow one, AFTER quick ones, in the claim's order."""
     def stamp(name: str, seconds: float = 0.0) -> NewTask:
-        return NewTask(code=name, action="tests.runner_handlers:stamp",
+        return NewTask(code=name, action="tests.runner.handlers:stamp",
                        args={"folder": str(folder), "name": name, "seconds": seconds},
                        max_attempts=max_attempts)
     return ([stamp(f"before{n}") for n in range(BEFORE)] + [stamp("slow", SLOW_SECONDS)]

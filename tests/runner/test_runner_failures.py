@@ -15,7 +15,7 @@ from taskdesk.models.tasks import NewTask, Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store
-from tests.integration.test_runner import make_runner, run_worker_until
+from tests.runner.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 
 
@@ -45,7 +45,8 @@ class FailingOnce:
 
 
 def noop_tasks(registry: TaskRegistry, count: int) -> None:
-    registry.add_many(NewTask(code=f"t{n}", action="tests.handlers:noop") for n in range(count))
+    registry.add_many(NewTask(code=f"t{n}", action="tests.support.handlers:noop")
+                      for n in range(count))
 
 
 @pytest.fixture
@@ -145,7 +146,7 @@ def fail_after(seconds: float) -> None:
 def test_the_retry_delay_starts_when_the_attempt_ends(settings: Settings) -> None:
     store = MemoryStore(clock=SLOW_CLOCK)
     registry = TaskRegistry(store, settings)
-    registry.add("slow", "tests.integration.test_runner_failures:fail_after", {"seconds": 60})
+    registry.add("slow", "tests.runner.test_runner_failures:fail_after", {"seconds": 60})
     started = SLOW_CLOCK.now
 
     make_runner(store, settings).drain()

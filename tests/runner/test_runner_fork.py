@@ -19,7 +19,7 @@ from taskdesk.store import open_store
 from tests.cli.harness import Cli
 from tests.support import require_postgres, temporary_database
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.hostile, pytest.mark.slow, pytest.mark.postgres]
 
 
 @pytest.fixture
@@ -33,11 +33,11 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 
 def test_a_handler_that_forks_leaves_no_task_processing(cli: Cli, tmp_path: Path) -> None:
     marker = tmp_path / "child.pid"
-    cli.add("fork_return", "tests.hostile.handlers_runner:fork_and_return",
+    cli.add("fork_return", "tests.runner.hostile_handlers:fork_and_return",
             "--args", json.dumps({"marker": str(marker)}), "--priority", "3")
-    cli.add("fork_exit", "tests.hostile.handlers_runner:fork_and_exit", "--priority", "2")
+    cli.add("fork_exit", "tests.runner.hostile_handlers:fork_and_exit", "--priority", "2")
     for n in range(3):
-        cli.add(f"after_{n}", "tests.handlers:noop")
+        cli.add(f"after_{n}", "tests.support.handlers:noop")
 
     result = cli.real_process().run("start", "--quiet")  # the fork happens in a real runner
 

@@ -15,7 +15,7 @@ import pytest
 from tests.cli.harness import MODULE_COMMAND, REPO_ROOT, Cli, Result, error_line
 from tests.extensions.support import module_source, unique_code, write_extension, zip_folder
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.hostile, pytest.mark.slow]
 
 STRAY_SECONDS = 120  # how long a stray thread lives: far past any timeout below
 EXIT_WITHIN_SECONDS = 30.0  # a command that waited for the stray thread would take longer
@@ -108,7 +108,7 @@ def test_a_non_daemon_thread_started_at_import_does_not_hang_install(
 
 
 def test_a_task_that_leaves_a_thread_running_does_not_hang_start(cli: Cli) -> None:
-    cli.add("stray", "tests.hostile.handlers_runner:stray_thread",
+    cli.add("stray", "tests.runner.hostile_handlers:stray_thread",
             "--args", json.dumps({"seconds": STRAY_SECONDS}))
 
     result = run_bounded(cli, "start")

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.processes import Desk, end, signal_until_it_exits, wait_for
+from tests.runner.processes import Desk, end, signal_until_it_exits, wait_for
+
+pytestmark = pytest.mark.hostile
 
 
 def running(desk: Desk) -> list[dict[str, Any]]:
@@ -25,7 +27,7 @@ def test_runners_show_the_endless_task_and_two_signals_still_stop_it(tmp_path: P
     desk.run("init")
     marker = tmp_path / "started"
     args = json.dumps({"marker": str(marker), "seconds": 3600})
-    desk.run("task", "add", "endless", "tests.handlers:sleep_once", "--args", args)
+    desk.run("task", "add", "endless", "tests.support.handlers:sleep_once", "--args", args)
 
     runner = desk.spawn("start", "--quiet")
     try:
@@ -34,7 +36,7 @@ def test_runners_show_the_endless_task_and_two_signals_still_stop_it(tmp_path: P
                  what="runners to show the task running for a second")
         [shown] = running(desk)
         assert (shown["code"], shown["action"], shown["attempt"]) == (
-            "endless", "tests.handlers:sleep_once", 1)
+            "endless", "tests.support.handlers:sleep_once", 1)
 
         os.kill(runner.pid, signal.SIGTERM)  # the first: finish what runs — it never will
         with pytest.raises(AssertionError, match="timed out"):

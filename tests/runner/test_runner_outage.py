@@ -25,8 +25,10 @@ from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner
 from taskdesk.store import MemoryStore
 from tests.cli.harness import MODULE_COMMAND, REPO_ROOT, Cli
-from tests.integration.processes import wait_for
+from tests.runner.processes import wait_for
 from tests.support import ADMIN_URL, require_postgres
+
+pytestmark = pytest.mark.hostile
 
 OUTAGE_SECONDS = 4.0
 TIMEOUT = 60.0
@@ -76,7 +78,7 @@ def test_a_dropped_database_is_one_line_and_the_worker_recovers(
         time.sleep(OUTAGE_SECONDS)
         execute(admin, f'CREATE DATABASE "{database}"')
         cli.ok("init")
-        task = cli.add("after", "tests.handlers:noop")
+        task = cli.add("after", "tests.support.handlers:noop")
         wait_for(lambda: cli.task(task["task_id"])["status"] == "complete", timeout=TIMEOUT,
                  what="the worker to run a task once the database is back")
         os.kill(worker.pid, signal.SIGTERM)
@@ -109,11 +111,12 @@ class _GoneAtStart(MemoryStore):
         return super().recover(lease_seconds=lease_seconds)
 
 
+@pytest.mark.postgres
 def test_a_database_gone_as_the_worker_starts_is_an_outage_not_the_end(
     settings: Settings,
 ) -> None:
     store = _GoneAtStart()
-    TaskRegistry(store, settings).add("t", "tests.handlers:noop")
+    TaskRegistry(store, settings).add("t", "tests.support.handlers:noop")
     runner = Runner(store, settings.evolve(poll_seconds=0.01), resolver=Resolver(
         ControllerLoader(lambda code: None)))
     stop = threading.Event()

@@ -18,10 +18,12 @@ from taskdesk.models.tasks import NewTask, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import MemoryStore
 from taskdesk.store.base import Store
-from tests.integration.test_runner import make_runner, run_worker_until
+from tests.runner.test_runner import make_runner, run_worker_until
 from tests.support import FakeClock
 
-HANDLERS = "tests.hostile.handlers_runner"
+pytestmark = pytest.mark.hostile
+
+HANDLERS = "tests.runner.hostile_handlers"
 MAX_TEXT_BYTES = 64 * 1024  # the cap on a stored response, traceback or comment
 
 #: handler → (final status, a piece of the stored response)
@@ -51,7 +53,7 @@ def test_a_poison_outcome_is_stored_and_the_next_task_runs(
 ) -> None:
     registry = TaskRegistry(store, settings)
     poison = registry.add("poison", f"{HANDLERS}:{name}", max_attempts=1)
-    after = registry.add("after", "tests.handlers:noop")
+    after = registry.add("after", "tests.support.handlers:noop")
 
     stats = make_runner(store, settings).drain()
 
@@ -132,8 +134,8 @@ def test_an_outcome_the_database_refuses_is_stored_as_a_short_failure(
 ) -> None:
     memory = MemoryStore(clock=FakeClock())
     registry = TaskRegistry(memory, settings)
-    registry.add_many([NewTask(code="refused", action="tests.handlers:noop"),
-                       NewTask(code="after", action="tests.handlers:noop")])
+    registry.add_many([NewTask(code="refused", action="tests.support.handlers:noop"),
+                       NewTask(code="after", action="tests.support.handlers:noop")])
 
     stats = make_runner(cast(Store, RefusingFinish(memory)), settings).drain()
 

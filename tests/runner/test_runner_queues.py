@@ -10,7 +10,7 @@ from pathlib import Path
 from taskdesk.app import Taskdesk
 from taskdesk.models.tasks import Status
 from taskdesk.testing import memory_desk
-from tests.integration.test_runner import run_worker_until
+from tests.runner.test_runner import run_worker_until
 
 TASK_SECONDS = 0.05  # long enough for four threads to overlap, were they allowed to
 

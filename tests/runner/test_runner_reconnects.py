@@ -10,7 +10,7 @@ import pytest
 
 from taskdesk import Taskdesk
 from taskdesk.models.tasks import Status
-from tests.handlers import end_other_backends
+from tests.support.handlers import end_other_backends
 
 
 @pytest.mark.postgres
@@ -20,7 +20,7 @@ def test_a_task_whose_runner_lost_its_connections_while_it_ran_runs_once(
 ) -> None:
     desk = Taskdesk(database_url=database_url, home=tmp_path, allowed_actions=("tests",))
     try:
-        task = desk.tasks.add("cut", "tests.handlers:end_other_backends",
+        task = desk.tasks.add("cut", "tests.support.handlers:end_other_backends",
                               {"database_url": database_url})
         stats = desk.runner().drain()
         ran = desk.tasks.get(task.task_id)
@@ -40,7 +40,7 @@ def test_a_runner_whose_pooled_connections_were_closed_before_it_started_still_r
     terminates the workers' connections) registers on a new connection instead of exiting."""
     desk = Taskdesk(database_url=database_url, home=tmp_path, allowed_actions=("tests",))
     try:
-        task = desk.tasks.add("after", "tests.handlers:noop")  # the pool holds a connection
+        task = desk.tasks.add("after", "tests.support.handlers:noop")  # the pool holds a connection
         assert end_other_backends(database_url) >= 1
 
         stats = desk.runner().drain()

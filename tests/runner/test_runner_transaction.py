@@ -30,7 +30,7 @@ class ClaimRefused(Exception):
 def test_a_claim_that_fails_leaves_the_outcome_unstored_and_the_task_held(
     store: SqlStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store.add([NewTask(code=c, action="tests.handlers:record", args={}, max_attempts=3)
+    store.add([NewTask(code=c, action="tests.support.handlers:record", args={}, max_attempts=3)
                for c in ("a", "b", "c")])
     store.claim("w1", lease_seconds=LEASE)  # probes for delayed tasks: the next claim won't
     [running] = store.claim("w1", lease_seconds=LEASE)

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.processes import Desk, end, signal_until_it_exits, wait_for
+from tests.runner.processes import Desk, end, signal_until_it_exits, wait_for
 
 LEASE_SECONDS = "60"  # far longer than the test: recovery must come from the abort itself
 
 
 def queue_two_tasks(desk: Desk, marker: Path, seconds: float) -> None:
     args = json.dumps({"marker": str(marker), "seconds": seconds})
-    desk.run("task", "add", "slow", "tests.handlers:sleep_once", "--args", args)
-    desk.run("task", "add", "next", "tests.handlers:noop")
+    desk.run("task", "add", "slow", "tests.support.handlers:sleep_once", "--args", args)
+    desk.run("task", "add", "next", "tests.support.handlers:noop")
 
 
 def statuses(desk: Desk) -> dict[str, tuple[str, int]]:

@@ -18,7 +18,7 @@ from taskdesk.errors import StoreUnavailable
 from taskdesk.models.tasks import Status
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import open_store, sqlite
-from tests.integration.test_runner import make_runner, run_worker_until
+from tests.runner.test_runner import make_runner, run_worker_until
 
 BUSY_SECONDS = 0.3  # the runner's wait for the lock in these tests
 HELD_SECONDS = 2.0  # how long the other connection holds the lock
@@ -75,7 +75,7 @@ def test_outcomes_wait_out_a_held_lock_and_are_stored_once(
     store = open_store(database_url)
     try:
         registry = TaskRegistry(store, settings)
-        registry.add("slow", "tests.runner_handlers:stamp",
+        registry.add("slow", "tests.runner.handlers:stamp",
                      {"folder": str(tmp_path), "name": "slow", "seconds": 0.5})
         runner = make_runner(store, settings.evolve(poll_seconds=0.05, lease_seconds=3))
         held: list[bool] = []

@@ -13,8 +13,8 @@ import pytest
 from taskdesk import Taskdesk
 from taskdesk.models.tasks import NewTask, Status
 from taskdesk.store import open_store
-from tests.integration.processes import Desk, end, wait_for
-from tests.integration.test_runner_timeouts import comments, run, timeouts_desk
+from tests.runner.processes import Desk, end, wait_for
+from tests.runner.test_runner_timeouts import comments, run, timeouts_desk
 
 
 @pytest.fixture

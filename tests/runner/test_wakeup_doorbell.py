@@ -16,7 +16,7 @@ import pytest
 
 from taskdesk.runner.wakeup import PollingWakeup, SocketWakeup, Wakeup, open_wakeup
 from taskdesk.store.notify import SocketFolder, poke_all
-from tests.integration.processes import wait_for
+from tests.runner.processes import wait_for
 
 NOBODY = 65534
 SETTLE_SECONDS = 0.3  # for a thread that should stay asleep to show that it does not

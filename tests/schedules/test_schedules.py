@@ -39,7 +39,7 @@ def desk(settings: Settings, clock: FakeClock) -> Taskdesk:
 def test_bad_rules_give_one_error_and_store_nothing(desk: Taskdesk, options: dict[str, object],
                                                     message: str) -> None:
     with pytest.raises(BadSchedule, match=message):
-        desk.schedules.add("tick", "tests.handlers:noop", **options)  # type: ignore[arg-type]
+        desk.schedules.add("tick", "tests.support.handlers:noop", **options)  # type: ignore[arg-type]
     assert desk.schedules.list_schedules() == []
 
 
@@ -62,7 +62,7 @@ def test_cycles_start_at_the_next_whole_unit_and_keep_month_ends() -> None:
 @pytest.mark.parametrize(("missed", "tasks"), [("run-once", 1), ("skip", 0)])
 def test_missed_firings_follow_the_policy(desk: Taskdesk, clock: FakeClock, missed: str,
                                           tasks: int) -> None:
-    desk.schedules.add("tick", "tests.handlers:noop", every="minute", interval=2,
+    desk.schedules.add("tick", "tests.support.handlers:noop", every="minute", interval=2,
                        missed=missed)
     clock.advance(10 * 60)  # runners down for five periods
     (fired,) = desk.schedules.fire_due()
@@ -74,15 +74,16 @@ def test_missed_firings_follow_the_policy(desk: Taskdesk, clock: FakeClock, miss
 
 def test_an_on_time_firing_adds_a_task_under_either_policy(desk: Taskdesk,
                                                            clock: FakeClock) -> None:
-    desk.schedules.add("tick", "tests.handlers:noop", {"n": 1}, every="minute", missed="skip")
+    desk.schedules.add("tick", "tests.support.handlers:noop", {"n": 1}, every="minute",
+                       missed="skip")
     clock.advance(45)
     desk.schedules.fire_due()
     (task,) = desk.tasks.list_tasks(code="tick")
-    assert (task.action, task.args) == ("tests.handlers:noop", {"n": 1})
+    assert (task.action, task.args) == ("tests.support.handlers:noop", {"n": 1})
 
 
 def test_disable_enable_delete(desk: Taskdesk, clock: FakeClock) -> None:
-    desk.schedules.add("tick", "tests.handlers:noop", cron="* * * * *")
+    desk.schedules.add("tick", "tests.support.handlers:noop", cron="* * * * *")
     assert desk.schedules.disable("tick")["enabled"] is False
     clock.advance(120)
     assert desk.schedules.fire_due() == []

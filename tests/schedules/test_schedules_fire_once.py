@@ -73,7 +73,7 @@ def test_one_minute_cycle_fires_once_per_minute_with_three_runners(
     settings = settings.evolve(poll_seconds=0.01, lease_seconds=600)
     desks = [Taskdesk(settings, store=open_store(database_url, clock=clock))
              for _ in range(RUNNERS)]
-    desks[0].schedules.add("tick", "tests.handlers:noop", every="minute")
+    desks[0].schedules.add("tick", "tests.support.handlers:noop", every="minute")
     try:
         claimed: list[Firing] = []
         with _running(desks, claimed) as runners:
@@ -108,7 +108,7 @@ def test_a_runner_that_cannot_add_the_task_leaves_each_firing_to_one_that_can(
     without_app = Taskdesk(settings.evolve(allowed_actions=()),
                            store=open_store(database_url, clock=clock))
     with_app = Taskdesk(settings, store=open_store(database_url, clock=clock))
-    with_app.schedules.add("tick", "tests.handlers:noop", every="minute")
+    with_app.schedules.add("tick", "tests.support.handlers:noop", every="minute")
     try:
         for period in range(1, PERIODS + 1):
             clock.advance(60)

@@ -67,7 +67,7 @@ def test_an_add_waits_out_a_writer_holding_the_lock_longer_than_a_busy_wait(
         database_url: str, tmp_path: Path) -> None:
     with _desk(database_url, tmp_path, wait=30.0) as desk:
         with _write_lock_held(database_url, 1.0) as holder:
-            added = desk.tasks.add("held-up", "tests.handlers:noop")
+            added = desk.tasks.add("held-up", "tests.support.handlers:noop")
             assert not holder.is_alive()  # it was added after the lock was let go
         assert [task.task_id for task in desk.tasks.list_tasks()] == [added.task_id]
 
@@ -78,5 +78,5 @@ def test_past_its_bound_an_add_fails_with_one_clear_error_and_writes_nothing(
         with _write_lock_held(database_url, 2.0), \
                 pytest.raises(StoreUnavailable, match=r"stayed locked by another writer for "
                               r"0\.5 s \(TASKDESK_ADD_WAIT_SECONDS\).*nothing was added"):
-            desk.tasks.add("held-up", "tests.handlers:noop")
+            desk.tasks.add("held-up", "tests.support.handlers:noop")
         assert desk.tasks.count() == 0

@@ -34,7 +34,7 @@ def sql_store(database_url: str) -> Iterator[SqlStore]:
 
 
 def _new(code: str, **fields: object) -> NewTask:
-    return NewTask(code=code, action="tests.handlers:record", max_attempts=3, **fields)  # type: ignore[arg-type]
+    return NewTask(code=code, action="tests.support.handlers:record", max_attempts=3, **fields)  # type: ignore[arg-type]
 
 
 def test_rows_are_written_as_sqlalchemy_writes_them(sql_store: SqlStore) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, event
 from taskdesk.models.tasks import Status
 from taskdesk.store import SqlStore
 from taskdesk.store.base import Store
-from tests.contract.test_store_admin import finish_one
+from tests.store.test_store_admin import finish_one
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from taskdesk.models.tasks import Status
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.migrate import upgrade
 from taskdesk.store.schema import task_log
-from tests.contract.test_migrations import downgrade
+from tests.store.test_migrations import downgrade
 from tests.support import require_postgres, temporary_database
 
 ENTRIES = [("complete", 0.004), ("complete", 0.3), ("failed", 2.0), ("pending", None)]

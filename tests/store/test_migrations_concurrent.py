@@ -7,9 +7,13 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing.synchronize import Barrier
 
+import pytest
+
 from taskdesk.store import open_store
 from taskdesk.store.migrate import SCHEMA_HEAD, current_revision, upgrade
 from tests.support import require_postgres, temporary_database
+
+pytestmark = pytest.mark.hostile
 
 ROUNDS = 2  # fresh databases
 INITS = 5  # concurrent upgrades of each
@@ -41,6 +45,7 @@ def upgrade_at_once(url: str) -> list[int | None]:
     return [process.exitcode for process in processes]
 
 
+@pytest.mark.postgres
 def test_concurrent_upgrades_of_an_empty_postgres_database_all_succeed() -> None:
     require_postgres()
     for _ in range(ROUNDS):

@@ -17,12 +17,12 @@ EVERY_MINUTE = Rule(every=None, cron="* * * * *")
 
 
 def _new(clock: FakeClock, code: str = "tick", rule: Rule = EVERY_MINUTE) -> NewSchedule:
-    return NewSchedule(code=code, action="tests.handlers:noop", args={"n": 1}, rule=rule,
+    return NewSchedule(code=code, action="tests.support.handlers:noop", args={"n": 1}, rule=rule,
                        missed=Missed.SKIP, next_run_at=rule.first(clock()))
 
 
 def _task(code: str = "tick") -> NewTask:
-    return NewTask(code=code, action="tests.handlers:noop", max_attempts=3)
+    return NewTask(code=code, action="tests.support.handlers:noop", max_attempts=3)
 
 
 def test_add_get_list_delete(store: Store, clock: FakeClock) -> None:

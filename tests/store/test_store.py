@@ -44,7 +44,7 @@ TOP_PRIORITY = 1_000_000
 def new(
     code: str,
     *,
-    action: str = "tests.handlers:record",
+    action: str = "tests.support.handlers:record",
     args: JsonObject | None = None,
     priority: int = 0,
     run_at: datetime | None = None,

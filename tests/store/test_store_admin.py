@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from taskdesk.errors import BadStatus
-from taskdesk.models.tasks import JsonObject, Status, TaskFilter
+from taskdesk.models.tasks import JsonObject, Outcome, Status, TaskFilter
 from taskdesk.store.base import Store
 from taskdesk.store.log_totals import DURATION_BUCKETS
 from taskdesk.store.sql import SqlStore
-from tests.contract.test_store import (
+from tests.store.test_store import (
     EVERYTHING,
     RETAIN,
     add_one,
@@ -193,7 +193,7 @@ def test_retry_matching_takes_the_new_filters_and_chunks(store: Store) -> None:
     failed = [with_status(store, f"f.{n}", Status.FAILED) for n in range(3)]
     with_status(store, "f.x", Status.PROCESSING)
 
-    assert store.retry_matching(TaskFilter(action="tests.handlers"), chunk=2) == 3
+    assert store.retry_matching(TaskFilter(action="tests.support.handlers"), chunk=2) == 3
     assert {current(store, t).status for t in failed} == {Status.PENDING}
 
 
@@ -301,3 +301,18 @@ def test_log_per_minute_counts_complete_and_failed_entries_since_a_time(
     assert counts == {(start + timedelta(minutes=1), Status.COMPLETE): 1,
                       (start + timedelta(minutes=1), Status.FAILED): 1,
                       (start + timedelta(minutes=2), Status.COMPLETE): 1}
+
+
+@pytest.mark.hostile  # issue 7, item 22: a task set back to pending by hand gets a fresh budget
+def test_a_failed_task_set_back_to_pending_by_hand_runs_again(store: Store) -> None:
+    add_one(store, "job", max_attempts=1)
+    claimed = claim_one(store)
+    store.finish(claimed, "w1", Outcome(status=Status.FAILED, response="boom", comment="x",
+                                        duration=0.1), retention_seconds=3600)
+
+    store.set_status([claimed.task_id], Status.PENDING)
+    again = claim_one(store)
+    store.finish(again, "w1", Outcome(status=Status.FAILED, response="boom", comment="x",
+                                      duration=0.1), retention_seconds=3600)
+
+    assert again.attempts == 1  # within its budget of 1: not "attempt 2 of 1"

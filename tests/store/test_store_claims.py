@@ -8,12 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from taskdesk.models.tasks import NewTask
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.migrate import upgrade
 from tests.support import FakeClock
+
+pytestmark = pytest.mark.hostile
 
 DELAYED = 5_000
 

@@ -25,6 +25,8 @@ from taskdesk.store.migrate import upgrade
 from taskdesk.store.sqlite import CHECKPOINT_PAGES, RUNNER_CHECKPOINT_PAGES
 from tests.support import require_postgres, temporary_database
 
+pytestmark = pytest.mark.hostile
+
 HOUR = timedelta(hours=1)
 
 
@@ -48,6 +50,7 @@ def an_hour_behind() -> datetime:
     return datetime.now(UTC) - HOUR
 
 
+@pytest.mark.postgres
 def test_postgres_leases_follow_the_servers_clock_not_this_machines(
     pg_url: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -65,6 +68,7 @@ def test_postgres_leases_follow_the_servers_clock_not_this_machines(
         store.close()
 
 
+@pytest.mark.postgres
 def test_a_runner_whose_clock_is_off_by_more_than_a_third_of_the_lease_warns(
     pg_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
@@ -88,6 +92,7 @@ def transaction_isolation(engine: Engine) -> str:
     return level
 
 
+@pytest.mark.postgres
 def test_postgres_engines_run_at_read_committed_whatever_the_servers_default(
     pg_url: str,
 ) -> None:

@@ -18,7 +18,7 @@ from taskdesk.store.base import Store
 from taskdesk.store.migrate import upgrade
 from taskdesk.store.raw import RawStatement
 from taskdesk.store.statements import CLAIM, claim_in
-from tests.contract.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
+from tests.store.test_store import LEASE, RETAIN, add_many, add_one, current, outcome
 from tests.support import FakeClock
 
 

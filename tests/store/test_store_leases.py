@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from taskdesk.config import Settings
 from taskdesk.models.runners import ClaimKey, RunnerInfo
 from taskdesk.models.tasks import NewTask
 from taskdesk.runner.lease import LeaseKeeper
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
+
+pytestmark = pytest.mark.hostile
 
 LEASE = 30.0
 

@@ -11,7 +11,7 @@ from taskdesk.models.tasks import Status, TaskFilter
 from taskdesk.store.base import Store
 from taskdesk.task_progress import MESSAGE_BYTES
 from taskdesk.text import storable
-from tests.contract.test_store import (
+from tests.store.test_store import (
     LEASE,
     RETAIN,
     add_one,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from taskdesk.models.tasks import Status, TaskFilter
 from taskdesk.store.base import Store
-from tests.contract.test_store import LEASE, add_one
+from tests.store.test_store import LEASE, add_one
 
 
 def test_a_task_keeps_its_queue_and_defaults_to_default(store: Store) -> None:

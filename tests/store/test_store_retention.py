@@ -22,6 +22,8 @@ from taskdesk.runner import Runner
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
 
+pytestmark = pytest.mark.hostile
+
 WAIT_SECONDS = 10.0  # an upper bound for things that take milliseconds
 
 

@@ -1,4 +1,4 @@
-"""Task handlers for tests that run real runner processes (imported as tests.handlers)."""
+"""Task handlers for tests that run real runner processes (imported as tests.support.handlers)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class FanOut(Controller):
 
     def index(self, pages: int) -> str:
         for page in range(1, pages + 1):
-            self.tasks.add(f"page_{page}", "tests.handlers:noop")
+            self.tasks.add(f"page_{page}", "tests.support.handlers:noop")
         return f"added {pages} pages"
 
 

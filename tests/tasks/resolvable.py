@@ -1,4 +1,4 @@
-"""Importable targets for the resolver tests (imported as tests.unit.resolvable)."""
+"""Importable targets for the resolver tests (imported as tests.tasks.resolvable)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from taskdesk.models.tasks import Outcome, Status
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
 
-ACTION = "tests.handlers:record"
+ACTION = "tests.support.handlers:record"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ DANGEROUS = ["os:system", "subprocess:getoutput", "builtins:exec", "shutil:rmtre
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Taskdesk:
-    return memory_desk(home=tmp_path, allowed_actions=("tests.handlers", "tests.unit"))
+    return memory_desk(home=tmp_path, allowed_actions=("tests.support.handlers", "tests.tasks"))
 
 
 @pytest.mark.parametrize("action", DANGEROUS)
@@ -27,7 +27,8 @@ def test_arbitrary_import_paths_are_refused_when_added(desk: Taskdesk, action: s
         desk.tasks.add("x", action, {"command": "true"})
 
     assert repr(action) in refused.value.message
-    assert "TASKDESK_ALLOWED_ACTIONS (now tests.handlers, tests.unit)" in refused.value.message
+    now = "TASKDESK_ALLOWED_ACTIONS (now tests.support.handlers, tests.tasks)"
+    assert now in refused.value.message
     assert desk.tasks.count() == 0
 
 
@@ -50,10 +51,11 @@ def test_a_runner_refuses_them_however_they_got_in(
 
 
 def test_allowed_prefixes_cover_a_module_and_its_submodules_only(desk: Taskdesk) -> None:
-    desk.tasks.add("a", "tests.handlers:noop")
-    desk.tasks.add("b", "tests.unit.resolvable:plain")
+    desk.tasks.add("a", "tests.support.handlers:noop")
+    desk.tasks.add("b", "tests.tasks.resolvable:plain")
     with pytest.raises(ActionNotAllowed):
-        desk.tasks.add("c", "tests.handlers_more:noop")  # not a submodule of tests.handlers
+        # not a submodule of tests.support.handlers:
+        desk.tasks.add("c", "tests.support.handlers_more:noop")
     with pytest.raises(ActionNotAllowed):
         desk.tasks.add("d", "tests:handlers")
 
@@ -100,13 +102,13 @@ def test_a_resolved_function_is_refused_again_once_its_prefix_is_no_longer_allow
 ) -> None:
     """Runners keep the functions they resolved (handlers.Handlers._functions), but only under
     the allow-list they were allowed by."""
-    desk = memory_desk(home=tmp_path, allowed_actions=("tests.handlers",))
-    desk.tasks.add("first", "tests.handlers:noop")
+    desk = memory_desk(home=tmp_path, allowed_actions=("tests.support.handlers",))
+    desk.tasks.add("first", "tests.support.handlers:noop")
     assert run_due(desk).by_status == {Status.COMPLETE: 1}
     store = desk.store
 
-    desk._swap(store, desk.settings.evolve(allowed_actions=("tests.unit",)))
-    desk.store.add([NewTask(code="second", action="tests.handlers:noop", max_attempts=1)])
+    desk._swap(store, desk.settings.evolve(allowed_actions=("tests.tasks",)))
+    desk.store.add([NewTask(code="second", action="tests.support.handlers:noop", max_attempts=1)])
 
     assert run_due(desk).by_status == {Status.FAILED: 1}
     [failed] = desk.tasks.list_tasks(code="second")

@@ -10,7 +10,9 @@ import pytest
 from taskdesk import Status
 from taskdesk.testing import memory_desk, run_due
 
-MODULE = "tests.hostile.handlers_allow"
+pytestmark = pytest.mark.hostile
+
+MODULE = "tests.tasks.handlers_allow"
 
 
 @pytest.mark.parametrize(("action", "reason"), [

@@ -43,13 +43,13 @@ def test_controller_writes_the_error_log(context: Context) -> None:
 
 
 def test_controller_may_add_tasks(context: Context) -> None:
-    Task(context).tasks.add("follow_up", "tests.handlers:noop")
+    Task(context).tasks.add("follow_up", "tests.support.handlers:noop")
 
     assert [task.code for task in context.tasks.list_tasks()] == ["follow_up"]
 
 
 def test_controller_sees_the_task_it_runs(context: Context) -> None:
-    task = context.tasks.add("job", "tests.handlers:noop")
+    task = context.tasks.add("job", "tests.support.handlers:noop")
     running = Context(tasks=context.tasks, log=context.log, config=context.config, task=task)
 
     controller = Task(running)

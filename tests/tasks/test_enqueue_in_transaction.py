@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from taskdesk import Status, TaskDefinition, Taskdesk
 from taskdesk.errors import BadInput
 from taskdesk.testing import memory_desk
-from tests.handlers import record
+from tests.support.handlers import record
 
 
 class Rollback(Exception):

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine
 
 from taskdesk import Status, TaskDefinition, Taskdesk
 from taskdesk.errors import BadArgs
-from tests.handlers import record
+from tests.support.handlers import record
 
 
 @pytest.fixture

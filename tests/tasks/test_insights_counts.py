@@ -44,10 +44,10 @@ def clock() -> FakeMonotonic:
 def test_one_count_serves_every_caller_for_its_seconds(clock: FakeMonotonic) -> None:
     store = CountingStore()
     insights = Insights(store, counts_seconds=2.0, monotonic=clock)
-    store.add([NewTask(code="a", action="tests.handlers:noop", max_attempts=3)])
+    store.add([NewTask(code="a", action="tests.support.handlers:noop", max_attempts=3)])
 
     assert insights.status_counts()["pending"] == 1
-    store.add([NewTask(code="b", action="tests.handlers:noop", max_attempts=3)])
+    store.add([NewTask(code="b", action="tests.support.handlers:noop", max_attempts=3)])
     clock.now += 1.9
     assert insights.status_counts()["pending"] == 1  # the shared count, at most 2 s old
     clock.now += 0.1

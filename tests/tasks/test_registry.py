@@ -15,7 +15,7 @@ from taskdesk.store import MemoryStore
 from taskdesk.views import task_view
 from tests.support import FakeClock
 
-ACTION = "tests.handlers:noop"
+ACTION = "tests.support.handlers:noop"
 
 
 @pytest.fixture

@@ -12,20 +12,24 @@ from taskdesk.errors import BadInput, ExtensionNotFound
 from taskdesk.testing import memory_desk
 from tests.support import FakeClock
 
+pytestmark = pytest.mark.hostile
+
 
 def test_run_at_takes_iso_8601_text_a_timedelta_or_an_aware_datetime(tmp_path: Path) -> None:
     clock = FakeClock()
     desk = memory_desk(home=tmp_path, clock=clock, allowed_actions=("tests",))
 
-    assert desk.tasks.add("a", "tests.handlers:noop", run_at="2030-01-01T00:00:00Z").run_at \
+    assert desk.tasks.add("a", "tests.support.handlers:noop",
+                          run_at="2030-01-01T00:00:00Z").run_at \
         == datetime(2030, 1, 1, tzinfo=UTC)
-    assert desk.tasks.add("b", "tests.handlers:noop", run_at="2030-01-01T02:00:00+02:00").run_at \
+    assert desk.tasks.add("b", "tests.support.handlers:noop",
+                          run_at="2030-01-01T02:00:00+02:00").run_at \
         == datetime(2030, 1, 1, tzinfo=UTC)
-    assert desk.tasks.add("c", "tests.handlers:noop", run_at=timedelta(hours=1)).run_at \
+    assert desk.tasks.add("c", "tests.support.handlers:noop", run_at=timedelta(hours=1)).run_at \
         == clock() + timedelta(hours=1)
     for bad in ("soon", datetime(2030, 1, 1), 12, "9999-12-31T23:59:59-05:00"):
         with pytest.raises(BadInput, match="run_at"):
-            desk.tasks.add("d", "tests.handlers:noop", run_at=bad)  # type: ignore[arg-type]
+            desk.tasks.add("d", "tests.support.handlers:noop", run_at=bad)  # type: ignore[arg-type]
     assert desk.tasks.count(code="d") == 0
 
 

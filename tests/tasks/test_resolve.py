@@ -15,10 +15,10 @@ from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.store import MemoryStore
 from tests.support import FakeClock
-from tests.unit import resolvable
-from tests.unit.extfiles import write
+from tests.support.extfiles import write
+from tests.tasks import resolvable
 
-TARGETS = "tests.unit.resolvable"
+TARGETS = "tests.tasks.resolvable"
 
 SEED_CONTROLLER = """\
 from taskdesk import Controller
@@ -101,7 +101,7 @@ def test_standard_library_function(resolver: Resolver, context: Context) -> None
 @pytest.mark.parametrize(
     ("action", "fragment"),
     [
-        ("tests.unit.no_such_module:func", "cannot import tests.unit.no_such_module"),
+        ("tests.tasks.no_such_module:func", "cannot import tests.tasks.no_such_module"),
         ("no_such_top_level_package_xyz:func", "ModuleNotFoundError"),
         (f"{TARGETS}:missing", "has no missing"),
         (f"{TARGETS}:Report.missing", "has no Report.missing"),

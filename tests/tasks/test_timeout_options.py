@@ -35,7 +35,7 @@ def test_a_definition_keeps_process_through_using_and_plain_actions_have_none() 
     assert definition.using(priority=3).process is True
     assert desk.handlers.own_process("t.cpu") is True
     assert desk.handlers.own_process("t.unknown") is False
-    assert desk.handlers.own_process("tests.handlers:noop") is False
+    assert desk.handlers.own_process("tests.support.handlers:noop") is False
 
 
 @pytest.mark.parametrize("bad", [1, "yes", None])

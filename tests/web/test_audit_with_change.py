@@ -10,7 +10,7 @@ from taskdesk.accounts.audit import AuditLog
 from taskdesk.app import Taskdesk
 from tests.web.conftest import Browser
 
-NOOP = "tests.handlers:noop"
+NOOP = "tests.support.handlers:noop"
 
 
 class AuditDown(Exception):

@@ -4,12 +4,15 @@ a damaged disk) never breaks a listing, the API or a runner: it shows its text u
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from taskdesk.app import Taskdesk
 from taskdesk.store.sql import SqlStore
 from taskdesk.testing import run_due
 from tests.web.conftest import Browser
+
+pytestmark = pytest.mark.hostile
 
 
 def spoil(desk: Taskdesk, task_id: int, args: str) -> None:
@@ -22,8 +25,8 @@ def spoil(desk: Taskdesk, task_id: int, args: str) -> None:
 
 def test_a_row_with_unreadable_args_is_listed_shown_and_fails_alone(admin: Browser,
                                                                     desk: Taskdesk) -> None:
-    bad = desk.tasks.add("bad", "tests.handlers:noop")
-    good = desk.tasks.add("good", "tests.handlers:noop")
+    bad = desk.tasks.add("bad", "tests.support.handlers:noop")
+    good = desk.tasks.add("good", "tests.support.handlers:noop")
     spoil(desk, bad.task_id, '{"half": ')
     listed = {task.code: task.args for task in desk.tasks.list_tasks()}
     assert listed["bad"] == {"unreadable_args": '{"half": '}

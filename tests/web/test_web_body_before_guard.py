@@ -11,6 +11,8 @@ from starlette.requests import Request
 from taskdesk.app import Taskdesk
 from tests.web.conftest import Browser
 
+pytestmark = pytest.mark.hostile
+
 
 def test_the_anonymous_are_refused_before_their_body_is_read(
         anonymous: Browser, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from taskdesk.app import Taskdesk
 from tests.web.conftest import Browser
+
+pytestmark = pytest.mark.hostile
 
 MIB = 1024 * 1024
 

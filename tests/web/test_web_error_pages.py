@@ -8,6 +8,8 @@ import pytest
 
 from tests.web.conftest import Browser
 
+pytestmark = pytest.mark.hostile
+
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -17,6 +18,8 @@ from taskdesk.web.proxies import parse_trusted
 from tests.web.conftest import PASSWORD
 from tests.web.served import ADMIN, serving
 from tests.web.served import PASSWORD as SERVED_PASSWORD
+
+pytestmark = pytest.mark.hostile
 
 
 def _login_address(client: TestClient, desk: Taskdesk, forwarded: str) -> str | None:

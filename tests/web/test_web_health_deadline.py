@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
@@ -18,6 +19,8 @@ from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
 from tests.web.conftest import PASSWORD, make_desk
 from tests.web.freezer import relay_to
+
+pytestmark = pytest.mark.hostile
 
 CALLERS = 8  # more than the pool's 5 connections
 BOUND = 30.0  # seconds the test waits for the answers: far past the 1 s deadline

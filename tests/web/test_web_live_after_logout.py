@@ -9,6 +9,8 @@ import pytest
 
 from tests.web.conftest import Browser
 
+pytestmark = pytest.mark.hostile
+
 LIVE = {"HX-Request": "true", "HX-Current-URL": "http://testserver/tasks?status=failed"}
 
 

@@ -9,6 +9,8 @@ import pytest
 from taskdesk.app import Taskdesk
 from tests.web.conftest import PASSWORD, Browser
 
+pytestmark = pytest.mark.hostile
+
 SESSION = "taskdesk_session"
 
 

@@ -23,6 +23,8 @@ from taskdesk.web import create_app
 from tests.support import FakeClock
 from tests.web.conftest import FAST_PASSWORDS, PASSWORD, ROLES
 
+pytestmark = pytest.mark.hostile
+
 GUESSES = 40
 LOGINS = 20
 BOUND = 60.0  # seconds the test waits for the answers that need no password check

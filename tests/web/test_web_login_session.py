@@ -4,7 +4,11 @@ on the server until it expires."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.web.conftest import Browser
+
+pytestmark = pytest.mark.hostile
 
 SESSION = "taskdesk_session"
 

@@ -10,7 +10,11 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.web.served import Served, serving
+
+pytestmark = pytest.mark.hostile
 
 BOUND = 30.0  # seconds of trickling before the test gives up: far past the deadlines
 TRICKLE = 0.4  # seconds between bytes

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from taskdesk.app import Taskdesk
 from tests.web.conftest import PASSWORD, Browser
 
+pytestmark = pytest.mark.hostile
+
 
 def greet(name: str) -> None:
     """A registered task with one argument."""

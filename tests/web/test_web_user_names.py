@@ -11,6 +11,8 @@ from taskdesk.app import Taskdesk
 from taskdesk.errors import BadUserName
 from tests.web.conftest import Browser
 
+pytestmark = pytest.mark.hostile
+
 
 @pytest.mark.parametrize("name", [".", "..", "..."])
 def test_a_name_of_dots_is_refused_over_http(admin: Browser, desk: Taskdesk, name: str) -> None:
