@@ -59,7 +59,7 @@ def test_args_filter_accepts_json_text_and_empty_means_everything(desk: Taskdesk
 
     assert [t.task_id for t in desk.tasks.list_tasks(args='{"user_id": 42}')] == [wanted]
     assert desk.tasks.count(args={}) == desk.tasks.count(args="") == 2
-    assert desk.tasks.count(action="TESTS.handlers", code="a", code_exact=True) == 1
+    assert desk.tasks.count(action="TESTS.support.handlers", code="a", code_exact=True) == 1
 
 
 def test_bulk_changes_need_a_filter_and_never_target_processing(desk: Taskdesk) -> None:

@@ -45,8 +45,8 @@ def _trickle(served: Served, start: bytes, then: bytes) -> bytes:
 
 
 def test_slow_heads_and_slow_bodies_are_cut_off(tmp_path: Path) -> None:
-    with serving(tmp_path / "home", TASKDESK_READ_TIMEOUT_SECONDS="2",
-                 TASKDESK_BODY_TIMEOUT_SECONDS="3") as served:
+    with serving(tmp_path / "home", TASKDESK_READ_TIMEOUT_SECONDS="1",
+                 TASKDESK_BODY_TIMEOUT_SECONDS="1.5") as served:  # both > TRICKLE
         head = _trickle(served, b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
                         b"X-Slow: " + b"a" * 1000)
         assert head.startswith(b"HTTP/1.1 408") or head == b"closed", head
