@@ -25,7 +25,7 @@ EXIT_WITHIN_SECONDS = 30.0  # a command that waited for the stray thread would t
 def cli(tmp_path: Path) -> Cli:
     installation = Cli(home=tmp_path / "home",
                        database_url=f"sqlite:///{tmp_path / 'home' / 'db.sqlite'}")
-    replace(installation, in_process=True).ok("init")  # extension commands below stay real
+    replace(installation, in_process=True).ok("init")  # the commands tested stay real
     return installation
 
 
@@ -37,7 +37,8 @@ def upload(cli: Cli, tmp_path: Path, *, before: str = "", install: str = "pass")
     source = module_source(class_name, install=install) + "\n" + before
     folder = write_extension(tmp_path / code, code,
                              {f"admin/controller/module/{code}.py": source})
-    cli.ok("extension", "upload", str(zip_folder(folder, tmp_path / f"{code}.zip")))
+    in_process = replace(cli, in_process=True)  # the set-up: only the command tested is real
+    in_process.ok("extension", "upload", str(zip_folder(folder, tmp_path / f"{code}.zip")))
     return code
 
 
@@ -51,7 +52,9 @@ def run_bounded(cli: Cli, *args: str) -> Result:
 
 
 def installed(cli: Cli, code: str) -> bool:
-    [row] = [row for row in cli.json("extension", "list") if row["code"] == code]
+    """Read in-process: the check need not start a process of its own."""
+    listed = replace(cli, in_process=True).json("extension", "list")
+    [row] = [row for row in listed if row["code"] == code]
     return all(module["installed"] for module in row["modules"])
 
 
