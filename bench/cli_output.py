@@ -51,7 +51,7 @@ def prepare(home: Path, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "taskdesk", "init"], env=env, check=True,
                    capture_output=True)
     subprocess.run([sys.executable, "-m", "taskdesk", "task", "add", "big",
-                    "tests.handlers:noop"], env=env, check=True, capture_output=True)
+                    "tests.support.handlers:noop"], env=env, check=True, capture_output=True)
 
 
 def set_response(home: Path, megabytes: int) -> None:

@@ -4,7 +4,7 @@ Tests load it the way users do: `--app tests.apps.shop:desk` or `TASKDESK_APP`."
 from __future__ import annotations
 
 from taskdesk import Controller, Taskdesk
-from tests.handlers import record
+from tests.support.handlers import record
 
 desk = Taskdesk()
 

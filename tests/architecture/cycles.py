@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 
 def package_of(module: str, depth: int = 2) -> str:
     """The first `depth` parts of a dotted name."""
@@ -21,37 +19,24 @@ def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     return folded
 
 
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every node an import path leads to from `start` (not `start` itself unless a cycle
+    leads back)."""
+    seen: set[str] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return seen
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one node (Tarjan), each sorted."""
-    order: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        order[node] = low[node] = len(order)
-        stack.append(node)
-        for after in graph.get(node, ()):
-            if after not in order:
-                visit(after)
-                low[node] = min(low[node], low[after])
-            elif after in stack:
-                low[node] = min(low[node], order[after])
-        if low[node] == order[node]:
-            component = _pop_to(stack, node)
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in order:
-            visit(node)
-    return found
-
-
-def _pop_to(stack: list[str], node: str) -> Iterable[str]:
-    component = []
-    while True:
-        top = stack.pop()
-        component.append(top)
-        if top == node:
-            return component
+    """The groups of packages that import their way back into each other (the strongly
+    connected components of more than one node), each sorted; a graph of a few dozen
+    packages needs nothing cleverer than reachability."""
+    reach = {node: reachable(graph, node) for node in graph}
+    groups = {tuple(sorted(n for n in reach[node] if node in reach.get(n, ())))
+              for node in graph if node in reach[node]}
+    return sorted(list(group) for group in groups if len(group) > 1)

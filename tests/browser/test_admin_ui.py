@@ -17,7 +17,7 @@ def add_tasks(page: Page, url: str, count: int) -> None:
     token = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
     for n in range(count):
         response = page.request.post(f"{url}/api/tasks", headers={"X-CSRF-Token": token}, data={
-            "code": f"bulk-{n}", "action": "tests.handlers:noop",
+            "code": f"bulk-{n}", "action": "tests.support.handlers:noop",
             "run_at": "2099-01-01T00:00:00Z"})
         assert response.status == 201, response.text()
 

@@ -43,7 +43,7 @@ def fits(page: Page, path: str) -> None:
 
 def test_every_page_fits_a_phone(server: Server, tmp_path: Path) -> None:
     cli(server, "extension", "upload", str(long_named_package(tmp_path)))
-    cli(server, "task", "add", LONG, "tests.handlers:boom",
+    cli(server, "task", "add", LONG, "tests.support.handlers:boom",
         "--args", json.dumps({"message": LONG + "\nsecond line"}), "--max-attempts", "1")
     cli(server, "start")
     [task] = json.loads(cli(server, "task", "list", "--json"))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
+from tests.chaos.handlers import TABLE
 from tests.chaos.verdict import Execution
-from tests.chaos_handlers import TABLE
 
 REPO = Path(__file__).resolve().parents[2]
 #: libpq names every connection of the workers' pools so (PGAPPNAME): what is terminated.

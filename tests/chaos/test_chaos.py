@@ -107,7 +107,7 @@ def add_tasks(database_url: str, home: Path) -> None:
     desk = Taskdesk(database_url=database_url, home=home, allowed_actions=("tests",))
     try:
         desk.tasks.add_many(
-            NewTask(code=f"chaos-{n}", action="tests.chaos_handlers:Record",
+            NewTask(code=f"chaos-{n}", action="tests.chaos.handlers:Record",
                     args={"pause": SLOW_SECONDS if n % SLOW_EVERY == 0 else PAUSE_SECONDS},
                     max_attempts=MAX_ATTEMPTS)
             for n in range(TASKS))

@@ -46,7 +46,8 @@ def clean_env(values: Mapping[str, str]) -> dict[str, str]:
 
 def run(args: Sequence[str], env: Mapping[str, str],
         command: Sequence[str] = MODULE_COMMAND) -> Result:
-    """Run the command from the repository root (so `tests.handlers:…` imports), no stdin."""
+    """Run the command from the repository root (so that
+    `tests.support.handlers:…` imports), no stdin."""
     completed = subprocess.run(
         [*command, *args], cwd=REPO_ROOT, env=dict(env), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=TIMEOUT, check=False,
@@ -135,7 +136,7 @@ class Cli:
 
 
 def record_args(path: Path, n: int) -> str:
-    """--args of tests.handlers:record, which appends `n` to the file at `path`."""
+    """--args of tests.support.handlers:record, which appends `n` to the file at `path`."""
     return json.dumps({"path": str(path), "n": n})
 
 

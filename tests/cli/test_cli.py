@@ -21,7 +21,8 @@ def test_init_add_start_then_the_log_shows_the_task_complete(cli: Cli, tmp_path:
     init = real.ok("init")
     assert "schema" in init
     assert (cli.home / "logs").is_dir()
-    added = real.ok("task", "add", "demo", "tests.handlers:record", "--args", record_args(out, 3))
+    added = real.ok("task", "add", "demo", "tests.support.handlers:record",
+                    "--args", record_args(out, 3))
     assert "added task" in added
     assert "(demo), pending" in added
     [task] = cli.tasks()
@@ -56,9 +57,9 @@ def test_the_demo_task_writes_three_lines_to_the_error_log(cli: Cli) -> None:
 
 def test_a_task_due_in_the_future_is_not_run_by_start(cli: Cli, tmp_path: Path) -> None:
     later_file, now_file = tmp_path / "later.txt", tmp_path / "now.txt"
-    later = cli.add("later", "tests.handlers:record", "--args", record_args(later_file, 1),
+    later = cli.add("later", "tests.support.handlers:record", "--args", record_args(later_file, 1),
                     "--run-at", "2999-01-01T00:00:00Z")
-    now = cli.add("now", "tests.handlers:record", "--args", record_args(now_file, 2))
+    now = cli.add("now", "tests.support.handlers:record", "--args", record_args(now_file, 2))
     assert later["run_at"] == "2999-01-01T00:00:00Z"
 
     cli.start()
@@ -73,9 +74,11 @@ def test_a_task_due_in_the_future_is_not_run_by_start(cli: Cli, tmp_path: Path) 
 
 def test_a_higher_priority_runs_first(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "order.txt"
-    cli.add("low", "tests.handlers:record", "--args", record_args(out, 1))
-    cli.add("high", "tests.handlers:record", "--args", record_args(out, 3), "--priority", "10")
-    cli.add("middle", "tests.handlers:record", "--args", record_args(out, 2), "--priority", "5")
+    cli.add("low", "tests.support.handlers:record", "--args", record_args(out, 1))
+    cli.add("high", "tests.support.handlers:record", "--args", record_args(out, 3),
+            "--priority", "10")
+    cli.add("middle", "tests.support.handlers:record", "--args", record_args(out, 2),
+            "--priority", "5")
 
     cli.start()
 
@@ -83,13 +86,13 @@ def test_a_higher_priority_runs_first(cli: Cli, tmp_path: Path) -> None:
     assert [task["priority"] for task in cli.tasks()] == [0, 10, 5]
 
 
-@pytest.mark.parametrize("action", ["tests.nosuch_module:func", "tests.handlers:nosuch"])
+@pytest.mark.parametrize("action", ["tests.nosuch_module:func", "tests.support.handlers:nosuch"])
 def test_an_unresolvable_action_fails_only_its_own_task(
     cli: Cli, tmp_path: Path, action: str
 ) -> None:
     out = tmp_path / "record.txt"
     broken = cli.add("broken", action)
-    fine = cli.add("fine", "tests.handlers:record", "--args", record_args(out, 7))
+    fine = cli.add("fine", "tests.support.handlers:record", "--args", record_args(out, 7))
 
     summary = cli.start()
 
@@ -106,7 +109,7 @@ def test_an_unresolvable_action_fails_only_its_own_task(
 def test_human_output_shows_codes_and_statuses(cli: Cli) -> None:
     cli = cli.with_app()
     task = cli.add("greeting", "taskdesk.demo:Hello", "--args", '{"n": 1}')
-    cli.add("waiting", "tests.handlers:noop", "--run-at", "2999-01-01T00:00:00")
+    cli.add("waiting", "tests.support.handlers:noop", "--run-at", "2999-01-01T00:00:00")
     cli.start()
 
     listed = cli.ok("task", "list")

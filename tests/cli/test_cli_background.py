@@ -66,7 +66,7 @@ def test_start_background_returns_at_once_and_the_runner_finishes_the_task(
     cli: Cli, tmp_path: Path, runner_pids: list[int]
 ) -> None:
     marker = tmp_path / "marker"
-    task = cli.add("sleepy", "tests.handlers:sleep_once",
+    task = cli.add("sleepy", "tests.support.handlers:sleep_once",
                    "--args", json.dumps({"marker": str(marker), "seconds": 3}))
 
     started = cli.real_process().ok("start", "--background")  # a real child to detach from

@@ -19,17 +19,17 @@ HUGE = "9" * 20  # more than any id or INTEGER column holds
 #: Input that is checked before the database is touched: (arguments, exit code, text the
 #: message must contain).
 INVALID_INPUT = [
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--args", "{n: 1"], 2, "JSON",
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--args", "{n: 1"], 2, "JSON",
                  id="args-not-json"),
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--args", "[1, 2]"], 2,
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--args", "[1, 2]"], 2,
                  "JSON object", id="args-a-list"),
     pytest.param(["task", "add", "c", "not..an/action"], 2, "not..an/action",
                  id="malformed-action"),
-    pytest.param(["task", "add", "bad code!", "tests.handlers:noop"], 2, "bad code",
+    pytest.param(["task", "add", "bad code!", "tests.support.handlers:noop"], 2, "bad code",
                  id="bad-code"),
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--run-at", "tomorrow"], 2,
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--run-at", "tomorrow"], 2,
                  "run_at 'tomorrow'", id="bad-run-at"),
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--max-attempts", "0"], 2,
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--max-attempts", "0"], 2,
                  "max_attempts", id="zero-max-attempts"),
     pytest.param(["task", "status", "nonsense", "{id}"], 2, "nonsense", id="unknown-status"),
     pytest.param(["task", "list", "--status", "nonsense"], 2, "nonsense",
@@ -37,11 +37,11 @@ INVALID_INPUT = [
     pytest.param(["task", "list", "--limit", "0"], 2, "limit", id="list-limit-0"),
     pytest.param(["task", "delete-code", "bad code!"], 2, "bad code", id="delete-bad-code"),
     pytest.param(["task", "clear"], 2, "--yes", id="clear-without-yes"),
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--priority", HUGE], 2,
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--priority", HUGE], 2,
                  "priority", id="priority-out-of-range"),
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--args", '{"n": ' + "9" * 5000
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--args", '{"n": ' + "9" * 5000
                   + "}"], 2, "JSON", id="args-number-too-long"),
-    pytest.param(["task", "add", "c", "tests.handlers:noop", "--run-at",
+    pytest.param(["task", "add", "c", "tests.support.handlers:noop", "--run-at",
                   "0001-01-01T00:00:00+01:00"], 2, "is out of range in UTC",
                  id="run-at-out-of-range"),
     pytest.param(["task", "show", HUGE], 2, "task id", id="show-id-out-of-range"),
@@ -71,7 +71,7 @@ class Installed(NamedTuple):
 
 def installed(cli: Cli) -> Installed:
     cli.ok("init")
-    task = cli.add("existing", "tests.handlers:noop", "--run-at", "2999-01-01T00:00:00Z")
+    task = cli.add("existing", "tests.support.handlers:noop", "--run-at", "2999-01-01T00:00:00Z")
     return Installed(cli, task, cli.tasks())
 
 
@@ -119,7 +119,7 @@ def test_a_refused_request_is_one_line_on_stderr_and_changes_nothing(
 
 
 def test_before_init_commands_say_run_init(fresh: Cli) -> None:
-    for args in (["task", "list"], ["task", "add", "c", "tests.handlers:noop"], ["start"]):
+    for args in (["task", "list"], ["task", "add", "c", "tests.support.handlers:noop"], ["start"]):
         message = error_line(fresh.run(*args), 4)
         assert "run `taskdesk init`" in message
 
@@ -156,8 +156,8 @@ def test_a_real_process_prints_one_error_line_and_the_exit_code_of_its_kind(
     real = sqlite_cli.real_process()
 
     assert "999" in error_line(real.run("task", "show", "999"), 3)
-    assert "JSON" in error_line(real.run("task", "add", "c", "tests.handlers:noop", "--args",
-                                         "{n: 1"), 2)
+    assert "JSON" in error_line(real.run("task", "add", "c", "tests.support.handlers:noop",
+                                         "--args", "{n: 1"), 2)
     assert sqlite_cli.tasks() == []
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk.cli.output import LISTED_CHARS
-from tests.hostile.cli_support import Home, ok
+from tests.cli.hostile_support import Home, ok
 
 BIG = "x" * (1024 * 1024)  # 1 MiB of args
 RESPONSE = "a line of a long report\n" * 50_000
@@ -23,8 +23,8 @@ def home(tmp_path: Path) -> Home:
 
 def test_list_json_cuts_long_args_and_responses_and_whole_prints_them(home: Home) -> None:
     desk = home.desk()
-    big = desk.tasks.add("big", "tests.handlers:noop", {"blob": BIG})
-    desk.tasks.add("small", "tests.handlers:noop", {"n": 1})
+    big = desk.tasks.add("big", "tests.support.handlers:noop", {"blob": BIG})
+    desk.tasks.add("small", "tests.support.handlers:noop", {"n": 1})
     with sqlite3.connect(home.database_url.removeprefix("sqlite:///")) as conn:
         conn.execute("UPDATE task SET response = ? WHERE task_id = ?", (RESPONSE, big.task_id))
     printed = ok(home.run("task", "list", "--json"))

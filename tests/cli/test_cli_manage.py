@@ -19,10 +19,10 @@ def ids(tasks: list[TaskJson]) -> list[int]:
 
 
 def test_list_json_has_every_field_and_filters_by_status_and_code(cli: Cli) -> None:
-    first = cli.add("report.daily", "tests.handlers:noop", "--run-at", FUTURE)
-    second = cli.add("report.weekly", "tests.handlers:noop", "--args", '{"a": [1, "x"]}',
+    first = cli.add("report.daily", "tests.support.handlers:noop", "--run-at", FUTURE)
+    second = cli.add("report.weekly", "tests.support.handlers:noop", "--args", '{"a": [1, "x"]}',
                      "--priority", "4", "--max-attempts", "5", "--run-at", FUTURE)
-    third = cli.add("cleanup", "tests.handlers:noop", "--run-at", FUTURE)
+    third = cli.add("cleanup", "tests.support.handlers:noop", "--run-at", FUTURE)
     cli.ok("task", "status", "paused", str(third["task_id"]))
 
     tasks = cli.tasks()
@@ -30,7 +30,7 @@ def test_list_json_has_every_field_and_filters_by_status_and_code(cli: Cli) -> N
     assert all(task.keys() >= TASK_KEYS for task in tasks)
     weekly = tasks[1]
     assert weekly["code"] == "report.weekly"
-    assert weekly["action"] == "tests.handlers:noop"
+    assert weekly["action"] == "tests.support.handlers:noop"
     assert weekly["args"] == {"a": [1, "x"]}
     assert (weekly["priority"], weekly["max_attempts"], weekly["attempts"]) == (4, 5, 0)
     assert (weekly["status"], weekly["response"]) == ("pending", None)
@@ -44,7 +44,7 @@ def test_list_json_has_every_field_and_filters_by_status_and_code(cli: Cli) -> N
 
 
 def test_list_pages_with_limit_and_after(cli: Cli) -> None:
-    added = [cli.add(f"page{n}", "tests.handlers:noop", "--run-at", FUTURE)["task_id"]
+    added = [cli.add(f"page{n}", "tests.support.handlers:noop", "--run-at", FUTURE)["task_id"]
              for n in range(3)]
 
     first_page = cli.tasks("--limit", "2")
@@ -57,7 +57,7 @@ def test_list_pages_with_limit_and_after(cli: Cli) -> None:
 
 
 def test_show_json_includes_the_log(cli: Cli) -> None:
-    task = cli.add("one", "tests.handlers:noop")
+    task = cli.add("one", "tests.support.handlers:noop")
     assert cli.task(task["task_id"])["log"] == []
     cli.start()
 
@@ -73,7 +73,7 @@ def test_status_pauses_tasks_so_start_leaves_them_then_back_to_pending(
     cli: Cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "record.txt"
-    tasks = [cli.add(f"t{n}", "tests.handlers:record", "--args",
+    tasks = [cli.add(f"t{n}", "tests.support.handlers:record", "--args",
                      f'{{"path": "{out}", "n": {n}}}') for n in range(2)]
     task_ids = [str(task_id) for task_id in ids(tasks)]
 
@@ -90,11 +90,11 @@ def test_status_pauses_tasks_so_start_leaves_them_then_back_to_pending(
 
 
 def test_delete_and_delete_code(cli: Cli) -> None:
-    keep = cli.add("keep", "tests.handlers:noop", "--run-at", FUTURE)
-    gone = cli.add("gone", "tests.handlers:noop", "--run-at", FUTURE)
-    cli.add("batch", "tests.handlers:noop", "--run-at", FUTURE)
-    cli.add("batch", "tests.handlers:noop", "--run-at", FUTURE, "--keep")
-    cli.add("batch.other", "tests.handlers:noop", "--run-at", FUTURE)
+    keep = cli.add("keep", "tests.support.handlers:noop", "--run-at", FUTURE)
+    gone = cli.add("gone", "tests.support.handlers:noop", "--run-at", FUTURE)
+    cli.add("batch", "tests.support.handlers:noop", "--run-at", FUTURE)
+    cli.add("batch", "tests.support.handlers:noop", "--run-at", FUTURE, "--keep")
+    cli.add("batch.other", "tests.support.handlers:noop", "--run-at", FUTURE)
 
     assert "1 deleted" in cli.ok("task", "delete", str(gone["task_id"]))
     assert [task["code"] for task in cli.tasks()] == ["keep", "batch", "batch", "batch.other"]
@@ -105,7 +105,7 @@ def test_delete_and_delete_code(cli: Cli) -> None:
 
 def test_clear_needs_yes_when_nobody_can_be_asked(cli: Cli) -> None:
     for code in ("a", "b"):
-        cli.add(code, "tests.handlers:noop", "--run-at", FUTURE)
+        cli.add(code, "tests.support.handlers:noop", "--run-at", FUTURE)
     before = cli.tasks()
 
     refused = error_line(cli.run("task", "clear"), 2)
@@ -117,7 +117,7 @@ def test_clear_needs_yes_when_nobody_can_be_asked(cli: Cli) -> None:
 
 
 def test_task_log_filters_by_task_and_pages_with_before(cli: Cli) -> None:
-    tasks = [cli.add(f"t{n}", "tests.handlers:noop") for n in range(3)]
+    tasks = [cli.add(f"t{n}", "tests.support.handlers:noop") for n in range(3)]
     cli.start()
 
     entries = cli.log()

@@ -25,7 +25,7 @@ def store(cli: Cli) -> Iterator[SqlStore]:
 
 def running(store: SqlStore, code: str, percent: int, message: str) -> Task:
     """A task claimed by RUNNER that reported `percent` and `message`."""
-    store.add([NewTask(code=code, action="tests.handlers:noop", max_attempts=3)])
+    store.add([NewTask(code=code, action="tests.support.handlers:noop", max_attempts=3)])
     [claimed] = store.claim(RUNNER, lease_seconds=300)
     assert store.set_progress(RUNNER, ClaimKey.of(claimed), percent, message)
     return claimed

@@ -13,11 +13,11 @@ def schedules(cli: Cli) -> list[dict[str, Any]]:
 
 
 def test_add_list_show_disable_enable_delete(cli: Cli) -> None:
-    added = cli.json("schedule", "add", "tick", "tests.handlers:noop", "--every", "hour",
+    added = cli.json("schedule", "add", "tick", "tests.support.handlers:noop", "--every", "hour",
                      "--interval", "2", "--missed", "skip")
     assert (added["code"], added["rule"], added["missed"]) == ("tick", "every 2 hours", "skip")
     assert "added schedule rates (cron */5 * * * *)" in cli.ok(
-        "schedule", "add", "rates", "tests.handlers:record", "--cron", "*/5 * * * *",
+        "schedule", "add", "rates", "tests.support.handlers:record", "--cron", "*/5 * * * *",
         "--args", '{"path": "/tmp/x", "n": 1}')
     assert [s["code"] for s in schedules(cli)] == ["rates", "tick"]
     assert "2 schedules" in cli.ok("schedule", "list")
@@ -37,7 +37,7 @@ def test_bad_schedules_give_one_error_and_store_nothing(cli: Cli) -> None:
         (("--every", "day", "--missed", "later"), "missed-firing policy"),
         ((), "needs either a cron expression or a cycle"),
     ]:
-        result = cli.run("schedule", "add", "tick", "tests.handlers:noop", *options)
+        result = cli.run("schedule", "add", "tick", "tests.support.handlers:noop", *options)
         assert message in error_line(result, 2)
     result = cli.run("schedule", "add", "tick", "os:system", "--every", "day")
     assert "allow" in error_line(result, 2)
@@ -47,7 +47,7 @@ def test_bad_schedules_give_one_error_and_store_nothing(cli: Cli) -> None:
 def test_unknown_and_taken_codes(cli: Cli) -> None:
     assert "no schedule with code 'nope'" in error_line(cli.run("schedule", "show", "nope"), 3)
     assert "no schedule" in error_line(cli.run("schedule", "delete", "nope"), 3)
-    cli.ok("schedule", "add", "tick", "tests.handlers:noop", "--every", "day")
-    result = cli.run("schedule", "add", "tick", "tests.handlers:noop", "--every", "hour")
+    cli.ok("schedule", "add", "tick", "tests.support.handlers:noop", "--every", "day")
+    result = cli.run("schedule", "add", "tick", "tests.support.handlers:noop", "--every", "hour")
     assert "exists already" in error_line(result, result.code)
     assert cli.json("schedule", "show", "tick")["rule"] == "every day"

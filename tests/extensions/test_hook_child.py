@@ -67,11 +67,11 @@ def test_a_child_that_must_check_actions_but_was_given_no_application_refuses(
 
 def test_a_child_that_checks_nothing_needs_no_application(store: Store, settings: Settings,
                                                           tmp_path: Path) -> None:
-    code = adding(settings, "tests.handlers:record")
+    code = adding(settings, "tests.support.handlers:record")
     catalogue = Catalogue(settings.extensions_dir)
     lifecycle = Lifecycle(catalogue, ControllerLoader(catalogue.locate), store, settings,
                           ErrorLog(tmp_path / "error.log"))
 
     assert [ref.name for ref in lifecycle.install(code)] == [f"module/{code}"]
     tasks = TaskRegistry(store, settings).list_tasks(code=f"{code}_task")
-    assert [task.action for task in tasks] == ["tests.handlers:record"]
+    assert [task.action for task in tasks] == ["tests.support.handlers:record"]

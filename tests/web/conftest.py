@@ -18,7 +18,7 @@ from taskdesk.accounts.passwords import Passwords
 from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from taskdesk.web import create_app
-from tests.conftest import TEST_ACTIONS
+from tests.conftest import TEST_ACTIONS, copy_database
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "operator", "viewer")
@@ -51,7 +51,10 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
-def make_desk(home: Path) -> Taskdesk:
+def make_desk(home: Path, template: Path | None = None) -> Taskdesk:
+    """`template`, a migrated database (tests/conftest.py), spares `init` the migrations."""
+    if template is not None:
+        copy_database(template, home / "taskdesk.db")
     desk = Taskdesk(home=home, allowed_actions=TEST_ACTIONS)
     desk.init()
     Admin(desk).accounts.passwords = FAST_PASSWORDS  # argon2's real cost, 3 logins a test, is slow
@@ -71,8 +74,8 @@ def logged_in(app: FastAPI) -> Iterator[dict[str, Browser]]:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Taskdesk]:
-    desk = make_desk(tmp_path / "home")
+def desk(tmp_path: Path, sqlite_template: Path) -> Iterator[Taskdesk]:
+    desk = make_desk(tmp_path / "home", sqlite_template)
     yield desk
     desk.close()
 
@@ -95,5 +98,12 @@ def browsers(app: FastAPI) -> Iterator[dict[str, Browser]]:
 
 
 @pytest.fixture
-def admin(browsers: dict[str, Browser]) -> Browser:
-    return browsers["admin"]
+def admin(app: FastAPI, request: pytest.FixtureRequest) -> Iterator[Browser]:
+    """The admin's client: the one of `browsers` when the test has them, else the admin alone
+    (each login costs ~0.1 s, and most tests act as the admin only)."""
+    if "browsers" in request.fixturenames:
+        clients: dict[str, Browser] = request.getfixturevalue("browsers")
+        yield clients["admin"]
+        return
+    with Browser(app) as client:
+        yield client.login("admin")

@@ -35,7 +35,7 @@ def operation_labels() -> list[str]:
 @pytest.mark.parametrize("label", operation_labels())
 def test_no_generated_request_gets_a_server_error(desk: Taskdesk, label: str) -> None:
     secret, _ = Admin(desk).accounts.issue_token("admin")
-    desk.tasks.add("seed", "tests.handlers:noop", {"n": 1})
+    desk.tasks.add("seed", "tests.support.handlers:noop", {"n": 1})
     headers = {"Authorization": f"Bearer {secret}"}
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(desk), headers=headers)
     operation = schema.find_operation_by_label(label)

@@ -11,7 +11,7 @@ from taskdesk.admin import Admin
 from taskdesk.app import Taskdesk
 from tests.web.conftest import Browser
 
-NOOP = "tests.handlers:noop"
+NOOP = "tests.support.handlers:noop"
 
 
 class AuditDown(Exception):

@@ -103,7 +103,7 @@ def test_a_viewer_sees_no_buttons_that_change_anything(browsers: dict[str, Brows
 
 
 def test_hostile_text_is_shown_as_text(admin: Browser, desk: Taskdesk) -> None:
-    task = desk.tasks.add("hostile", "tests.handlers:noop", {"x": HOSTILE})
+    task = desk.tasks.add("hostile", "tests.support.handlers:noop", {"x": HOSTILE})
     desk.error_log.write(HOSTILE)
     for path in ("/tasks", f"/tasks/{task.task_id}", "/error-log"):
         page = admin.get(path).text
@@ -167,7 +167,7 @@ def test_a_bearer_token_needs_no_csrf_and_a_revoked_one_is_refused(
     secret, token = Admin(desk).accounts.issue_token("operator")
     headers = {"Authorization": f"Bearer {secret}"}
     added = anonymous.post("/api/tasks", headers=headers,
-                           json={"code": "t", "action": "tests.handlers:noop"})
+                           json={"code": "t", "action": "tests.support.handlers:noop"})
     assert added.status_code == 201
     Admin(desk).accounts.revoke_token(token["token_id"])
     assert anonymous.get("/api/tasks", headers=headers).status_code == 401

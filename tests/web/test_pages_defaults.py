@@ -21,7 +21,7 @@ def test_the_new_user_form_defaults_to_viewer(admin: Browser) -> None:
 
 
 def test_a_processing_task_offers_no_retry(admin: Browser, desk: Taskdesk) -> None:
-    task = desk.tasks.add("busy", "tests.handlers:noop")
+    task = desk.tasks.add("busy", "tests.support.handlers:noop")
     desk.store.claim("w", lease_seconds=30)
     page = admin.get(f"/tasks/{task.task_id}").text
     assert f"/api/tasks/{task.task_id}/retry" not in page
@@ -29,7 +29,7 @@ def test_a_processing_task_offers_no_retry(admin: Browser, desk: Taskdesk) -> No
 
 
 def test_a_waiting_task_still_offers_retry_and_delete(admin: Browser, desk: Taskdesk) -> None:
-    task = desk.tasks.add("idle", "tests.handlers:noop")
+    task = desk.tasks.add("idle", "tests.support.handlers:noop")
     page = admin.get(f"/tasks/{task.task_id}").text
     assert f"/api/tasks/{task.task_id}/retry" in page
     assert f"DELETE /api/tasks/{task.task_id}" in page

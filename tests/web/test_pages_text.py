@@ -16,7 +16,7 @@ RESPONSE = "first line\nsecond line\r\nthird\x1b[2J\rline\u200b"
 
 def _finish_with(desk: Taskdesk, response: str) -> int:
     """A task whose attempt ended failed with `response`, stored as a runner stores it."""
-    task = desk.tasks.add("multi", "tests.handlers:noop")
+    task = desk.tasks.add("multi", "tests.support.handlers:noop")
     [claimed] = desk.store.claim("w", lease_seconds=30)
     desk.store.finish(claimed, "w", Outcome(status=Status.FAILED, response=response,
                                             comment=response, duration=0.1),
@@ -37,7 +37,7 @@ def test_a_response_keeps_its_line_breaks_and_escapes_the_rest(admin: Browser,
 
 
 def test_a_traceback_reads_line_by_line(admin: Browser, desk: Taskdesk) -> None:
-    task = desk.tasks.add("boom", "tests.handlers:boom", {"message": "bad\nworse"},
+    task = desk.tasks.add("boom", "tests.support.handlers:boom", {"message": "bad\nworse"},
                           max_attempts=1)
     run_due(desk)
     page = html.unescape(admin.get(f"/tasks/{task.task_id}").text)

@@ -19,7 +19,7 @@ BAR = re.compile(r'<progress class="task-progress-bar" max="100" value="(\d+)"')
 def running(desk: Taskdesk, code: str, percent: int, message: str) -> Task:
     """A task claimed by RUNNER whose attempt reported `percent` and `message`."""
     store = desk.store
-    store.add([NewTask(code=code, action="tests.handlers:noop", max_attempts=3)])
+    store.add([NewTask(code=code, action="tests.support.handlers:noop", max_attempts=3)])
     [claimed] = store.claim(RUNNER, lease_seconds=300)
     assert store.set_progress(RUNNER, ClaimKey.of(claimed), percent, message)
     return claimed

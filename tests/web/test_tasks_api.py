@@ -11,7 +11,7 @@ from taskdesk.testing import run_due
 from tests.web.conftest import Browser
 
 
-def add(admin: Browser, code: str, action: str = "tests.handlers:noop",
+def add(admin: Browser, code: str, action: str = "tests.support.handlers:noop",
         args: dict[str, object] | None = None) -> dict[str, object]:
     response = admin.act("POST", "/api/tasks",
                           json={"code": code, "action": action, "args": args or {}})
@@ -30,9 +30,9 @@ def test_an_action_off_the_allow_list_is_refused_over_http(admin: Browser,
 
 
 def test_bad_input_gets_one_clear_4xx(admin: Browser) -> None:
-    for body, status in (({"code": "x"}, 422), ({"code": "", "action": "tests.handlers:noop"},
-                                                400),
-                         ({"code": "x", "action": "tests.handlers:noop", "args": [1]}, 422)):
+    noop = "tests.support.handlers:noop"
+    for body, status in (({"code": "x"}, 422), ({"code": "", "action": noop}, 400),
+                         ({"code": "x", "action": noop, "args": [1]}, 422)):
         response = admin.act("POST", "/api/tasks", json=body)
         assert response.status_code == status, response.text
         assert isinstance(response.json()["detail"], str)
@@ -74,7 +74,7 @@ def test_bulk_changes_by_ids_and_by_filter(admin: Browser, desk: Taskdesk) -> No
 
 def test_run_tasks_starts_one_runner_and_a_second_press_says_one_is_working(
         admin: Browser, desk: Taskdesk) -> None:
-    task = add(admin, "sleepy", "tests.handlers:sleep_once",
+    task = add(admin, "sleepy", "tests.support.handlers:sleep_once",
                {"marker": str(desk.settings.home / "marker"), "seconds": 1.5})
     first = admin.act("POST", "/api/tasks/run").json()
     second = admin.act("POST", "/api/tasks/run").json()
@@ -95,7 +95,7 @@ def test_run_tasks_starts_one_runner_and_a_second_press_says_one_is_working(
 
 def test_a_task_page_shows_args_response_attempts_and_its_log(admin: Browser,
                                                               desk: Taskdesk) -> None:
-    task = add(admin, "boom", "tests.handlers:boom", {"message": "<b>bad</b>"})
+    task = add(admin, "boom", "tests.support.handlers:boom", {"message": "<b>bad</b>"})
     run_due(desk)
     detail = admin.get(f"/api/tasks/{task['task_id']}").json()
     assert detail["task"]["status"] in ("pending", "failed")
@@ -107,8 +107,8 @@ def test_a_task_page_shows_args_response_attempts_and_its_log(admin: Browser,
 
 
 def test_the_list_filters_by_queue(admin: Browser, desk: Taskdesk) -> None:
-    desk.tasks.add("mail", "tests.handlers:noop", queue="mail")
-    desk.tasks.add("other", "tests.handlers:noop")
+    desk.tasks.add("mail", "tests.support.handlers:noop", queue="mail")
+    desk.tasks.add("other", "tests.support.handlers:noop")
     found = admin.get("/api/tasks?queue=mail").json()["tasks"]
     assert [(task["code"], task["queue"]) for task in found] == [("mail", "mail")]
     page = admin.get("/tasks?queue=mail").text

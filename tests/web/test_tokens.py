@@ -8,7 +8,7 @@ from taskdesk.app import Taskdesk
 from tests.support import FakeClock
 from tests.web.conftest import Browser
 
-TASK = {"code": "x", "action": "tests.handlers:noop"}
+TASK = {"code": "x", "action": "tests.support.handlers:noop"}
 
 
 def _bearer(secret: str) -> dict[str, str]:

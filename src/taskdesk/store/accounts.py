@@ -1,7 +1,7 @@
 """The accounts' storage seam: users, API tokens, web sessions and the audit log.
 
 Its own small protocol, reached as `store.accounts` on every Store, so that the task verbs
-stay one screen; the same contract suite (tests/contract/test_accounts_store.py) runs it on
+stay one screen; the same contract suite (tests/store/test_accounts_store.py) runs it on
 memory, SQLite and PostgreSQL. Verbs take names, hashes and prepared values: checking input
 and hashing passwords is the service's job (taskdesk.accounts.service).
 

@@ -1,5 +1,5 @@
 """The schedules' storage seam, reached as `store.schedules` on every Store (as accounts
-are): the same contract suite (tests/contract/test_schedule_store.py) runs it on memory,
+are): the same contract suite (tests/store/test_schedule_store.py) runs it on memory,
 SQLite and PostgreSQL. Verbs take checked values (taskdesk.schedules.service checks input).
 
 The one rule that needs the database: each firing is claimed by exactly one caller. `fire`
