@@ -1,5 +1,5 @@
 """The storage seam: every backend implements these domain verbs, and one contract suite
-(tests/contract) checks each of them against every backend.
+(tests/store) checks each of them against every backend.
 
 Times come from the store's clock, so that tests can move it (the PostgreSQL store's default
 clock follows the server's, so that every runner compares leases and run_at on one clock). Ids
