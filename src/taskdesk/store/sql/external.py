@@ -16,11 +16,11 @@ write from a stale snapshot itself.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from taskdesk.errors import BadInput
 from taskdesk.models.tasks import NewTask, Task
@@ -35,7 +35,8 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
     if not isinstance(store, SqlStore):
         raise BadInput("this taskdesk keeps its tasks in memory: there is no database "
                        "transaction to add them in")
-    if isinstance(connection, Session):
+    orm = sys.modules.get("sqlalchemy.orm")  # a caller with a Session imported the ORM; the
+    if orm is not None and isinstance(connection, orm.Session):  # rest need not pay for it
         connection = connection.connection()
     if isinstance(connection, Connection):
         _check_same_database(store, connection.engine.url.get_backend_name(),
