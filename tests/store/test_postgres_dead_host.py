@@ -69,12 +69,12 @@ def test_the_listening_session_and_the_client_side_carry_keepalives(store: SqlSt
                   for name in SETTINGS[2:]}
         client = conn.info.get_parameters()
     assert server == {"tcp_keepalives_idle": "1", "tcp_keepalives_interval": "1",
-                      "tcp_keepalives_count": "3", "tcp_user_timeout": "2000"}
+                      "tcp_keepalives_count": "3", "tcp_user_timeout": "10000"}
     assert {key: client[key] for key in ("keepalives", "keepalives_idle",
                                          "keepalives_interval", "keepalives_count",
                                          "tcp_user_timeout")} == {
         "keepalives": "1", "keepalives_idle": "1", "keepalives_interval": "1",
-        "keepalives_count": "3", "tcp_user_timeout": "2000"}
+        "keepalives_count": "3", "tcp_user_timeout": "10000"}
     with store.db.runner_writer.connect() as runner:
         dbapi = runner.connection.dbapi_connection
         assert dbapi is not None

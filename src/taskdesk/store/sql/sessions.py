@@ -32,6 +32,9 @@ STATEMENT_FLOOR_SECONDS = 5.0
 #: No limit is shorter than this: a session limit of 0 means "none" to PostgreSQL.
 MIN_SECONDS = 1.0
 KEEPALIVES_COUNT = 3  # unanswered probes before a peer counts as dead
+#: Unacknowledged data (or a peer that stopped reading a large result) ends the connection
+#: after a lease, never sooner than this: a busy but live client must not be cut off.
+USER_TIMEOUT_FLOOR_SECONDS = 10.0
 
 
 def runner_session(lease_seconds: float) -> dict[str, Any]:
@@ -62,11 +65,12 @@ def listen_session(lease_seconds: float) -> dict[str, Any]:
 
 def _connect_args(lease_seconds: float, server: dict[str, str]) -> dict[str, Any]:
     """Both sides' keepalives: the first probe after a third of a lease of silence, then
-    KEEPALIVES_COUNT probes a tenth of a lease apart; unacknowledged data for a lease ends
-    the connection. The server's settings go in `options`, ours as libpq parameters."""
+    KEEPALIVES_COUNT probes a tenth of a lease apart; unacknowledged data for a lease (at
+    least USER_TIMEOUT_FLOOR_SECONDS) ends the connection. The server's settings go in
+    `options`, ours as libpq parameters."""
     idle = _whole_seconds(lease_seconds / 3)
     interval = _whole_seconds(lease_seconds / 10)
-    user_timeout = _ms(max(lease_seconds, MIN_SECONDS))
+    user_timeout = _ms(max(lease_seconds, USER_TIMEOUT_FLOOR_SECONDS))
     server = {**server, "tcp_keepalives_idle": str(idle),
               "tcp_keepalives_interval": str(interval),
               "tcp_keepalives_count": str(KEEPALIVES_COUNT),
