@@ -21,7 +21,7 @@ from datetime import datetime
 
 from taskdesk.clock import StepWatch
 from taskdesk.config import Settings
-from taskdesk.runner.outage import Outage
+from taskdesk.runner.outage import Outage, reconnecting
 from taskdesk.runner.periodic import Periodic
 from taskdesk.store import PRUNE_CHUNK, Store
 
@@ -74,8 +74,11 @@ class Housekeeper(Periodic):
     def report_stuck(self, started: datetime) -> int:
         """Say so when tasks whose lease ended before this pass `started` are still
         processing: the pass skipped them because another session locks them (a host that
-        died inside a transaction, until the server ends its session). Returns how many."""
-        stuck = self.stuck = self.store.lease_expired(before=started)
+        died inside a transaction, until the server ends its session). Returns how many. The
+        count reads on the main pool, which the recovery did not use: a connection of it that
+        the server closed meanwhile is replaced (reconnecting), as the runner's own are."""
+        stuck = self.stuck = reconnecting(lambda: self.store.lease_expired(before=started),
+                                          "count the expired leases")
         if stuck:
             logger.warning("task.lease_expired_locked count=%s: processing tasks whose lease "
                            "expired are locked by another session and were not recovered (a "
