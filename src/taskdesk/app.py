@@ -102,7 +102,8 @@ class Taskdesk:
 
     def _open_store(self, *, create: bool, connections: int | None = None) -> SqlStore:
         store = open_store(self.settings.database_url, create=create, pool_size=connections,
-                           add_wait_seconds=self.settings.add_wait_seconds)
+                           add_wait_seconds=self.settings.add_wait_seconds,
+                           lease_seconds=self.settings.lease_seconds)
         try:
             if create:
                 refuse_strangers(store)

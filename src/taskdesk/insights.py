@@ -3,6 +3,7 @@
     admin.insights.status_counts()       # {"pending": 3, "processing": 0, ...}
     admin.insights.activity(minutes=60)  # attempts ended per minute, oldest first
     admin.insights.metrics()             # tasks by status, log counters, duration histogram
+    admin.insights.lease_expired()       # processing tasks whose lease ended: 0 normally
 
 The counters of `metrics()` count every task log entry ever written, pruned and cleared ones
 included, so they never fall (a Prometheus `rate()` sees no reset), and each read counts only
@@ -81,7 +82,14 @@ class Insights:
             processed=log["complete"] + log["failed"] + log["pending"],
             failed=log["failed"],
             duration=self.durations(),
+            lease_expired=self.lease_expired(),
         )
+
+    def lease_expired(self) -> int:
+        """Processing tasks whose lease has ended. Recovery takes them within a lease; a
+        count that stays up means a dead session locks them (see docs/runners.md, "A dead
+        host"). One indexed count, read without waiting on locks."""
+        return self.store.lease_expired()
 
     def durations(self) -> HistogramView:
         """Attempt durations as a Prometheus histogram (cumulative buckets, sum, count)."""

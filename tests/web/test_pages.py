@@ -203,3 +203,14 @@ def test_the_tasks_page_says_a_runner_is_working_from_its_first_render(
     page = admin.get("/tasks").text
     assert "A runner is working" in page
     assert "pid 4242 on host-a" in page
+
+
+def test_the_dashboard_says_when_processing_tasks_outlived_their_lease(
+        admin: Browser, desk: Taskdesk) -> None:
+    assert "lease-expired" not in admin.get("/", headers={"HX-Request": "true"}).text
+    desk.tasks.add("stuck", "tests.support.handlers:noop")
+    desk.store.claim("dead-host", lease_seconds=0)  # its lease ends at once: never renewed
+
+    assert admin.get("/api/dashboard").json()["lease_expired"] == 1
+    live = admin.get("/", headers={"HX-Request": "true"}).text
+    assert "1 processing task with an expired lease, not yet recovered" in live

@@ -259,7 +259,8 @@ def child_lifecycle(job: HookJob) -> tuple[Lifecycle, Callable[[], None]]:
 def _child_store(job: HookJob, app: Application | None) -> Store:
     """The application's store, or one of the child's own on the parent's clock."""
     if app is None or job.clock:
-        return open_store(job.settings.database_url, clock=job.clock)
+        return open_store(job.settings.database_url, clock=job.clock,
+                          lease_seconds=job.settings.lease_seconds)
     return app.store
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from taskdesk.models.tasks import Outcome, Task
@@ -45,10 +45,19 @@ class NextClaim(NamedTuple):
 
 @dataclass(frozen=True, kw_only=True)
 class RunnerInfo:
-    """A runner that has registered itself and keeps its `last_seen_at` fresh."""
+    """A runner that has registered itself and keeps its `last_seen_at` fresh. Its
+    `lease_seconds` is the lease it runs with (None: a runner from before it was recorded):
+    it is forgotten when unseen for that long, and every runner sharing the database must
+    run with the same one."""
 
     runner_id: str
     hostname: str
     pid: int
     started_at: datetime
     last_seen_at: datetime
+    lease_seconds: float | None = None
+
+    def alive(self, now: datetime, default_lease: float) -> bool:
+        """Seen within its own lease (`default_lease` when it recorded none)."""
+        lease = self.lease_seconds if self.lease_seconds is not None else default_lease
+        return self.last_seen_at >= now - timedelta(seconds=lease)

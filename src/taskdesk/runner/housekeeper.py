@@ -17,10 +17,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from taskdesk.clock import StepWatch
 from taskdesk.config import Settings
-from taskdesk.runner.outage import Outage
+from taskdesk.runner.outage import Outage, reconnecting
 from taskdesk.runner.periodic import Periodic
 from taskdesk.store import PRUNE_CHUNK, Store
 
@@ -30,7 +31,8 @@ MIN_PAUSE_SECONDS = 0.005  # between two prune chunks, at least
 
 
 class Housekeeper(Periodic):
-    """Recovery and pruning for one runner; `recovered` counts the tasks it recovered."""
+    """Recovery and pruning for one runner; `recovered` counts the tasks it recovered, and
+    `stuck` the expired tasks its last pass could not take (report_stuck)."""
 
     name = "taskdesk-housekeeping"
 
@@ -41,6 +43,7 @@ class Housekeeper(Periodic):
         self.settings = settings
         self.interval = settings.lease_seconds
         self.recovered = 0
+        self.stuck = 0  # expired but locked processing tasks, at the last recovery pass
         self._monotonic = monotonic
         self._steps = StepWatch(store.clock, monotonic=monotonic)
         self._held_until = 0.0  # monotonic: no recovery before, after a clock step
@@ -59,12 +62,29 @@ class Housekeeper(Periodic):
         while held after a clock step)."""
         if self._held():
             return 0
+        started = self.store.clock()
         recovered = self.store.recover(lease_seconds=self.settings.lease_seconds)
         self.recovered += len(recovered)
         for entry in recovered:
             logger.warning("task.recovered task_id=%s code=%s %s",
                            entry.task_id, entry.code, entry.comment)
+        self.report_stuck(started)
         return len(recovered)
+
+    def report_stuck(self, started: datetime) -> int:
+        """Say so when tasks whose lease ended before this pass `started` are still
+        processing: the pass skipped them because another session locks them (a host that
+        died inside a transaction, until the server ends its session). Returns how many. The
+        count reads on the main pool, which the recovery did not use: a connection of it that
+        the server closed meanwhile is replaced (reconnecting), as the runner's own are."""
+        stuck = self.stuck = reconnecting(lambda: self.store.lease_expired(before=started),
+                                          "count the expired leases")
+        if stuck:
+            logger.warning("task.lease_expired_locked count=%s: processing tasks whose lease "
+                           "expired are locked by another session and were not recovered (a "
+                           "dead host's; the server ends its session within about a lease)",
+                           stuck)
+        return stuck
 
     def _held(self) -> bool:
         stepped = self._steps.step()

@@ -11,11 +11,14 @@ runner.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from taskdesk.config import Settings
+from taskdesk.errors import ConfigError
 from taskdesk.models.runners import ClaimKey, RunnerInfo
 from taskdesk.models.tasks import Task
 from taskdesk.runner.contain import contained
@@ -91,3 +94,31 @@ class LeaseKeeper(Periodic):
     def expire_now(self) -> None:
         """On an abort: let any runner recover our tasks at once instead of after the lease."""
         contained(lambda: self.store.heartbeat(self.runner, self.held(), lease_seconds=0))
+
+
+def register(store: Store, runner_id: str, lease_seconds: float) -> RunnerInfo:
+    """Register a starting runner with its host, pid and lease, once its lease agrees with
+    the live runners' (check_lease_agrees)."""
+    check_lease_agrees(store, lease_seconds)
+    now = store.clock()
+    info = RunnerInfo(runner_id=runner_id, hostname=socket.gethostname(), pid=os.getpid(),
+                      started_at=now, last_seen_at=now, lease_seconds=lease_seconds)
+    store.register_runner(info)
+    return info
+
+
+def check_lease_agrees(store: Store, lease_seconds: float) -> None:
+    """Refuse to start beside a live runner (seen within its own lease) whose lease differs:
+    runners judge each other's claims and registrations by the lease, so hosts that disagree
+    recover live tasks early, or dead ones late. Runners from before leases were recorded
+    say nothing and are not judged."""
+    now = store.clock()
+    for other in store.runners():
+        if other.lease_seconds is None or other.lease_seconds == lease_seconds:
+            continue
+        if other.alive(now, lease_seconds):
+            raise ConfigError(
+                f"TASKDESK_LEASE_SECONDS is {lease_seconds:g} here, but runner "
+                f"{other.runner_id} on host {other.hostname} runs with "
+                f"{other.lease_seconds:g}: every runner sharing a database must use the same "
+                "lease; set the same value on every host")

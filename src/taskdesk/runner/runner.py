@@ -32,7 +32,7 @@ from taskdesk.registry import TaskRegistry
 from taskdesk.runner.contain import contained
 from taskdesk.runner.execute import execute
 from taskdesk.runner.housekeeper import Housekeeper
-from taskdesk.runner.lease import LeaseKeeper
+from taskdesk.runner.lease import LeaseKeeper, register
 from taskdesk.runner.outage import backoff, reconnecting
 from taskdesk.runner.outcomes import Completer
 from taskdesk.runner.pool import ChildRunner
@@ -147,11 +147,7 @@ class Runner:
             contained(lambda: self.store.unregister_runner(self.worker_id))
 
     def _register(self) -> RunnerInfo:
-        now = self.store.clock()
-        info = RunnerInfo(runner_id=self.worker_id, hostname=socket.gethostname(),
-                          pid=os.getpid(), started_at=now, last_seen_at=now)
-        self.store.register_runner(info)
-        return info
+        return register(self.store, self.worker_id, self.settings.lease_seconds)
 
     def _check_clock(self) -> None:
         """Say so when this machine's clock and the database's disagree by more than a third

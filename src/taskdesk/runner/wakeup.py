@@ -163,7 +163,8 @@ class PostgresWakeup(_Listening):
 
         conn = psycopg.connect(self.channel.conninfo, autocommit=True,
                                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                               application_name=APPLICATION_NAME)
+                               application_name=APPLICATION_NAME,
+                               **dict(self.channel.settings))
         conn.execute(LISTEN_SQL)
         return conn
 

@@ -41,19 +41,22 @@ def sqlalchemy_url(database_url: str) -> URL:
 
 
 def open_store(database_url: str, *, clock: Clock | None = None, create: bool = False,
-               pool_size: int | None = None, add_wait_seconds: float | None = None
-               ) -> SqlStore:
+               pool_size: int | None = None, add_wait_seconds: float | None = None,
+               lease_seconds: float | None = None) -> SqlStore:
     """A store for the URL; the schema is checked separately (see sql/migrate.py
     check_schema). `create` lets SQLite make a new database file (taskdesk init). Without a
     `clock`, times are the database's: this machine's for SQLite, the server's for
     PostgreSQL. `pool_size` (PostgreSQL): connections kept open, e.g. a worker's concurrency
     plus two. `add_wait_seconds` (SQLite): how long an add retries while another writer
-    holds the lock (sql/busy.py)."""
+    holds the lock (sql/busy.py). `lease_seconds` (PostgreSQL): the runners' lease
+    (TASKDESK_LEASE_SECONDS), from which the sessions' limits and keepalives are derived, so
+    that a dead host's sessions end within about two leases (sql/sessions.py)."""
     url = sqlalchemy_url(database_url)
     if url.drivername.startswith("postgresql"):
         from taskdesk.store.sql.postgres import PostgresConnections
 
-        return SqlStore(PostgresConnections(url, clock=clock, pool_size=pool_size))
+        lease = {} if lease_seconds is None else {"lease_seconds": lease_seconds}
+        return SqlStore(PostgresConnections(url, clock=clock, pool_size=pool_size, **lease))
     from taskdesk.store.sql.sqlite import SqliteConnections
 
     if url.database in (None, "", ":memory:"):

@@ -21,6 +21,7 @@ import stat
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,12 @@ POKE = b"\x01"
 
 @dataclass(frozen=True)
 class ListenChannel:
-    """Where a PostgreSQL worker listens: a libpq connection string and the channel."""
+    """Where a PostgreSQL worker listens: a libpq connection string, the channel, and the
+    libpq parameters of the listening session (its keepalives: store/sql/sessions.py)."""
 
     conninfo: str
     channel: str = CHANNEL
+    settings: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

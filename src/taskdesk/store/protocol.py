@@ -204,8 +204,15 @@ class Store(Protocol):
 
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:
         """Return tasks whose lease expired to pending (or failed when they have used their
-        attempts), logging each, and forget runners unseen for `lease_seconds`; idempotent,
-        any runner may call it."""
+        attempts), logging each, and forget runners unseen for their own lease
+        (`lease_seconds` for runners that recorded none); idempotent, any runner may call
+        it."""
+        ...
+
+    def lease_expired(self, before: datetime | None = None) -> int:
+        """How many tasks are processing with a lease that ended before `before` (default:
+        now), read without waiting on any lock. Right after a recovery that started at
+        `before`, these are the tasks it could not take: a dead session still locks them."""
         ...
 
     def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:

@@ -33,6 +33,7 @@ class MetricsView(TypedDict):
     processed: int  # attempts that ended: complete + failed + retried (pending) entries
     failed: int  # failed entries
     duration: HistogramView  # attempt durations in seconds
+    lease_expired: int  # processing tasks whose lease ended and that are not yet recovered
 
 
 class HealthView(TypedDict):

@@ -13,6 +13,10 @@ def prometheus_text(metrics: MetricsView) -> str:
         "# TYPE taskdesk_tasks gauge",
         *(f'taskdesk_tasks{{status="{status}"}} {count}'
           for status, count in metrics["tasks"].items()),
+        "# HELP taskdesk_tasks_lease_expired Processing tasks whose lease ended, not yet "
+        "recovered (stays up while a dead session locks them).",
+        "# TYPE taskdesk_tasks_lease_expired gauge",
+        f"taskdesk_tasks_lease_expired {metrics['lease_expired']}",
         "# HELP taskdesk_processed_total Attempts that ended (complete, failed or retried).",
         "# TYPE taskdesk_processed_total counter",
         f"taskdesk_processed_total {metrics['processed']}",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
 from taskdesk.models.tasks import LogEntry, Outcome, Status, Task
@@ -119,12 +119,17 @@ class MemoryClaimVerbs(MemoryState):
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:
         with self._lock:
             now = self.clock()
-            alive_since = now - timedelta(seconds=lease_seconds)
             self._runners = {key: info for key, info in self._runners.items()
-                             if info.last_seen_at >= alive_since}
+                             if info.alive(now, lease_seconds)}
             expired = [t for t in self._tasks.values() if t.status is Status.PROCESSING
                        and t.lease_expires_at is not None and t.lease_expires_at < now]
             return [self._recover_one(t) for t in expired]
+
+    def lease_expired(self, before: datetime | None = None) -> int:
+        with self._lock:
+            before = before or self.clock()
+            return sum(1 for t in self._tasks.values() if t.status is Status.PROCESSING
+                       and t.lease_expires_at is not None and t.lease_expires_at < before)
 
     def _recover_one(self, task: Task) -> LogEntry:
         retried = task.attempts < task.max_attempts

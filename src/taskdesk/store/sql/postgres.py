@@ -7,7 +7,9 @@ shares our connections.
 Every transaction runs at READ COMMITTED, whatever the server's default: the claim's SKIP
 LOCKED and the code locks are designed for it. Unless told otherwise, the store's clock is the
 server's (ServerClock), so that runners on machines whose clocks disagree still agree on when a
-lease ends and when a task is due."""
+lease ends and when a task is due. Every connection carries session limits and keepalives
+derived from the lease (sessions.py), so that a dead host's sessions end, and their locks
+with them, within about two leases."""
 
 from __future__ import annotations
 
@@ -23,11 +25,13 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, text
 
 from taskdesk.clock import Clock, StepWatch, utcnow
+from taskdesk.config import Settings
 from taskdesk.errors import ConfigError
 from taskdesk.store.notify import CHANNEL, NOTIFY_SQL, ListenChannel
 from taskdesk.store.sql.adds import PostgresAdds
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.errors import translate_errors
+from taskdesk.store.sql.sessions import admin_session, listen_session, runner_session
 
 logger = logging.getLogger(__name__)
 
@@ -128,19 +132,21 @@ class PostgresConnections(SqlConnections):
     """A PostgreSQL database's connections: the registry's pool and the runners' (whose
     commits skip the disk wait), READ COMMITTED, and the server's clock."""
 
-    def __init__(self, url: URL, *, clock: Clock | None = None,
-                 pool_size: int | None = None) -> None:
+    def __init__(self, url: URL, *, clock: Clock | None = None, pool_size: int | None = None,
+                 lease_seconds: float = Settings.lease_seconds) -> None:
         """`pool_size`: connections kept open per engine; give a worker its concurrency plus
-        two, so that its threads do not open and close connections."""
+        two, so that its threads do not open and close connections. `lease_seconds`: the
+        runners' lease, from which the sessions' limits are derived (sessions.py)."""
         try:
             import psycopg  # noqa: F401
         except ImportError:
             raise ConfigError(
                 "PostgreSQL needs the psycopg driver: pip install 'taskdesk[postgres]'"
             ) from None
-        engine = _engine(url, pool_size)
+        engine = _engine(url, pool_size, admin_session(lease_seconds))
         super().__init__(engine, clock=clock or ServerClock(engine))
-        self.runner_writer = _engine(url, pool_size, options="-c synchronous_commit=off")
+        self.lease_seconds = lease_seconds
+        self.runner_writer = _engine(url, pool_size, runner_session(lease_seconds))
         self.runner_alone = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
         self.adds = PostgresAdds(engine.dialect, lock_codes_sql)
         self._notifier = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
@@ -164,7 +170,8 @@ class PostgresConnections(SqlConnections):
 
     def wake_address(self) -> ListenChannel:
         url = self.engine.url.set(drivername="postgresql")
-        return ListenChannel(url.render_as_string(hide_password=False))
+        settings = tuple(listen_session(self.lease_seconds).items())
+        return ListenChannel(url.render_as_string(hide_password=False), settings=settings)
 
     def announce_in(self, conn: Connection) -> None:
         """Delivered at commit, never for a rollback; one per transaction however many."""
@@ -217,9 +224,7 @@ def _forget_pools_in_forked_children(*engines: Engine) -> None:
     os.register_at_fork(after_in_child=in_child)
 
 
-def _engine(url: URL, pool_size: int | None, options: str | None = None) -> Engine:
-    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    if options:
-        connect_args["options"] = options
+def _engine(url: URL, pool_size: int | None, session: dict[str, Any]) -> Engine:
+    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **session}
     return create_engine(url, pool_size=pool_size or POOL_SIZE, max_overflow=MAX_OVERFLOW,
                          isolation_level="READ COMMITTED", connect_args=connect_args)

@@ -1,17 +1,19 @@
 """The recovery of expired leases, over SQL: one idempotent pass that any runner may run, at
 startup and on a timer. A task whose lease expired goes back to pending (or to failed when it
-has used its attempts) with a task log row saying so, and runners unseen for a lease are
-forgotten. Rows another runner is recovering are skipped (PostgreSQL), and each update checks
+has used its attempts) with a task log row saying so, and runners unseen for their own lease
+are forgotten (a runner's lease is in its row: a host with a shorter lease must not forget
+the others). Rows another runner is recovering are skipped (PostgreSQL), and each update checks
 the lease again, so that two passes never recover one task twice."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import LogEntry, Status
 from taskdesk.store.protocol import recovery_message
 from taskdesk.store.sql.connections import SqlVerbs
@@ -24,14 +26,34 @@ class SqlRecoveryVerbs(SqlVerbs):
         now = self.db.clock()
         expired = (task.c.status == PROCESSING, task.c.lease_expires_at < now)
         with self.db.write(self.db.runner_writer) as conn:
-            conn.execute(delete(runner).where(
-                runner.c.last_seen_at < now - timedelta(seconds=lease_seconds)))
+            self._forget_dead_runners(conn, now, lease_seconds)
             stale = conn.execute(
                 select(task.c.task_id, task.c.code, task.c.attempts, task.c.max_attempts,
                        task.c.worker_id).where(*expired).with_for_update(skip_locked=True)
             ).all()
             entries = [self._recover_one(conn, row._mapping, expired) for row in stale]
         return [entry for entry in entries if entry is not None]
+
+    def lease_expired(self, before: datetime | None = None) -> int:
+        """A plain count: PostgreSQL's readers never wait on row locks."""
+        before = before or self.db.clock()
+        statement = select(func.count()).select_from(task).where(
+            task.c.status == PROCESSING, task.c.lease_expires_at < before)
+        with self.db.read() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    def _forget_dead_runners(self, conn: Connection, now: datetime,
+                             lease_seconds: float) -> None:
+        """Delete the rows of runners unseen for their own lease (`lease_seconds` for rows
+        from before leases were recorded). The table holds one row per live runner, so
+        reading it whole is cheap; each delete matches the `last_seen_at` read, so that a
+        runner's heartbeat meanwhile keeps its row."""
+        rows = conn.execute(select(runner)).all()
+        for row in rows:
+            info = RunnerInfo(**row._mapping)
+            if not info.alive(now, lease_seconds):
+                conn.execute(delete(runner).where(runner.c.runner_id == info.runner_id,
+                                                  runner.c.last_seen_at == info.last_seen_at))
 
     def _recover_one(self, conn: Connection, row: Any,
                      expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:

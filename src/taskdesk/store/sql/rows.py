@@ -100,7 +100,8 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
 
 def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
     return {"runner_id": info.runner_id, "hostname": info.hostname, "pid": info.pid,
-            "started_at": info.started_at, "last_seen_at": info.last_seen_at, **changes}
+            "started_at": info.started_at, "last_seen_at": info.last_seen_at,
+            "lease_seconds": info.lease_seconds, **changes}
 
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:

@@ -169,6 +169,7 @@ runner = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("lease_seconds", Float, nullable=True),  # its lease; null: from before 0015
 )
 
 # Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,

@@ -20,12 +20,14 @@ class DashboardView(BaseModel):
     counts: dict[str, int]
     runners: list[RunnerView]
     activity: list[ActivityView]
+    lease_expired: int = 0  # processing tasks whose lease ended, not yet recovered
 
 
 def dashboard_view(request: Request) -> DashboardView:
     admin = admin_of(request)
     return DashboardView(counts=admin.insights.status_counts(), runners=admin.runners(),
-                         activity=admin.insights.activity(minutes=CHART_MINUTES))
+                         activity=admin.insights.activity(minutes=CHART_MINUTES),
+                         lease_expired=admin.insights.lease_expired())
 
 
 @routes.get("/api/dashboard", "dashboard:access")
