@@ -8,11 +8,14 @@ from __future__ import annotations
 import statistics
 import time
 
+from bench.fleet import HOST_COUNTS, table
+from bench.options import console
 from sqlalchemy import text
 
-from tests.chaos.verdict import duplicates, lost_tasks, overcharged
+from tests.chaos.verdict import duplicates, lost_tasks
 from tests.fleet.harness import Fleet
 from tests.fleet.summary import Summary
+from tests.fleet.throughput import run_throughput
 
 TASKS = 1_000  # per host count
 CONCURRENCY = 2
@@ -21,33 +24,12 @@ LATENCY_GAP_SECONDS = 0.1  # between two adds: each finds every worker idle
 WARM_UP = 12  # tasks run before measuring, so that every worker has opened its connections
 
 
-def run_throughput(fleet: Fleet, hosts: int, tasks: int) -> tuple[float, Summary]:
-    """`tasks` no-op tasks on the first `hosts` hosts, timed from the add (every worker up
-    and idle) to the last completion; the seconds and the verdict."""
-    fleet.clear()
-    workers = [fleet.start(host, CONCURRENCY) for host in fleet.hosts[:hosts]]
-    fleet.wait_registered(workers)
-    started = time.monotonic()
-    fleet.add(tasks)
-    fleet.wait_complete(tasks, 120.0)
-    seconds = time.monotonic() - started
-    assert fleet.stop_workers() == [0] * hosts, fleet.logs()
-    executions = fleet.db.executions()
-    statuses = fleet.db.statuses()
-    assert len(executions) == tasks, f"{len(executions)} executions of {tasks} tasks"
-    assert overcharged(fleet.db.attempts(), executions) == {}
-    pids = {run.pid for run in executions}
-    return seconds, Summary(
-        scenario="throughput", tasks=tasks, hosts=hosts, duplicates=duplicates(executions),
-        lost=len(lost_tasks(statuses, {run.task_id for run in executions})),
-        extra=f"tasks/s={tasks / seconds:.0f} runners_used={len(pids)}", seconds=seconds)
-
-
 def test_no_op_tasks_run_exactly_once_on_one_two_and_three_hosts(fleet: Fleet) -> None:
-    summaries = [run_throughput(fleet, hosts, TASKS)[1] for hosts in (1, 2, 3)]
+    summaries = [run_throughput(fleet, hosts, TASKS, CONCURRENCY) for hosts in HOST_COUNTS]
     print()
     for summary in summaries:
         print(summary.line())
+    console().print(table(summaries))  # bench/fleet.py's table, as it prints it
     assert [(s.lost, s.duplicates) for s in summaries] == [(0, 0)] * 3
 
 
