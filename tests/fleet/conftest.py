@@ -30,7 +30,7 @@ def fleet_once() -> Iterator[Fleet]:
     try:
         fleet = open_fleet(hosts=3)
     except FileNotFoundError as error:
-        cannot(f"no `ip` command: {error}")
+        cannot(f"a command the fleet needs is missing (ip, unshare, runuser): {error}")
     except (NoNamespaces, NoPostgres) as error:
         cannot(f"cannot build the fleet here: {error}")
     try:

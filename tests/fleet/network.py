@@ -115,7 +115,8 @@ def alive(pid: int) -> bool:
 
 
 def remove_leftovers() -> list[str]:
-    """Namespaces and database folders of earlier runs whose process is dead; what went."""
+    """Namespaces (with what runs inside them) and folders (the cluster's, the hosts' homes)
+    of earlier runs whose process is dead; what went."""
     removed = []
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
                              check=False).stdout
@@ -125,7 +126,7 @@ def remove_leftovers() -> list[str]:
         if match and not alive(int(match.group(1))):
             remove_namespace(name)
             removed.append(name)
-    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-pg-*"):
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}[0-9]*-*"):  # -pg-, -homes-
         pid = folder.name.removeprefix(PREFIX).split("-", 1)[0]
         if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
