@@ -6,7 +6,7 @@ Without a server they are skipped with a loud reason; TASKDESK_REQUIRE_POSTGRES=
 
 Markers are given here where they can be read from the test itself (see tests/README.md):
 `postgres` to every test on the `postgres_url` fixture or with a "postgres" parameter,
-`browser` and `chaos` to every test in those folders.
+`browser`, `chaos` and `fleet` to every test in those folders.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ TEST_ACTIONS = ("tests", "bench")
 
 
 #: Folders whose every test carries the marker of the same name.
-MARKED_FOLDERS = ("browser", "chaos")
+MARKED_FOLDERS = ("browser", "chaos", "fleet")
 
 
 def pytest_configure(config: pytest.Config) -> None:
