@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from taskdesk import Controller
 
@@ -20,6 +20,7 @@ from taskdesk import Controller
 #: that terminating the workers' backends spares them.
 TABLE = "chaos_execution"
 APPLICATION_NAME = "taskdesk-chaos-handler"
+INSERT = f"INSERT INTO {TABLE} (task_id, pid, thread, attempt) VALUES (%s, %s, %s, %s)"
 
 
 class Recorder(Protocol):
@@ -38,15 +39,25 @@ class SqliteRecorder:
 
 class PostgresRecorder:
     def __init__(self, url: str) -> None:
+        self.url = url
+        self.connection = self._connect()
+
+    def _connect(self) -> Any:
         import psycopg
 
-        self.connection = psycopg.connect(url, autocommit=True,
-                                          application_name=APPLICATION_NAME)
+        return psycopg.connect(self.url, autocommit=True, application_name=APPLICATION_NAME)
 
     def record(self, task_id: int, pid: int, thread: int, attempt: int) -> None:
-        self.connection.execute(
-            f"INSERT INTO {TABLE} (task_id, pid, thread, attempt) VALUES (%s, %s, %s, %s)",
-            (task_id, pid, thread, attempt))
+        import psycopg
+
+        row = (task_id, pid, thread, attempt)
+        try:
+            self.connection.execute(INSERT, row)
+        except psycopg.OperationalError:
+            if not self.connection.broken:
+                raise
+            self.connection = self._connect()  # the server restarted (tests/fleet)
+            self.connection.execute(INSERT, row)
 
 
 _recorders: dict[tuple[int, str], Recorder] = {}

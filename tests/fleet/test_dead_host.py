@@ -15,9 +15,10 @@ from tests.fleet.harness import Fleet
 from tests.fleet.summary import Summary
 
 LEASE = "3"
-#: The bound: a held task's lease ends at most a lease after the kill (its last heartbeat was
-#: before it), and the others' housekeepers look once a lease; a second for that pass to run.
-RELEASE_SECONDS = 2 * float(LEASE) + 1.0
+#: The bound, about two leases: a held task's lease ends at most a lease after the kill (its
+#: last heartbeat was before it), the others' housekeepers look once a lease, and half a lease
+#: for that pass to run on a loaded machine (measured here: 5.7-5.9 s with a 3 s lease).
+RELEASE_SECONDS = 2.5 * float(LEASE)
 TASKS = 300
 PAUSE_SECONDS = 0.05  # short tasks: the host is always claiming or finishing one
 DEAD_THREADS = 4
