@@ -75,9 +75,10 @@ def test_an_expired_task_locked_by_a_dead_session_is_reported_then_recovered(
     assert "\ntaskdesk_tasks_lease_expired 0\n" in prometheus_text(Insights(pg_store).metrics())
 
 
-def live(store: Store, lease: float | None, runner_id: str = "other") -> None:
+def live(store: Store, lease: float | None, runner_id: str = "other",
+         hostname: str = "host-b") -> None:
     now = store.clock()
-    store.register_runner(RunnerInfo(runner_id=runner_id, hostname="host-b", pid=9,
+    store.register_runner(RunnerInfo(runner_id=runner_id, hostname=hostname, pid=9,
                                      started_at=now, last_seen_at=now, lease_seconds=lease))
 
 
@@ -128,3 +129,22 @@ def test_taskdesk_start_fails_with_one_line_naming_both_leases(
     line = one_error_line(run, code=2)
     assert "TASKDESK_LEASE_SECONDS is 2 here" in line
     assert "on host host-b runs with 30" in line
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_hostile_host_name_in_the_refusal_is_printed_literally(
+    database_url: str, tmp_path: Path,
+) -> None:
+    """The other runner's host name comes from the database: markup, escape sequences and a
+    newline in it are shown as text, on the one error line."""
+    store = open_store(database_url)
+    live(store, LEASE, hostname="[/x][bold]evil\x1b[31m\nsecond")
+    store.close()
+
+    run = invoke(["start", "--quiet"], env={"TASKDESK_DATABASE_URL": database_url,
+                                            "TASKDESK_HOME": str(tmp_path / "home"),
+                                            "TASKDESK_LEASE_SECONDS": "2"})
+
+    line = one_error_line(run, code=2)
+    assert "[/x][bold]evil" in line
+    assert "\x1b" not in line
