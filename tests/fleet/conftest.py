@@ -1,4 +1,5 @@
-"""The fleet fixture: one network and one scratch cluster for the folder's tests, removed at
+"""The fleet fixture: one network and one scratch cluster for the session's fleet tests (per
+xdist worker; each test empties the tables and restores every link), removed at
 the end whatever happens. Where namespaces or PostgreSQL 15 cannot be had, the tests are
 skipped with a loud reason; TASKDESK_REQUIRE_FLEET=1 (set by .ci/run) makes that a failure."""
 
@@ -23,7 +24,7 @@ def cannot(reason: str) -> NoReturn:
     pytest.skip(f"SKIPPING FLEET TESTS: {reason}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fleet_once() -> Iterator[Fleet]:
     if os.geteuid() != 0:
         cannot("network namespaces need root")
