@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -200,8 +201,14 @@ def test_system_exit_with_attempts_left_is_retried() -> None:
 
 
 def test_keyboard_interrupt_is_not_swallowed() -> None:
-    with pytest.raises(KeyboardInterrupt):
-        run(raising(KeyboardInterrupt()))
+    """With Python's own Ctrl-C handler in place, as in a terminal (a shell's background job
+    starts with SIGINT ignored, which would make this a task's failure instead)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(raising(KeyboardInterrupt()))
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_retry_far_into_the_attempts_still_ends_the_attempt() -> None:
