@@ -61,10 +61,10 @@ def _writer_held(store: Store) -> Iterator[None]:
             yield
         return
     assert isinstance(store, SqlStore)
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    with store.engine.connect() as conn, conn.begin() as transaction:
+        conn.exec_driver_sql("DELETE FROM run_start")  # a write: the write lock is ours
         yield
-        conn.rollback()
+        transaction.rollback()
 
 
 def test_a_late_log_row_is_dated_when_it_was_written(

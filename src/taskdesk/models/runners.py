@@ -11,6 +11,18 @@ from typing import NamedTuple
 from taskdesk.models.tasks import Outcome, Task
 
 
+def runner_id_of(hostname: str, pid: int, suffix: str) -> str:
+    """A runner's id: its host, its pid and a random part (host_of reads the host back)."""
+    return f"{hostname}:{pid}:{suffix}"
+
+
+def host_of(runner_id: str | None) -> str | None:
+    """The host a runner id names (runner_id_of), or None for an id of another shape."""
+    if runner_id is None or runner_id.count(":") < 2:
+        return None
+    return runner_id.rsplit(":", 2)[0]
+
+
 class ClaimKey(NamedTuple):
     """One claim's hold on one task: what finish, heartbeat and release match."""
 

@@ -58,4 +58,5 @@ class MemoryLogVerbs(MemoryState):
         with self._lock:
             return dict(Counter(
                 (e.date_added.replace(second=0, microsecond=0), e.status) for e in self._log
-                if e.date_added >= since and e.status in OUTCOMES))
+                if e.date_added >= since and e.status in OUTCOMES
+                and log_totals.kind_of(e.status.value, e.comment) != log_totals.LOST_KIND))
