@@ -50,6 +50,9 @@ class MemoryLogVerbs(MemoryState):
     def duration_histogram(self) -> DurationHistogram:
         return log_totals.histogram(self._totals())
 
+    def host_counts(self) -> dict[str, dict[str, int]]:
+        return log_totals.host_counts(self._totals())
+
     def _totals(self) -> log_totals.Totals:
         with self._lock:
             return log_totals.merged(self._folded, log_totals.entry_totals(self._log))

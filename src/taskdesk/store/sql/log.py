@@ -69,6 +69,10 @@ class SqlLogVerbs(SqlVerbs):
         with self._snapshot() as conn:
             return totals.histogram(log_totals.current(conn))
 
+    def host_counts(self) -> dict[str, dict[str, int]]:
+        with self._snapshot() as conn:
+            return totals.host_counts(log_totals.current(conn))
+
     def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
         minute = self._minute_text(task_log.c.date_added).label("minute")
         query = (select(minute, task_log.c.status, func.count())
