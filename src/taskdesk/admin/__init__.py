@@ -92,9 +92,15 @@ class Admin:
         now = store.clock()
         return host_views(store.hosts(), self._runners(now), store.host_counts(), now=now)
 
-    def forget_host(self, hostname: str) -> bool:
-        """Stop showing a host (lost or stopped) and its counters; False if unknown."""
-        return self.desk.store.forget_host(hostname)
+    def forget_host(self, hostname: str, by: Actor | None = None) -> bool:
+        """Stop showing a host (lost or stopped) and its counters; False if unknown. With
+        `by`, audited in the same transaction."""
+        with self.desk.store.atomic() as store:
+            forgot = store.forget_host(hostname)
+            if forgot and by is not None:
+                AuditLog(store).record(actor=by.name, action="host.forget",
+                                       target=hostname, address=by.address)
+        return forgot
 
     def _runners(self, now: datetime) -> list[tuple[RunnerInfo, RunnerView]]:
         store = self.desk.store
