@@ -1,6 +1,6 @@
-"""`taskdesk runners`: runners grouped by host, a host whose runners died shown as lost with
-when it was last seen, a clean stop not lost, `--forget HOST`; hostile host names printed
-literally (issue 16, item 5)."""
+"""`taskdesk runners` and `taskdesk hosts`: runners grouped by host, a host whose runners
+died shown as lost with when it was last seen, a clean stop not lost, `hosts --forget HOST`;
+hostile host names printed literally (issue 16, item 5)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_hosts_up_lost_and_stopped(cli: Cli) -> None:
     assert started.code == 0, started
     died(cli, "beta")
 
-    hosts = {host["hostname"]: host for host in cli.json("runners")}
+    hosts = {host["hostname"]: host for host in cli.json("hosts")}
 
     assert hosts["alpha"]["state"] == "stopped"  # `start` drained and stopped cleanly
     assert hosts["alpha"]["completed"] == 1
@@ -53,15 +53,17 @@ def test_hosts_up_lost_and_stopped(cli: Cli) -> None:
     table = cli.ok("runners")
     assert "2 hosts, 0 runners" in table
     assert "LOST" in table
+    assert cli.ok("hosts") == table
+    assert cli.json("runners") == []  # the runners alone, as /api/runners
 
 
 def test_forget_a_lost_host(cli: Cli) -> None:
     died(cli, "beta")
 
-    assert "forgot host beta" in cli.ok("runners", "--forget", "beta")
+    assert "forgot host beta" in cli.ok("hosts", "--forget", "beta")
 
-    assert cli.json("runners") == []
-    assert "no host beta is known" in error_line(cli.run("runners", "--forget", "beta"), 3)
+    assert cli.json("hosts") == []
+    assert "no host beta is known" in error_line(cli.run("hosts", "--forget", "beta"), 3)
 
 
 @pytest.mark.hostile
@@ -72,4 +74,4 @@ def test_a_hostile_host_name_is_printed_literally(cli: Cli) -> None:
 
     assert "\x1b" not in table
     assert "[bold]x[/bold]" in table  # no markup: the brackets are shown
-    assert [host["hostname"] for host in cli.json("runners")] == [HOSTILE]
+    assert [host["hostname"] for host in cli.json("hosts")] == [HOSTILE]

@@ -1,6 +1,6 @@
-"""`taskdesk runners`: the runners, grouped by host with each host's health — up, lost (its
-runners stopped heartbeating without a clean stop, and since when), or stopped — and
-`--forget HOST` to stop showing a host that will not come back."""
+"""`taskdesk runners` and `taskdesk hosts`: the runners, grouped by host with each host's
+health — up, lost (its runners stopped heartbeating without a clean stop, and since when), or
+stopped — and `hosts --forget HOST` to stop showing a host that will not come back."""
 
 from __future__ import annotations
 
@@ -23,24 +23,42 @@ COLUMNS = ("host", "state", "last seen (UTC)", "pid", "beat", "serves", "running
 def runners(
     ctx: typer.Context,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Runners by host (start and worker processes, anywhere): each host up, lost (its
+    runners stopped heartbeating; shown for a day, or until forgotten) or stopped. --json:
+    the runners alone, as GET /api/runners (`taskdesk hosts --json` groups them)."""
+    with administered(ctx) as admin:
+        if json_:
+            print_json(admin.runners())
+            return
+        _print(admin.hosts())
+
+
+def hosts(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
     forget: Annotated[str | None, typer.Option(
         "--forget", metavar="HOST", help="Forget a lost or stopped host, and its counts.")] = None,
 ) -> None:
-    """Runners by host (start and worker processes, anywhere): each host up, lost (its
-    runners stopped heartbeating; shown for a day, or until forgotten) or stopped."""
+    """Hosts, each with its runners and health (as `runners`); --json as GET /api/hosts;
+    --forget HOST stops showing a host that will not come back (audited)."""
     with administered(ctx) as admin:
         if forget is not None:
             if not admin.forget_host(forget, by=ACTOR):
                 raise HostNotFound(f"no host {visible(forget)} is known")
             console.print(Text(f"forgot host {visible(forget)}"))
             return
-        hosts = admin.hosts()
+        found = admin.hosts()
     if json_:
-        print_json(hosts)
+        print_json(found)
         return
-    count = sum(len(host["runners"]) for host in hosts)
-    table = new_table(f"{len(hosts)} hosts, {count} runners", COLUMNS)
-    for host in hosts:
+    _print(found)
+
+
+def _print(found: list[HostView]) -> None:
+    count = sum(len(host["runners"]) for host in found)
+    table = new_table(f"{len(found)} hosts, {count} runners", COLUMNS)
+    for host in found:
         table.add_row(shown(host["hostname"]), _state(host), short_iso(host["last_seen_at"]),
                       "", "", "", _counts(host))
         for runner in host["runners"]:

@@ -53,7 +53,7 @@ def runners(request: Request) -> list[RunnerView]:
 def hosts(request: Request) -> list[HostView]:
     """Hosts by name, each with its runners and health: up, lost (its runners stopped
     heartbeating without a clean stop; `last_seen_at` says when) or stopped; and the attempts
-    its runners logged. The same view as `taskdesk runners --json`."""
+    its runners logged. The same view as `taskdesk hosts --json`."""
     return admin_of(request).hosts()
 
 
