@@ -67,11 +67,8 @@ def _writer_held(store: Store) -> Iterator[None]:
         transaction.rollback()
 
 
-def test_a_late_log_row_is_dated_when_it_was_written(
-    store: Store, clock: FakeClock, backend: str,
-) -> None:
-    if backend == "postgres":
-        pytest.skip("PostgreSQL: test_postgres_late_log_row_is_dated_by_the_server below")
+@pytest.mark.parametrize("backend", ["memory", "sqlite"], indirect=True)  # PostgreSQL: below
+def test_a_late_log_row_is_dated_when_it_was_written(store: Store, clock: FakeClock) -> None:
     late, _ = _lost_then_replaced(store, clock)
     ended = clock.now
     done = threading.Thread(target=store.finish_many,
