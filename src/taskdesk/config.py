@@ -98,6 +98,7 @@ class Settings:
         _check_allowed_actions(self.allowed_actions)
         if self.app:
             _check_app(self.app)
+        _convert("TASKDESK_HOST_NAME", self.host_name, host_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
