@@ -10,7 +10,7 @@ that have no runner row left (forget_old_hosts)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -22,6 +22,9 @@ from taskdesk.store.sql import log_totals
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.rows import runner_from_row, runner_row
 from taskdesk.store.sql.schema import host, runner
+
+#: Takes the log counters' lock in a transaction (SqlConnections.lock_log_totals).
+Lock = Callable[[Connection], None]
 
 
 def upsert_host(conn: Connection, hostname: str, now: datetime) -> None:
@@ -41,14 +44,18 @@ def note_dead(conn: Connection, dead: Sequence[RunnerInfo]) -> None:
                      .values(last_seen_at=info.last_seen_at))
 
 
-def forget_old_hosts(conn: Connection, now: datetime) -> None:
-    """Forget hosts unseen for HOST_MEMORY_SECONDS that no runner row is left on."""
+def forget_old_hosts(conn: Connection, now: datetime, lock: Lock) -> None:
+    """Forget hosts unseen for HOST_MEMORY_SECONDS that no runner row is left on; `lock`
+    takes the log counters' lock first, as a fold does (a fold and a forget then never
+    lock one host's counters in two orders)."""
     before = now - timedelta(seconds=HOST_MEMORY_SECONDS)
     gone = conn.execute(
         select(host.c.hostname).where(
             host.c.last_seen_at < before,
             ~select(runner.c.runner_id).where(runner.c.hostname == host.c.hostname).exists())
     ).scalars().all()
+    if gone:
+        lock(conn)
     for hostname in gone:
         _forget(conn, hostname)
 
@@ -91,4 +98,5 @@ class SqlHostVerbs(SqlVerbs):
 
     def forget_host(self, hostname: str) -> bool:
         with self.db.write() as conn:
+            self.db.lock_log_totals(conn)
             return _forget(conn, hostname)

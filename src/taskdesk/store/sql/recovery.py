@@ -56,7 +56,7 @@ class SqlRecoveryVerbs(SqlVerbs):
             delete(runner).where(runner.c.runner_id == info.runner_id,
                                  runner.c.last_seen_at == info.last_seen_at)).rowcount]
         note_dead(conn, forgotten)  # their hosts' records keep when they were last seen
-        forget_old_hosts(conn, now)
+        forget_old_hosts(conn, now, self.db.lock_log_totals)
 
     def _recover_one(self, conn: Connection, row: Any,
                      expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:
