@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from taskdesk.app import Taskdesk
 from taskdesk.clock import utcnow
-from taskdesk.models.runners import Finished, RunnerInfo
+from taskdesk.models.runners import HOST_MEMORY_SECONDS, Finished, RunnerInfo
 from taskdesk.models.tasks import NewTask, Outcome, Status
 from taskdesk.text import visible
 from tests.web.conftest import Browser
@@ -133,3 +133,19 @@ def test_a_hostile_host_name_cannot_break_the_exposition(admin: Browser,
     page = admin.get("/", headers={"HX-Request": "true"}).text
     assert str(escape(visible(HOSTILE))) in page  # printed literally: the newline visible
     assert HOSTILE not in page
+
+
+def test_a_host_unseen_for_a_day_is_no_longer_shown(admin: Browser, desk: Taskdesk) -> None:
+    """Even before a recovery pass forgets it (none runs where no runner is left)."""
+    then = utcnow() - timedelta(seconds=HOST_MEMORY_SECONDS + 60)
+    clock = desk.store.clock
+    desk.store.clock = lambda: then
+    try:
+        old = started(desk, "old", 5, ago=HOST_MEMORY_SECONDS + 60)
+        desk.store.unregister_runner(old.runner_id)  # stopped a day ago
+    finally:
+        desk.store.clock = clock
+    started(desk, "new", 6)
+
+    assert [h["hostname"] for h in admin.get("/api/hosts").json()] == ["new"]
+    assert [h.hostname for h in desk.store.hosts()] == ["new", "old"]  # still recorded

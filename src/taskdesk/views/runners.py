@@ -10,7 +10,7 @@ from typing import Literal
 from typing_extensions import TypedDict
 
 from taskdesk.clock import isoformat
-from taskdesk.models.runners import HostInfo, RunnerInfo
+from taskdesk.models.runners import HOST_MEMORY_SECONDS, HostInfo, RunnerInfo
 from taskdesk.models.tasks import Task
 
 
@@ -87,15 +87,18 @@ def runner_view(info: RunnerInfo, *, now: datetime, lease_seconds: float,
 def host_views(hosts: Sequence[HostInfo], runners: Sequence[tuple[RunnerInfo, RunnerView]],
                counts: Mapping[str, Mapping[str, int]], *, now: datetime) -> list[HostView]:
     """Every known host (its record, or a runner's row from before hosts were recorded) with
-    its runners and its counts, by name."""
+    its runners and its counts, by name; a host without runners last seen more than
+    HOST_MEMORY_SECONDS ago is left out."""
     known = {info.hostname: info for info in hosts}
     for info, _ in runners:
         known.setdefault(info.hostname, HostInfo(
             hostname=info.hostname, first_seen_at=info.started_at,
             last_seen_at=info.last_seen_at))
-    return [_host_view(record, [(i, v) for i, v in runners if i.hostname == name],
-                       counts.get(name, {}), now)
-            for name, record in sorted(known.items())]
+    views = [_host_view(record, [(i, v) for i, v in runners if i.hostname == name],
+                        counts.get(name, {}), now)
+             for name, record in sorted(known.items())]
+    return [view for view in views  # past the bound, even before a recovery forgets it
+            if view["runners"] or view["last_seen_seconds"] <= HOST_MEMORY_SECONDS]
 
 
 def _host_view(record: HostInfo, runners: Sequence[tuple[RunnerInfo, RunnerView]],
