@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -80,6 +82,10 @@ class Settings:
     #: The dashboard's and /metrics' tasks per status: one count of the task table serves every
     #: caller of a process this long (0: count at every call).
     counts_seconds: float = 2.0
+    #: The name this machine's runners give their host (runners are grouped by it, and a
+    #: host that stops heartbeating is shown as lost by it): the machine's host name unless
+    #: set, e.g. where containers all share one.
+    host_name: str = dataclasses.field(default_factory=socket.gethostname)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -92,6 +98,7 @@ class Settings:
         _check_allowed_actions(self.allowed_actions)
         if self.app:
             _check_app(self.app)
+        _convert("TASKDESK_HOST_NAME", self.host_name, host_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -176,6 +183,16 @@ def flag(text: str) -> bool:
     raise ValueError(text)
 
 
+MAX_HOST_NAME = 100  # characters: a runner's id (128) holds its host, pid and a random part
+
+
+def host_name(text: str) -> str:
+    """A host's name as given: not blank, at most MAX_HOST_NAME characters."""
+    if not text.strip() or len(text) > MAX_HOST_NAME:
+        raise ValueError(f"a host name of 1 to {MAX_HOST_NAME} characters, not blank")
+    return text
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": Path,
     "database_url": str,
@@ -202,6 +219,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "body_timeout_seconds": float,
     "add_wait_seconds": float,
     "counts_seconds": float,
+    "host_name": host_name,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,

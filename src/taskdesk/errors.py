@@ -128,6 +128,10 @@ class TaskNotFound(NotFound):
     """No task has that id."""
 
 
+class HostNotFound(NotFound):
+    """No host has that name."""
+
+
 class ExtensionNotFound(NotFound):
     """No extension or module has that code."""
 

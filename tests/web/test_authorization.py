@@ -52,7 +52,8 @@ def browsers(app: FastAPI) -> Iterator[dict[str, Browser]]:
 def url_of(route: Route) -> str:
     """The route's path with a value in each parameter (the guard answers before any lookup)."""
     return re.sub(r"\{[^}]+\}", lambda match: {"{task_id}": "1", "{code}": "test_module",
-                                               "{name}": "viewer", "{token_id}": "1"}
+                                               "{name}": "viewer", "{token_id}": "1",
+                                               "{hostname}": "some-host"}
                   [match.group(0)], route.path)
 
 

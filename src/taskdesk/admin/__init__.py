@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,10 +37,18 @@ from taskdesk.extensions.service import Extensions
 from taskdesk.health import check_health
 from taskdesk.insights import Insights
 from taskdesk.models.accounts import Actor
+from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import Status, Task
 from taskdesk.registry import MAX_PAGE, TaskRegistry
 from taskdesk.store import Store
-from taskdesk.views import HealthView, RunnerView, RunStartView, runner_view
+from taskdesk.views import (
+    HealthView,
+    HostView,
+    RunnerView,
+    RunStartView,
+    host_views,
+    runner_view,
+)
 
 __all__ = ["Actor", "Admin", "LoginThrottle", "TaskChanges"]
 
@@ -73,13 +82,33 @@ class Admin:
 
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""
+        return [view for _, view in self._runners(self.desk.store.clock())]
+
+    def hosts(self) -> list[HostView]:
+        """The hosts runners ran on, each with its runners and health: up, lost (its runners
+        stopped heartbeating without a clean stop; shown for HOST_MEMORY_SECONDS after it was
+        last seen, or until forgotten) or stopped; and its attempts counted from the log."""
         store = self.desk.store
         now = store.clock()
+        return host_views(store.hosts(), self._runners(now), store.host_counts(), now=now)
+
+    def forget_host(self, hostname: str, by: Actor | None = None) -> bool:
+        """Stop showing a host (lost or stopped) and its counters; False if unknown. With
+        `by`, audited in the same transaction."""
+        with self.desk.store.atomic() as store:
+            forgot = store.forget_host(hostname)
+            if forgot and by is not None:
+                AuditLog(store).record(actor=by.name, action="host.forget",
+                                       target=hostname, address=by.address)
+        return forgot
+
+    def _runners(self, now: datetime) -> list[tuple[RunnerInfo, RunnerView]]:
+        store = self.desk.store
         held: dict[str | None, list[Task]] = defaultdict(list)
         for task in self.desk.tasks.list_tasks(status=Status.PROCESSING, limit=MAX_PAGE):
             held[task.worker_id].append(task)
-        return [runner_view(info, now=now, lease_seconds=self.settings.lease_seconds,
-                            running=held[info.runner_id]) for info in store.runners()]
+        return [(info, runner_view(info, now=now, lease_seconds=self.settings.lease_seconds,
+                                   running=held[info.runner_id])) for info in store.runners()]
 
     @property
     def background(self) -> BackgroundRuns:

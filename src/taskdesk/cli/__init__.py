@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from taskdesk.app import leave_without_stray_threads
-from taskdesk.cli import extensions, logs, schedules, server, tasks, users
+from taskdesk.cli import extensions, logs, runners, schedules, server, tasks, users
 from taskdesk.cli.context import Options
 from taskdesk.cli.failure import RootGroup
 
@@ -24,7 +24,8 @@ app = typer.Typer(
 app.command()(server.init)
 app.command()(server.start)
 app.command()(server.worker)
-app.command()(server.runners)
+app.command()(runners.runners)
+app.command()(runners.hosts)
 app.command()(server.serve)
 app.add_typer(tasks.app, name="task")
 app.add_typer(extensions.app, name="extension")

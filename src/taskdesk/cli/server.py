@@ -13,8 +13,8 @@ from rich.table import Table
 
 from taskdesk.admin import Actor, Admin
 from taskdesk.app import RunStats, Taskdesk, on_stop
-from taskdesk.cli.context import administered, desk_of, opened
-from taskdesk.cli.output import console, new_table, print_json, short_iso, shown, status_text
+from taskdesk.cli.context import desk_of, opened
+from taskdesk.cli.output import console, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
 from taskdesk.errors import BadPassword, BadQueue, ConfigError
 from taskdesk.models.account_rules import check_password, check_user_name
@@ -104,25 +104,6 @@ def worker(
         console.print(f"worker started with {concurrency} thread(s); Ctrl-C to stop")
         stats = runner.run(stop, concurrency=concurrency)
     console.print(summary(stats))
-
-
-def runners(
-    ctx: typer.Context,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-) -> None:
-    """Runners that registered and have not stopped: start and worker processes, anywhere."""
-    with administered(ctx) as admin:
-        rows = admin.runners()
-    if json_:
-        print_json(rows)
-        return
-    table = new_table(f"{len(rows)} runners",
-                      ("runner", "host", "pid", "started (UTC)", "last seen (UTC)", "alive"))
-    for row in rows:
-        table.add_row(shown(row["runner_id"]), shown(row["hostname"]), str(row["pid"]),
-                      short_iso(row["started_at"]), short_iso(row["last_seen_at"]),
-                      "yes" if row["alive"] else "no (unseen)")
-    console.print(table)
 
 
 def serve(

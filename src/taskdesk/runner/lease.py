@@ -96,13 +96,17 @@ class LeaseKeeper(Periodic):
         contained(lambda: self.store.heartbeat(self.runner, self.held(), lease_seconds=0))
 
 
-def register(store: Store, runner_id: str, lease_seconds: float) -> RunnerInfo:
-    """Register a starting runner with its host, pid and lease, once its lease agrees with
-    the live runners' (check_lease_agrees)."""
+def register(store: Store, runner_id: str, lease_seconds: float, *,
+             hostname: str | None = None,
+             queues: tuple[str, ...] | None = None) -> RunnerInfo:
+    """Register a starting runner with its host (TASKDESK_HOST_NAME; this machine's name by
+    default), pid, lease and the queues it serves (None: all), once its lease agrees with the
+    live runners' (check_lease_agrees)."""
     check_lease_agrees(store, lease_seconds)
     now = store.clock()
-    info = RunnerInfo(runner_id=runner_id, hostname=socket.gethostname(), pid=os.getpid(),
-                      started_at=now, last_seen_at=now, lease_seconds=lease_seconds)
+    info = RunnerInfo(runner_id=runner_id, hostname=hostname or socket.gethostname(),
+                      pid=os.getpid(), started_at=now, last_seen_at=now,
+                      lease_seconds=lease_seconds, queues=queues)
     store.register_runner(info)
     return info
 

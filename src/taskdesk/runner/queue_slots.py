@@ -37,6 +37,11 @@ class QueueSlots:
         self._held: Counter[str] = Counter()
         self._lock = threading.Lock()
 
+    @property
+    def queues(self) -> tuple[str, ...] | None:
+        """The queues served (None: every queue)."""
+        return queue_names(self.limits)
+
     def reserve(self, batch: int) -> Reservation | None:
         """The next claim's queues and limit, its slots taken; None while every queue of
         this worker is at its cap."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +25,7 @@ from taskdesk.errors import WorkerFailed
 from taskdesk.models.actions import route_extension
 from taskdesk.models.queues import QueueLimit
 from taskdesk.models.retry import RetryPolicy
-from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
+from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo, runner_id_of
 from taskdesk.models.tasks import Outcome, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.contain import contained
@@ -62,7 +61,7 @@ class Runner:
         self.settings = settings
         self.resolver = resolver
         self.hooks = hooks or RunnerHooks()
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker_id = runner_id_of(settings.host_name, os.getpid(), uuid.uuid4().hex[:8])
         #: What a running controller's self.tasks is (the desk's: the same allow-list).
         self.registry = registry or TaskRegistry(store, settings)
         self.error_log = ErrorLog(settings.error_log, clock=store.clock)
@@ -147,7 +146,8 @@ class Runner:
             contained(lambda: self.store.unregister_runner(self.worker_id))
 
     def _register(self) -> RunnerInfo:
-        return register(self.store, self.worker_id, self.settings.lease_seconds)
+        return register(self.store, self.worker_id, self.settings.lease_seconds,
+                        hostname=self.settings.host_name, queues=self.slots.queues)
 
     def _check_clock(self) -> None:
         """Say so when this machine's clock and the database's disagree by more than a third

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from taskdesk.clock import Clock
-from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
+from taskdesk.models.runners import ClaimKey, Finished, HostInfo, NextClaim, RunnerInfo
 from taskdesk.models.tasks import (
     DurationHistogram,
     InstalledModule,
@@ -205,8 +205,8 @@ class Store(Protocol):
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:
         """Return tasks whose lease expired to pending (or failed when they have used their
         attempts), logging each, and forget runners unseen for their own lease
-        (`lease_seconds` for runners that recorded none); idempotent, any runner may call
-        it."""
+        (`lease_seconds` for runners that recorded none) and hosts long unseen (hosts());
+        idempotent, any runner may call it."""
         ...
 
     def lease_expired(self, before: datetime | None = None) -> int:
@@ -258,8 +258,14 @@ class Store(Protocol):
     def log_counts(self) -> dict[Status, int]:
         """How many task log entries were ever written with each status (complete, failed;
         pending for an attempt that will be retried or a recovered task), pruned and
-        cleared ones included, so the counts never fall; absent when none. Cheap however
-        long the log is (sql/log_totals.py)."""
+        cleared ones included, so the counts never fall; absent when none. An attempt
+        logged after its lease was lost counts under none of them (store/log_totals.py).
+        Cheap however long the log is (sql/log_totals.py)."""
+        ...
+
+    def host_counts(self) -> dict[str, dict[str, int]]:
+        """log_counts per host of the runner that wrote each entry, by kind: a status, or
+        "lease_lost" (store/log_totals.py); a forgotten host's counts go with it."""
         ...
 
     def duration_histogram(self) -> DurationHistogram:
@@ -279,11 +285,23 @@ class Store(Protocol):
         ...
 
     def unregister_runner(self, runner_id: str) -> None:
-        """Forget a runner that stopped cleanly."""
+        """Forget a runner that stopped cleanly; when it was its host's last, the host is
+        stopped (not lost)."""
         ...
 
     def runners(self) -> list[RunnerInfo]:
         """Registered runners, oldest first (recover() forgets the ones that died)."""
+        ...
+
+    def hosts(self) -> list[HostInfo]:
+        """The hosts runners ran on, by name: each is written at a runner's start and clean
+        stop, and when recover() forgets a dead runner of it (its last heartbeat), and
+        forgotten by recover() once unseen for HOST_MEMORY_SECONDS with no runner left."""
+        ...
+
+    def forget_host(self, hostname: str) -> bool:
+        """An operator forgets a host (and its counters); False if it was not known. A
+        runner that starts there later records it again."""
         ...
 
     def claim_start(self, name: str, holder: str, *, seconds: float) -> bool:

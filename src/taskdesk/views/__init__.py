@@ -28,9 +28,11 @@ from taskdesk.views.insights import (
     MetricsView,
 )
 from taskdesk.views.runners import (
+    HostView,
     RunnerView,
     RunningTaskView,
     RunStartView,
+    host_views,
     runner_view,
     running_task_view,
 )
@@ -48,9 +50,10 @@ from taskdesk.views.tasks import (
 
 __all__ = [
     "STATUSES", "ActivityView", "AttemptView", "AuditView", "BucketView", "DatabaseView",
-    "ExtensionView", "HealthView", "HistogramView", "LogEntryView", "MetricsView", "ModuleView",
-    "RunStartView", "RunnerView", "RunningTaskView", "ScheduleView", "SessionView", "TaskView",
-    "TokenView", "UninstallView", "UserView", "attempt_view", "audit_view", "extension_view",
-    "log_entry_view", "runner_view", "running_task_view", "schedule_view", "task_view",
-    "task_with_log_view", "token_view", "user_view",
+    "ExtensionView", "HealthView", "HistogramView", "HostView", "LogEntryView", "MetricsView",
+    "ModuleView", "RunStartView", "RunnerView", "RunningTaskView", "ScheduleView",
+    "SessionView", "TaskView", "TokenView", "UninstallView", "UserView", "attempt_view",
+    "audit_view", "extension_view", "host_views", "log_entry_view", "runner_view",
+    "running_task_view", "schedule_view", "task_view", "task_with_log_view", "token_view",
+    "user_view",
 ]

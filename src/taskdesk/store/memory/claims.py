@@ -47,6 +47,8 @@ class MemoryClaimVerbs(MemoryState):
                   lease_seconds: float) -> int:
         with self._lock:
             now = self.clock()
+            if runner.runner_id not in self._runners:  # forgotten while it was paused
+                self._host_seen(runner.hostname, now)
             seen = self._runners.get(runner.runner_id, runner)
             self._runners[runner.runner_id] = replace(seen, last_seen_at=now)
             owned = self._owned(runner.runner_id, claims)
@@ -119,8 +121,11 @@ class MemoryClaimVerbs(MemoryState):
     def recover(self, *, lease_seconds: float) -> list[LogEntry]:
         with self._lock:
             now = self.clock()
-            self._runners = {key: info for key, info in self._runners.items()
-                             if info.alive(now, lease_seconds)}
+            dead = [info for info in self._runners.values()
+                    if not info.alive(now, lease_seconds)]
+            for info in dead:
+                del self._runners[info.runner_id]
+            self._note_dead(dead, now)
             expired = [t for t in self._tasks.values() if t.status is Status.PROCESSING
                        and t.lease_expires_at is not None and t.lease_expires_at < now]
             return [self._recover_one(t) for t in expired]

@@ -50,6 +50,9 @@ class MemoryLogVerbs(MemoryState):
     def duration_histogram(self) -> DurationHistogram:
         return log_totals.histogram(self._totals())
 
+    def host_counts(self) -> dict[str, dict[str, int]]:
+        return log_totals.host_counts(self._totals())
+
     def _totals(self) -> log_totals.Totals:
         with self._lock:
             return log_totals.merged(self._folded, log_totals.entry_totals(self._log))
@@ -58,4 +61,5 @@ class MemoryLogVerbs(MemoryState):
         with self._lock:
             return dict(Counter(
                 (e.date_added.replace(second=0, microsecond=0), e.status) for e in self._log
-                if e.date_added >= since and e.status in OUTCOMES))
+                if e.date_added >= since and e.status in OUTCOMES
+                and log_totals.kind_of(e.status.value, e.comment) != log_totals.LOST_KIND))

@@ -1,17 +1,19 @@
 """MemoryState: the memory store's state — tasks, the task log and its folded counters,
-runners, installed modules, start claims — behind one reentrant lock, and the few steps the
-verbs of several stories share (dropping tasks, logging an attempt, filtering)."""
+runners and their hosts, installed modules, start claims — behind one reentrant lock, and
+the few steps the verbs of several stories share (dropping tasks, logging an attempt,
+filtering, a host's record)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from taskdesk.clock import Clock
-from taskdesk.models.runners import RunnerInfo
+from taskdesk.models.runners import HOST_MEMORY_SECONDS, HostInfo, RunnerInfo
 from taskdesk.models.tasks import InstalledModule, LogEntry, Status, Task, TaskFilter
-from taskdesk.store.log_totals import Totals, entry_totals, merged
+from taskdesk.store.log_totals import HOST_PREFIX, Totals, entry_totals, merged
 from taskdesk.store.memory.filters import matches
 
 
@@ -24,6 +26,7 @@ class MemoryState:
         self._log: list[LogEntry] = []
         self._folded: Totals = {}  # counters of the entries pruned or cleared (log_totals)
         self._runners: dict[str, RunnerInfo] = {}
+        self._hosts: dict[str, HostInfo] = {}  # by name (memory/hosts.py)
         self._modules: list[InstalledModule] = []
         self._next_task_id = 1
         self._next_log_id = 1
@@ -51,3 +54,27 @@ class MemoryState:
     def _fold_out(self, entries: list[LogEntry]) -> None:
         """Entries about to go stay counted (the counters never fall)."""
         self._folded = merged(self._folded, entry_totals(entries))
+
+    def _host_seen(self, hostname: str, now: datetime) -> None:
+        known = self._hosts.get(hostname)
+        self._hosts[hostname] = HostInfo(
+            hostname=hostname, first_seen_at=known.first_seen_at if known else now,
+            last_seen_at=now, stopped_at=None)
+
+    def _note_dead(self, dead: Iterable[RunnerInfo], now: datetime) -> None:
+        """recover(): forgotten runners' hosts keep their last beat; old hosts go."""
+        for info in dead:
+            known = self._hosts.get(info.hostname)
+            if known is not None and known.last_seen_at < info.last_seen_at:
+                self._hosts[info.hostname] = replace(known, last_seen_at=info.last_seen_at)
+        before = now - timedelta(seconds=HOST_MEMORY_SECONDS)
+        running = {info.hostname for info in self._runners.values()}
+        for old in [h for h in self._hosts.values()
+                    if h.last_seen_at < before and h.hostname not in running]:
+            self._forget_host(old.hostname)
+
+    def _forget_host(self, hostname: str) -> bool:
+        """The host and its folded counters go (the caller holds the lock)."""
+        self._folded = {name: value for name, value in self._folded.items()
+                        if not (name.startswith(HOST_PREFIX) and name.endswith(f":{hostname}"))}
+        return self._hosts.pop(hostname, None) is not None

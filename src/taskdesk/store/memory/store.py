@@ -4,9 +4,9 @@ It passes the same contract suite as the SQL stores, so it documents the semanti
 simplest form, and extension authors can test tasks with it without a database. Its verbs are
 one class per story, as the SQL store's are: the registry (tasks.py), the claim, the lease and
 the end of an attempt (claims.py), the admin's bulk changes (admin.py), the task log
-(log.py); here are runners, installed modules and the store's lifetime. (The SQL stores'
-`delayed` column is an index's business, never visible in a verb's result: here a claim
-simply looks at every task's run_at.)
+(log.py), runners and their hosts (hosts.py); here are installed modules and the store's
+lifetime. (The SQL stores' `delayed` column is an index's business, never visible in a
+verb's result: here a claim simply looks at every task's run_at.)
 """
 
 from __future__ import annotations
@@ -15,18 +15,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from taskdesk.clock import Clock, utcnow
-from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.memory.accounts import MemoryAccountStore
 from taskdesk.store.memory.admin import MemoryAdminVerbs
 from taskdesk.store.memory.claims import MemoryClaimVerbs
+from taskdesk.store.memory.hosts import MemoryHostVerbs
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.schedules import MemoryScheduleStore
 from taskdesk.store.memory.tasks import MemoryTaskVerbs
 from taskdesk.store.notify import WakeAddress
 
 
-class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLogVerbs):
+class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLogVerbs,
+                  MemoryHostVerbs):
     def __init__(self, *, clock: Clock = utcnow) -> None:
         super().__init__(clock)
         self.accounts = MemoryAccountStore(lambda: self.clock(), self._lock)
@@ -64,26 +65,13 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         return next((m for m in self._modules
                      if (m.extension, m.type, m.code) == (extension, type_, code)), None)
 
-    # -- runners ------------------------------------------------------------------------
-    def register_runner(self, info: RunnerInfo) -> None:
-        with self._lock:
-            self._runners[info.runner_id] = info
-
-    def unregister_runner(self, runner_id: str) -> None:
-        with self._lock:
-            self._runners.pop(runner_id, None)
-
-    def runners(self) -> list[RunnerInfo]:
-        with self._lock:
-            return sorted(self._runners.values(), key=lambda info: info.started_at)
-
     # -- lifetime -----------------------------------------------------------------------
     @contextmanager
     def atomic(self) -> Iterator[MemoryStore]:
         with self._lock:
             saved = (dict(self._tasks), list(self._log), dict(self._folded),
                      dict(self._runners), list(self._modules), self._next_task_id,
-                     self._next_log_id)
+                     self._next_log_id, dict(self._hosts))
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             try:
                 yield self
@@ -91,7 +79,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                 self.accounts.restore(accounts)
                 self.schedules.restore(schedules)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
-                 self._next_task_id, self._next_log_id) = saved
+                 self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise
 
     def close(self) -> None:

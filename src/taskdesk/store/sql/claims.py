@@ -39,6 +39,7 @@ from taskdesk.models.runners import ClaimKey, NextClaim, RunnerInfo
 from taskdesk.models.tasks import Status, Task
 from taskdesk.store.protocol import PRUNE_CHUNK
 from taskdesk.store.sql.connections import SqlVerbs
+from taskdesk.store.sql.hosts import upsert_host
 from taskdesk.store.sql.raw import RawStatement, driver_cursor
 from taskdesk.store.sql.rows import chunks, runner_row, task_from_row
 from taskdesk.store.sql.schema import CLAIMABLE, PROCESSING, UtcDateTime, runner, task
@@ -221,6 +222,7 @@ class SqlClaimVerbs(SqlVerbs):
                 update(runner).where(runner.c.runner_id == worker_id).values(last_seen_at=now)
             ).rowcount
             if not seen:  # forgotten while it was paused: it is alive, so it is listed again
+                upsert_host(conn, runner_info.hostname, now)
                 conn.execute(insert(runner).values(runner_row(runner_info, last_seen_at=now)))
             return sum(
                 conn.execute(

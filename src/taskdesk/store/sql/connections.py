@@ -39,6 +39,9 @@ class SqlConnections:
         #: The runner's statements that commit alone (autocommit), on runner_writer's pool.
         self.runner_alone: Engine = engine
         self.clock = clock
+        #: The store's clock is the database server's: a statement may date its rows by the
+        #: server's clock as it runs them (PostgreSQL, unless a clock was given).
+        self.server_clock = False
         #: The connection of the enclosing transaction (SqlStore.atomic, or the caller's:
         #: external.py), on which every verb runs; None: each verb has its own.
         self.bound: Connection | None = None

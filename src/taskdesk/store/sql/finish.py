@@ -91,7 +91,8 @@ logged AS (
                           date_added)
     SELECT o.id, o.code, o.outcome,
         CASE WHEN stored.task_id IS NULL THEN o.comment || '{LEASE_LOST}' ELSE o.comment END,
-        o.duration, o.attempt, %(worker)s, %(now)s
+        o.duration, o.attempt, %(worker)s,
+        coalesce(%(logged_at)s, clock_timestamp() AT TIME ZONE 'UTC')
     FROM o LEFT JOIN stored ON stored.task_id = o.id
 )"""
 FINISH_ALL = f"{_FINISH_PARTS}\nSELECT task_id FROM stored"
@@ -121,14 +122,19 @@ def finish_then_claim(claim_sql: str) -> str:
 
 
 def finish_all_params(worker_id: str, finished: Sequence[Finished], *, now: datetime,
-                      retention_seconds: float) -> dict[str, Any]:
-    """FINISH_ALL's arrays; times naive UTC, as the schema stores them."""
+                      retention_seconds: float, server_clock: bool = False) -> dict[str, Any]:
+    """FINISH_ALL's arrays; times naive UTC, as the schema stores them. With the server's
+    clock (`server_clock`: the store's clock is the database's), the log rows are dated by the
+    server as they are written (`logged_at` NULL): a statement that reached the server late
+    (a cut link retransmitting it) or waited on a lock is logged when it ran, not when it was
+    sent."""
     def naive(moment: datetime | None) -> datetime | None:
         return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
 
     complete = [outcome.status is Status.COMPLETE for _, outcome in finished]
     return {
         "worker": worker_id, "now": naive(now),
+        "logged_at": None if server_clock else naive(now),
         "ids": [task.task_id for task, _ in finished],
         "tokens": [task.claim_token for task, _ in finished],
         "outcomes": [outcome.status.value for _, outcome in finished],
@@ -165,6 +171,7 @@ class SqlFinishVerbs(SqlClaimVerbs):
             db.driver_transaction())
         if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
             with translate_errors(db.url), fast as cursor:
+                now = db.clock()  # the write lock is ours now: the rows are written now
                 kept = self._finish_each(cursor, worker_id, finished,
                                          self._noting_delays(finished, now), retention_seconds)
                 return kept, self._claim_with(cursor, worker_id, then_claim, now)
@@ -189,7 +196,8 @@ class SqlFinishVerbs(SqlClaimVerbs):
         with self.db.one_statement() as conn:
             now = self._noting_delays(finished, self.db.clock())
             params = finish_all_params(worker_id, finished, now=now,
-                                       retention_seconds=retention_seconds)
+                                       retention_seconds=retention_seconds,
+                                       server_clock=self.db.server_clock)
             if then_claim is None:
                 with driver_cursor(conn) as cursor:
                     cursor.execute(FINISH_ALL, params)

@@ -69,10 +69,14 @@ class SqlLogVerbs(SqlVerbs):
         with self._snapshot() as conn:
             return totals.histogram(log_totals.current(conn))
 
+    def host_counts(self) -> dict[str, dict[str, int]]:
+        with self._snapshot() as conn:
+            return totals.host_counts(log_totals.current(conn))
+
     def log_per_minute(self, since: datetime) -> dict[tuple[datetime, Status], int]:
         minute = self._minute_text(task_log.c.date_added).label("minute")
         query = (select(minute, task_log.c.status, func.count())
-                 .where(task_log.c.date_added >= since, task_log.c.status.in_(OUTCOMES))
+                 .where(task_log.c.date_added >= since, log_totals.KIND.in_(OUTCOMES))
                  .group_by(minute, task_log.c.status))
         with self.db.read() as conn:
             return {(_minute(text), Status(status)): int(n)
@@ -109,9 +113,10 @@ def _delete_counted(conn: Connection, folded: int, where: ColumnElement[bool]) -
     """Delete the entries `where` selects; those after `folded` (not in the totals yet) are
     added to the totals from what the delete returns, so each entry is counted once."""
     deleted = conn.execute(delete(task_log).where(where).returning(
-        task_log.c.task_log_id, task_log.c.status, task_log.c.duration)).all()
+        task_log.c.task_log_id, log_totals.KIND, task_log.c.duration,
+        task_log.c.worker_id)).all()
     log_totals.add(conn, totals.row_totals(
-        (status, duration) for task_log_id, status, duration in deleted
+        (kind, duration, worker_id) for task_log_id, kind, duration, worker_id in deleted
         if task_log_id > folded))
     return len(deleted)
 

@@ -31,11 +31,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from taskdesk.store.log_totals import (
     DURATION_COUNT,
     DURATION_SUM,
+    HOST_PREFIX,
+    LOST_KIND,
     Totals,
     bucket_name,
-    entries_name,
+    merged,
+    row_totals,
 )
-from taskdesk.store.protocol import DURATION_BUCKETS
+from taskdesk.store.protocol import DURATION_BUCKETS, LEASE_LOST
 from taskdesk.store.sql.schema import log_total, task_log
 
 FOLDED_THROUGH = "log.folded_through"  # the last task_log_id counted into the totals
@@ -55,10 +58,14 @@ def _ranged(query: Select[Any], *, bounded: bool) -> Select[Any]:
 
 
 _DURATION = task_log.c.duration
+#: What an entry counts as (store/log_totals.py kind_of), in SQL.
+KIND = case((task_log.c.comment.endswith(LEASE_LOST, autoescape=True), LOST_KIND),
+            else_=task_log.c.status)
 #: The counters' increments over a range of ids (after, upto], or after `after`: built once.
-_PER_STATUS = {bounded: _ranged(select(task_log.c.status, func.count())
-                                .group_by(task_log.c.status), bounded=bounded)
-               for bounded in (False, True)}
+#: Grouped by runner too, for the counters per host (a range holds few runners).
+_PER_KIND = {bounded: _ranged(select(KIND, task_log.c.worker_id, func.count())
+                              .group_by(KIND, task_log.c.worker_id), bounded=bounded)
+             for bounded in (False, True)}
 _DURATIONS = {bounded: _ranged(select(
     *(func.coalesce(func.sum(case((bound >= _DURATION, 1), else_=0)), 0)
       for bound in DURATION_BUCKETS),
@@ -70,8 +77,8 @@ def since_fold(conn: Connection, after: int, upto: int | None = None) -> Totals:
     """The counters' increments for the entries with ids in (after, upto]."""
     bounded = upto is not None
     params = {"after": after, "upto": upto} if bounded else {"after": after}
-    found: Totals = {entries_name(status): float(n)
-                     for status, n in conn.execute(_PER_STATUS[bounded], params)}
+    found = merged(*(_times(row_totals([(kind, None, worker_id)]), n)
+                     for kind, worker_id, n in conn.execute(_PER_KIND[bounded], params)))
     *buckets, total, count = conn.execute(_DURATIONS[bounded], params).one()
     found.update({bucket_name(bound): float(n) for bound, n in zip(DURATION_BUCKETS, buckets,
                                                                    strict=True)})
@@ -112,6 +119,17 @@ def fold_all(conn: Connection) -> int:
     while (upto := fold(conn, before=None)) != folded:
         folded = upto
     return folded
+
+
+def _times(totals: Totals, n: int) -> Totals:
+    return {name: value * n for name, value in totals.items()}
+
+
+def forget_host(conn: Connection, host: str) -> None:
+    """Delete a forgotten host's counters (store/log_totals.py host_name)."""
+    conn.execute(log_total.delete().where(
+        log_total.c.name.startswith(f"{HOST_PREFIX}", autoescape=True),
+        log_total.c.name.endswith(f":{host}", autoescape=True)))
 
 
 def _insert(conn: Connection, values: Totals) -> object:

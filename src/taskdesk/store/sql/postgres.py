@@ -145,6 +145,7 @@ class PostgresConnections(SqlConnections):
             ) from None
         engine = _engine(url, pool_size, admin_session(lease_seconds))
         super().__init__(engine, clock=clock or ServerClock(engine))
+        self.server_clock = clock is None  # the server dates what it writes (finish.py)
         self.lease_seconds = lease_seconds
         self.runner_writer = _engine(url, pool_size, runner_session(lease_seconds))
         self.runner_alone = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")

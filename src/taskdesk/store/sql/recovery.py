@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import LogEntry, Status
 from taskdesk.store.protocol import recovery_message
 from taskdesk.store.sql.connections import SqlVerbs
-from taskdesk.store.sql.rows import log_entry_from_row
+from taskdesk.store.sql.hosts import forget_old_hosts, note_dead
+from taskdesk.store.sql.rows import log_entry_from_row, runner_from_row
 from taskdesk.store.sql.schema import PROCESSING, runner, task, task_log
 
 
@@ -47,13 +47,16 @@ class SqlRecoveryVerbs(SqlVerbs):
         """Delete the rows of runners unseen for their own lease (`lease_seconds` for rows
         from before leases were recorded). The table holds one row per live runner, so
         reading it whole is cheap; each delete matches the `last_seen_at` read, so that a
-        runner's heartbeat meanwhile keeps its row."""
-        rows = conn.execute(select(runner)).all()
-        for row in rows:
-            info = RunnerInfo(**row._mapping)
-            if not info.alive(now, lease_seconds):
-                conn.execute(delete(runner).where(runner.c.runner_id == info.runner_id,
-                                                  runner.c.last_seen_at == info.last_seen_at))
+        runner's heartbeat meanwhile keeps its row. A forgotten runner's host keeps its last
+        heartbeat (hosts.py), and hosts long unseen are forgotten."""
+        dead = [info for info in map(runner_from_row, (row._mapping for row in
+                                                       conn.execute(select(runner))))
+                if not info.alive(now, lease_seconds)]
+        forgotten = [info for info in dead if conn.execute(
+            delete(runner).where(runner.c.runner_id == info.runner_id,
+                                 runner.c.last_seen_at == info.last_seen_at)).rowcount]
+        note_dead(conn, forgotten)  # their hosts' records keep when they were last seen
+        forget_old_hosts(conn, now, self.db.lock_log_totals)
 
     def _recover_one(self, conn: Connection, row: Any,
                      expired: tuple[ColumnElement[bool], ...]) -> LogEntry | None:

@@ -157,7 +157,7 @@ Index("ix_task_log_date_added", task_log.c.date_added)
 log_total = Table(
     "log_total",
     metadata,
-    Column("name", String(64), primary_key=True),
+    Column("name", String(320), primary_key=True),  # 64 before 0018 (names per host since)
     Column("value", Float, nullable=False),
 )
 
@@ -170,6 +170,19 @@ runner = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("lease_seconds", Float, nullable=True),  # its lease; null: from before 0015
+    Column("queues", Text, nullable=True),  # the queues it serves, one per line; null: all
+)
+Index("ix_runner_hostname", runner.c.hostname)
+
+# The record of each host runners ran on (models.runners.HostInfo): it outlives its runners'
+# rows, so that a host whose runners died is shown as lost, and when it was last seen.
+host = Table(
+    "host",
+    metadata,
+    Column("hostname", String(255), primary_key=True),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("stopped_at", UtcDateTime, nullable=True),  # its last runner stopped cleanly
 )
 
 # Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,

@@ -4,8 +4,8 @@ It is built on one SqlConnections (`db`: sqlite.py or postgres.py set up the dia
 made of one class of verbs per story, each with its statements: the registry (tasks.py), the
 claim and the lease (claims.py), the end of an attempt (finish.py), the recovery of expired
 leases (recovery.py), the admin's bulk changes (admin.py), the task log and its counters
-(log.py), Run Tasks' start claim (run_start.py); here are the runners' registry, installed
-modules and the store's lifetime.
+(log.py), Run Tasks' start claim (run_start.py), runners and their hosts (hosts.py); here
+are installed modules and the store's lifetime.
 """
 
 from __future__ import annotations
@@ -18,25 +18,23 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from taskdesk.clock import Clock
-from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.sql.accounts import SqlAccountStore
 from taskdesk.store.sql.admin import SqlAdminVerbs
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.finish import SqlFinishVerbs
+from taskdesk.store.sql.hosts import SqlHostVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
 from taskdesk.store.sql.recovery import SqlRecoveryVerbs
-from taskdesk.store.sql.rows import runner_row
 from taskdesk.store.sql.run_start import SqlRunStartVerbs
 from taskdesk.store.sql.schedules import SqlScheduleStore
 from taskdesk.store.sql.schema import extension as extension_table
-from taskdesk.store.sql.schema import runner
 from taskdesk.store.sql.tasks import SqlTaskVerbs
 
 
 class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, SqlLogVerbs,
-               SqlRunStartVerbs):
+               SqlRunStartVerbs, SqlHostVerbs):
     """The Store verbs on the connections `db` (see the module doc)."""
 
     def __init__(self, db: SqlConnections) -> None:
@@ -90,20 +88,6 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
             statement = delete(table).where(table.c.extension == extension,
                                             table.c.type == type_, table.c.code == code)
             return conn.execute(statement).rowcount > 0
-
-    # -- runners ------------------------------------------------------------------------
-    def register_runner(self, info: RunnerInfo) -> None:
-        with self.db.write() as conn:
-            conn.execute(insert(runner).values(runner_row(info)))
-
-    def unregister_runner(self, runner_id: str) -> None:
-        with self.db.write() as conn:
-            conn.execute(delete(runner).where(runner.c.runner_id == runner_id))
-
-    def runners(self) -> list[RunnerInfo]:
-        with self.db.read() as conn:
-            rows = conn.execute(select(runner).order_by(runner.c.started_at)).all()
-        return [RunnerInfo(**row._mapping) for row in rows]
 
     # -- the database --------------------------------------------------------------------
     def clock_offset(self) -> float:

@@ -38,12 +38,12 @@ def metrics(request: Request) -> Response:
     if anonymous and not admin.settings.metrics_public:
         raise NotLoggedIn("send a bearer token or log in (or set TASKDESK_METRICS_PUBLIC=1)")
     try:
-        counted = admin.insights.metrics()
+        counted, hosts = admin.insights.metrics(), admin.hosts()
     except TaskdeskError:
         if anonymous:
             raise StoreUnavailable(UNAVAILABLE) from None
         raise
-    return PlainTextResponse(prometheus_text(counted),
+    return PlainTextResponse(prometheus_text(counted, hosts),
                              media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from starlette.responses import Response
 
+from taskdesk.admin import Admin
 from taskdesk.views import STATUSES, log_entry_view, task_view
 from taskdesk.web.render import render
 from taskdesk.web.routes.task_filters import LIST_LIMIT, PREVIEW, filter_from_query
@@ -42,7 +43,7 @@ def tasks_page(request: Request, code: Text = None, status: Text = None, action:
         template = "tasks_list.html"
     else:  # the whole page shows the runner banner at once, not after its first refresh
         admin = admin_of(request)
-        banner = {"runners": admin.runners(), "starting": admin.background.running()}
+        banner = runner_banner(admin)
         template = "tasks.html"
     return render(request, template, **banner, tasks=[task_view(task) for task in page],
                   filters=where.query(), filter_body=where.keywords(), statuses=STATUSES,
@@ -53,9 +54,14 @@ def tasks_page(request: Request, code: Text = None, status: Text = None, action:
 @routes.get("/tasks/runners", "tasks:access", page=True)
 def runners_fragment(request: Request) -> Response:
     """The Tasks page's runner banner, refreshed on its own."""
-    admin = admin_of(request)
-    return render(request, "runners_banner.html", runners=admin.runners(),
-                  starting=admin.background.running())
+    return render(request, "runners_banner.html", **runner_banner(admin_of(request)))
+
+
+def runner_banner(admin: Admin) -> dict[str, Any]:
+    """The banner's runners (every host's), its lost hosts, and a Run Tasks starting."""
+    hosts = admin.hosts()
+    return {"hosts": hosts, "runners": [runner for host in hosts for runner in host["runners"]],
+            "starting": admin.background.running()}
 
 
 @routes.get("/tasks/log", "tasks:access", page=True)
