@@ -25,13 +25,14 @@ class SqlPackageStore:
         self.db = db
 
     def put(self, code: str, version: str, sha256: str, data: bytes) -> StoredPackage:
-        row = {"code": code, "version": version, "sha256": sha256, "size": len(data),
-               "data": data, "date_added": self.db.clock()}
+        stamp = StoredPackage(code=code, version=version, sha256=sha256, size=len(data),
+                              date_added=self.db.clock())
         with self.db.write() as conn:
             conn.execute(delete(table).where(table.c.code == code))
-            conn.execute(insert(table).values(row))
-        del row["data"]
-        return StoredPackage(**row)
+            conn.execute(insert(table).values(
+                code=code, version=version, sha256=sha256, size=stamp.size, data=data,
+                date_added=stamp.date_added))
+        return stamp
 
     def stamp(self, code: str) -> StoredPackage | None:
         with self.db.read() as conn:
