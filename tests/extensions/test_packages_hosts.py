@@ -39,7 +39,8 @@ def seed_zip(folder: Path, *, version: str = "1.0", message: str = "My task has 
     return path
 
 
-def seed_bytes(*, version: str = "1.0", message: str = "ran", at_import: str = "") -> bytes:
+def seed_bytes(*, version: str = "1.0", message: str = "ran", at_import: str = "",
+               upgrade: str = "pass") -> bytes:
     files = {
         "install.json": json.dumps({"name": "Test Module", "version": version}),
         "catalog/controller/task.py": (
@@ -50,7 +51,8 @@ def seed_bytes(*, version: str = "1.0", message: str = "ran", at_import: str = "
             "from taskdesk import Controller\n\n\nclass TestModule(Controller):\n"
             "    def install(self) -> None:\n"
             f"        self.tasks.add(code='my_task', action={ACTION!r}, args={{}})\n\n"
-            "    def uninstall(self) -> None:\n        self.tasks.delete_by_code('my_task')\n"),
+            "    def uninstall(self) -> None:\n        self.tasks.delete_by_code('my_task')\n\n"
+            f"    def upgrade(self, from_version: str) -> None:\n        {upgrade}\n"),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -226,6 +228,26 @@ def test_a_copy_on_a_that_is_not_the_stored_one_is_replaced(hosts: tuple[Cli, Cl
     a.start()
 
     assert a.error_log.read_text().splitlines()[-1].endswith("two")
+
+
+def test_a_failed_upgrade_keeps_the_stored_package(hosts: tuple[Cli, Cli],
+                                                   tmp_path: Path) -> None:
+    a, b = hosts
+    a.ok("extension", "upload", str(seed_zip(tmp_path / "v1", message="one")))
+    a.ok("extension", "install", CODE)
+    before = stored(a.database_url)
+    failing = tmp_path / "v2" / f"{CODE}.zip"
+    failing.parent.mkdir()
+    failing.write_bytes(seed_bytes(version="2.0", message="two",
+                                   upgrade="raise RuntimeError('no')"))
+
+    result = a.run("extension", "upload", "--upgrade", str(failing))
+
+    assert result.code != 0
+    assert "upgrade() failed: RuntimeError: no" in result.stderr
+    assert stored(a.database_url) == before
+    b.start()
+    assert b.error_log.read_text().splitlines()[-1].endswith("one")
 
 
 def test_the_same_version_uploaded_twice(hosts: tuple[Cli, Cli], tmp_path: Path) -> None:
