@@ -127,6 +127,20 @@ def test_uploaded_and_installed_on_a_the_task_runs_on_b(hosts: tuple[Cli, Cli],
     assert listed["modules"] == [{"type": "module", "code": CODE, "installed": True}]
 
 
+def test_installed_and_uninstalled_from_b_which_never_had_the_files(
+    hosts: tuple[Cli, Cli], tmp_path: Path,
+) -> None:
+    a, b = hosts
+    a.ok("extension", "upload", str(seed_zip(tmp_path / "upload")))
+
+    b.ok("extension", "install", CODE)  # its hook child unpacks the stored package first
+    assert my_task(a)["status"] == "pending"
+    a.start()
+    assert my_task(a)["status"] == "complete"
+    b.ok("extension", "uninstall", CODE)
+    assert [task for task in a.tasks() if task["code"] == "my_task"] == []
+
+
 def test_an_upgrade_on_a_is_what_b_runs_next(hosts: tuple[Cli, Cli], tmp_path: Path) -> None:
     a, b = hosts
     a.ok("extension", "upload", str(seed_zip(tmp_path / "v1", message="one")))

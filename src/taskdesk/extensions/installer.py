@@ -251,6 +251,8 @@ def _switch_back(slot: Slot, scratch: Path) -> None:
     elif slot.kind is Kind.FOLDER:
         slot.path.unlink(missing_ok=True)
         os.replace(scratch / "by-hand", slot.path)
+    elif slot.kind is Kind.EMPTY:  # an upgrade of a package stored by another host
+        slot.path.unlink(missing_ok=True)
 
 
 def _take_out(code: str, slot: Slot) -> Removal:

@@ -36,7 +36,7 @@ from taskdesk.extensions.layout import Kind, Slot
 from taskdesk.extensions.package import Limits, read_package, unpack
 from taskdesk.models.extensions import NewPackage, StoredPackage
 from taskdesk.store import Store
-from taskdesk.text import storable
+from taskdesk.text import os_error_text, storable
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,10 @@ class Packages:
         stamp, data = found
         try:
             self._unpack(code, slot, stamp, data)
+        except OSError as error:  # this host's disk, not the package: tried again next time
+            raise BadAction(f"extension {code!r}: cannot unpack its stored package into "
+                            f"{self.settings.extensions_dir}: {os_error_text(error)}"
+                            ) from None
         except BadAction as error:
             self._refused[code] = (stamp.sha256, error.message)
             logger.warning("extensions.package_refused %s", error.message)
