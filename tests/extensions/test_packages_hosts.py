@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from taskdesk import Taskdesk
 from taskdesk.models.tasks import NewTask
 from taskdesk.store import open_store
 from taskdesk.store.sql.schema import package as package_table
+from taskdesk.testing import run_due
 from tests.cli.harness import Cli
 
 CODE = "test_module"
@@ -324,3 +326,27 @@ def test_a_real_start_process_on_b_runs_the_task(hosts: tuple[Cli, Cli],
 
     assert my_task(b)["status"] == "complete"
     assert "My task has successfully started!" in b.error_log.read_text()
+
+
+def test_a_long_lived_desk_on_b_loads_a_new_generation_after_an_upgrade_on_a(
+    hosts: tuple[Cli, Cli], tmp_path: Path,
+) -> None:
+    a, b = hosts
+    a.ok("extension", "upload", str(seed_zip(tmp_path / "v1", message="one")))
+    a.ok("extension", "install", CODE)
+    desk = Taskdesk(database_url=b.database_url, home=b.home, allowed_actions=("tests",))
+    try:
+        run_due(desk)
+        first = desk.loader.load(CODE, "catalog", "task")
+        a.ok("extension", "upload", "--upgrade", str(seed_zip(tmp_path / "v2", version="2.0",
+                                                              message="two")))
+        desk.tasks.add("again", ACTION)
+        run_due(desk)
+        second = desk.loader.load(CODE, "catalog", "task")
+    finally:
+        desk.close()
+
+    lines = b.error_log.read_text().splitlines()
+    assert lines[-2].endswith("one")
+    assert lines[-1].endswith("two")
+    assert first.__name__ != second.__name__  # another import generation
