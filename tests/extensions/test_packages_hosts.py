@@ -212,6 +212,11 @@ def test_bytes_changed_by_hand_are_refused_with_one_line_and_never_imported(
     assert not imported.exists()
     assert not (b.home / "extensions" / CODE).exists()
     assert "evil" not in (b.error_log.read_text() if b.error_log.exists() else "")
+    listing = b.run("extension", "list", "--json")  # one bad row never breaks a list
+    assert listing.code == 0
+    assert json.loads(listing.stdout) == []
+    assert len(listing.stderr.strip().splitlines()) == 1
+    assert not imported.exists()
 
 
 @pytest.mark.hostile

@@ -25,7 +25,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from taskdesk.config import Settings
@@ -89,10 +89,8 @@ class Packages:
         if folder.is_dir():
             codes.update(entry.name for entry in folder.iterdir())
         for code in sorted(codes):
-            try:
+            with suppress(TaskdeskError):  # logged once, where it was refused
                 self.ensure(code)
-            except TaskdeskError as error:
-                logger.warning("extensions.package_refused %s", error.message)
 
     def _ensure_held(self, code: str) -> None:
         """ensure() once this home's lock is held: looks again, then acts."""
