@@ -30,6 +30,7 @@ from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ConfigError
 from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.extensions.packages import Packages
 from taskdesk.handlers import Handlers
 from taskdesk.models.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
@@ -251,7 +252,8 @@ class Taskdesk:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        return Catalogue(self.settings.extensions_dir)
+        return Catalogue(self.settings.extensions_dir,
+                         sync=Packages(lambda: self.store, self.settings))
 
     @cached_property
     def loader(self) -> ControllerLoader:

@@ -13,6 +13,7 @@ import importlib.util
 import re
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 from taskdesk.errors import BadPackage, ExtensionNotFound
 from taskdesk.extensions.layout import Kind, Slot
@@ -28,21 +29,35 @@ UPLOADED = "upload"
 LINKED = "link"  # a developer's working copy, linked into the extensions folder
 
 
+class Sync(Protocol):
+    """Brings this home's uploaded copies to the database's packages (packages.Packages)."""
+
+    def ensure(self, code: str) -> None: ...
+
+    def ensure_all(self) -> None: ...
+
+
 class Catalogue:
     """Finds extensions by code. Entry points are read once and again only when a code is
-    not found (scanning every installed distribution costs more than running a task)."""
+    not found (scanning every installed distribution costs more than running a task). With
+    `sync`, every look-up first makes this home's copy the database's package."""
 
-    def __init__(self, extensions_dir: Path) -> None:
+    def __init__(self, extensions_dir: Path, sync: Sync | None = None) -> None:
         self.extensions_dir = extensions_dir
+        self.sync = sync
         self._points: dict[str, metadata.EntryPoint] | None = None
 
     def all(self) -> list[Extension]:
+        if self.sync is not None:
+            self.sync.ensure_all()
         self._entry_points(refresh=True)
         found = {ext.code: ext for ext in self._from_entry_points()}
         found.update((ext.code, ext) for ext in self._uploaded())
         return sorted(found.values(), key=lambda ext: ext.code)
 
     def get(self, code: str) -> Extension:
+        if self.sync is not None:
+            self.sync.ensure(code)
         root, source = self._find(code)
         if root is None:
             raise ExtensionNotFound(f"no extension with code {code!r} in {self.extensions_dir} "
@@ -51,6 +66,8 @@ class Catalogue:
 
     def locate(self, code: str) -> Path | None:
         """The folder of an extension's code, for the controller loader."""
+        if self.sync is not None:
+            self.sync.ensure(code)
         return self._find(code)[0]
 
     def entry_point_codes(self) -> set[str]:

@@ -36,6 +36,7 @@ from taskdesk.errorlog import ErrorLog
 from taskdesk.errors import ExtensionError, TaskdeskError
 from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.extensions.packages import Packages
 from taskdesk.models.accounts import Actor
 from taskdesk.models.extensions import ModuleRef
 from taskdesk.store import Store, open_store
@@ -241,7 +242,7 @@ def child_lifecycle(job: HookJob) -> tuple[Lifecycle, Callable[[], None]]:
     app = open_app(job.settings, job.app_class) if job.app_class or job.gated else None
     settings = app.settings if app else job.settings
     store = _child_store(job, app)
-    catalogue = Catalogue(settings.extensions_dir)
+    catalogue = Catalogue(settings.extensions_dir, sync=Packages(lambda: store, settings))
     lifecycle = Lifecycle(catalogue, ControllerLoader(catalogue.locate), store, settings,
                           ErrorLog(job.error_log, clock=store.clock),
                           check_action=app.handlers.check if app and job.gated else None,

@@ -13,12 +13,11 @@ file.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -39,10 +38,10 @@ from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.extensions.manifest import MANIFEST, parse_manifest, unmet_requirements
 from taskdesk.extensions.package import CHUNK_BYTES, Limits, read_package, unpack
-from taskdesk.models.extensions import Extension, Manifest
+from taskdesk.extensions.packages import put, sha256_of
+from taskdesk.models.extensions import Extension, Manifest, NewPackage, StoredPackage
 from taskdesk.store import Store
-
-LOCK_FILE = ".lock"
+from taskdesk.text import storable
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,11 @@ class Installer:
             copy = scratch / "package.zip"
             _copy_upload(source, copy, self.limits.max_file_bytes)
             manifest = read_package(copy, self.limits, filename=source.name)
-            slot = self._check_free(manifest, upgrade)
+            stored = self.store.packages.stamp(manifest.code)
+            slot = self._check_free(manifest, upgrade, stored)
             unpack(copy, scratch / "unpacked", filename=source.name)
-            self._move_into_place(manifest, slot, scratch)
+            package = _package(manifest, copy.read_bytes())
+            self._move_into_place(manifest, slot, scratch, package, stored)
         return self.catalogue.get(manifest.code)
 
     def link(self, folder: Path) -> Extension:
@@ -109,11 +110,14 @@ class Installer:
         the installer did not make."""
         with self._locked():
             slot = Slot.of(self.settings.extensions_dir, code)
-            if slot.kind is Kind.EMPTY:  # then only an entry point can provide it
+            stored = self.store.packages.stamp(code) if slot.kind is not Kind.LINK else None
+            if slot.kind is Kind.EMPTY and stored is None:  # only an entry point provides it
                 source = self.catalogue.get(code).source
                 raise ExtensionError(f"extension {code!r} comes from the Python package "
                                      f"{source}: uninstall that package instead")
             self._check_uninstalled(code)
+            if stored is not None:  # every host takes its copy out at its next look
+                self.store.packages.delete(code)
             removal = _take_out(code, slot)
             if removal.unlinked is None:
                 (self.settings.packages_dir / f"{code}.zip").unlink(missing_ok=True)
@@ -131,13 +135,14 @@ class Installer:
                                  f"task(s) that it added or that run its routes: let them "
                                  f"finish, or delete them (taskdesk task list) first")
 
-    def _check_free(self, manifest: Manifest, upgrade: bool) -> Slot:
+    def _check_free(self, manifest: Manifest, upgrade: bool,
+                    stored: StoredPackage | None) -> Slot:
         code = manifest.code
         slot = Slot.of(self.settings.extensions_dir, code)
         if slot.kind is Kind.LINK:
             raise BadPackage(f"extensions/{code} is a link to {slot.target}, not a package the "
                              f"installer unpacked: it is never replaced (remove only unlinks it)")
-        if slot.kind is Kind.EMPTY:
+        if slot.kind is Kind.EMPTY and stored is None:
             if code in self.catalogue.entry_point_codes():
                 raise BadPackage(f"extension code {code!r} is taken by an installed Python "
                                  f"package")
@@ -152,17 +157,20 @@ class Installer:
                                  f"version stays)")
         return slot
 
-    def _move_into_place(self, manifest: Manifest, slot: Slot, scratch: Path) -> None:
+    def _move_into_place(self, manifest: Manifest, slot: Slot, scratch: Path,
+                         package: NewPackage, stored: StoredPackage | None) -> None:
         extensions_dir = self.settings.extensions_dir
         try:
             version = layout.new_version(extensions_dir, manifest.code, scratch / "unpacked")
+            layout.mark(version, package.sha256)
         except OSError as error:
             raise ExtensionError(f"cannot write extension {manifest.code!r} into "
                                  f"{extensions_dir}: {error.strerror or error}") from None
         try:
-            self._switch(manifest, slot, version, scratch)
+            self._switch(manifest, slot, version, scratch, package, stored)
         except BaseException as error:
             shutil.rmtree(version, ignore_errors=True)
+            layout.unmark(version)
             if isinstance(error, OSError):
                 raise ExtensionError(f"cannot switch extension {manifest.code!r} to its new "
                                      f"version in {extensions_dir}: {error.strerror or error}"
@@ -173,17 +181,22 @@ class Installer:
         self.settings.packages_dir.mkdir(parents=True, exist_ok=True)
         os.replace(scratch / "package.zip", self.settings.packages_dir / f"{manifest.code}.zip")
 
-    def _switch(self, manifest: Manifest, slot: Slot, version: Path, scratch: Path) -> None:
-        """Point `extensions/<code>` at the new version, inside the transaction of the
-        installed modules' upgrade() hooks; put the old one back if that transaction fails."""
-        if slot.kind is Kind.EMPTY:
-            layout.point(slot.path, version)
+    def _switch(self, manifest: Manifest, slot: Slot, version: Path, scratch: Path,
+                package: NewPackage, stored: StoredPackage | None) -> None:
+        """Point `extensions/<code>` at the new version, inside the transaction that stores
+        the package for every host (and, on an upgrade, runs the installed modules' upgrade()
+        hooks); put the old one back if that transaction fails."""
+        if slot.kind is Kind.EMPTY and stored is None:
+            with self.store.atomic() as store:
+                put(store, package)
+                layout.point(slot.path, version)
             return
-        old = describe(slot.path, UPLOADED, manifest.code).manifest.version
+        old = (stored.version if stored is not None  # the database's, whatever is here
+               else describe(slot.path, UPLOADED, manifest.code).manifest.version)
         new = describe(version, UPLOADED, manifest.code)
         switched = False
         try:
-            with self.lifecycle.upgrading(new, from_version=old):
+            with self.lifecycle.upgrading(new, from_version=old, package=package):
                 if slot.kind is Kind.FOLDER:  # a folder put there by hand: no atomic swap
                     os.replace(slot.path, scratch / "by-hand")
                 switched = True
@@ -193,15 +206,8 @@ class Installer:
                 _switch_back(slot, scratch)
             raise
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.settings.extensions_dir.mkdir(parents=True, exist_ok=True)
-        with (self.settings.extensions_dir / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> AbstractContextManager[None]:
+        return layout.locked(self.settings.extensions_dir)
 
     @contextmanager
     def _scratch(self) -> Iterator[Path]:
@@ -215,6 +221,11 @@ class Installer:
             yield scratch
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _package(manifest: Manifest, data: bytes) -> NewPackage:
+    return NewPackage(code=manifest.code, version=storable(manifest.version),
+                      sha256=sha256_of(data), data=data)
 
 
 def _working_copy_code(folder: Path, extensions_dir: Path) -> str:
@@ -240,6 +251,8 @@ def _switch_back(slot: Slot, scratch: Path) -> None:
     elif slot.kind is Kind.FOLDER:
         slot.path.unlink(missing_ok=True)
         os.replace(scratch / "by-hand", slot.path)
+    elif slot.kind is Kind.EMPTY:  # an upgrade of a package stored by another host
+        slot.path.unlink(missing_ok=True)
 
 
 def _take_out(code: str, slot: Slot) -> Removal:

@@ -11,10 +11,13 @@ existed) lies inside the extensions folder and is deleted as an uploaded extensi
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -23,6 +26,11 @@ from taskdesk.errors import ExtensionNotFound
 from taskdesk.extensions.manifest import CODE_PATTERN
 
 VERSIONS = ".versions"
+LOCK_FILE = ".lock"
+#: `extensions/.sha256/<name>`: the sha256 of the stored package that the version folder
+#: `.versions/<name>` was unpacked from (one line); never inside it, which holds the package's
+#: files only.
+MARKERS = ".sha256"
 
 
 class Kind(Enum):
@@ -93,4 +101,52 @@ def delete(folder: Path) -> None:
     and a half-deleted tree never has the extension's name), then removed."""
     trash = Path(tempfile.mkdtemp(prefix=".deleting-", dir=folder.parent))
     os.replace(folder, trash / "folder")
+    unmark(folder)
     shutil.rmtree(trash, ignore_errors=True)
+
+
+@contextmanager
+def locked(extensions_dir: Path) -> Iterator[None]:
+    """Uploads, removals and the unpacking of stored packages of one home take turns."""
+    extensions_dir.mkdir(parents=True, exist_ok=True)
+    with (extensions_dir / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def own_folder(slot: Slot) -> Path | None:
+    """The folder of an uploaded copy (a version folder, or a plain folder); None for a link
+    or nothing."""
+    if slot.kind is Kind.VERSION:
+        return slot.version
+    return slot.path if slot.kind is Kind.FOLDER else None
+
+
+def marker(slot: Slot) -> str | None:
+    """The sha256 of the stored package the version at `slot` was unpacked from, if any."""
+    if slot.version is None:
+        return None
+    try:
+        return _marker_path(slot.version).read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def mark(version: Path, sha256: str) -> None:
+    """Record the sha256 of the package a version folder came from."""
+    path = _marker_path(version)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(sha256 + "\n", "ascii")
+
+
+def unmark(version: Path) -> None:
+    """Forget the marker of a version folder that is being deleted."""
+    if version.parent.name == VERSIONS:
+        _marker_path(version).unlink(missing_ok=True)
+
+
+def _marker_path(version: Path) -> Path:
+    return version.parent.parent / MARKERS / version.name

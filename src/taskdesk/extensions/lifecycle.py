@@ -39,10 +39,11 @@ from taskdesk.extensions.hook_process import (
 )
 from taskdesk.extensions.loader import ControllerLoader
 from taskdesk.extensions.manifest import unmet_requirements
+from taskdesk.extensions.packages import put
 from taskdesk.extensions.upgrade_process import upgrade_in_child
 from taskdesk.models.accounts import Actor
 from taskdesk.models.actions import class_name_of, parse_action
-from taskdesk.models.extensions import Extension, ModuleRef
+from taskdesk.models.extensions import Extension, ModuleRef, NewPackage
 from taskdesk.registry import ArgsCheck, Gate, TaskRegistry
 from taskdesk.resolve import controller_class
 from taskdesk.store import SqlStore, Store
@@ -156,21 +157,24 @@ class Lifecycle:
                        app_class=self.app_class)
 
     @contextmanager
-    def upgrading(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:
+    def upgrading(self, new: Extension, from_version: str,
+                  package: NewPackage | None = None) -> Iterator[list[ModuleRef]]:
         """Run `upgrade(from_version)` of the installed modules, from the new version's files
         at `new.root`, in one transaction that stays open while the caller switches to those
-        files: if a hook or the caller raises, no change a hook made stays. On a store another
-        process can open, the hooks and that transaction are in a child (upgrade_process)."""
+        files, and that stores `package` for every host: if a hook or the caller raises, no
+        change a hook made stays and the old package stays stored. On a store another process
+        can open, the hooks and that transaction are in a child (upgrade_process)."""
         job = self._job("upgrade", new.code, None, None)
         if job is None:
-            with self._upgrading_here(new, from_version) as todo:
+            with self._upgrading_here(new, from_version, package) as todo:
                 yield todo
             return
-        with upgrade_in_child(job, new, from_version, self.hook_seconds) as todo:
+        with upgrade_in_child(job, new, from_version, self.hook_seconds, package) as todo:
             yield todo
 
     @contextmanager
-    def _upgrading_here(self, new: Extension, from_version: str) -> Iterator[list[ModuleRef]]:
+    def _upgrading_here(self, new: Extension, from_version: str,
+                        package: NewPackage | None) -> Iterator[list[ModuleRef]]:
         done = self.installed(new.code)
         todo = [ref for ref in new.modules if ref in done]
         loader = ControllerLoader(lambda code: new.root if code == new.code else None)
@@ -179,6 +183,8 @@ class Lifecycle:
                 context = self._context(store, new)
                 for ref in todo:
                     self._call(new, ref, "upgrade", context, loader, from_version)
+                if package is not None:
+                    put(store, package)
                 yield todo
         finally:
             loader.release()

@@ -11,11 +11,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from taskdesk.accounts.audit import AuditLog
-from taskdesk.extensions.catalogue import Catalogue
+from taskdesk.extensions.catalogue import UPLOADED, Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.models.accounts import Actor
-from taskdesk.models.extensions import ModuleRef
+from taskdesk.models.extensions import Extension, ModuleRef, StoredPackage
 from taskdesk.views import ExtensionView, UninstallView, extension_view
 
 
@@ -32,11 +32,17 @@ class Extensions:
         installed: dict[str, set[ModuleRef]] = defaultdict(set)
         for module in self.lifecycle.store.installed_modules():
             installed[module.extension].add(ModuleRef(type=module.type, code=module.code))
-        return [extension_view(extension, installed[extension.code])
-                for extension in self.catalogue.all()]
+        extensions = self.catalogue.all()  # first: it may publish a copy from before
+        stored = {stamp.code: stamp for stamp in self.lifecycle.store.packages.stamps()}
+        return [extension_view(extension, installed[extension.code],
+                               _stored(extension, stored))
+                for extension in extensions]
 
     def get(self, code: str) -> ExtensionView:
-        return extension_view(self.catalogue.get(code), self.lifecycle.installed(code))
+        extension = self.catalogue.get(code)
+        stored = {code: stamp} if (stamp := self.lifecycle.store.packages.stamp(code)) else {}
+        return extension_view(extension, self.lifecycle.installed(code),
+                              _stored(extension, stored))
 
     def upload(self, package: Path, *, upgrade: bool = False,
                by: Actor | None = None) -> ExtensionView:
@@ -73,3 +79,9 @@ class Extensions:
             AuditLog(self.lifecycle.store).record(actor=by.name, action=action,
                                                   target=f"extension {code}", detail=detail,
                                                   address=by.address)
+
+
+def _stored(extension: Extension, stored: dict[str, StoredPackage]) -> StoredPackage | None:
+    """The stored package of an uploaded extension (a linked working copy or a Python
+    package is this host's own, whatever the database holds under its code)."""
+    return stored.get(extension.code) if extension.source == UPLOADED else None

@@ -25,7 +25,7 @@ from taskdesk.extensions.hook_process import (
     start_child,
     wait_answer,
 )
-from taskdesk.models.extensions import Extension, ModuleRef
+from taskdesk.models.extensions import Extension, ModuleRef, NewPackage
 
 COMMIT, ABORT = "commit", "abort"
 
@@ -35,11 +35,11 @@ class _Aborted(Exception):
 
 
 @contextmanager
-def upgrade_in_child(job: HookJob, new: Extension, from_version: str,
-                     seconds: float) -> Iterator[list[ModuleRef]]:
-    """The child's upgraded modules, while its transaction waits; committed when the block
-    ends, rolled back when it raises. Errors: as run_job."""
-    process, conn = start_child(job, upgrade_child_main, new, from_version)
+def upgrade_in_child(job: HookJob, new: Extension, from_version: str, seconds: float,
+                     package: NewPackage | None = None) -> Iterator[list[ModuleRef]]:
+    """The child's upgraded modules, while its transaction (which also stores `package`)
+    waits; committed when the block ends, rolled back when it raises. Errors: as run_job."""
+    process, conn = start_child(job, upgrade_child_main, new, from_version, package)
     try:
         ready = answer_of(job, wait_answer(process, conn, seconds), seconds)
         try:
@@ -55,14 +55,14 @@ def upgrade_in_child(job: HookJob, new: Extension, from_version: str,
 
 
 def upgrade_child_main(conn: Connection, job: HookJob, new: Extension,
-                       from_version: str) -> None:
+                       from_version: str, package: NewPackage | None = None) -> None:
     """The child: hooks, `ready`, wait for the word, commit, `done`."""
     os.setsid()
     silence()
     try:
         lifecycle, close = child_lifecycle(job)
         try:
-            with lifecycle.upgrading(new, from_version) as modules:
+            with lifecycle.upgrading(new, from_version, package) as modules:
                 conn.send(HookDone(modules=modules))
                 if conn.recv() != COMMIT:
                     raise _Aborted

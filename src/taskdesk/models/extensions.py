@@ -3,7 +3,8 @@ and its modules, as frozen values. Reading them from disk is taskdesk.extensions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +52,26 @@ class Extension:
     @property
     def code(self) -> str:
         return self.manifest.code
+
+
+@dataclass(frozen=True)
+class StoredPackage:
+    """An uploaded package as the database keeps it for every host (its bytes apart):
+    `sha256` is the hex digest of the zip's bytes as they were uploaded."""
+
+    code: str
+    version: str
+    sha256: str
+    size: int  # bytes of the zip
+    date_added: datetime
+
+
+@dataclass(frozen=True)
+class NewPackage:
+    """A checked package on its way into the database (its zip's bytes and their sha256)."""
+
+    code: str
+    version: str
+    sha256: str
+    data: bytes = field(repr=False)
+

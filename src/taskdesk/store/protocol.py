@@ -34,6 +34,7 @@ from taskdesk.models.tasks import (
 )
 from taskdesk.store.accounts import AccountStore
 from taskdesk.store.notify import WakeAddress
+from taskdesk.store.packages import PackageStore
 from taskdesk.store.schedules import ScheduleStore
 
 #: Rows a prune deletes per transaction: each holds the write lock only briefly.
@@ -68,6 +69,11 @@ class Store(Protocol):
     @property
     def schedules(self) -> ScheduleStore:
         """Recurring schedules and their firing claim (see store/schedules.py)."""
+        ...
+
+    @property
+    def packages(self) -> PackageStore:
+        """Uploaded extension packages, their bytes and sha256 (see store/packages.py)."""
         ...
 
     # -- the registry -------------------------------------------------------------------

@@ -18,7 +18,13 @@ from taskdesk.views.accounts import (
     token_view,
     user_view,
 )
-from taskdesk.views.extensions import ExtensionView, ModuleView, UninstallView, extension_view
+from taskdesk.views.extensions import (
+    ExtensionView,
+    ModuleView,
+    PackageView,
+    UninstallView,
+    extension_view,
+)
 from taskdesk.views.insights import (
     ActivityView,
     BucketView,
@@ -51,9 +57,9 @@ from taskdesk.views.tasks import (
 __all__ = [
     "STATUSES", "ActivityView", "AttemptView", "AuditView", "BucketView", "DatabaseView",
     "ExtensionView", "HealthView", "HistogramView", "HostView", "LogEntryView", "MetricsView",
-    "ModuleView", "RunStartView", "RunnerView", "RunningTaskView", "ScheduleView",
-    "SessionView", "TaskView", "TokenView", "UninstallView", "UserView", "attempt_view",
-    "audit_view", "extension_view", "host_views", "log_entry_view", "runner_view",
-    "running_task_view", "schedule_view", "task_view", "task_with_log_view", "token_view",
-    "user_view",
+    "ModuleView", "PackageView", "RunStartView", "RunnerView", "RunningTaskView",
+    "ScheduleView", "SessionView", "TaskView", "TokenView", "UninstallView", "UserView",
+    "attempt_view", "audit_view", "extension_view", "host_views", "log_entry_view",
+    "runner_view", "running_task_view", "schedule_view", "task_view", "task_with_log_view",
+    "token_view", "user_view",
 ]

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing_extensions import TypedDict
 
-from taskdesk.models.extensions import Extension, ModuleRef
+from taskdesk.clock import isoformat
+from taskdesk.models.extensions import Extension, ModuleRef, StoredPackage
 
 
 class ModuleView(TypedDict):
     type: str
     code: str
     installed: bool
+
+
+class PackageView(TypedDict):
+    """The package stored in the database for every host (uploaded extensions only)."""
+
+    version: str
+    sha256: str  # hex digest of the zip's bytes
+    size: int  # bytes
+    date_added: str
 
 
 class ExtensionView(TypedDict):
@@ -24,6 +34,7 @@ class ExtensionView(TypedDict):
     source: str
     modules: list[ModuleView]
     problem: str | None
+    package: PackageView | None  # what every host unpacks; None: this host's own copy
 
 
 class UninstallView(TypedDict):
@@ -31,8 +42,9 @@ class UninstallView(TypedDict):
     tasks_deleted: int  # waiting tasks of the extension removed with its last module
 
 
-def extension_view(extension: Extension, installed: set[ModuleRef]) -> ExtensionView:
-    """An extension with its modules, each marked installed or not."""
+def extension_view(extension: Extension, installed: set[ModuleRef],
+                   stored: StoredPackage | None = None) -> ExtensionView:
+    """An extension with its modules, each marked installed or not, and its stored package."""
     manifest = extension.manifest
     return ExtensionView(
         code=manifest.code, name=manifest.name, version=manifest.version,
@@ -41,4 +53,7 @@ def extension_view(extension: Extension, installed: set[ModuleRef]) -> Extension
         modules=[ModuleView(type=ref.type, code=ref.code, installed=ref in installed)
                  for ref in extension.modules],
         problem=extension.problem,
+        package=None if stored is None else PackageView(
+            version=stored.version, sha256=stored.sha256, size=stored.size,
+            date_added=isoformat(stored.date_added) or ""),
     )

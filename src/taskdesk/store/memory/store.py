@@ -21,6 +21,7 @@ from taskdesk.store.memory.admin import MemoryAdminVerbs
 from taskdesk.store.memory.claims import MemoryClaimVerbs
 from taskdesk.store.memory.hosts import MemoryHostVerbs
 from taskdesk.store.memory.log import MemoryLogVerbs
+from taskdesk.store.memory.packages import MemoryPackageStore
 from taskdesk.store.memory.schedules import MemoryScheduleStore
 from taskdesk.store.memory.tasks import MemoryTaskVerbs
 from taskdesk.store.notify import WakeAddress
@@ -32,6 +33,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         super().__init__(clock)
         self.accounts = MemoryAccountStore(lambda: self.clock(), self._lock)
         self.schedules = MemoryScheduleStore(self, self._lock)
+        self.packages = MemoryPackageStore(lambda: self.clock(), self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -73,11 +75,13 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                      dict(self._runners), list(self._modules), self._next_task_id,
                      self._next_log_id, dict(self._hosts))
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
+            packages = self.packages.snapshot()
             try:
                 yield self
             except BaseException:
                 self.accounts.restore(accounts)
                 self.schedules.restore(schedules)
+                self.packages.restore(packages)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -206,6 +207,18 @@ extension = Table(
     Column("date_added", UtcDateTime, nullable=False),
     UniqueConstraint("extension", "type", "code"),
     sqlite_autoincrement=True,
+)
+
+# Uploaded packages, one per extension code: every host unpacks its extensions from here.
+package = Table(
+    "package",
+    metadata,
+    Column("code", String(128), primary_key=True),
+    Column("version", Text, nullable=False),  # install.json's, up to 1000 characters
+    Column("sha256", String(64), nullable=False),  # hex digest of `data`
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # the zip's bytes
+    Column("date_added", UtcDateTime, nullable=False),
 )
 
 # -- accounts: the admin web's users, API tokens, sessions, and the audit log ---------------

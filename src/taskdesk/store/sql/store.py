@@ -26,6 +26,7 @@ from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
+from taskdesk.store.sql.packages import SqlPackageStore
 from taskdesk.store.sql.recovery import SqlRecoveryVerbs
 from taskdesk.store.sql.run_start import SqlRunStartVerbs
 from taskdesk.store.sql.schedules import SqlScheduleStore
@@ -62,6 +63,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def schedules(self) -> SqlScheduleStore:
         """The schedule verbs, on this store's connections (and its atomic block's)."""
         return SqlScheduleStore(self)
+
+    @property
+    def packages(self) -> SqlPackageStore:
+        """The package verbs, on this store's connections (and its atomic block's)."""
+        return SqlPackageStore(self.db)
 
     # -- extensions -----------------------------------------------------------------------
     def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:

@@ -14,7 +14,7 @@ from alembic import op
 from taskdesk.store.sql.schema import UtcDateTime
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
