@@ -2,7 +2,7 @@
 seen), the queues each runner serves, and room in the log counters' names for a host's.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04
 """
 
