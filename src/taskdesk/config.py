@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ MAX_SECONDS = {
     "poll_seconds": (3_600.0, "an hour"),
     "retry_delay_seconds": (3_600.0, "an hour, the longest retry delay"),
     "retention_seconds": (3_155_760_000.0, "100 years"),
+    "error_log_retention_seconds": (3_155_760_000.0, "100 years"),
     "session_seconds": (31_536_000.0, "a year"),
     "task_timeout_seconds": (MAX_TASK_TIMEOUT_SECONDS, "a day"),
     "health_timeout_seconds": (3_600.0, "an hour"),
@@ -45,6 +47,9 @@ class Settings:
     heartbeat_seconds: float = 0.0  # 0: a third of lease_seconds
     retention_seconds: float = 86_400.0  # completed tasks stay visible this long; 0 deletes at once
     log_retention_seconds: float = 30 * 86_400.0  # task log entries are kept this long
+    error_log_retention_seconds: float = 30 * 86_400.0  # error log lines are kept this long
+    #: The name this host's error log lines carry; empty: the machine's (socket.gethostname()).
+    host_name: str = ""
     max_attempts: int = 3  # default for new tasks: starts allowed, retries included
     retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
     poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
@@ -137,6 +142,11 @@ class Settings:
         return self.logs_dir / "error.log"
 
     @property
+    def host(self) -> str:
+        """This host's name in the error log: host_name, else the machine's."""
+        return self.host_name or socket.gethostname()
+
+    @property
     def runner_log(self) -> Path:
         """Where a background runner's own output goes."""
         return self.logs_dir / "runner.log"
@@ -183,6 +193,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "heartbeat_seconds": float,
     "retention_seconds": float,
     "log_retention_seconds": float,
+    "error_log_retention_seconds": float,
+    "host_name": str,
     "max_attempts": int,
     "retry_delay_seconds": float,
     "poll_seconds": float,
@@ -217,6 +229,7 @@ _MUST_BE_POSITIVE = (
     "body_timeout_seconds", "add_wait_seconds",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
+                         "error_log_retention_seconds",
                          "retry_delay_seconds", "task_timeout_seconds", "counts_seconds")
 
 

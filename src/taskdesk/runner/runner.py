@@ -21,7 +21,7 @@ from functools import partial
 from taskdesk.app_path import Application
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
-from taskdesk.errorlog import ErrorLog
+from taskdesk.errorlog import error_log_of
 from taskdesk.errors import WorkerFailed
 from taskdesk.models.actions import route_extension
 from taskdesk.models.queues import QueueLimit
@@ -65,7 +65,7 @@ class Runner:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         #: What a running controller's self.tasks is (the desk's: the same allow-list).
         self.registry = registry or TaskRegistry(store, settings)
-        self.error_log = ErrorLog(settings.error_log, clock=store.clock)
+        self.error_log = error_log_of(settings, lambda: store, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
         #: The queues it claims from (all when none) and their caps (taskdesk.models.queues).
@@ -274,7 +274,8 @@ class Runner:
 
     def _resolve(self, task: Task, *, progress: ProgressReporter | None = None) -> Handler:
         tasks = self.registry.for_extension(task.extension or route_extension(task.action))
-        context = Context(tasks=tasks, log=self.error_log, config=self.settings, task=task,
+        context = Context(tasks=tasks, log=self.error_log.for_task(task.task_id),
+                          config=self.settings, task=task,
                           progress=progress)
         return self.resolver.resolve(task.action, context)
 

@@ -33,6 +33,7 @@ from taskdesk.models.tasks import (
     TaskFilter,
 )
 from taskdesk.store.accounts import AccountStore
+from taskdesk.store.error_lines import ErrorLineStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.schedules import ScheduleStore
 
@@ -68,6 +69,11 @@ class Store(Protocol):
     @property
     def schedules(self) -> ScheduleStore:
         """Recurring schedules and their firing claim (see store/schedules.py)."""
+        ...
+
+    @property
+    def error_lines(self) -> ErrorLineStore:
+        """The error log's lines, every host's (see store/error_lines.py)."""
         ...
 
     # -- the registry -------------------------------------------------------------------

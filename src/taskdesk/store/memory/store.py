@@ -20,6 +20,7 @@ from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.memory.accounts import MemoryAccountStore
 from taskdesk.store.memory.admin import MemoryAdminVerbs
 from taskdesk.store.memory.claims import MemoryClaimVerbs
+from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.schedules import MemoryScheduleStore
 from taskdesk.store.memory.tasks import MemoryTaskVerbs
@@ -31,6 +32,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         super().__init__(clock)
         self.accounts = MemoryAccountStore(lambda: self.clock(), self._lock)
         self.schedules = MemoryScheduleStore(self, self._lock)
+        self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -85,11 +87,13 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                      dict(self._runners), list(self._modules), self._next_task_id,
                      self._next_log_id)
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
+            error_lines = self.error_lines.snapshot()
             try:
                 yield self
             except BaseException:
                 self.accounts.restore(accounts)
                 self.schedules.restore(schedules)
+                self.error_lines.restore(error_lines)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id) = saved
                 raise
