@@ -51,7 +51,8 @@ def line_text(line: ErrorLineView) -> str:
     """`<date> <host> pid <pid> task <id> - <message>`, every character a terminal acts on
     written as an escape: what tasks wrote is shown, never obeyed."""
     task = "-" if line["task_id"] is None else str(line["task_id"])
-    head = f"{line['date_added']} {line['host']} pid {line['pid']} task {task}"
+    when = (line["date_added"] or "").replace("T", " ")[:19]  # as the file writes it
+    head = f"{when} {line['host']} pid {line['pid']} task {task}"
     return visible(f"{head} - {line['message']}", keep="\t")
 
 

@@ -85,5 +85,6 @@ def download(request: Request) -> Response:
 
 def line_text(line: ErrorLineView) -> str:
     task = "-" if line["task_id"] is None else str(line["task_id"])
-    return visible(f"{line['date_added']} {line['host']} pid {line['pid']} task {task} - "
+    when = (line["date_added"] or "").replace("T", " ")[:19]
+    return visible(f"{when} {line['host']} pid {line['pid']} task {task} - "
                    f"{line['message']}", keep="\t")
