@@ -32,7 +32,7 @@ from taskdesk.models.error_lines import (
 )
 from taskdesk.store import Store
 from taskdesk.store.error_lines import ErrorLineStore
-from taskdesk.text import error_text, json_text, storable
+from taskdesk.text import error_text, json_text, storable, visible
 from taskdesk.views.error_log import ErrorLogPageView, error_log_page_view
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ class ErrorLog:
                  host: str = "", clock: Clock = utcnow, task_id: int | None = None,
                  health: _Health | None = None) -> None:
         self.path = path
-        self.host = storable(host, MAX_HOST_CHARS)[:MAX_HOST_CHARS]
+        #: A name, never text to obey: stored with its control characters already escaped,
+        #: so that it can be shown, and filtered by, exactly as stored.
+        self.host = visible(storable(host, MAX_HOST_CHARS))[:MAX_HOST_CHARS]
         self.task_id = task_id
         self._lines = lines
         self._clock = clock

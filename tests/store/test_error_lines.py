@@ -3,6 +3,8 @@ and task; pages newest last, keyset back; filters by host and task; retention; h
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from taskdesk.errorlog import ErrorLog
@@ -72,15 +74,16 @@ def test_clear_deletes_every_hosts_lines(store: Store) -> None:
 
 
 @pytest.mark.hostile
-def test_hostile_messages_are_stored_safely_and_read_back(store: Store, tmp_path) -> None:
+def test_hostile_messages_are_stored_safely_and_read_back(store: Store, tmp_path: Path) -> None:
     log = ErrorLog(tmp_path / "error.log", lines=lambda: store.error_lines, host="h\x00\x1b[31m")
     log.write("nul\x00 surrogate\ud800 esc\x1b[2J bidi\u202e")
     log.write("x" * (MAX_LINE_BYTES * 4))
     log.write({"not": "a string"})
     lone, huge, other = store.error_lines.page(ALL, 10)
     assert lone.message == "nul\\x00 surrogate\\ud800 esc\x1b[2J bidi\u202e"
-    assert lone.host == "h\\x00\x1b[31m"
+    assert lone.host == "h\\x00\\x1b[31m"  # a name: stored as shown
     assert len(huge.message.encode("utf-8")) <= MAX_LINE_BYTES
-    assert "cut to" in huge.message and huge.message.startswith("xxx")
+    assert "cut to" in huge.message
+    assert huge.message.startswith("xxx")
     assert other.message == '{"not": "a string"}'
     assert "surrogate" in log.read()  # the file has them too
