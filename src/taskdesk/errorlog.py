@@ -8,7 +8,12 @@ append per call, so that concurrent runners never interleave within an entry.
 
 A database that fails a write neither fails the task nor loses the line: the file has it, and
 the failure is reported once (a warning on the `taskdesk.errorlog` logger, which a runner's
-output shows) until a write succeeds again, which is reported too.
+output shows) until a write succeeds again, which is reported too. After a refused line the
+next RETRY_SECONDS of lines go to the file only, so that a database that is down never makes
+each line wait for a connection.
+
+A runner's own warnings (WARNING and above on the `taskdesk.runner` loggers: a recovered task,
+a lost lease, an outage) are written to the error log too, while it runs (`warnings_logged`).
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,18 +45,28 @@ from taskdesk.views.error_log import ErrorLogPageView, error_log_page_view
 logger = logging.getLogger(__name__)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+RETRY_SECONDS = 5.0  # after a refused line, lines go to the file only this long
+RUNNER_LOGGER = "taskdesk.runner"  # whose warnings a running runner writes to the error log
 
 
 @dataclass
 class _Health:
     """Whether the database refused the last line (shared by a log and its tasks' copies)."""
 
+    retry_seconds: float = RETRY_SECONDS
     failing: bool = False
+    failed_at: float = 0.0  # time.monotonic() of the last refusal
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def may_try(self) -> bool:
+        with self.lock:
+            return not self.failing or (
+                time.monotonic() - self.failed_at >= self.retry_seconds)
 
     def failed(self, error: Exception, path: Path) -> None:
         with self.lock:
             first, self.failing = not self.failing, True
+            self.failed_at = time.monotonic()
         if first:
             logger.warning("error_log.database_failed: lines are written to %s only until the "
                            "database takes them again: %s", path, error_text(error))
@@ -67,7 +84,7 @@ class ErrorLog:
 
     def __init__(self, path: Path, *, lines: Callable[[], ErrorLineStore] | None = None,
                  host: str = "", clock: Clock = utcnow, task_id: int | None = None,
-                 health: _Health | None = None) -> None:
+                 health: _Health | None = None, retry_seconds: float = RETRY_SECONDS) -> None:
         self.path = path
         #: A name, never text to obey: stored with its control characters already escaped,
         #: so that it can be shown, and filtered by, exactly as stored.
@@ -75,7 +92,7 @@ class ErrorLog:
         self.task_id = task_id
         self._lines = lines
         self._clock = clock
-        self._health = health or _Health()
+        self._health = health or _Health(retry_seconds)
 
     def for_task(self, task_id: int | None) -> ErrorLog:
         """This log, its lines marked as written by the task `task_id`."""
@@ -96,7 +113,7 @@ class ErrorLog:
             os.close(descriptor)
 
     def _store(self, text: str) -> None:
-        if self._lines is None:
+        if self._lines is None or not self._health.may_try():
             return
         line = NewErrorLine(host=self.host, pid=os.getpid(), task_id=self.task_id,
                             message=storable(text, MAX_LINE_BYTES))
@@ -153,3 +170,36 @@ def error_log_of(settings: Settings, store: Callable[[], Store], *,
     host's file and name from `settings`."""
     return ErrorLog(settings.error_log, lines=lambda: store().error_lines,
                     host=settings.host, clock=clock)
+
+
+class RunnerWarnings(logging.Handler):
+    """Writes each warning of the runner's loggers to the error log, as
+    `WARNING taskdesk.runner.x: message`; the error log's own reports are not written back."""
+
+    def __init__(self, log: ErrorLog) -> None:
+        super().__init__(logging.WARNING)
+        self.log = log
+        self._busy = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == __name__ or getattr(self._busy, "on", False):
+            return
+        self._busy.on = True
+        try:
+            self.log.write(f"{record.levelname} {record.name}: {record.getMessage()}")
+        except Exception:
+            self.handleError(record)
+        finally:
+            self._busy.on = False
+
+
+@contextmanager
+def warnings_logged(log: ErrorLog) -> Iterator[None]:
+    """While the block runs, the runner's warnings go to `log` too."""
+    handler = RunnerWarnings(log)
+    logger = logging.getLogger(RUNNER_LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)

@@ -67,3 +67,21 @@ def test_the_housekeeper_prunes_lines_past_their_retention(
     store.error_lines.write(NewErrorLine(host="h", pid=1, task_id=None, message="new"))
     assert Housekeeper(store, settings).prune() == 3
     assert [line.message for line in store.error_lines.page(ErrorLineFilter(), 10)] == ["new"]
+
+
+def test_a_runners_own_warning_lands_in_the_error_log(
+        store: Store, settings: Settings, clock: FakeClock) -> None:
+    settings = settings.evolve(host_name="worker-9")
+    task = TaskRegistry(store, settings).add("orphan", "tests.support.handlers:noop")
+    store.claim("dead-runner", lease_seconds=settings.lease_seconds)
+    clock.advance(settings.lease_seconds + 1)
+    assert _runner(store, settings).drain().recovered == 1
+    [line] = [line for line in store.error_lines.page(ErrorLineFilter(), 10)
+              if "task.recovered" in line.message]
+    assert line.message.startswith(f"WARNING taskdesk.runner.housekeeper: task.recovered "
+                                   f"task_id={task.task_id} code=orphan")
+    assert (line.host, line.pid) == ("worker-9", os.getpid())
+    assert "task.recovered" in settings.error_log.read_text()
+    logging.getLogger("taskdesk.runner").warning("after the run: not written")
+    assert all("after the run" not in line.message
+               for line in store.error_lines.page(ErrorLineFilter(), 10))

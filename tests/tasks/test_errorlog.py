@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from taskdesk.config import Settings
-from taskdesk.errorlog import ErrorLog
+from taskdesk.errorlog import ErrorLog, warnings_logged
 from taskdesk.errors import StoreUnavailable
 from taskdesk.models.error_lines import ErrorLineFilter
 from taskdesk.store import MemoryStore
@@ -183,7 +183,7 @@ def test_a_line_is_stored_with_host_pid_and_task(tmp_path: Path, clock: FakeCloc
 def test_a_database_that_fails_loses_no_line_and_is_reported_once(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     flaky = Flaky()
-    log = ErrorLog(tmp_path / "error.log", lines=flaky.lines, host="alpha")
+    log = ErrorLog(tmp_path / "error.log", lines=flaky.lines, host="alpha", retry_seconds=0)
     flaky.down = True
     with caplog.at_level(logging.WARNING, logger="taskdesk.errorlog"):
         log.write("first while down")
@@ -229,3 +229,28 @@ def test_the_host_name_setting_names_the_lines(tmp_path: Path) -> None:
     assert Settings(home=tmp_path, host_name="web-1").host == "web-1"
     assert Settings(home=tmp_path).host == socket.gethostname()
     assert Settings.from_env({"TASKDESK_HOST_NAME": "db-2"}, home=tmp_path).host == "db-2"
+
+
+def test_after_a_refusal_lines_go_to_the_file_only_for_a_while(tmp_path: Path) -> None:
+    flaky = Flaky()
+    log = ErrorLog(tmp_path / "error.log", lines=flaky.lines, host="alpha", retry_seconds=60)
+    flaky.down = True
+    log.write("refused")
+    flaky.down = False
+    log.write("within the pause")  # not tried: a database that is down would make it wait
+    assert flaky.store.error_lines.page(ErrorLineFilter(), 10) == []
+    assert [line.split(" - ", 1)[1] for line in log.read().splitlines()] == [
+        "refused", "within the pause"]
+
+
+def test_the_runners_warnings_are_written_while_it_runs(tmp_path: Path) -> None:
+    store = MemoryStore()
+    log = ErrorLog(tmp_path / "error.log", lines=lambda: store.error_lines, host="alpha")
+    runner_logger = logging.getLogger("taskdesk.runner.housekeeper")
+    with warnings_logged(log):
+        runner_logger.warning("task.recovered task_id=%s", 5)
+        runner_logger.info("not a warning")
+        logging.getLogger("taskdesk.errorlog").warning("error_log.database_failed: not again")
+    runner_logger.warning("after the runner stopped")
+    [line] = store.error_lines.page(ErrorLineFilter(), 10)
+    assert line.message == "WARNING taskdesk.runner.housekeeper: task.recovered task_id=5"

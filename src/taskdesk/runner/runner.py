@@ -21,7 +21,7 @@ from functools import partial
 from taskdesk.app_path import Application
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
-from taskdesk.errorlog import error_log_of
+from taskdesk.errorlog import error_log_of, warnings_logged
 from taskdesk.errors import WorkerFailed
 from taskdesk.models.actions import route_extension
 from taskdesk.models.queues import QueueLimit
@@ -135,10 +135,11 @@ class Runner:
         self.schedule_keeper = ScheduleKeeper(self.schedules, self.settings.poll_seconds,
                                               keeper.outage)
         try:
-            keeper.outage.attempt(self.housekeeper.sweep)  # a database gone now: as later
-            keeper.outage.attempt(self.schedule_keeper.step)  # start runs what is due now
-            with keeper, self.housekeeper, self.schedule_keeper:
-                yield keeper
+            with warnings_logged(self.error_log):  # the runner's warnings: in the error log too
+                keeper.outage.attempt(self.housekeeper.sweep)  # a database gone now: as later
+                keeper.outage.attempt(self.schedule_keeper.step)  # start runs what is due now
+                with keeper, self.housekeeper, self.schedule_keeper:
+                    yield keeper
         except BaseException:
             keeper.expire_now()
             raise
