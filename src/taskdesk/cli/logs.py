@@ -12,7 +12,7 @@ from taskdesk.cli.context import opened
 from taskdesk.cli.output import console, print_json
 from taskdesk.models.error_lines import DEFAULT_PAGE, MAX_PAGE, ErrorLineFilter
 from taskdesk.text import visible
-from taskdesk.views.error_log import ErrorLineView
+from taskdesk.views import ErrorLineView
 
 app = typer.Typer(help="Show or clear the error log (System > Maintenance > Error logs).",
                   no_args_is_help=True)

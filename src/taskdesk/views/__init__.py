@@ -18,6 +18,7 @@ from taskdesk.views.accounts import (
     token_view,
     user_view,
 )
+from taskdesk.views.error_log import ErrorLineView, ErrorLogPageView, error_log_page_view
 from taskdesk.views.extensions import ExtensionView, ModuleView, UninstallView, extension_view
 from taskdesk.views.insights import (
     ActivityView,
@@ -47,10 +48,39 @@ from taskdesk.views.tasks import (
 )
 
 __all__ = [
-    "STATUSES", "ActivityView", "AttemptView", "AuditView", "BucketView", "DatabaseView",
-    "ExtensionView", "HealthView", "HistogramView", "LogEntryView", "MetricsView", "ModuleView",
-    "RunStartView", "RunnerView", "RunningTaskView", "ScheduleView", "SessionView", "TaskView",
-    "TokenView", "UninstallView", "UserView", "attempt_view", "audit_view", "extension_view",
-    "log_entry_view", "runner_view", "running_task_view", "schedule_view", "task_view",
-    "task_with_log_view", "token_view", "user_view",
+    "STATUSES",
+    "ActivityView",
+    "AttemptView",
+    "AuditView",
+    "BucketView",
+    "DatabaseView",
+    "ErrorLineView",
+    "ErrorLogPageView",
+    "ExtensionView",
+    "HealthView",
+    "HistogramView",
+    "LogEntryView",
+    "MetricsView",
+    "ModuleView",
+    "RunStartView",
+    "RunnerView",
+    "RunningTaskView",
+    "ScheduleView",
+    "SessionView",
+    "TaskView",
+    "TokenView",
+    "UninstallView",
+    "UserView",
+    "attempt_view",
+    "audit_view",
+    "error_log_page_view",
+    "extension_view",
+    "log_entry_view",
+    "runner_view",
+    "running_task_view",
+    "schedule_view",
+    "task_view",
+    "task_with_log_view",
+    "token_view",
+    "user_view",
 ]

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from taskdesk.models.error_lines import DEFAULT_PAGE, MAX_PAGE, ErrorLineFilter
 from taskdesk.text import visible
-from taskdesk.views.error_log import ErrorLineView, ErrorLogPageView
+from taskdesk.views import ErrorLineView, ErrorLogPageView
 from taskdesk.web.render import render
 from taskdesk.web.routes.answers import Message
 from taskdesk.web.security import actor_of, admin_of
