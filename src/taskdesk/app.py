@@ -26,7 +26,7 @@ from taskdesk.app_path import load_app as load_application
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
 from taskdesk.definitions import TaskDecorator, TaskDefinition, TaskOptions
-from taskdesk.errorlog import ErrorLog
+from taskdesk.errorlog import ErrorLog, error_log_of
 from taskdesk.errors import ConfigError
 from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.loader import ControllerLoader
@@ -247,8 +247,8 @@ class Taskdesk:
     # -- the error log and extensions' code (what tasks need to run) -------------------
     @cached_property
     def error_log(self) -> ErrorLog:
-        """What tasks write with self.log.write()."""
-        return ErrorLog(self.settings.error_log)
+        """What tasks write with self.log.write(): the installation's lines, in the store."""
+        return error_log_of(self.settings, lambda: self.store)
 
     @cached_property
     def catalogue(self) -> Catalogue:

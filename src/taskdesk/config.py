@@ -27,6 +27,7 @@ MAX_SECONDS = {
     "poll_seconds": (3_600.0, "an hour"),
     "retry_delay_seconds": (3_600.0, "an hour, the longest retry delay"),
     "retention_seconds": (3_155_760_000.0, "100 years"),
+    "error_log_retention_seconds": (3_155_760_000.0, "100 years"),
     "session_seconds": (31_536_000.0, "a year"),
     "task_timeout_seconds": (MAX_TASK_TIMEOUT_SECONDS, "a day"),
     "health_timeout_seconds": (3_600.0, "an hour"),
@@ -47,6 +48,7 @@ class Settings:
     heartbeat_seconds: float = 0.0  # 0: a third of lease_seconds
     retention_seconds: float = 86_400.0  # completed tasks stay visible this long; 0 deletes at once
     log_retention_seconds: float = 30 * 86_400.0  # task log entries are kept this long
+    error_log_retention_seconds: float = 30 * 86_400.0  # error log lines are kept this long
     max_attempts: int = 3  # default for new tasks: starts allowed, retries included
     retry_delay_seconds: float = 10.0  # first retry waits this long, then doubles
     poll_seconds: float = 1.0  # an idle worker looks for due tasks this often
@@ -82,9 +84,9 @@ class Settings:
     #: The dashboard's and /metrics' tasks per status: one count of the task table serves every
     #: caller of a process this long (0: count at every call).
     counts_seconds: float = 2.0
-    #: The name this machine's runners give their host (runners are grouped by it, and a
-    #: host that stops heartbeating is shown as lost by it): the machine's host name unless
-    #: set, e.g. where containers all share one.
+    #: The name this machine gives its host: its runners are grouped by it, a host that stops
+    #: heartbeating is shown as lost by it, and its error log lines carry it. The machine's
+    #: host name unless set, e.g. where containers all share one.
     host_name: str = dataclasses.field(default_factory=socket.gethostname)
 
     def __post_init__(self) -> None:
@@ -200,6 +202,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "heartbeat_seconds": float,
     "retention_seconds": float,
     "log_retention_seconds": float,
+    "error_log_retention_seconds": float,
     "max_attempts": int,
     "retry_delay_seconds": float,
     "poll_seconds": float,
@@ -235,6 +238,7 @@ _MUST_BE_POSITIVE = (
     "body_timeout_seconds", "add_wait_seconds",
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
+                         "error_log_retention_seconds",
                          "retry_delay_seconds", "task_timeout_seconds", "counts_seconds")
 
 

@@ -77,7 +77,7 @@ def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> Non
         shot(page, "5-tasks-complete")
 
         page.goto(f"{server.url}/error-log")
-        expect(page.locator("pre.error-log")).to_contain_text(
+        expect(page.locator("table.error-log")).to_contain_text(
             "My task has successfully started!")
         shot(page, "6-error-logs")
 

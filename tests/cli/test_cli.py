@@ -46,10 +46,14 @@ def test_the_demo_task_writes_three_lines_to_the_error_log(cli: Cli) -> None:
     cli.start()
 
     shown = cli.ok("log", "show")
-    assert [line.split(" - ", 1)[1] for line in shown.splitlines()] == [
-        "hello world: step 1 of 3", "hello world: step 2 of 3", "hello world: step 3 of 3",
-    ]
-    assert cli.error_log.read_text() == shown
+    messages = ["hello world: step 1 of 3", "hello world: step 2 of 3", "hello world: step 3 of 3"]
+    assert [line.split(" - ", 1)[1] for line in shown.splitlines()] == messages
+    # the database's lines say which host, process and task wrote them; the file the same text
+    assert all(re.fullmatch(r"\S+ \S+ \S+ pid \d+ task 1", line.split(" - ", 1)[0])
+               for line in shown.splitlines())
+    written = cli.error_log.read_text().splitlines()
+    assert [line.split(" - ", 1)[1] for line in written] == messages
+    assert [line[:19] for line in written] == [line[:19] for line in shown.splitlines()]
     [task] = cli.tasks()
     assert task["status"] == "complete"
     assert task["response"] == "greeted world 3 times"

@@ -139,11 +139,13 @@ def test_log_show_tail_and_clear(cli: Cli) -> None:
     cli.add("demo", "taskdesk.demo:Hello", "--args", '{"name": "you", "n": 3}')
     cli.start()
 
-    last = cli.ok("log", "show", "-n", "1").splitlines()
-    assert len(last) == 1
-    assert last[0].endswith("hello you: step 3 of 3")
-    assert len(cli.ok("log", "show").splitlines()) == 3
+    last, hint = cli.ok("log", "show", "-n", "1").splitlines()
+    assert last.endswith("hello you: step 3 of 3")
+    assert hint == "older: --before 3"  # the keyset to page back with
+    older = cli.ok("log", "show", "-n", "1", "--before", "3").splitlines()
+    assert older[0].endswith("hello you: step 2 of 3")
+    assert len(cli.ok("log", "show").splitlines()) == 3  # all of them: no hint
 
-    assert "cleared" in cli.ok("log", "clear")
+    assert "cleared 3 lines" in cli.ok("log", "clear")
     assert "is empty" in cli.ok("log", "show")
     assert cli.error_log.read_text() == ""

@@ -110,7 +110,8 @@ def test_hostile_text_is_shown_as_text(admin: Browser, desk: Taskdesk) -> None:
         assert "<script>alert(1)" not in page, path
         assert "\x1b" not in page
     lines = admin.get("/api/error-log?lines=5").json()["lines"]
-    assert lines[-1].endswith('<script>alert(1)</script>\\x1b[31m"\'')
+    assert lines[-1]["message"] == HOSTILE  # JSON escapes it; read back, it is exact
+    assert "\\x1b[31m" in admin.get("/error-log").text  # the page shows the escape
 
 
 def test_the_error_log_downloads_whole_and_clears(admin: Browser, desk: Taskdesk) -> None:
@@ -123,6 +124,8 @@ def test_the_error_log_downloads_whole_and_clears(admin: Browser, desk: Taskdesk
         "content-disposition"]
     assert admin.act("DELETE", "/api/error-log").status_code == 200
     assert desk.error_log.size() == 0
+    assert admin.get("/api/error-log").json()["lines"] == []
+    assert admin.get("/error-log/download").text == ""
 
 
 def test_healthz(anonymous: Browser, desk: Taskdesk, tmp_path: object) -> None:

@@ -185,10 +185,11 @@ class Admin:
         """What tasks write with self.log.write() (System > Maintenance > Error logs)."""
         return self.desk.error_log
 
-    def clear_error_log(self, by: Actor | None = None) -> Path:
-        """Empty the error log; with `by`, audited (a file: its entry follows the change)."""
-        self.error_log.clear()
+    def clear_error_log(self, by: Actor | None = None) -> int:
+        """Delete every host's error log lines and empty this host's file; with `by`,
+        audited (its entry follows the change). Returns how many lines were stored."""
+        cleared = self.error_log.clear()
         if by is not None:
             self.audit.record(actor=by.name, action="error_log.clear",
-                              target=str(self.error_log.path), address=by.address)
-        return self.error_log.path
+                              target=f"{cleared} lines", address=by.address)
+        return cleared

@@ -244,7 +244,8 @@ def child_lifecycle(job: HookJob) -> tuple[Lifecycle, Callable[[], None]]:
     store = _child_store(job, app)
     catalogue = Catalogue(settings.extensions_dir, sync=Packages(lambda: store, settings))
     lifecycle = Lifecycle(catalogue, ControllerLoader(catalogue.locate), store, settings,
-                          ErrorLog(job.error_log, clock=store.clock),
+                          ErrorLog(job.error_log, lines=lambda: store.error_lines,
+                                   host=settings.host_name, clock=store.clock),
                           check_action=app.handlers.check if app and job.gated else None,
                           check_args=app.handlers.check_args if app and job.gated else None,
                           isolate_hooks=False)

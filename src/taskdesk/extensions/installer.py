@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from taskdesk.config import Settings
-from taskdesk.errorlog import ErrorLog
+from taskdesk.errorlog import error_log_of
 from taskdesk.errors import BadPackage, ExtensionError
 from taskdesk.extensions import layout
 from taskdesk.extensions.catalogue import (
@@ -70,7 +70,7 @@ class Installer:
         self.limits = Limits.from_settings(settings)
         self.lifecycle = lifecycle or Lifecycle(
             catalogue, ControllerLoader(catalogue.locate), store, settings,
-            ErrorLog(settings.error_log))
+            error_log_of(settings, lambda: store))
 
     def upload(self, source: Path, *, upgrade: bool = False) -> Extension:
         """Check the zip at `source` and unpack it as an extension; returns it. An upgrade

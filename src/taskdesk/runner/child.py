@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from taskdesk.app_path import Application, open_app
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
-from taskdesk.errorlog import ErrorLog
+from taskdesk.errorlog import error_log_of
 from taskdesk.models.actions import route_extension
 from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.tasks import Outcome, Status, Task
@@ -75,6 +75,7 @@ def _send_progress(sender: Connection, percent: int, message: str) -> bool:
 
 def _handler(app: Application, task: Task, progress: ProgressReporter) -> Handler:
     tasks = app.tasks.for_extension(task.extension or route_extension(task.action))
-    context = Context(tasks=tasks, log=ErrorLog(app.settings.error_log, clock=app.store.clock),
+    log = error_log_of(app.settings, lambda: app.store, clock=app.store.clock)
+    context = Context(tasks=tasks, log=log.for_task(task.task_id),
                       config=app.settings, task=task, progress=progress)
     return app.handlers.resolve(task.action, context)

@@ -96,14 +96,18 @@ class Housekeeper(Periodic):
         return self._monotonic() < self._held_until
 
     def prune(self) -> int:
-        """Delete completed tasks and log entries past their retention; returns how many."""
+        """Delete completed tasks, task log entries and error log lines past their retention;
+        returns how many."""
         tasks = self._in_chunks(lambda: self.store.prune(
             retention_seconds=self.settings.retention_seconds, limit=PRUNE_CHUNK))
         entries = self._in_chunks(lambda: self.store.prune_log(
             retention_seconds=self.settings.log_retention_seconds, limit=PRUNE_CHUNK))
-        if tasks or entries:
-            logger.info("prune.done tasks=%s log_entries=%s", tasks, entries)
-        return tasks + entries
+        lines = self._in_chunks(lambda: self.store.error_lines.prune(
+            retention_seconds=self.settings.error_log_retention_seconds, limit=PRUNE_CHUNK))
+        if tasks or entries or lines:
+            logger.info("prune.done tasks=%s log_entries=%s error_log_lines=%s",
+                        tasks, entries, lines)
+        return tasks + entries + lines
 
     def _in_chunks(self, chunk: Callable[[], int]) -> int:
         total = 0

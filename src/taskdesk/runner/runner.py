@@ -20,7 +20,7 @@ from functools import partial
 from taskdesk.app_path import Application
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
-from taskdesk.errorlog import ErrorLog
+from taskdesk.errorlog import error_log_of, warnings_logged
 from taskdesk.errors import WorkerFailed
 from taskdesk.models.actions import route_extension
 from taskdesk.models.queues import QueueLimit
@@ -64,7 +64,7 @@ class Runner:
         self.worker_id = runner_id_of(settings.host_name, os.getpid(), uuid.uuid4().hex[:8])
         #: What a running controller's self.tasks is (the desk's: the same allow-list).
         self.registry = registry or TaskRegistry(store, settings)
-        self.error_log = ErrorLog(settings.error_log, clock=store.clock)
+        self.error_log = error_log_of(settings, lambda: store, clock=store.clock)
         self.retry = RetryPolicy(settings.retry_delay_seconds)
         self.stats = RunStats()
         #: The queues it claims from (all when none) and their caps (taskdesk.models.queues).
@@ -134,10 +134,11 @@ class Runner:
         self.schedule_keeper = ScheduleKeeper(self.schedules, self.settings.poll_seconds,
                                               keeper.outage)
         try:
-            keeper.outage.attempt(self.housekeeper.sweep)  # a database gone now: as later
-            keeper.outage.attempt(self.schedule_keeper.step)  # start runs what is due now
-            with keeper, self.housekeeper, self.schedule_keeper:
-                yield keeper
+            with warnings_logged(self.error_log):  # the runner's warnings: in the error log too
+                keeper.outage.attempt(self.housekeeper.sweep)  # a database gone now: as later
+                keeper.outage.attempt(self.schedule_keeper.step)  # start runs what is due now
+                with keeper, self.housekeeper, self.schedule_keeper:
+                    yield keeper
         except BaseException:
             keeper.expire_now()
             raise
@@ -274,7 +275,8 @@ class Runner:
 
     def _resolve(self, task: Task, *, progress: ProgressReporter | None = None) -> Handler:
         tasks = self.registry.for_extension(task.extension or route_extension(task.action))
-        context = Context(tasks=tasks, log=self.error_log, config=self.settings, task=task,
+        context = Context(tasks=tasks, log=self.error_log.for_task(task.task_id),
+                          config=self.settings, task=task,
                           progress=progress)
         return self.resolver.resolve(task.action, context)
 

@@ -33,6 +33,7 @@ from taskdesk.models.tasks import (
     TaskFilter,
 )
 from taskdesk.store.accounts import AccountStore
+from taskdesk.store.error_lines import ErrorLineStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
 from taskdesk.store.schedules import ScheduleStore
@@ -74,6 +75,11 @@ class Store(Protocol):
     @property
     def packages(self) -> PackageStore:
         """Uploaded extension packages, their bytes and sha256 (see store/packages.py)."""
+        ...
+
+    @property
+    def error_lines(self) -> ErrorLineStore:
+        """The error log's lines, every host's (see store/error_lines.py)."""
         ...
 
     # -- the registry -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.memory.accounts import MemoryAccountStore
 from taskdesk.store.memory.admin import MemoryAdminVerbs
 from taskdesk.store.memory.claims import MemoryClaimVerbs
+from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.hosts import MemoryHostVerbs
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.packages import MemoryPackageStore
@@ -34,6 +35,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.accounts = MemoryAccountStore(lambda: self.clock(), self._lock)
         self.schedules = MemoryScheduleStore(self, self._lock)
         self.packages = MemoryPackageStore(lambda: self.clock(), self._lock)
+        self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -76,12 +78,14 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                      self._next_log_id, dict(self._hosts))
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             packages = self.packages.snapshot()
+            error_lines = self.error_lines.snapshot()
             try:
                 yield self
             except BaseException:
                 self.accounts.restore(accounts)
                 self.schedules.restore(schedules)
                 self.packages.restore(packages)
+                self.error_lines.restore(error_lines)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise

@@ -322,3 +322,21 @@ schedule = Table(
 )
 # Runners' look for due firings: enabled schedules by next firing.
 Index("ix_schedule_enabled_next_run_at", schedule.c.enabled, schedule.c.next_run_at)
+
+# -- the error log: what self.log.write() wrote, on every host (taskdesk.errorlog) ----------
+error_log = Table(
+    "error_log",
+    metadata,
+    Column("error_log_id", Id, primary_key=True, autoincrement=True),
+    Column("date_added", UtcDateTime, nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("task_id", BigInteger, nullable=True),  # the task whose controller wrote it
+    Column("message", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+# A page of one host's, or one task's, lines, newest last (keyset on the id).
+Index("ix_error_log_host_error_log_id", error_log.c.host, error_log.c.error_log_id)
+Index("ix_error_log_task_id_error_log_id", error_log.c.task_id, error_log.c.error_log_id)
+# Pruning lines past the error log's retention.
+Index("ix_error_log_date_added", error_log.c.date_added)

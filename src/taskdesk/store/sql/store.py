@@ -23,6 +23,7 @@ from taskdesk.store.notify import WakeAddress
 from taskdesk.store.sql.accounts import SqlAccountStore
 from taskdesk.store.sql.admin import SqlAdminVerbs
 from taskdesk.store.sql.connections import SqlConnections
+from taskdesk.store.sql.error_lines import SqlErrorLineStore
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
@@ -68,6 +69,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def packages(self) -> SqlPackageStore:
         """The package verbs, on this store's connections (and its atomic block's)."""
         return SqlPackageStore(self.db)
+
+    @property
+    def error_lines(self) -> SqlErrorLineStore:
+        """The error log's lines, every host's, on this store's connections."""
+        return SqlErrorLineStore(self.db)
 
     # -- extensions -----------------------------------------------------------------------
     def installed_modules(self, extension: str | None = None) -> list[InstalledModule]:
