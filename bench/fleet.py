@@ -6,7 +6,10 @@ fleet test checks it: every task ran exactly once.
     sudo .venv/bin/python -m bench.fleet [--tasks 5000] [--concurrency 2]
 
 On one machine the hosts share its cores: the ratio says how far the database and the claims
-let several hosts scale, bounded by the cores this machine has.
+let several hosts scale, bounded by the cores this machine has. The last two columns say where
+that bound is: how many of the machine's cores were busy (hosts and database together), and
+the tasks done per busy core-second. Where the latter holds steady as hosts are added, the
+claims add no contention of their own and throughput grows with the cores the hosts bring.
 """
 
 from __future__ import annotations
@@ -31,13 +34,16 @@ HOST_COUNTS = (1, 2, 3)
 def table(summaries: list[Summary]) -> Table:
     """hosts, tasks, seconds, tasks/s and the ratio to one host, one row per run."""
     result = Table(title="taskdesk fleet: no-op tasks on N hosts, one PostgreSQL")
-    for column in ("hosts", "tasks", "seconds", "tasks/s", "ratio to 1 host"):
+    for column in ("hosts", "tasks", "seconds", "tasks/s", "ratio to 1 host", "cores busy",
+                   "tasks per busy core-second"):
         result.add_column(column, justify="right")
     base = summaries[0].tasks / summaries[0].seconds
     for summary in summaries:
         rate = summary.tasks / summary.seconds
+        busy = summary.busy_cpu_seconds
         result.add_row(str(summary.hosts), f"{summary.tasks:,}", f"{summary.seconds:.2f}",
-                       f"{rate:,.0f}", f"{rate / base:.2f}")
+                       f"{rate:,.0f}", f"{rate / base:.2f}", f"{busy / summary.seconds:.2f}",
+                       f"{summary.tasks / busy:,.0f}" if busy else "-")
     return result
 
 

@@ -17,6 +17,7 @@ class Summary:
     lost: int
     extra: str = ""  # the scenario's own figures
     seconds: float
+    busy_cpu_seconds: float = 0.0  # the machine's, over the measured window, where measured
 
     def line(self) -> str:
         extra = f" {self.extra}" if self.extra else ""
