@@ -57,6 +57,14 @@ def test_hosts_up_lost_and_stopped(cli: Cli) -> None:
     assert cli.json("runners") == []  # the runners alone, as /api/runners
 
 
+def test_no_runner_yet_says_how_to_start_one_and_one_host_is_singular(cli: Cli) -> None:
+    assert "no runner has registered yet" in cli.ok("runners")
+    assert "`taskdesk worker`" in cli.ok("hosts")
+    cli.add("job", "tests.support.handlers:noop")
+    assert cli.run("start", "--quiet", extra_env={"TASKDESK_HOST_NAME": "alpha"}).code == 0
+    assert "1 host, 0 runners" in cli.ok("runners")
+
+
 def test_forget_a_lost_host(cli: Cli) -> None:
     died(cli, "beta")
 

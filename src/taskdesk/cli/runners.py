@@ -17,7 +17,10 @@ from taskdesk.text import visible
 from taskdesk.views import HostView, RunnerView
 
 ACTOR = Actor("cli")  # who the audit log names for a host forgotten here
-COLUMNS = ("host", "state", "last seen (UTC)", "pid", "beat", "serves", "running")
+#: A host's row fills the first three and the last (its attempts); each runner's row under it
+#: fills the others, and the last with what it is running.
+COLUMNS = ("host", "state", "last seen (UTC)", "pid", "beat", "serves",
+           "attempts / running now")
 
 
 def runners(
@@ -56,8 +59,12 @@ def hosts(
 
 
 def _print(found: list[HostView]) -> None:
+    if not found:
+        console.print("no runner has registered yet: `taskdesk start` drains the due tasks, "
+                      "`taskdesk worker` keeps running")
+        return
     count = sum(len(host["runners"]) for host in found)
-    table = new_table(f"{len(found)} hosts, {count} runners", COLUMNS)
+    table = new_table(f"{plural(len(found), 'host')}, {plural(count, 'runner')}", COLUMNS)
     for host in found:
         table.add_row(shown(host["hostname"]), _state(host), short_iso(host["last_seen_at"]),
                       "", "", "", _counts(host))
@@ -66,6 +73,10 @@ def _print(found: list[HostView]) -> None:
                           f"{runner['last_seen_seconds']:.0f} s ago", _serves(runner),
                           _running(runner))
     console.print(table)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _state(host: HostView) -> str:
