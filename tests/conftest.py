@@ -12,6 +12,7 @@ Markers are given here where they can be read from the test itself (see tests/RE
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = item.path.relative_to(tests).parts[0]
         if folder in MARKED_FOLDERS:
             item.add_marker(getattr(pytest.mark, folder))
+
+
+#: The one line each chaos and fleet scenario prints (tests/chaos/verdict.py,
+#: tests/fleet/summary.py), shown again at the end of every run, with or without -s or xdist.
+SCENARIO_LINE = re.compile(r"^(?:chaos|fleet) .* lost = \d+.*$", re.MULTILINE)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The scenarios' lines, read from each test's captured output (xdist brings it to the
+    controller with the test's report), in the order their tests finished."""
+    lines = [line for kind in ("passed", "failed")
+             for report in terminalreporter.stats.get(kind, [])
+             if getattr(report, "when", "") == "call"
+             for line in SCENARIO_LINE.findall(getattr(report, "capstdout", ""))]
+    if lines:
+        terminalreporter.write_sep("=", "chaos and fleet scenarios")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def needs_postgres(item: pytest.Item) -> bool:
