@@ -84,7 +84,8 @@ class ErrorLog:
 
     def __init__(self, path: Path, *, lines: Callable[[], ErrorLineStore] | None = None,
                  host: str = "", clock: Clock = utcnow, task_id: int | None = None,
-                 health: _Health | None = None, retry_seconds: float = RETRY_SECONDS) -> None:
+                 health: _Health | None = None, retry_seconds: float = RETRY_SECONDS,
+                 held: list[NewErrorLine] | None = None) -> None:
         self.path = path
         #: A name, never text to obey: stored with its control characters already escaped,
         #: so that it can be shown, and filtered by, exactly as stored.
@@ -93,11 +94,31 @@ class ErrorLog:
         self._lines = lines
         self._clock = clock
         self._health = health or _Health(retry_seconds)
+        #: Lines kept for release() rather than stored at once (see holding()).
+        self._held = held
 
     def for_task(self, task_id: int | None) -> ErrorLog:
         """This log, its lines marked as written by the task `task_id`."""
         return ErrorLog(self.path, lines=self._lines, host=self.host, clock=self._clock,
-                        task_id=task_id, health=self._health)
+                        task_id=task_id, health=self._health, held=self._held)
+
+    def holding(self) -> ErrorLog:
+        """This log with its lines held in memory until release(), the file still written at
+        once: for code run inside a transaction, such as an extension's install(), whose
+        write lock (SQLite's covers the whole database) a line stored at once would wait on
+        until the store gave up."""
+        return ErrorLog(self.path, lines=self._lines, host=self.host, clock=self._clock,
+                        task_id=self.task_id, health=self._health, held=[])
+
+    def release(self) -> None:
+        """Store the lines held so far, in the order they were written (each dated by the
+        store as it is stored)."""
+        if not self._held:
+            return
+        held = list(self._held)
+        self._held.clear()
+        for line in held:
+            self._store_line(line)
 
     def write(self, message: object) -> None:
         """Store the message (non-strings as JSON, or repr) with this host, this process and
@@ -113,10 +134,18 @@ class ErrorLog:
             os.close(descriptor)
 
     def _store(self, text: str) -> None:
-        if self._lines is None or not self._health.may_try():
+        if self._lines is None:
             return
         line = NewErrorLine(host=self.host, pid=os.getpid(), task_id=self.task_id,
                             message=storable(text, MAX_LINE_BYTES))
+        if self._held is not None:
+            self._held.append(line)
+            return
+        self._store_line(line)
+
+    def _store_line(self, line: NewErrorLine) -> None:
+        if self._lines is None or not self._health.may_try():
+            return
         try:
             self._lines().write(line)
         except Exception as error:  # the task goes on; the file keeps the line

@@ -15,6 +15,7 @@ from taskdesk.extensions.catalogue import Catalogue
 from taskdesk.extensions.installer import Installer
 from taskdesk.extensions.lifecycle import Lifecycle
 from taskdesk.extensions.loader import ControllerLoader
+from taskdesk.models.error_lines import ErrorLineFilter
 from taskdesk.models.extensions import ModuleRef
 from taskdesk.models.tasks import Task
 from taskdesk.registry import TaskRegistry
@@ -422,3 +423,23 @@ def test_a_module_whose_constructor_raises_is_an_extension_error(
     with pytest.raises(ExtensionError, match=rf"{code}.*ValueError: no config"):
         lifecycle.install(code)
     assert installed(store, code) == []
+
+
+# -- the hooks' own lines -------------------------------------------------------------------
+def test_the_lines_a_hook_writes_are_stored_with_its_change(
+    lifecycle: Lifecycle, store: Store, settings: Settings,
+) -> None:
+    """A hook runs inside its change's transaction (in a child, on a database): its lines are
+    stored once that ends. Stored at once, each waited on SQLite's write lock, which the
+    change itself held, until the store gave up: the line missed the database, the install
+    took five seconds more."""
+    if isinstance(store, MemoryStore):
+        pytest.skip("an in-memory store runs hooks in this process, with the caller's log")
+    code = unique_code("seed")
+    extension(settings, code, {f"module/{code}": counting_module(code)})
+
+    lifecycle.install(code)
+    lifecycle.uninstall(code)
+
+    stored = [line.message for line in store.error_lines.page(ErrorLineFilter(), 10)]
+    assert stored == [f"install {code}", f"uninstall {code}"]

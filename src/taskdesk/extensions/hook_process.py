@@ -243,14 +243,15 @@ def child_lifecycle(job: HookJob) -> tuple[Lifecycle, Callable[[], None]]:
     settings = app.settings if app else job.settings
     store = _child_store(job, app)
     catalogue = Catalogue(settings.extensions_dir, sync=Packages(lambda: store, settings))
-    lifecycle = Lifecycle(catalogue, ControllerLoader(catalogue.locate), store, settings,
-                          ErrorLog(job.error_log, lines=lambda: store.error_lines,
-                                   host=settings.host_name, clock=store.clock),
+    log = ErrorLog(job.error_log, lines=lambda: store.error_lines, host=settings.host_name,
+                   clock=store.clock).holding()  # the change's transaction holds the lock
+    lifecycle = Lifecycle(catalogue, ControllerLoader(catalogue.locate), store, settings, log,
                           check_action=app.handlers.check if app and job.gated else None,
                           check_args=app.handlers.check_args if app and job.gated else None,
                           isolate_hooks=False)
 
     def close() -> None:
+        log.release()  # the change is committed or rolled back: its lines are stored now
         store.close()
         if app is not None:
             app.close()
