@@ -214,7 +214,8 @@ def test_code_already_uploaded_needs_upgrade(home: Settings, tmp_path: Path) -> 
     source = package(tmp_path, "keep.zip", [("install.json", manifest("keep", version="2")),
                                             ADMIN])
 
-    refused(home, source, r"extension 'keep' is already uploaded: pass --upgrade")
+    refused(home, source, r"extension 'keep' is already uploaded: upload it as an upgrade "
+                          r"to replace it \(--upgrade")
 
 
 def test_upgrade_replaces_the_files_of_the_old_version(home: Settings, tmp_path: Path) -> None:

@@ -41,11 +41,14 @@ class Admin:
         return f"http://{self.fleet.network.address(self.fleet.namespace(self.host))}:{PORT}"
 
     def call(self, method: str, path: str, body: Any = None, upload: Path | None = None,
-             expect: int | tuple[int, ...] = (200, 201), token: str | None = None) -> Any:
+             expect: int | tuple[int, ...] = (200, 201), token: str | None = None,
+             form: dict[str, str] | None = None) -> Any:
         """The API's answer (JSON) to METHOD PATH, with a JSON body or a file uploaded as
-        the multipart field `file` (with another token if given); any other status than
-        `expect` raises with the body."""
-        argument = [f"@{upload}"] if upload else [] if body is None else [json.dumps(body)]
+        the multipart field `file` beside the `form` fields (with another token if given);
+        any other status than `expect` raises with the body."""
+        fields = "".join(f";{name}={value}" for name, value in (form or {}).items())
+        argument = ([f"@{upload}{fields}"] if upload else [] if body is None
+                    else [json.dumps(body)])
         command = ["ip", "netns", "exec", self.fleet.namespace(self.host), sys.executable,
                    "-m", "tests.fleet.api_client", method, self.url + path, token or self.token,
                    *argument]

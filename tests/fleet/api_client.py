@@ -1,9 +1,9 @@
 """One call to a served admin's JSON API, made from inside a host's namespace (the test's own
 process has no cable to the fleet's subnet): `python -m tests.fleet.api_client METHOD URL
 TOKEN [BODY]`, BODY being JSON, or `@PATH` for a multipart upload of that file (field
-`file`). Prints the status and the response's body on one line each. Standard library only:
-it starts in a few milliseconds. A refused connection is retried for RETRY_SECONDS (the
-server may be starting)."""
+`file`), with form fields after it as `@PATH;NAME=VALUE;…`. Prints the status and the
+response's body on one line each. Standard library only: it starts in a few milliseconds. A
+refused connection is retried for RETRY_SECONDS (the server may be starting)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,14 @@ def request(method: str, url: str, token: str, body: str | None) -> urllib.reque
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     data = None
     if body is not None and body.startswith("@"):
-        path = Path(body[1:])
+        path_text, *fields = body[1:].split(";")
+        path = Path(path_text)
         boundary = uuid.uuid4().hex
-        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"{path.name}\"\r\nContent-Type: application/zip\r\n\r\n").encode()
+        data = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+                        f"\r\n\r\n{value}\r\n".encode()
+                        for name, _, value in (field.partition("=") for field in fields))
+        data += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                 f"filename=\"{path.name}\"\r\nContent-Type: application/zip\r\n\r\n").encode()
         data += path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
         headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
     elif body is not None:

@@ -1,9 +1,9 @@
 """Issue 16, item 4: an upgrade on host 1 while hosts 2 and 3 run the extension. Version 1.0.0
 of an extension whose task records, as it starts, its own version, host and the database's
 clock is uploaded and installed through host 1's admin API; hosts 2 and 3 run a stream of its
-tasks; host 1 upgrades it to 1.1.0 mid-stream (`taskdesk extension upload --upgrade` on host 1:
-the API's upload route has no upgrade flag). No task that started after the upgrade had
-committed (the database's clock read once the command returned: no earlier than the commit) may
+tasks; host 1 upgrades it to 1.1.0 mid-stream through the same API (the Installer's Upgrade).
+No task that started after the upgrade had committed (the database's clock read once the call
+returned: no earlier than the commit) may
 have run 1.0.0 — one in flight then may finish on it; every task completes once, lost = 0.
 This needs extensions stored in the database and unpacked per host (issue 16, item 1)."""
 
@@ -94,8 +94,8 @@ def test_an_upgrade_on_one_host_reaches_the_hosts_running_the_extension(
         started = time.monotonic()
         with stream(fleet) as added:
             wait_complete(fleet, UPGRADE_AFTER)
-            fleet.run("host1", "extension", "upload", "--upgrade",
-                      str(package(tmp_path, "1.1.0")))
+            admin.call("POST", "/api/extensions/upload", upload=package(tmp_path, "1.1.0"),
+                       form={"upgrade": "true"}, expect=201)
             committed = database_now(fleet)
             at_upgrade, added_at_upgrade = fleet.db.complete(), len(added)
             time.sleep(AFTER_SECONDS)

@@ -3,6 +3,8 @@ browser (upload, install, my_task pending, Run Tasks' work, uninstall, remove)."
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import httpx2 as httpx
@@ -15,12 +17,44 @@ from tests.web.conftest import Browser
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "test_module"
 
 
-def upload(admin: Browser, path: Path, name: str | None = None) -> httpx.Response:
+def upload(admin: Browser, path: Path, name: str | None = None,
+           upgrade: bool | None = None) -> httpx.Response:
     with path.open("rb") as file:
         response: httpx.Response = admin.post(
             "/api/extensions/upload", headers={"X-CSRF-Token": admin.csrf},
-            files={"file": (name or path.name, file, "application/zip")})
+            files={"file": (name or path.name, file, "application/zip")},
+            data={} if upgrade is None else {"upgrade": str(upgrade).lower()})
     return response
+
+
+def test_an_upgrade_through_the_installer_replaces_the_version(
+        admin: Browser, desk: Taskdesk, tmp_path: Path) -> None:
+    """As `extension upload --upgrade`: without the box ticked, a second version of an
+    uploaded extension is refused and changes nothing; with it, it replaces the first."""
+    first = versioned_package(desk, tmp_path / "one", "1.0.0")
+    second = versioned_package(desk, tmp_path / "two", "1.1.0")
+    assert upload(admin, first).status_code == 201
+    assert admin.act("POST", "/api/extensions/test_module/install", json={}).status_code == 200
+
+    refused = upload(admin, second, upgrade=False)
+    assert refused.status_code == 400, refused.text
+    assert "upload it as an upgrade" in refused.json()["detail"]
+    assert admin.get("/api/extensions").json()[0]["version"] == "1.0.0"
+
+    upgraded = upload(admin, second, upgrade=True)
+    assert upgraded.status_code == 201, upgraded.text
+    [extension] = admin.get("/api/extensions").json()
+    assert (extension["version"], extension["package"]["version"]) == ("1.1.0", "1.1.0")
+    assert 'name="upgrade"' in admin.get("/installer").text
+
+
+def versioned_package(desk: Taskdesk, folder: Path, version: str) -> Path:
+    """The seed's package at `version` (its install.json rewritten), zipped into `folder`."""
+    source = folder / "test_module"
+    shutil.copytree(EXAMPLE, source)
+    manifest = json.loads((source / "install.json").read_text())
+    (source / "install.json").write_text(json.dumps({**manifest, "version": version}))
+    return Admin(desk).build_package(source, folder)
 
 
 def test_the_seed_step_three_over_http(admin: Browser, desk: Taskdesk, tmp_path: Path) -> None:

@@ -148,8 +148,8 @@ class Installer:
                                  f"package")
             return slot
         if not upgrade:
-            raise BadPackage(f"extension {code!r} is already uploaded: pass --upgrade to "
-                             f"replace it")
+            raise BadPackage(f"extension {code!r} is already uploaded: upload it as an "
+                             f"upgrade to replace it (--upgrade; the Installer's Upgrade)")
         unmet = unmet_requirements(manifest)
         if unmet and self.store.installed_modules(code):
             raise ExtensionError(f"extension {code!r} has installed modules and its new version "

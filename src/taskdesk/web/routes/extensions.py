@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import File, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -41,16 +41,20 @@ def list_extensions(request: Request) -> list[ExtensionView]:
 
 
 @routes.post("/api/extensions/upload", UPLOAD, status_code=201)
-def upload(request: Request, file: Annotated[UploadFile, File()]) -> ExtensionView:
+def upload(request: Request, file: Annotated[UploadFile, File()],
+           upgrade: Annotated[bool, Form()] = False) -> ExtensionView:
     """Upload an extension's zip (multipart field `file`); the installer checks it whole
-    before anything is unpacked, and a refused package changes nothing."""
+    before anything is unpacked, and a refused package changes nothing. `upgrade=true`
+    replaces an uploaded extension's version, running its installed modules' upgrade()
+    (what `taskdesk extension upload --upgrade` does); every host runs the new version from
+    its next task on."""
     admin = admin_of(request)
     limit = admin.settings.package_max_file_bytes
     name = safe_file_name(file.filename)
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         target = Path(folder) / name
         _save(file, target, limit)
-        return admin.extensions.upload(target, by=actor_of(request))
+        return admin.extensions.upload(target, upgrade=upgrade, by=actor_of(request))
 
 
 def safe_file_name(given: str | None) -> str:
