@@ -26,6 +26,7 @@ from sqlalchemy import (
     Update,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     select,
@@ -42,7 +43,14 @@ from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.hosts import upsert_host
 from taskdesk.store.sql.raw import RawStatement, driver_cursor
 from taskdesk.store.sql.rows import chunks, runner_row, task_from_row
-from taskdesk.store.sql.schema import CLAIMABLE, PROCESSING, UtcDateTime, runner, task
+from taskdesk.store.sql.schema import (
+    CLAIMABLE,
+    PROCESSING,
+    UtcDateTime,
+    queue_pause,
+    runner,
+    task,
+)
 
 _NOW = bindparam("now", type_=UtcDateTime())
 _WORKER = bindparam("worker", type_=String())
@@ -75,6 +83,18 @@ def _seek(index: str) -> str:
     return f"INDEXED BY {index}"
 
 
+#: A claim's tasks are of queues that are not paused. Over every queue, a probe of
+#: queue_pause's primary key per task the seek meets (an empty table: nothing to find); a
+#: paused queue's tasks that come first in the claim's order are stepped over one by one.
+_UNPAUSED = ~exists().where(queue_pause.c.queue == task.c.queue)
+
+
+def _not_paused(queue: str) -> ColumnElement[bool]:
+    """One queue's seek: a condition on no row of `task`, so that it is tested once, before
+    the seek (a paused queue's seek reads none of its tasks)."""
+    return ~exists().where(queue_pause.c.queue == queue)
+
+
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming
 # are skipped (PostgreSQL), or the claim waits for SQLite's single writer. The partial index
 # ix_task_claim holds only claimable tasks (CLAIMABLE, written as the index says it), in the
@@ -83,7 +103,7 @@ def _seek(index: str) -> str:
 _DUE = (
     select(task.c.task_id)
     .with_hint(task, _seek("ix_task_claim"), dialect_name="sqlite")
-    .where(CLAIMABLE, task.c.run_at <= _NOW)
+    .where(CLAIMABLE, task.c.run_at <= _NOW, _UNPAUSED)
     .order_by(task.c.priority.desc(), task.c.task_id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
@@ -112,11 +132,11 @@ CLAIM = (
 
 def _due_in(queue: str) -> Select[tuple[int, int]]:
     """The claim's seek in one queue (index ix_task_queue_claim): its first `limit` due
-    tasks, rows other runners are claiming skipped (PostgreSQL)."""
+    tasks unless it is paused, rows other runners are claiming skipped (PostgreSQL)."""
     return (
         select(task.c.task_id, task.c.priority)
         .with_hint(task, _seek("ix_task_queue_claim"), dialect_name="sqlite")
-        .where(task.c.queue == queue, CLAIMABLE, task.c.run_at <= _NOW)
+        .where(task.c.queue == queue, CLAIMABLE, task.c.run_at <= _NOW, _not_paused(queue))
         .order_by(task.c.priority.desc(), task.c.task_id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
