@@ -29,12 +29,14 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
     true,
     union_all,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from taskdesk.models.runners import ClaimKey, NextClaim, RunnerInfo
 from taskdesk.models.tasks import Status, Task
@@ -83,16 +85,21 @@ def _seek(index: str) -> str:
     return f"INDEXED BY {index}"
 
 
-#: A claim's tasks are of queues that are not paused. Over every queue, a probe of
-#: queue_pause's primary key per task the seek meets (an empty table: nothing to find); a
-#: paused queue's tasks that come first in the claim's order are stepped over one by one.
-_UNPAUSED = ~exists().where(queue_pause.c.queue == task.c.queue)
+#: A claim's tasks are of queues that are not paused. Over every queue: NOT IN, which
+#: PostgreSQL cannot turn into a join (NULLs) and so never plans around a queue_pause whose
+#: size it guesses (never analysed, it guesses hundreds of rows, and an anti-join would then
+#: sort every pending task): it reads the table once per claim into a hash, as SQLite reads
+#: it into an index, and probes it for each task the seek meets. A paused queue's tasks that
+#: come first in the claim's order are stepped over one by one.
+_UNPAUSED = task.c.queue.not_in(select(queue_pause.c.queue))
 
 
-def _not_paused(queue: str) -> ColumnElement[bool]:
-    """One queue's seek: a condition on no row of `task`, so that it is tested once, before
-    the seek (a paused queue's seek reads none of its tasks)."""
-    return ~exists().where(queue_pause.c.queue == queue)
+def _unless_paused(queue: str) -> ScalarSelect[str]:
+    """One queue's name, or NULL while it is paused: its seek's `queue = (this)` is a
+    condition on no row of `task`, worked out once before the seek, so that a paused
+    queue's seek finds nothing at once (its tasks are not read, one by one)."""
+    return (select(literal(queue, String())).where(~exists().where(queue_pause.c.queue == queue))
+            .scalar_subquery())
 
 
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming
@@ -136,7 +143,7 @@ def _due_in(queue: str) -> Select[tuple[int, int]]:
     return (
         select(task.c.task_id, task.c.priority)
         .with_hint(task, _seek("ix_task_queue_claim"), dialect_name="sqlite")
-        .where(task.c.queue == queue, CLAIMABLE, task.c.run_at <= _NOW, _not_paused(queue))
+        .where(task.c.queue == _unless_paused(queue), CLAIMABLE, task.c.run_at <= _NOW)
         .order_by(task.c.priority.desc(), task.c.task_id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
