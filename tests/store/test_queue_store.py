@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from taskdesk.models.runners import Finished, NextClaim
+from taskdesk.models.runners import Finished, NextClaim, RunnerInfo
 from taskdesk.models.tasks import Outcome, Status
 from taskdesk.store import Store
 from tests.store.test_store import LEASE, add_one
@@ -114,3 +114,17 @@ def test_counts_per_queue(store: Store, clock: FakeClock) -> None:
     assert (counts["b"].waiting, counts["b"].running, counts["b"].failed) == (0, 1, 1)
     assert counts["b"].oldest_waiting_at is None
     assert running.code == "b1"
+
+
+def test_a_runner_s_queues_are_recorded_with_their_caps(store: Store) -> None:
+    """What `queue list` shows of who serves a queue: `--queue mail:2 --queue reports`."""
+    now = store.clock()
+    store.register_runner(RunnerInfo(
+        runner_id="h:1:a", hostname="h", pid=1, started_at=now, last_seen_at=now,
+        queues=("mail", "reports"), caps=(("mail", 2),)))
+    store.register_runner(RunnerInfo(runner_id="h:2:b", hostname="h", pid=2, started_at=now,
+                                     last_seen_at=now))
+
+    served = {info.runner_id: (info.queues, info.caps) for info in store.runners()}
+
+    assert served == {"h:1:a": (("mail", "reports"), (("mail", 2),)), "h:2:b": (None, ())}
