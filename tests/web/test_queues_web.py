@@ -120,3 +120,11 @@ def test_the_page_shows_queues_their_buttons_and_hostile_values_literally(
 
 def test_the_page_says_so_when_there_is_no_queue(admin: Browser) -> None:
     assert "No queue holds tasks" in admin.get("/queues").text
+
+
+def test_the_routes_are_in_the_openapi_description(admin: Browser) -> None:
+    paths = admin.get("/openapi.json").json()["paths"]
+
+    assert "get" in paths["/api/queues"]
+    assert "post" in paths["/api/queues/{name}/pause"]
+    assert "post" in paths["/api/queues/{name}/resume"]
