@@ -9,6 +9,7 @@ config), nothing else.
 
     send_welcome.enqueue(user_id=42)       # opens the store on first use
     desk.tasks.list_tasks(status="pending")
+    desk.queues.pause("mail")              # its tasks wait until desk.queues.resume("mail")
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from taskdesk.extensions.packages import Packages
 from taskdesk.handlers import Handlers
 from taskdesk.models.queues import DEFAULT_QUEUE, QueueLimit, check_queue, queue_limits
 from taskdesk.preflight import check_schema, make_folders, refuse_strangers
+from taskdesk.queues import Queues
 from taskdesk.registry import TaskRegistry
 from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner, RunnerHooks, RunStats
@@ -53,7 +55,8 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 #: Objects built from the settings, dropped when `configure()` changes them.
-_BUILT_FROM_SETTINGS = ("tasks", "schedules", "error_log", "catalogue", "loader", "resolver")
+_BUILT_FROM_SETTINGS = ("tasks", "schedules", "queues", "error_log", "catalogue", "loader",
+                        "resolver")
 
 
 class Taskdesk:
@@ -202,6 +205,12 @@ class Taskdesk:
     def schedules(self) -> Schedules:
         """Recurring schedules (add, list, show, delete, enable, disable): views."""
         return Schedules(self.store, self.tasks, self.plans)
+
+    @cached_property
+    def queues(self) -> Queues:
+        """The named queues: pause(name), resume(name), list(); a pause is obeyed by every
+        runner's claim (see taskdesk.queues)."""
+        return Queues(self.store, lease_seconds=self.settings.lease_seconds)
 
     def context(self) -> Context:
         """What a Controller is built with outside a runner."""

@@ -96,3 +96,20 @@ def test_a_capped_queue_leaves_the_other_threads_to_the_other_queues(tmp_path: P
 
     assert sorted(gauge.ran) == sorted([f"a{n}" for n in range(4)] + [f"b{n}" for n in range(4)])
     assert gauge.most_of["a"] == 1
+
+
+def test_a_runner_registers_its_queues_with_their_caps(tmp_path: Path) -> None:
+    """`--queue mail:2 --queue reports`: what `taskdesk queue list` shows of who serves what."""
+    desk = Taskdesk(home=tmp_path / "home")
+    desk.init()
+    try:
+        runner = desk.runner(queues=["mail:2", "reports"])
+        info = runner._register()
+        [listed] = desk.store.runners()
+        assert (listed.queues, listed.caps) == (("mail", "reports"), (("mail", 2),))
+        assert info.caps == (("mail", 2),)
+        served = {q["queue"]: q["served_by"] for q in desk.queues.list()}
+        assert [s["cap"] for s in served["mail"]] == [2]
+        assert [s["cap"] for s in served["reports"]] == [None]
+    finally:
+        desk.close()

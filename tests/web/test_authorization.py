@@ -70,7 +70,7 @@ def call(client: Browser, route: Route, *, csrf: bool = True) -> int:
 def snapshot(desk: Taskdesk) -> tuple[object, ...]:
     return (desk.tasks.count(), [user["name"] for user in Admin(desk).accounts.users()],
             desk.error_log.size(), len(desk.error_log.page(ErrorLineFilter(), MAX_PAGE)),
-            len(Admin(desk).audit.entries(limit=1000)))
+            len(Admin(desk).audit.entries(limit=1000)), desk.store.queues.paused())
 
 
 def test_the_table_has_every_page_and_the_public_routes_are_only_the_expected_ones() -> None:
@@ -78,7 +78,8 @@ def test_the_table_has_every_page_and_the_public_routes_are_only_the_expected_on
     assert public == PUBLIC_PATHS
     paths = {route.path for route in ROUTES}
     for page in ("/", "/tasks", "/tasks/{task_id}", "/tasks/log", "/installer", "/extensions",
-                 "/error-log", "/users", "/audit"):
+                 "/error-log", "/users", "/audit", "/queues", "/api/queues",
+                 "/api/queues/{name}/pause", "/api/queues/{name}/resume"):
         assert page in paths
     assert len(GUARDED) >= 40
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from taskdesk.errors import BadQueue
 
@@ -65,3 +66,39 @@ def queue_limits(items: Iterable[str | QueueLimit]) -> tuple[QueueLimit, ...]:
 def queue_names(limits: Sequence[QueueLimit]) -> tuple[str, ...] | None:
     """The names a claim filters on: None (every queue) when no limit is given."""
     return tuple(limit.name for limit in limits) or None
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueuePause:
+    """A paused queue: its tasks are not claimed until it is resumed (running ones finish).
+    `paused_by`: who paused it (None: code)."""
+
+    queue: str
+    paused_at: datetime
+    paused_by: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueCounts:
+    """A queue's tasks: pending (waiting), processing (running) and failed, and when the
+    oldest pending one was added (None: none waits)."""
+
+    queue: str
+    waiting: int = 0
+    running: int = 0
+    failed: int = 0
+    oldest_waiting_at: datetime | None = None
+
+
+def counted(counts: QueueCounts, status: str, count: int,
+            oldest: datetime | None = None) -> QueueCounts:
+    """`counts` with `count` tasks of `status` (a status's value) added; `oldest`: the
+    earliest date_added among them, kept for pending ones. Other statuses change nothing."""
+    if status == "pending":
+        earliest = min(filter(None, (counts.oldest_waiting_at, oldest)), default=None)
+        return replace(counts, waiting=counts.waiting + count, oldest_waiting_at=earliest)
+    if status == "processing":
+        return replace(counts, running=counts.running + count)
+    if status == "failed":
+        return replace(counts, failed=counts.failed + count)
+    return counts

@@ -70,6 +70,8 @@ class RunnerInfo:
     lease_seconds: float | None = None
     #: The queues it claims from (None: every queue): what it serves.
     queues: tuple[str, ...] | None = None
+    #: The queues among them it runs at most N tasks of at once (`--queue NAME:N`).
+    caps: tuple[tuple[str, int], ...] = ()
 
     def alive(self, now: datetime, default_lease: float) -> bool:
         """Seen within its own lease (`default_lease` when it recorded none)."""

@@ -98,15 +98,16 @@ class LeaseKeeper(Periodic):
 
 def register(store: Store, runner_id: str, lease_seconds: float, *,
              hostname: str | None = None,
-             queues: tuple[str, ...] | None = None) -> RunnerInfo:
+             queues: tuple[str, ...] | None = None,
+             caps: tuple[tuple[str, int], ...] = ()) -> RunnerInfo:
     """Register a starting runner with its host (TASKDESK_HOST_NAME; this machine's name by
-    default), pid, lease and the queues it serves (None: all), once its lease agrees with the
-    live runners' (check_lease_agrees)."""
+    default), pid, lease and the queues it serves (None: all) with their caps, once its lease
+    agrees with the live runners' (check_lease_agrees)."""
     check_lease_agrees(store, lease_seconds)
     now = store.clock()
     info = RunnerInfo(runner_id=runner_id, hostname=hostname or socket.gethostname(),
                       pid=os.getpid(), started_at=now, last_seen_at=now,
-                      lease_seconds=lease_seconds, queues=queues)
+                      lease_seconds=lease_seconds, queues=queues, caps=caps)
     store.register_runner(info)
     return info
 

@@ -42,6 +42,11 @@ class QueueSlots:
         """The queues served (None: every queue)."""
         return queue_names(self.limits)
 
+    @property
+    def caps(self) -> tuple[tuple[str, int], ...]:
+        """The capped queues and their caps, as the runner's row records them."""
+        return tuple(self._caps.items())
+
     def reserve(self, batch: int) -> Reservation | None:
         """The next claim's queues and limit, its slots taken; None while every queue of
         this worker is at its cap."""

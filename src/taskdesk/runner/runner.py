@@ -148,7 +148,8 @@ class Runner:
 
     def _register(self) -> RunnerInfo:
         return register(self.store, self.worker_id, self.settings.lease_seconds,
-                        hostname=self.settings.host_name, queues=self.slots.queues)
+                        hostname=self.settings.host_name, queues=self.slots.queues,
+                        caps=self.slots.caps)
 
     def _check_clock(self) -> None:
         """Say so when this machine's clock and the database's disagree by more than a third

@@ -36,6 +36,7 @@ from taskdesk.store.accounts import AccountStore
 from taskdesk.store.error_lines import ErrorLineStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
+from taskdesk.store.queues import QueueStore
 from taskdesk.store.schedules import ScheduleStore
 
 #: Rows a prune deletes per transaction: each holds the write lock only briefly.
@@ -75,6 +76,11 @@ class Store(Protocol):
     @property
     def packages(self) -> PackageStore:
         """Uploaded extension packages, their bytes and sha256 (see store/packages.py)."""
+        ...
+
+    @property
+    def queues(self) -> QueueStore:
+        """Paused queues, which every claim obeys, and each queue's counts (store/queues.py)."""
         ...
 
     @property

@@ -34,6 +34,7 @@ from taskdesk.views.insights import (
     HistogramView,
     MetricsView,
 )
+from taskdesk.views.queues import QueueServerView, QueueView, queue_view, queue_views
 from taskdesk.views.runners import (
     HostView,
     RunnerView,
@@ -72,6 +73,8 @@ __all__ = [
     "MetricsView",
     "ModuleView",
     "PackageView",
+    "QueueServerView",
+    "QueueView",
     "RunStartView",
     "RunnerView",
     "RunningTaskView",
@@ -87,6 +90,8 @@ __all__ = [
     "extension_view",
     "host_views",
     "log_entry_view",
+    "queue_view",
+    "queue_views",
     "runner_view",
     "running_task_view",
     "schedule_view",

@@ -4,9 +4,9 @@ It passes the same contract suite as the SQL stores, so it documents the semanti
 simplest form, and extension authors can test tasks with it without a database. Its verbs are
 one class per story, as the SQL store's are: the registry (tasks.py), the claim, the lease and
 the end of an attempt (claims.py), the admin's bulk changes (admin.py), the task log
-(log.py), runners and their hosts (hosts.py); here are installed modules and the store's
-lifetime. (The SQL stores' `delayed` column is an index's business, never visible in a
-verb's result: here a claim simply looks at every task's run_at.)
+(log.py), runners and their hosts (hosts.py), paused queues (queues.py); here are installed
+modules and the store's lifetime. (The SQL stores' `delayed` column is an index's business,
+never visible in a verb's result: here a claim simply looks at every task's run_at.)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.hosts import MemoryHostVerbs
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.packages import MemoryPackageStore
+from taskdesk.store.memory.queues import MemoryQueueStore
 from taskdesk.store.memory.schedules import MemoryScheduleStore
 from taskdesk.store.memory.tasks import MemoryTaskVerbs
 from taskdesk.store.notify import WakeAddress
@@ -36,6 +37,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.schedules = MemoryScheduleStore(self, self._lock)
         self.packages = MemoryPackageStore(lambda: self.clock(), self._lock)
         self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
+        self.queues = MemoryQueueStore(self, self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -78,7 +80,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                      self._next_log_id, dict(self._hosts))
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             packages = self.packages.snapshot()
-            error_lines = self.error_lines.snapshot()
+            error_lines, queues = self.error_lines.snapshot(), self.queues.snapshot()
             try:
                 yield self
             except BaseException:
@@ -86,6 +88,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                 self.schedules.restore(schedules)
                 self.packages.restore(packages)
                 self.error_lines.restore(error_lines)
+                self.queues.restore(queues)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise

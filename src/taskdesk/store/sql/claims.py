@@ -26,14 +26,17 @@ from sqlalchemy import (
     Update,
     bindparam,
     delete,
+    exists,
     func,
     insert,
+    literal,
     select,
     true,
     union_all,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from taskdesk.models.runners import ClaimKey, NextClaim, RunnerInfo
 from taskdesk.models.tasks import Status, Task
@@ -42,7 +45,14 @@ from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.hosts import upsert_host
 from taskdesk.store.sql.raw import RawStatement, driver_cursor
 from taskdesk.store.sql.rows import chunks, runner_row, task_from_row
-from taskdesk.store.sql.schema import CLAIMABLE, PROCESSING, UtcDateTime, runner, task
+from taskdesk.store.sql.schema import (
+    CLAIMABLE,
+    PROCESSING,
+    UtcDateTime,
+    queue_pause,
+    runner,
+    task,
+)
 
 _NOW = bindparam("now", type_=UtcDateTime())
 _WORKER = bindparam("worker", type_=String())
@@ -75,6 +85,23 @@ def _seek(index: str) -> str:
     return f"INDEXED BY {index}"
 
 
+#: A claim's tasks are of queues that are not paused. Over every queue: NOT IN, which
+#: PostgreSQL cannot turn into a join (NULLs) and so never plans around a queue_pause whose
+#: size it guesses (never analysed, it guesses hundreds of rows, and an anti-join would then
+#: sort every pending task): it reads the table once per claim into a hash, as SQLite reads
+#: it into an index, and probes it for each task the seek meets. A paused queue's tasks that
+#: come first in the claim's order are stepped over one by one.
+_UNPAUSED = task.c.queue.not_in(select(queue_pause.c.queue))
+
+
+def _unless_paused(queue: str) -> ScalarSelect[str]:
+    """One queue's name, or NULL while it is paused: its seek's `queue = (this)` is a
+    condition on no row of `task`, worked out once before the seek, so that a paused
+    queue's seek finds nothing at once (its tasks are not read, one by one)."""
+    return (select(literal(queue, String())).where(~exists().where(queue_pause.c.queue == queue))
+            .scalar_subquery())
+
+
 # Due pending tasks, highest priority first, then oldest; rows other runners are claiming
 # are skipped (PostgreSQL), or the claim waits for SQLite's single writer. The partial index
 # ix_task_claim holds only claimable tasks (CLAIMABLE, written as the index says it), in the
@@ -83,7 +110,7 @@ def _seek(index: str) -> str:
 _DUE = (
     select(task.c.task_id)
     .with_hint(task, _seek("ix_task_claim"), dialect_name="sqlite")
-    .where(CLAIMABLE, task.c.run_at <= _NOW)
+    .where(CLAIMABLE, task.c.run_at <= _NOW, _UNPAUSED)
     .order_by(task.c.priority.desc(), task.c.task_id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
@@ -112,11 +139,11 @@ CLAIM = (
 
 def _due_in(queue: str) -> Select[tuple[int, int]]:
     """The claim's seek in one queue (index ix_task_queue_claim): its first `limit` due
-    tasks, rows other runners are claiming skipped (PostgreSQL)."""
+    tasks unless it is paused, rows other runners are claiming skipped (PostgreSQL)."""
     return (
         select(task.c.task_id, task.c.priority)
         .with_hint(task, _seek("ix_task_queue_claim"), dialect_name="sqlite")
-        .where(task.c.queue == queue, CLAIMABLE, task.c.run_at <= _NOW)
+        .where(task.c.queue == _unless_paused(queue), CLAIMABLE, task.c.run_at <= _NOW)
         .order_by(task.c.priority.desc(), task.c.task_id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)

@@ -99,18 +99,23 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
 
 
 def runner_row(info: RunnerInfo, **changes: Any) -> dict[str, Any]:
-    queues = None if info.queues is None else "\n".join(info.queues)
+    """The queues column: a line per queue served, `NAME` or `NAME:N` when capped."""
+    caps = dict(info.caps)
+    queues = None if info.queues is None else "\n".join(
+        name if name not in caps else f"{name}:{caps[name]}" for name in info.queues)
     return {"runner_id": info.runner_id, "hostname": info.hostname, "pid": info.pid,
             "started_at": info.started_at, "last_seen_at": info.last_seen_at,
             "lease_seconds": info.lease_seconds, "queues": queues, **changes}
 
 
 def runner_from_row(row: Any) -> RunnerInfo:
-    queues = row["queues"]
+    lines = [] if row["queues"] is None else row["queues"].split("\n")
+    served = [line.partition(":") for line in lines]  # a queue's name holds no colon
     return RunnerInfo(runner_id=row["runner_id"], hostname=row["hostname"], pid=row["pid"],
                       started_at=row["started_at"], last_seen_at=row["last_seen_at"],
                       lease_seconds=row["lease_seconds"],
-                      queues=None if queues is None else tuple(queues.split("\n")))
+                      queues=None if row["queues"] is None else tuple(n for n, _, _ in served),
+                      caps=tuple((n, int(cap)) for n, _, cap in served if cap.isdigit()))
 
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:

@@ -186,6 +186,16 @@ host = Table(
     Column("stopped_at", UtcDateTime, nullable=True),  # its last runner stopped cleanly
 )
 
+# Paused queues (taskdesk.models.queues.QueuePause): every claim skips the tasks of a queue
+# named here (claims.py); running ones finish. Usually empty, and read by primary key.
+queue_pause = Table(
+    "queue_pause",
+    metadata,
+    Column("queue", String(64), primary_key=True),
+    Column("paused_at", UtcDateTime, nullable=False),
+    Column("paused_by", String(64), nullable=True),  # who paused it; null: code
+)
+
 # Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,
 # so that two admin processes pressing Run Tasks at once start one runner between them.
 run_start = Table(

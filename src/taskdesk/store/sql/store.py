@@ -28,6 +28,7 @@ from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
 from taskdesk.store.sql.packages import SqlPackageStore
+from taskdesk.store.sql.queues import SqlQueueStore
 from taskdesk.store.sql.recovery import SqlRecoveryVerbs
 from taskdesk.store.sql.run_start import SqlRunStartVerbs
 from taskdesk.store.sql.schedules import SqlScheduleStore
@@ -69,6 +70,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def packages(self) -> SqlPackageStore:
         """The package verbs, on this store's connections (and its atomic block's)."""
         return SqlPackageStore(self.db)
+
+    @property
+    def queues(self) -> SqlQueueStore:
+        """Paused queues and each queue's counts, on this store's connections."""
+        return SqlQueueStore(self.db)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:

@@ -75,8 +75,14 @@
 
   // -- buttons with data-action="METHOD /url" -----------------------------------------------
   async function act(button) {
-    const [method, url] = button.dataset.action.split(" ");
+    const [method, template] = button.dataset.action.split(" ");
     let body;
+    let url = template;
+    if (button.dataset.nameFrom) {  // "/api/queues/{}/pause": the name typed, as one path segment
+      const name = document.querySelector(button.dataset.nameFrom).value;
+      if (!name) { throw new Error("Type a name first."); }
+      url = template.replace("{}", encodeURIComponent(name));
+    }
     if (button.dataset.selection) { body = selection(); }
     if (button.dataset.body) { body = JSON.parse(button.dataset.body); }
     if (button.dataset.statusFrom) { body.status = document.querySelector(button.dataset.statusFrom).value; }
