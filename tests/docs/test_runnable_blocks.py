@@ -15,17 +15,19 @@ next `fresh` one: they run in the order they are written, in one fresh working f
 fresh TASKDESK_HOME (`home/` in it), so a page can write a module, `taskdesk init`, enqueue and
 run. Each session is a test of its own (sessions run in parallel under xdist). `taskdesk` is
 this project's (the one beside `sys.executable`), the working folder holds a link `examples`
-to the repository's examples/, TMPDIR is inside the temporary folder (so `mktemp -d` leaves
-nothing behind), and no TASKDESK_* variable of the caller leaks in. A failing block fails
-the test with its file and line, and what it printed.
+to the repository's examples/, TMPDIR is a short folder of its own, removed afterwards (so
+`mktemp -d` leaves nothing behind), and no TASKDESK_* variable of the caller leaks in. A
+failing block fails the test with its file and line, and what it printed.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,10 +70,10 @@ def runnable_blocks(page: Path) -> list[Block]:
     return blocks
 
 
-def _environment(folder: Path) -> dict[str, str]:
+def _environment(folder: Path, tmp: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("TASKDESK_")}
     env["TASKDESK_HOME"] = str(folder / "home")
-    env["TMPDIR"] = str(folder.parent / "tmp")
+    env["TMPDIR"] = str(tmp)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("PYTHONPATH", None)
     return env
@@ -102,9 +104,17 @@ def sessions(page: Path) -> list[list[Block]]:
 def run_session(blocks: list[Block], tmp_path: Path) -> None:
     folder = tmp_path / "work"
     folder.mkdir()
-    (tmp_path / "tmp").mkdir()
     (folder / "examples").symlink_to(REPO / "examples")
-    env = _environment(folder)
+    # A short TMPDIR of its own: multiprocessing's forkserver puts its socket there, and a
+    # socket's path must fit in 108 bytes (pytest's folders under xdist did not, at times).
+    tmp = Path(tempfile.mkdtemp(prefix="tdoc-", dir="/tmp"))
+    try:
+        _run_blocks(blocks, folder, _environment(folder, tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run_blocks(blocks: list[Block], folder: Path, env: dict[str, str]) -> None:
     for block in blocks:
         if block.write_to is not None:
             target = folder / block.write_to
