@@ -8,6 +8,7 @@ from taskdesk.web.routes import (
     error_log,
     extensions,
     meta,
+    schedules,
     tasks_api,
     tasks_pages,
     users,
@@ -16,6 +17,7 @@ from taskdesk.web.table import Route
 
 ROUTES: tuple[Route, ...] = tuple(
     route
-    for module in (auth, meta, dashboard, tasks_api, tasks_pages, extensions, error_log, users)
+    for module in (auth, meta, dashboard, tasks_api, tasks_pages, schedules, extensions, error_log,
+                   users)
     for route in module.routes
 )
