@@ -57,13 +57,15 @@ def test_the_page_lists_each_schedule_with_its_rule_and_next_three_firings(
     hourly = row_of(page.text, "hourly")
     assert "cron 0 * * * *" in hourly
     times = re.findall(r"<div>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</div>", hourly)
-    assert len(times) == 3 and all(time.endswith(":00:00") for time in times)
+    assert len(times) == 3
+    assert all(time.endswith(":00:00") for time in times)
     assert times[0] == desk.schedules.show("hourly")["next_run_at"].replace("T", " ")[:19]
     assert len(set(times)) == 3
     other = row_of(page.text, "every_other_day")
     assert "every 2 days" in other
     assert len(re.findall(r"<div>\d{4}-\d\d-\d\d 00:00:00</div>", other)) == 3
-    assert "never" in other and ">yes<" in other
+    assert "never" in other
+    assert ">yes<" in other
     for button in ("Run now", "Disable", "Delete"):
         assert button in hourly
 
@@ -103,7 +105,9 @@ def test_disable_then_enable(admin: Browser, desk: Taskdesk) -> None:
     assert answer.json()["schedule"]["enabled"] is False
     assert desk.schedules.show("tick")["enabled"] is False
     row = row_of(admin.get("/schedules").text, "tick")
-    assert ">no<" in row and "Enable</button>" in row and "Disable</button>" not in row
+    assert ">no<" in row
+    assert "Enable</button>" in row
+    assert "Disable</button>" not in row
     answer = admin.act("POST", "/api/schedules/tick/enable")
     assert answer.json()["message"] == "enabled schedule tick"
     assert desk.schedules.show("tick")["enabled"] is True
@@ -121,14 +125,15 @@ def test_delete_forgets_the_schedule_and_keeps_its_tasks(admin: Browser,
     assert desk.tasks.count(code="tick", code_exact=True) == 1
     assert audit_actions(desk)[0] == "schedules.delete"
     page = admin.get("/schedules").text
-    assert "No schedule yet" in page and "@desk.periodic" in page
+    assert "No schedule yet" in page
+    assert "@desk.periodic" in page
     assert "taskdesk schedule add" in page
 
 
-@pytest.mark.parametrize("method, url", [("POST", "/api/schedules/nope/run"),
-                                         ("POST", "/api/schedules/nope/enable"),
-                                         ("POST", "/api/schedules/nope/disable"),
-                                         ("DELETE", "/api/schedules/nope")])
+@pytest.mark.parametrize(("method", "url"), [("POST", "/api/schedules/nope/run"),
+                                             ("POST", "/api/schedules/nope/enable"),
+                                             ("POST", "/api/schedules/nope/disable"),
+                                             ("DELETE", "/api/schedules/nope")])
 def test_an_unknown_schedule_is_one_clear_404(admin: Browser, desk: Taskdesk, method: str,
                                               url: str) -> None:
     desk.schedules.add("tick", NOOP, every="hour")
