@@ -59,7 +59,7 @@ def test_the_page_lists_each_schedule_with_its_rule_and_next_three_firings(
     times = re.findall(r"<div>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</div>", hourly)
     assert len(times) == 3
     assert all(time.endswith(":00:00") for time in times)
-    assert times[0] == desk.schedules.show("hourly")["next_run_at"].replace("T", " ")[:19]
+    assert times[0] == str(desk.schedules.show("hourly")["next_run_at"]).replace("T", " ")[:19]
     assert len(set(times)) == 3
     other = row_of(page.text, "every_other_day")
     assert "every 2 days" in other
