@@ -30,6 +30,7 @@ PUBLIC_PATHS = {"/login", "/healthz", "/metrics"}
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Taskdesk]:
     desk = make_desk(tmp_path_factory.mktemp("matrix") / "home")
     desk.error_log.write("a line that a refused clear keeps")  # in the database and the file
+    desk.schedules.add("viewer", "tests.support.handlers:noop", every="hour")  # {name}'s
     yield desk
     desk.close()
 
@@ -70,7 +71,8 @@ def call(client: Browser, route: Route, *, csrf: bool = True) -> int:
 def snapshot(desk: Taskdesk) -> tuple[object, ...]:
     return (desk.tasks.count(), [user["name"] for user in Admin(desk).accounts.users()],
             desk.error_log.size(), len(desk.error_log.page(ErrorLineFilter(), MAX_PAGE)),
-            len(Admin(desk).audit.entries(limit=1000)), desk.store.queues.paused())
+            len(Admin(desk).audit.entries(limit=1000)), desk.store.queues.paused(),
+            desk.schedules.list_schedules())
 
 
 def test_the_table_has_every_page_and_the_public_routes_are_only_the_expected_ones() -> None:
@@ -79,7 +81,7 @@ def test_the_table_has_every_page_and_the_public_routes_are_only_the_expected_on
     paths = {route.path for route in ROUTES}
     for page in ("/", "/tasks", "/tasks/{task_id}", "/tasks/log", "/installer", "/extensions",
                  "/error-log", "/users", "/audit", "/queues", "/api/queues",
-                 "/api/queues/{name}/pause", "/api/queues/{name}/resume"):
+                 "/api/queues/{name}/pause", "/api/queues/{name}/resume", "/schedules"):
         assert page in paths
     assert len(GUARDED) >= 40
 

@@ -25,6 +25,7 @@ from typing import TypeVar
 from taskdesk.accounts.audit import AuditLog
 from taskdesk.accounts.service import Accounts
 from taskdesk.accounts.throttle import LoginThrottle
+from taskdesk.admin.schedules import ScheduleChanges
 from taskdesk.admin.tasks import TaskChanges
 from taskdesk.app import Taskdesk
 from taskdesk.background import BackgroundRuns
@@ -50,7 +51,7 @@ from taskdesk.views import (
     runner_view,
 )
 
-__all__ = ["Actor", "Admin", "LoginThrottle", "TaskChanges"]
+__all__ = ["Actor", "Admin", "LoginThrottle", "ScheduleChanges", "TaskChanges"]
 
 T = TypeVar("T")
 
@@ -73,6 +74,13 @@ class Admin:
     def task_changes(self) -> TaskChanges:
         """Changes to tasks, each audited in its own transaction (reads: `desk.tasks`)."""
         return self._kept("task_changes", lambda: TaskChanges(self.desk.store, self._registry))
+
+    @property
+    def schedule_changes(self) -> ScheduleChanges:
+        """The Schedules page: rows with next firings, and the CLI's verbs plus Run now, each
+        audited in its own transaction (plain reads: `desk.schedules`)."""
+        return self._kept("schedule_changes", lambda: ScheduleChanges(
+            self.desk.store, self._registry, self.desk.plans))
 
     def _registry(self, store: Store) -> TaskRegistry:
         """The desk's registry (its allow-list) on `store`, a change's transaction."""

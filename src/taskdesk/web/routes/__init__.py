@@ -9,6 +9,7 @@ from taskdesk.web.routes import (
     extensions,
     meta,
     queues,
+    schedules,
     tasks_api,
     tasks_pages,
     users,
@@ -17,7 +18,7 @@ from taskdesk.web.table import Route
 
 ROUTES: tuple[Route, ...] = tuple(
     route
-    for module in (auth, meta, dashboard, tasks_api, tasks_pages, queues, extensions, error_log,
-                   users)
+    for module in (auth, meta, dashboard, tasks_api, tasks_pages, queues, schedules,
+                   extensions, error_log, users)
     for route in module.routes
 )
