@@ -59,7 +59,7 @@ class BadQueue(BadInput):
 
 
 class BadStatus(BadInput):
-    """The status must be one of pending, processing, paused, complete, failed."""
+    """The status must be one of pending, processing, paused, complete, failed, cancelled."""
 
 
 class BadProgress(BadInput):

@@ -109,7 +109,7 @@ def test_status_counts_name_every_status(desk: Taskdesk) -> None:
     desk.tasks.add("a", ACTION)
 
     assert Admin(desk).insights.status_counts() == {"pending": 1, "processing": 0, "paused": 0,
-                                             "complete": 0, "failed": 0}
+                                             "complete": 0, "failed": 0, "cancelled": 0}
 
 
 def test_activity_has_every_minute_oldest_first(
@@ -145,7 +145,7 @@ def test_metrics_count_from_the_log_and_histogram_durations(
     assert metrics["tasks"]["pending"] == 1
     assert (metrics["processed"], metrics["failed"]) == (3, 1)
     assert metrics["log"] == {"pending": 1, "processing": 0, "paused": 0, "complete": 1,
-                              "failed": 1}
+                              "failed": 1, "cancelled": 0}
     buckets = {bucket["le"]: bucket["count"] for bucket in metrics["duration"]["buckets"]}
     assert len(buckets) == len(DURATION_BUCKETS) + 1
     assert (buckets["0.1"], buckets["0.25"], buckets["5"], buckets["10"]) == (0, 1, 1, 2)

@@ -42,14 +42,14 @@ def test_unknown_status_lists_the_five(text: str) -> None:
     assert "pending, processing, paused, complete, failed" in message
 
 
-def test_status_values_are_opencarts() -> None:
+def test_status_values_are_opencarts_then_cancelled() -> None:
     assert [status.value for status in Status] == [
-        "pending", "processing", "paused", "complete", "failed",
+        "pending", "processing", "paused", "complete", "failed", "cancelled",
     ]
 
 
 def test_waiting_statuses() -> None:
-    assert {Status.PENDING, Status.PAUSED, Status.FAILED} == WAITING
+    assert {Status.PENDING, Status.PAUSED, Status.FAILED, Status.CANCELLED} == WAITING
 
 
 # -- parse_args / check_args ----------------------------------------------------------

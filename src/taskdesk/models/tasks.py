@@ -15,13 +15,15 @@ JsonObject = dict[str, Any]
 
 
 class Status(StrEnum):
-    """OpenCart's five task statuses."""
+    """OpenCart's five task statuses, and ours: `cancelled`, a task told to stop or never to
+    run (it keeps its history and can be retried)."""
 
     PENDING = "pending"
     PROCESSING = "processing"
     PAUSED = "paused"
     COMPLETE = "complete"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @classmethod
     def parse(cls, text: str) -> Status:
@@ -33,7 +35,7 @@ class Status(StrEnum):
 
 #: Statuses of a task that is not running and has not succeeded: a new add with its code
 #: replaces it.
-WAITING = frozenset({Status.PENDING, Status.PAUSED, Status.FAILED})
+WAITING = frozenset({Status.PENDING, Status.PAUSED, Status.FAILED, Status.CANCELLED})
 
 
 @dataclass(frozen=True, kw_only=True)

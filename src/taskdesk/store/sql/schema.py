@@ -40,9 +40,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("pending", "processing", "paused", "complete", "failed")
+STATUSES = tuple(status.value for status in Status)
 PROCESSING = Status.PROCESSING.value
-#: The statuses of tasks that wait (pending, paused, failed): an add replaces them.
+#: The statuses of tasks that wait (pending, paused, failed, cancelled): an add replaces them.
 WAITING_VALUES = sorted(status.value for status in WAITING)
 
 
