@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from taskdesk.clock import isoformat
 from taskdesk.models.extensions import Extension
 from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import Task
@@ -49,6 +50,12 @@ class Scene:
 
 #: A reason check: the Reason it finds for the scene's task, or None when it does not hold.
 Check = Callable[[Scene], Reason | None]
+
+
+def stamp(moment: datetime) -> str:
+    """A moment as the reason's words say it: ISO 8601 in UTC to the second (the facts keep
+    it whole)."""
+    return isoformat(moment.replace(microsecond=0)) or ""
 
 
 def span(seconds: float) -> str:

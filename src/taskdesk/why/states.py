@@ -6,7 +6,7 @@ from __future__ import annotations
 from taskdesk.clock import isoformat
 from taskdesk.models.tasks import Status
 from taskdesk.models.why import Reason
-from taskdesk.why.scene import Scene, span
+from taskdesk.why.scene import Scene, span, stamp
 
 
 def cancelled(scene: Scene) -> Reason | None:
@@ -22,9 +22,9 @@ def complete(scene: Scene) -> Reason | None:
     task = scene.task
     if task.status is not Status.COMPLETE:
         return None
-    when = isoformat(task.date_modified)
-    return Reason(code="complete", text=f"it is complete (at {when})", waiting=False,
-                  facts={"complete_at": when, "attempts": task.attempts})
+    return Reason(code="complete", text=f"it is complete (at {stamp(task.date_modified)})",
+                  waiting=False, facts={"complete_at": isoformat(task.date_modified),
+                                        "attempts": task.attempts})
 
 
 def held_by_lost_runner(scene: Scene) -> Reason | None:
@@ -55,7 +55,8 @@ def running(scene: Scene) -> Reason | None:
         return None
     since = isoformat(task.date_modified)
     return Reason(code="running", waiting=False,
-                  text=f"it is running on runner {task.worker_id} since {since} "
+                  text=f"it is running on runner {task.worker_id} since "
+                       f"{stamp(task.date_modified)} "
                        f"(attempt {task.attempts} of {task.max_attempts})",
                   facts={"runner": task.worker_id, "since": since, "attempt": task.attempts,
                          "progress": task.progress})

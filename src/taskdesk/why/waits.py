@@ -14,7 +14,7 @@ from taskdesk.models.queues import DEFAULT_QUEUE
 from taskdesk.models.tasks import Status
 from taskdesk.models.why import Reason
 from taskdesk.text import error_text
-from taskdesk.why.scene import Scene, span
+from taskdesk.why.scene import Scene, span, stamp
 
 RATE_MINUTES = 10  # the task log's last minutes the place in line's estimate is read from
 
@@ -24,10 +24,11 @@ def paused_queue(scene: Scene) -> Reason | None:
     pause = next((p for p in scene.store.queues.paused() if p.queue == queue), None)
     if pause is None:
         return None
-    since = isoformat(pause.paused_at)
     by = f" by {pause.paused_by}" if pause.paused_by else ""
-    return Reason(code="paused_queue", text=f"its queue {queue} is paused (since {since}{by})",
-                  facts={"queue": queue, "paused_at": since, "paused_by": pause.paused_by},
+    return Reason(code="paused_queue",
+                  text=f"its queue {queue} is paused (since {stamp(pause.paused_at)}{by})",
+                  facts={"queue": queue, "paused_at": isoformat(pause.paused_at),
+                         "paused_by": pause.paused_by},
                   hint=f"taskdesk queue resume {queue}")
 
 
@@ -36,12 +37,11 @@ def future_run_at(scene: Scene) -> Reason | None:
     if task.run_at <= scene.now:
         return None
     left = round(scene.seconds_until(task.run_at), 1)
-    when = isoformat(task.run_at)
     retry = task.attempts > 0  # a failed attempt's retry waits for its delay
     text = (f"it waits to be retried after attempt {task.attempts} of {task.max_attempts}"
             if retry else "it is not due yet")
-    return Reason(code="run_at", text=f"{text}: it runs at {when}, in {span(left)}",
-                  facts={"run_at": when, "in_seconds": left, "retry": retry})
+    return Reason(code="run_at", text=f"{text}: it runs at {stamp(task.run_at)}, in {span(left)}",
+                  facts={"run_at": isoformat(task.run_at), "in_seconds": left, "retry": retry})
 
 
 # waiting for workflow parents, and held by a limit, are checked between these (see CHECKS)
