@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from taskdesk.clock import isoformat
-from taskdesk.errors import BadAction, ExtensionNotFound
+from taskdesk.errors import BadAction, TaskdeskError
 from taskdesk.models.actions import Route, parse_action
 from taskdesk.models.queues import DEFAULT_QUEUE
 from taskdesk.models.tasks import Status
@@ -80,7 +80,7 @@ def extension_broken(scene: Scene) -> Reason | None:
 def _route_problem(scene: Scene, route: Route) -> str | None:
     try:
         found = scene.extension(route.extension)
-    except (ExtensionNotFound, BadAction) as error:
+    except TaskdeskError as error:  # not found, or its package cannot be had on this host
         return error.message
     if found.problem:
         return found.problem
