@@ -26,6 +26,7 @@ from taskdesk.views.extensions import (
     UninstallView,
     extension_view,
 )
+from taskdesk.views.failures import FailureView, failure_view
 from taskdesk.views.insights import (
     ActivityView,
     BucketView,
@@ -66,6 +67,7 @@ __all__ = [
     "ErrorLineView",
     "ErrorLogPageView",
     "ExtensionView",
+    "FailureView",
     "HealthView",
     "HistogramView",
     "HostView",
@@ -88,6 +90,7 @@ __all__ = [
     "audit_view",
     "error_log_page_view",
     "extension_view",
+    "failure_view",
     "host_views",
     "log_entry_view",
     "queue_view",
