@@ -41,7 +41,7 @@ def failures_table(groups: list[FailureView]) -> Table:
     classes = f"{len(groups)} error class{'es' if len(groups) != 1 else ''}"
     table = new_table(f"{total} failed tasks, {classes}",
                       ("error class", "tasks", "first seen", "last seen", "example", "message"),
-                      wide=("error class", "message"))
+                      wide=("message",))  # a class is shown whole: --error takes it
     for group in groups:
         name = group["error_class"]
         table.add_row(shown(NOT_RECORDED if name is None else name), str(group["count"]),

@@ -20,6 +20,7 @@ from taskdesk.cli.output import (
 )
 from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
+from taskdesk.models.failures import check_error_class
 from taskdesk.models.tasks import Status, parse_args
 from taskdesk.text import visible
 from taskdesk.views import failure_view, log_entry_view, task_view, task_with_log_view
@@ -165,6 +166,8 @@ def retry(
                        "not both")
     if error is not None and status is None:
         status = "failed"  # "retry all of this class": its failed tasks
+    if error is not None:
+        check_error_class(error)  # an empty one would filter nothing
     with opened(ctx) as desk:
         if task_ids:
             retried = desk.tasks.retry(task_ids)
