@@ -138,7 +138,7 @@ Index("ix_task_extension", task.c.extension, sqlite_where=task.c.extension.is_no
 # Failures by cause: failed tasks grouped by error class, with their first and last failure,
 # and a class's tasks for retry or cancel. Partial: only failed tasks are in it.
 FAILED: ColumnElement[str] = literal_column("'failed'")
-Index("ix_task_failed_error_class", task.c.error_class, task.c.date_modified,
+Index("ix_task_failed_error_class", task.c.error_class, task.c.date_modified, task.c.task_id,
       sqlite_where=task.c.status == FAILED, postgresql_where=task.c.status == FAILED)
 
 task_log = Table(

@@ -26,7 +26,8 @@ FAILED = sa.text("status = 'failed'")
 
 def upgrade() -> None:
     op.add_column("task", sa.Column("error_class", sa.String(255), nullable=True))
-    op.create_index("ix_task_failed_error_class", "task", ["error_class", "date_modified"],
+    op.create_index("ix_task_failed_error_class", "task",
+                    ["error_class", "date_modified", "task_id"],
                     sqlite_where=FAILED, postgresql_where=FAILED)
 
 
