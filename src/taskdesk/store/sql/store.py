@@ -24,6 +24,7 @@ from taskdesk.store.sql.accounts import SqlAccountStore
 from taskdesk.store.sql.admin import SqlAdminVerbs
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.error_lines import SqlErrorLineStore
+from taskdesk.store.sql.failures import SqlFailureStore
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
@@ -75,6 +76,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def queues(self) -> SqlQueueStore:
         """Paused queues and each queue's counts, on this store's connections."""
         return SqlQueueStore(self.db)
+
+    @property
+    def error_classes(self) -> SqlFailureStore:
+        """Failed tasks grouped by error class, on this store's connections."""
+        return SqlFailureStore(self.db)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:
