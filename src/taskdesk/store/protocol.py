@@ -38,6 +38,7 @@ from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
 from taskdesk.store.queues import QueueStore
 from taskdesk.store.schedules import ScheduleStore
+from taskdesk.store.workflows import WorkflowStore
 
 #: Rows a prune deletes per transaction: each holds the write lock only briefly.
 PRUNE_CHUNK = 1_000
@@ -81,6 +82,11 @@ class Store(Protocol):
     @property
     def queues(self) -> QueueStore:
         """Paused queues, which every claim obeys, and each queue's counts (store/queues.py)."""
+        ...
+
+    @property
+    def workflows(self) -> WorkflowStore:
+        """Workflows: tasks with dependencies, and their cascade (store/workflows.py)."""
         ...
 
     @property

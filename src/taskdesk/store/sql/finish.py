@@ -26,7 +26,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models.runners import Finished, NextClaim
 from taskdesk.models.tasks import Outcome, Status, Task
+from taskdesk.models.workflows import ENDED
 from taskdesk.store.protocol import COMPLETE_PERCENT, LEASE_LOST
+from taskdesk.store.sql.cascade import SETTLE_PG, Ended, settle_params, settle_sqlite
 from taskdesk.store.sql.claims import OWNED, SqlClaimVerbs, claimed_tasks
 from taskdesk.store.sql.errors import translate_errors
 from taskdesk.store.sql.raw import driver_cursor
@@ -60,7 +62,7 @@ LOG_ATTEMPT = insert(task_log).values(
 # -- PostgreSQL: the outcomes, their log rows (and the claim) in one statement --------------
 # The same fencing as FINISH_UPDATE's, written in psycopg's paramstyle.
 _FINISH_PARTS = f"""
-WITH o AS (
+WITH RECURSIVE o AS (
     SELECT * FROM unnest(
         %(ids)s::bigint[], %(tokens)s::text[], %(outcomes)s::text[], %(texts)s::text[],
         %(retry_ats)s::timestamp[], %(delayed)s::boolean[], %(done)s::integer[],
@@ -94,7 +96,11 @@ logged AS (
         o.duration, o.attempt, %(worker)s,
         coalesce(%(logged_at)s, clock_timestamp() AT TIME ZONE 'UTC')
     FROM o LEFT JOIN stored ON stored.task_id = o.id
-)"""
+),
+ended AS (
+    SELECT o.id, o.outcome, o.text FROM o JOIN stored ON stored.task_id = o.id
+    WHERE o.outcome IN ('complete', 'failed', 'cancelled')
+),{SETTLE_PG}"""
 FINISH_ALL = f"{_FINISH_PARTS}\nSELECT task_id FROM stored"
 _CLAIM_HEAD = "WITH due AS"  # how SQLAlchemy writes claims.CLAIM and claim_in …
 _CLAIM_UPDATE = "\n UPDATE task SET "  # … for PostgreSQL: its CTE, then its UPDATE
@@ -148,6 +154,7 @@ def finish_all_params(worker_id: str, finished: Sequence[Finished], *, now: date
         "comments": [outcome.comment for _, outcome in finished],
         "durations": [outcome.duration for _, outcome in finished],
         "attempts": [task.attempts for task, _ in finished],
+        **settle_params(now),
     }
 
 
@@ -172,13 +179,23 @@ class SqlFinishVerbs(SqlClaimVerbs):
         if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
             with translate_errors(db.url), fast as cursor:
                 now = db.clock()  # the write lock is ours now: the rows are written now
-                kept = self._finish_each(cursor, worker_id, finished,
-                                         self._noting_delays(finished, now), retention_seconds)
-                return kept, self._claim_with(cursor, worker_id, then_claim, now)
+                kept, woke = self._finish_each(cursor, worker_id, finished,
+                                               self._noting_delays(finished, now),
+                                               retention_seconds)
+                claimed = self._claim_with(cursor, worker_id, then_claim, now)
+            self._woke(woke)
+            return kept, claimed
         with db.write(db.runner_writer) as conn:
-            kept = self._finish(conn, worker_id, finished, retention_seconds)
+            kept, woke = self._finish(conn, worker_id, finished, retention_seconds)
             claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
+        self._woke(woke)
         return kept, claimed
+
+    def _woke(self, released: bool) -> None:
+        """Workflow tasks this finish released are due: tell idle runners (after the
+        commit; inside an enclosing block, at once, as adds do)."""
+        if released:
+            self.db.announce_after()
 
     def _claim_with(self, cursor: Any, worker_id: str, order: NextClaim | None,
                     now: datetime) -> list[Task]:
@@ -210,10 +227,10 @@ class SqlFinishVerbs(SqlClaimVerbs):
         return _kept(finished, set(fetched[0][0] or ())), claimed_tasks(claim, claimed)
 
     def _finish(self, conn: Connection, worker_id: str, finished: Sequence[Finished],
-                retention_seconds: float) -> list[bool]:
+                retention_seconds: float) -> tuple[list[bool], bool]:
         """SQLite, on a SQLAlchemy transaction (a promotion, or an enclosing block)."""
         if not finished:
-            return []
+            return [], False
         now = self._noting_delays(finished, self.db.clock())
         with driver_cursor(conn) as cursor:
             return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
@@ -226,10 +243,11 @@ class SqlFinishVerbs(SqlClaimVerbs):
         return now
 
     def _finish_each(self, cursor: Any, worker_id: str, finished: Sequence[Finished],
-                     now: datetime, retention_seconds: float) -> list[bool]:
-        """SQLite: a statement per outcome, then one executemany for the log."""
+                     now: datetime, retention_seconds: float) -> tuple[list[bool], bool]:
+        """SQLite: a statement per outcome, then one executemany for the log, then the
+        workflows' cascade (cascade.py); also whether it released a task due now."""
         if not finished:
-            return []
+            return [], False
         by_statement: dict[Any, list[dict[str, Any]]] = {}
         for task_, outcome in finished:
             owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
@@ -256,7 +274,14 @@ class SqlFinishVerbs(SqlClaimVerbs):
             "duration": outcome.duration, "attempt": task_.attempts,
             "worker_id": worker_id, "date_added": now,
         }) for (task_, outcome), ok in zip(finished, kept, strict=True)])
-        return kept
+        ended: list[Ended] = [(task_.task_id, outcome.status.value, outcome.response)
+                              for (task_, outcome), ok in zip(finished, kept, strict=True)
+                              if ok and outcome.status.value in ENDED]
+        _, released = settle_sqlite(self.db.raw, cursor, ended, now)
+        for run_at in released:
+            if run_at > now:
+                self.db.promotions.delayed(run_at)
+        return kept, any(run_at <= now for run_at in released)
 
     def landed(self, worker_id: str, finished: Sequence[Finished],
                then_claim: NextClaim | None) -> tuple[list[bool | None], list[Task]]:

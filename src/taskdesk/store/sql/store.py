@@ -34,6 +34,7 @@ from taskdesk.store.sql.run_start import SqlRunStartVerbs
 from taskdesk.store.sql.schedules import SqlScheduleStore
 from taskdesk.store.sql.schema import extension as extension_table
 from taskdesk.store.sql.tasks import SqlTaskVerbs
+from taskdesk.store.sql.workflows import SqlWorkflowStore
 
 
 class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, SqlLogVerbs,
@@ -75,6 +76,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def queues(self) -> SqlQueueStore:
         """Paused queues and each queue's counts, on this store's connections."""
         return SqlQueueStore(self.db)
+
+    @property
+    def workflows(self) -> SqlWorkflowStore:
+        """Workflows: tasks with dependencies, on this store's connections."""
+        return SqlWorkflowStore(self)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:
