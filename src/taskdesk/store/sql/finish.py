@@ -109,7 +109,8 @@ _CLAIM_UPDATE = "\n UPDATE task SET "  # … for PostgreSQL: its CTE, then its U
 @functools.cache  # one per claim statement: the text is the same at each call
 def finish_then_claim(claim_sql: str) -> str:
     """FINISH_ALL and then the claim, in one statement whose rows are the claimed tasks'
-    columns after the ids stored (an array, in each row); one row of NULL columns when
+    columns after the ids stored (an array, in each row) and how many workflow tasks it
+    released (cascade.py: the claim cannot see them yet); one row of NULL columns when
     nothing was claimed.
 
     The claim's text is claims.CLAIM (or claim_in) as SQLAlchemy compiled it for psycopg,
@@ -123,7 +124,8 @@ def finish_then_claim(claim_sql: str) -> str:
         raise ValueError(f"not a claim that finish_then_claim knows: {claim_sql[:40]!r}")
     return (f"{_FINISH_PARTS},\n{head.removeprefix('WITH ')},\n"
             f"claimed AS (UPDATE task SET {update_})\n"
-            "SELECT (SELECT array_agg(task_id) FROM stored), claimed.*\n"
+            "SELECT (SELECT array_agg(task_id) FROM stored), (SELECT count(*) FROM released),"
+            " claimed.*\n"
             "FROM (SELECT) AS one LEFT JOIN claimed ON true")
 
 
@@ -223,8 +225,11 @@ class SqlFinishVerbs(SqlClaimVerbs):
             with driver_cursor(conn) as cursor:
                 cursor.execute(finish_then_claim(claim.sql), {**params, **claim_params})
                 fetched = cursor.fetchall()
-        claimed = [row[1:] for row in fetched if row[1] is not None]
-        return _kept(finished, set(fetched[0][0] or ())), claimed_tasks(claim, claimed)
+            claimed = claimed_tasks(claim, [row[2:] for row in fetched if row[2] is not None])
+            more = then_claim.limit - len(claimed)
+            if fetched[0][1] and more > 0:  # released tasks: a claim that can see them
+                claimed += self._claim(conn, worker_id, then_claim._replace(limit=more))
+        return _kept(finished, set(fetched[0][0] or ())), claimed
 
     def _finish(self, conn: Connection, worker_id: str, finished: Sequence[Finished],
                 retention_seconds: float) -> tuple[list[bool], bool]:
