@@ -27,10 +27,18 @@ from typing import Any
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import BadWorkflow, WorkflowNotFound
 from taskdesk.models.tasks import JsonObject, NewTask, Task
-from taskdesk.models.workflows import NewNode, WorkflowInfo, check_nodes, check_workflow_name
+from taskdesk.models.workflows import NewNode, check_nodes, check_workflow_name
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import Store
 from taskdesk.store.sql import workflow_through
+from taskdesk.views import (
+    TaskWorkflowView,
+    WorkflowSummaryView,
+    WorkflowView,
+    task_workflow_view,
+    workflow_summary_view,
+    workflow_view,
+)
 
 #: What parent_results() reads in the running task's thread (set by the runner).
 ParentResults = Callable[[], dict[int, str | None]]
@@ -161,16 +169,22 @@ def _topological(nodes: list[WorkflowNode]) -> list[WorkflowNode]:
 
 
 class Workflows:
-    """The stored workflows of one store, as the admin lists them."""
+    """The stored workflows of one store, as views (the CLI's --json, the API, the pages)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def list(self, *, limit: int = 100) -> list[WorkflowInfo]:
-        return self.store.workflows.list(limit=limit)
+    def list(self, *, limit: int = 100) -> list[WorkflowSummaryView]:
+        """The newest workflows first, each with its tasks' counts by status."""
+        return [workflow_summary_view(info) for info in self.store.workflows.list(limit=limit)]
 
-    def get(self, workflow_id: int) -> WorkflowInfo:
+    def get(self, workflow_id: int) -> WorkflowView:
+        """One workflow with its tasks, parents first; WorkflowNotFound if none."""
         found = self.store.workflows.get(workflow_id)
         if found is None:
             raise WorkflowNotFound(f"no workflow has id {workflow_id}")
-        return found
+        return workflow_view(found)
+
+    def of_task(self, task_id: int) -> TaskWorkflowView | None:
+        """The workflow a task belongs to and its parents there; None: none."""
+        return task_workflow_view(self.store.workflows.of_task(task_id))

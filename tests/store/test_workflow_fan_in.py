@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
-from taskdesk.models.tasks import Status
+from taskdesk.models.tasks import Status, Task
 from taskdesk.models.workflows import NewNode
-from taskdesk.store import open_store
+from taskdesk.store import Store, open_store
 from tests.store.test_store import LEASE, new, outcome
 
 ROUNDS = 25
@@ -34,13 +34,8 @@ def test_two_parents_ending_at_once_release_their_child_once(database_url: str) 
             [b] = one.claim("w1", lease_seconds=LEASE)
             [c] = two.claim("w2", lease_seconds=LEASE)
             start = threading.Barrier(2)
-
-            def end(store: object, task: object, worker: str) -> None:
-                start.wait()
-                store.finish(task, worker, outcome(), retention_seconds=0)  # type: ignore[attr-defined]
-
-            threads = [threading.Thread(target=end, args=(one, b, "w1")),
-                       threading.Thread(target=end, args=(two, c, "w2"))]
+            threads = [threading.Thread(target=_end, args=(start, one, b, "w1")),
+                       threading.Thread(target=_end, args=(start, two, c, "w2"))]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -48,10 +43,17 @@ def test_two_parents_ending_at_once_release_their_child_once(database_url: str) 
             [d] = one.claim("w1", lease_seconds=LEASE, limit=10)
             assert d.task_id == tasks[2].task_id, f"round {round_}"
             info = one.workflows.get(round_ + 1)
-            assert info is not None and info.nodes[2].parents_left == 0
+            assert info is not None
+            assert info.nodes[2].parents_left == 0
             assert one.finish(d, "w1", outcome(), retention_seconds=0)
             assert one.claim("w1", lease_seconds=LEASE) == []
-            assert one.get(d.task_id) is None and info.nodes[2].status == Status.PROCESSING
+            assert one.get(d.task_id) is None
+            assert info.nodes[2].status == Status.PROCESSING
     finally:
         one.close()
         two.close()
+
+
+def _end(start: threading.Barrier, store: Store, task: Task, worker: str) -> None:
+    start.wait()
+    store.finish(task, worker, outcome(), retention_seconds=0)

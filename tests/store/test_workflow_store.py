@@ -52,12 +52,12 @@ def test_a_diamond_runs_in_order_and_d_reads_b_and_c(store: Store) -> None:
 
 
 def test_a_child_waits_until_its_last_parent_in_one_batch(store: Store) -> None:
-    a, b, c, d = diamond(store)
+    _a, _b, _c, d = diamond(store)
     run(store, "a")
     first, second = store.claim("w1", lease_seconds=LEASE, limit=10)
     store.finish(first, "w1", outcome(), retention_seconds=RETAIN)
     assert store.claim("w1", lease_seconds=LEASE) == []  # one parent left
-    kept, claimed = store.finish_many("w1", [Finished(second, outcome())],
+    kept, _claimed = store.finish_many("w1", [Finished(second, outcome())],
                                       retention_seconds=RETAIN)
     assert kept == [True]
     [node] = [n for n in store.workflows.get(1).nodes if n.task_id == d]  # type: ignore[union-attr]
@@ -67,7 +67,7 @@ def test_a_child_waits_until_its_last_parent_in_one_batch(store: Store) -> None:
 
 def test_a_released_child_keeps_the_run_at_it_asked_for(store: Store, clock: FakeClock) -> None:
     later = clock() + timedelta(minutes=5)
-    a, b, c, d = diamond(store, run_at=later)
+    _a, _b, _c, d = diamond(store, run_at=later)
     run(store, "a")
     for task in store.claim("w1", lease_seconds=LEASE, limit=10):
         store.finish(task, "w1", outcome(), retention_seconds=RETAIN)
@@ -101,7 +101,7 @@ def test_a_failed_parent_cancels_its_dependents_but_run_on_failure_runs(store: S
 
 
 def test_a_retried_attempt_is_not_an_end(store: Store, clock: FakeClock) -> None:
-    a, b, c, d = diamond(store)
+    _a, b, _c, _d = diamond(store)
     [first] = store.claim("w1", lease_seconds=LEASE)
     store.finish(first, "w1", outcome(Status.PENDING, retry_at=clock()), retention_seconds=RETAIN)
     assert current(store, store.get(b)).status is Status.PENDING  # type: ignore[arg-type]
@@ -136,6 +136,7 @@ def test_a_workflow_lists_its_tasks_in_order_with_parents(store: Store) -> None:
     assert [n.waiting_for_parents for n in first.nodes] == [False, True, True, True]
     assert first.counts() == {"pending": 4}
     found = store.workflows.of_task(d)
-    assert found is not None and (found.name, found.parents) == ("diamond", (b, c))
+    assert found is not None
+    assert (found.name, found.parents) == ("diamond", (b, c))
     assert store.workflows.of_task(9999) is None
     assert store.workflows.get(9999) is None

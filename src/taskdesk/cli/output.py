@@ -21,7 +21,7 @@ from rich.text import Text
 
 from taskdesk.models.tasks import LogEntry, Status, Task
 from taskdesk.text import json_safe, visible
-from taskdesk.views import task_view
+from taskdesk.views import TaskWorkflowView, task_view
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis
@@ -181,6 +181,8 @@ def task_details(task: Task) -> Table:
             table.add_row(key, preview(task.response))
         elif key == "progress":
             table.add_row(key, Text("" if value is None else f"{value}%"))
+        elif key == "run_at" and value is None:
+            table.add_row(key, Text("when its workflow parents have ended"))
         else:
             text = json.dumps(value, ensure_ascii=False) if key == "args" else (
                 "" if value is None else str(value))
@@ -196,3 +198,14 @@ def print_block(heading: str, text: str, *, whole: str) -> None:
     console.print(body, soft_wrap=True)
     if left_out:
         console.print(f"[… {left_out:,} more characters: {whole} prints the whole]")
+
+
+def workflow_line(workflow: TaskWorkflowView) -> Text:
+    """`task show`'s line naming the task's workflow and its parents there."""
+    parents = ", ".join(map(str, workflow["parents"])) or "none"
+    line = f"workflow {workflow['workflow_id']} ({visible(workflow['name'])}), after: {parents}"
+    if workflow["run_on_failure"]:
+        line += ", runs however they end"
+    if workflow["waiting_for_parents"]:
+        line += "; waits for its parents"
+    return Text(line)

@@ -55,6 +55,15 @@ from taskdesk.views.tasks import (
     task_view,
     task_with_log_view,
 )
+from taskdesk.views.workflows import (
+    TaskWorkflowView,
+    WorkflowNodeView,
+    WorkflowSummaryView,
+    WorkflowView,
+    task_workflow_view,
+    workflow_summary_view,
+    workflow_view,
+)
 
 __all__ = [
     "STATUSES",
@@ -81,9 +90,13 @@ __all__ = [
     "ScheduleView",
     "SessionView",
     "TaskView",
+    "TaskWorkflowView",
     "TokenView",
     "UninstallView",
     "UserView",
+    "WorkflowNodeView",
+    "WorkflowSummaryView",
+    "WorkflowView",
     "attempt_view",
     "audit_view",
     "error_log_page_view",
@@ -97,6 +110,9 @@ __all__ = [
     "schedule_view",
     "task_view",
     "task_with_log_view",
+    "task_workflow_view",
     "token_view",
     "user_view",
+    "workflow_summary_view",
+    "workflow_view",
 ]
