@@ -41,3 +41,13 @@ def total(path: str) -> int:
     finally:
         os.close(descriptor)
     return sum(json.loads(text) for text in parents.values() if text is not None)
+
+
+@desk.task(max_attempts=1)
+def fail() -> None:
+    raise RuntimeError("this parent fails")
+
+
+@desk.task()
+def clean_up() -> str:
+    return "cleaned"

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from taskdesk.models.tasks import LogEntry, Status, Task
+from taskdesk.models.workflows import waits_for_parents
 from taskdesk.text import json_safe, visible
 from taskdesk.views import TaskWorkflowView, task_view
 
@@ -136,7 +137,8 @@ def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
             str(task.task_id), shown(task.code), task.queue,
             shown(clipped(task.action, DETAIL_CHARS)),
             status_text(task.status), running_progress(task), str(task.priority),
-            f"{task.attempts}/{task.max_attempts}", short_time(task.run_at),
+            f"{task.attempts}/{task.max_attempts}",
+            "after parents" if waits_for_parents(task.run_at) else short_time(task.run_at),
             preview(task.response),
         )
     return table
