@@ -28,7 +28,7 @@ from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import BadWorkflow, WorkflowNotFound
 from taskdesk.models.tasks import JsonObject, NewTask, Task
 from taskdesk.models.workflows import NewNode, check_nodes, check_workflow_name
-from taskdesk.registry import TaskRegistry
+from taskdesk.registry import ID_RANGE, TaskRegistry
 from taskdesk.store import Store
 from taskdesk.store.sql import workflow_through
 from taskdesk.views import (
@@ -180,11 +180,14 @@ class Workflows:
 
     def get(self, workflow_id: int) -> WorkflowView:
         """One workflow with its tasks, parents first; WorkflowNotFound if none."""
-        found = self.store.workflows.get(workflow_id)
+        in_range = isinstance(workflow_id, int) and ID_RANGE[0] <= workflow_id <= ID_RANGE[1]
+        found = self.store.workflows.get(workflow_id) if in_range else None
         if found is None:
             raise WorkflowNotFound(f"no workflow has id {workflow_id}")
         return workflow_view(found)
 
     def of_task(self, task_id: int) -> TaskWorkflowView | None:
         """The workflow a task belongs to and its parents there; None: none."""
+        if not ID_RANGE[0] <= task_id <= ID_RANGE[1]:
+            return None
         return task_workflow_view(self.store.workflows.of_task(task_id))

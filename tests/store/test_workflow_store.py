@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from taskdesk.models.runners import Finished
+from taskdesk.models.runners import Finished, NextClaim
 from taskdesk.models.tasks import Status
 from taskdesk.models.workflows import CANCELLED_BY_PARENT, NewNode
 from taskdesk.store import Store
-from tests.store.test_store import LEASE, RETAIN, current, new, outcome
+from tests.store.test_store import LEASE, RETAIN, add_one, current, new, outcome
 from tests.support import FakeClock
 
 
@@ -140,3 +140,18 @@ def test_a_workflow_lists_its_tasks_in_order_with_parents(store: Store) -> None:
     assert (found.name, found.parents) == ("diamond", (b, c))
     assert store.workflows.of_task(9999) is None
     assert store.workflows.get(9999) is None
+
+
+def test_workflow_tasks_claimed_by_a_finish_release_their_children(store: Store) -> None:
+    """The claim that follows finish_many (PostgreSQL: one statement, which also tells
+    whether what it claimed belongs to a workflow) takes a root, whose own finish then
+    releases its child — and that release is claimed by the same call."""
+    add_one(store, "plain")
+    store.workflows.add("after", [NewNode(task=new("a")), NewNode(task=new("b"), parents=(0,))])
+    [first] = store.claim("w1", lease_seconds=LEASE)
+    _, [a] = store.finish_many("w1", [Finished(first, outcome())], retention_seconds=RETAIN,
+                               then_claim=NextClaim(1, LEASE))
+    _, [b] = store.finish_many("w1", [Finished(a, outcome(response="7"))],
+                               retention_seconds=RETAIN, then_claim=NextClaim(1, LEASE))
+    assert (first.code, a.code, b.code) == ("plain", "a", "b")
+    assert store.workflows.parent_results(b.task_id) == {a.task_id: "7"}

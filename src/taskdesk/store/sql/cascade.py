@@ -13,7 +13,9 @@ are store/workflows.py's:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -199,3 +201,28 @@ def cancel_dependents(db: SqlConnections, conn: Connection, task_ids: Sequence[i
     with driver_cursor(conn) as cursor:
         return settle_alone(db.raw, db.postgres, cursor, task_ids, "cancelled", None,
                             db.clock())
+
+
+class PlainClaims:
+    """Claim tokens whose tasks belong to no workflow, as the PostgreSQL statement that
+    claimed them saw (finish.py): their finish needs neither the cascade nor a look to know
+    it. Bounded: a token forgotten costs one look (ANY_NODES), never a wrong answer."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._tokens: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, token: str | None) -> None:
+        if token is None:
+            return
+        with self._lock:
+            self._tokens[token] = None
+            while len(self._tokens) > self.SIZE:
+                self._tokens.popitem(last=False)
+
+    def cover(self, tokens: Iterable[str | None]) -> bool:
+        """Whether every one of these claims is known to hold no workflow task."""
+        with self._lock:
+            return all(token is not None and token in self._tokens for token in tokens)
