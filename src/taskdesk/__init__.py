@@ -12,6 +12,7 @@ from taskdesk.models.tasks import LogEntry, NewTask, Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks, RunStats
 from taskdesk.task_progress import progress
+from taskdesk.workflows import parent_results
 
 __all__ = [
     "Context",
@@ -29,6 +30,7 @@ __all__ = [
     "TaskRegistry",
     "Taskdesk",
     "TaskdeskError",
+    "parent_results",
     "progress",
 ]
 __version__ = "0.1.0"

@@ -46,6 +46,7 @@ from taskdesk.schedules.service import Plan, Schedules
 from taskdesk.store import SqlStore, Store, open_store
 from taskdesk.store.sql import SCHEMA_HEAD, describe, upgrade
 from taskdesk.views import DatabaseView
+from taskdesk.workflows import Workflow, Workflows
 
 __all__ = ["ErrorLog", "RunStats", "RunnerHooks", "TaskRegistry", "Taskdesk",
            "leave_without_stray_threads", "load_app", "on_stop"]
@@ -211,6 +212,15 @@ class Taskdesk:
         """The named queues: pause(name), resume(name), list(); a pause is obeyed by every
         runner's claim (see taskdesk.queues)."""
         return Queues(self.store, lease_seconds=self.settings.lease_seconds)
+
+    def workflow(self, name: str) -> Workflow:
+        """A new workflow: add tasks with `after`, then enqueue it (see taskdesk.workflows)."""
+        return Workflow(name, registry=self.tasks, store=self.store)
+
+    @property
+    def workflows(self) -> Workflows:
+        """The stored workflows: list() and get(workflow_id)."""
+        return Workflows(self.store)
 
     def context(self) -> Context:
         """What a Controller is built with outside a runner."""

@@ -95,6 +95,10 @@ class BadSchedule(BadInput):
     month) with an interval from 1 to 1000, and a missed-firing policy of run-once or skip."""
 
 
+class BadWorkflow(BadInput):
+    """A workflow needs a name, tasks of its own and no cycle; it is enqueued once."""
+
+
 class Conflict(TaskdeskError):
     """The change conflicts with what is stored."""
 
@@ -122,6 +126,10 @@ class NotFound(TaskdeskError):
 
 class ScheduleNotFound(NotFound):
     """No schedule has that code."""
+
+
+class WorkflowNotFound(NotFound):
+    """No workflow has that id."""
 
 
 class TaskNotFound(NotFound):

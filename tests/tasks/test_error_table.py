@@ -21,6 +21,7 @@ EXPECTED = {  # class: (exit code, HTTP status), by the old tables
     "BadArgs": (2, 400), "BadQueue": (2, 400), "BadStatus": (2, 400), "BadProgress": (2, 400),
     "BadPackage": (2, 400), "BadUserName": (2, 400), "BadPassword": (2, 400),
     "BadRole": (2, 400), "BadLabel": (2, 400), "BadExpiry": (2, 400), "BadSchedule": (2, 400),
+    "BadWorkflow": (2, 400), "WorkflowNotFound": (3, 404),
     "Conflict": (1, 409), "UserExists": (1, 409), "ScheduleExists": (1, 409),
     "LastAdmin": (1, 409), "NotFound": (3, 404), "ScheduleNotFound": (3, 404),
     "TaskNotFound": (3, 404), "ExtensionNotFound": (3, 404), "UnknownUser": (3, 404),

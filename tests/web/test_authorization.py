@@ -56,7 +56,7 @@ def url_of(route: Route) -> str:
     """The route's path with a value in each parameter (the guard answers before any lookup)."""
     return re.sub(r"\{[^}]+\}", lambda match: {"{task_id}": "1", "{code}": "test_module",
                                                "{name}": "viewer", "{token_id}": "1",
-                                               "{hostname}": "some-host"}
+                                               "{hostname}": "some-host", "{workflow_id}": "1"}
                   [match.group(0)], route.path)
 
 

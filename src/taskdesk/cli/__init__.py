@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from taskdesk.app import leave_without_stray_threads
-from taskdesk.cli import extensions, logs, queues, runners, schedules, server, tasks, users
+from taskdesk.cli import (
+    extensions,
+    logs,
+    queues,
+    runners,
+    schedules,
+    server,
+    tasks,
+    users,
+    workflows,
+)
 from taskdesk.cli.context import Options
 from taskdesk.cli.failure import RootGroup
 
@@ -33,6 +43,7 @@ app.add_typer(logs.app, name="log")
 app.add_typer(users.app, name="user")
 app.add_typer(schedules.app, name="schedule")
 app.add_typer(queues.app, name="queue")
+app.add_typer(workflows.app, name="workflow")
 
 
 @app.callback()

@@ -20,8 +20,9 @@ from rich.table import Table
 from rich.text import Text
 
 from taskdesk.models.tasks import LogEntry, Status, Task
+from taskdesk.models.workflows import waits_for_parents
 from taskdesk.text import json_safe, visible
-from taskdesk.views import WhyView, task_view
+from taskdesk.views import TaskWorkflowView, WhyView, task_view
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis
@@ -136,7 +137,8 @@ def tasks_table(tasks: Iterable[Task], *, title: str | None = None) -> Table:
             str(task.task_id), shown(task.code), task.queue,
             shown(clipped(task.action, DETAIL_CHARS)),
             status_text(task.status), running_progress(task), str(task.priority),
-            f"{task.attempts}/{task.max_attempts}", short_time(task.run_at),
+            f"{task.attempts}/{task.max_attempts}",
+            "after parents" if waits_for_parents(task.run_at) else short_time(task.run_at),
             preview(task.response),
         )
     return table
@@ -181,6 +183,8 @@ def task_details(task: Task) -> Table:
             table.add_row(key, preview(task.response))
         elif key == "progress":
             table.add_row(key, Text("" if value is None else f"{value}%"))
+        elif key == "run_at" and value is None:
+            table.add_row(key, Text("when its workflow parents have ended"))
         else:
             text = json.dumps(value, ensure_ascii=False) if key == "args" else (
                 "" if value is None else str(value))
@@ -212,3 +216,12 @@ def print_why(found: WhyView) -> None:
         console.print(table)
     if found["hint"]:
         console.print(Text("what to do: ", style="bold") + shown(found["hint"]))
+def workflow_line(workflow: TaskWorkflowView) -> Text:
+    """`task show`'s line naming the task's workflow and its parents there."""
+    parents = ", ".join(map(str, workflow["parents"])) or "none"
+    line = f"workflow {workflow['workflow_id']} ({visible(workflow['name'])}), after: {parents}"
+    if workflow["run_on_failure"]:
+        line += ", runs however they end"
+    if workflow["waiting_for_parents"]:
+        line += "; waits for its parents"
+    return Text(line)

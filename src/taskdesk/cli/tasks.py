@@ -18,6 +18,7 @@ from taskdesk.cli.output import (
     print_why,
     task_details,
     tasks_table,
+    workflow_line,
 )
 from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
@@ -107,11 +108,14 @@ def show(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
     with opened(ctx) as desk:
         task = desk.tasks.get(task_id)
         entries = desk.tasks.log(task_id=task_id, limit=20)
+        workflow = desk.workflows.of_task(task_id)
         now = desk.now()
     if json_:
-        print_json(task_with_log_view(task, entries))
+        print_json(task_with_log_view(task, entries, workflow))
         return
     console.print(task_details(task))
+    if workflow is not None:
+        console.print(workflow_line(workflow))
     if task.status is Status.PROCESSING:  # a task that never returns shows how long it runs
         seconds = (now - task.date_modified).total_seconds()
         console.print(f"running for {seconds:.0f} s, attempt {task.attempts}, "

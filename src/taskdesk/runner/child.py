@@ -29,6 +29,7 @@ from taskdesk.runner.execute import execute
 from taskdesk.runner.family import die_with_runner, end_warden, lead_own_group
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, storable
+from taskdesk.workflows import reading_parents
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def _attempt(sender: Connection, task: Task, settings: Settings, retry: RetryPol
         return Outcome(status=Status.FAILED, response=reason, comment=reason,
                        duration=time.perf_counter() - started, error_class=APP_NOT_LOADED)
     reporter = ProgressReporter(partial(_send_progress, sender))
-    with closing(app), reporting(reporter):
+    parents = partial(app.store.workflows.parent_results, task.task_id)
+    with closing(app), reporting(reporter), reading_parents(parents):
         outcome = execute(task, lambda claimed: _handler(app, claimed, reporter), retry=retry,
                           clock=app.store.clock)
     reporter.flush()  # the latest report goes before the outcome

@@ -44,6 +44,7 @@ from taskdesk.schedules.firing import Firings
 from taskdesk.store import Store
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text
+from taskdesk.workflows import reading_parents
 
 logger = logging.getLogger(__name__)
 
@@ -249,8 +250,9 @@ class Runner:
     def _run_one(self, task: Task) -> Outcome:
         self._hook(self.hooks.before_task, task)
         reporter = self._reporter(task)
-        with reporting(reporter):  # what taskdesk.progress() reports to in this thread
-            outcome = self._attempt(task, reporter)
+        parents = partial(self.store.workflows.parent_results, task.task_id)
+        with reporting(reporter), reading_parents(parents):  # taskdesk.progress(), and
+            outcome = self._attempt(task, reporter)            # taskdesk.parent_results()
         reporter.flush()  # the latest report wins: written before the outcome
         return outcome
 

@@ -39,6 +39,7 @@ from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
 from taskdesk.store.queues import QueueStore
 from taskdesk.store.schedules import ScheduleStore
+from taskdesk.store.workflows import WorkflowStore
 
 #: Rows a prune deletes per transaction: each holds the write lock only briefly.
 PRUNE_CHUNK = 1_000
@@ -87,6 +88,11 @@ class Store(Protocol):
     @property
     def error_classes(self) -> FailureStore:
         """Failed tasks grouped by the class of what failed them (store/failures.py)."""
+        ...
+
+    @property
+    def workflows(self) -> WorkflowStore:
+        """Workflows: tasks with dependencies, and their cascade (store/workflows.py)."""
         ...
 
     @property

@@ -57,6 +57,15 @@ from taskdesk.views.tasks import (
     task_with_log_view,
 )
 from taskdesk.views.why import WhyView, why_view
+from taskdesk.views.workflows import (
+    TaskWorkflowView,
+    WorkflowNodeView,
+    WorkflowSummaryView,
+    WorkflowView,
+    task_workflow_view,
+    workflow_summary_view,
+    workflow_view,
+)
 
 __all__ = [
     "STATUSES",
@@ -84,10 +93,14 @@ __all__ = [
     "ScheduleView",
     "SessionView",
     "TaskView",
+    "TaskWorkflowView",
     "TokenView",
     "UninstallView",
     "UserView",
     "WhyView",
+    "WorkflowNodeView",
+    "WorkflowSummaryView",
+    "WorkflowView",
     "attempt_view",
     "audit_view",
     "error_log_page_view",
@@ -102,7 +115,10 @@ __all__ = [
     "schedule_view",
     "task_view",
     "task_with_log_view",
+    "task_workflow_view",
     "token_view",
     "user_view",
     "why_view",
+    "workflow_summary_view",
+    "workflow_view",
 ]

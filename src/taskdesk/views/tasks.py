@@ -9,6 +9,7 @@ from typing_extensions import TypedDict  # pydantic (the API's schemas) needs it
 
 from taskdesk.clock import isoformat
 from taskdesk.models.tasks import JsonObject, LogEntry, Status, Task
+from taskdesk.models.workflows import waits_for_parents
 
 #: OpenCart's five statuses, in the order a task meets them.
 STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
@@ -24,7 +25,7 @@ class TaskView(TypedDict):
     priority: int
     attempts: int
     max_attempts: int
-    run_at: str | None
+    run_at: str | None  # None: it waits for its workflow parents
     worker_id: str | None
     lease_expires_at: str | None
     date_added: str | None
@@ -72,7 +73,7 @@ def task_view(task: Task) -> TaskView:
         priority=task.priority,
         attempts=task.attempts,
         max_attempts=task.max_attempts,
-        run_at=isoformat(task.run_at),
+        run_at=None if waits_for_parents(task.run_at) else isoformat(task.run_at),
         worker_id=task.worker_id,
         lease_expires_at=isoformat(task.lease_expires_at),
         date_added=isoformat(task.date_added),
@@ -108,6 +109,9 @@ def attempt_view(entry: LogEntry) -> AttemptView:
                        comment=entry.comment)
 
 
-def task_with_log_view(task: Task, entries: list[LogEntry]) -> dict[str, Any]:
-    """`task show --json`: the task and its newest log entries."""
-    return {**task_view(task), "log": [log_entry_view(entry) for entry in entries]}
+def task_with_log_view(task: Task, entries: list[LogEntry],
+                       workflow: Any = None) -> dict[str, Any]:
+    """`task show --json`: the task, its newest log entries, and the workflow it belongs to
+    (views.workflows.TaskWorkflowView; None: none)."""
+    return {**task_view(task), "log": [log_entry_view(entry) for entry in entries],
+            "workflow": workflow}

@@ -33,6 +33,7 @@ from taskdesk.why.waits import (
     no_runner,
     paused_queue,
     place_in_line,
+    waiting_for_parents,
 )
 
 __all__ = ["CHECKS", "Check", "Scene", "explain"]
@@ -48,10 +49,10 @@ CHECKS: tuple[Check, ...] = (
     paused_task,
     # what holds a pending task back
     paused_queue,
+    waiting_for_parents,  # before run_at: a workflow task waits with a placeholder run_at
     future_run_at,
-    # SLOT: `waiting_for_parents` (workflows: "waiting for workflow parents 4, 7") goes here,
-    # SLOT: then `held_by_limit` (limits: which key, how many run, when a slot frees).
-    # Each is a Check like the others: (scene: Scene) -> Reason | None.
+    # SLOT: `held_by_limit` (limits: which key, how many run, when a slot frees) goes here,
+    # a Check like the others: (scene: Scene) -> Reason | None.
     action_refused,
     extension_broken,
     no_runner,

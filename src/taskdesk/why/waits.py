@@ -17,6 +17,9 @@ from taskdesk.text import error_text
 from taskdesk.why.scene import Scene, span, stamp
 
 RATE_MINUTES = 10  # the task log's last minutes the place in line's estimate is read from
+#: A parent in one of these has ended: a workflow task waits only for the others.
+ENDED_STATUSES = frozenset({Status.COMPLETE.value, Status.FAILED.value,
+                            Status.CANCELLED.value})
 
 
 def paused_queue(scene: Scene) -> Reason | None:
@@ -32,6 +35,28 @@ def paused_queue(scene: Scene) -> Reason | None:
                   hint=f"taskdesk queue resume {queue}")
 
 
+def waiting_for_parents(scene: Scene) -> Reason | None:
+    """A workflow task whose parents have not all ended (its run_at is a placeholder then:
+    checked before future_run_at)."""
+    task = scene.task
+    if task.status is not Status.PENDING:
+        return None
+    membership = scene.store.workflows.of_task(task.task_id)
+    if membership is None or not membership.waiting_for_parents:
+        return None
+    workflow = scene.store.workflows.get(membership.workflow_id)
+    status = {node.task_id: node.status for node in workflow.nodes} if workflow else {}
+    waiting = [parent for parent in membership.parents
+               if status.get(parent) not in ENDED_STATUSES]
+    names = ", ".join(f"{parent} ({status.get(parent, 'gone')})" for parent in waiting)
+    return Reason(code="workflow_parents",
+                  text=f"it waits for its workflow parents: {names or 'their outcome'}",
+                  facts={"workflow_id": membership.workflow_id, "workflow": membership.name,
+                         "waiting_for": ", ".join(map(str, waiting)),
+                         "parents": ", ".join(map(str, membership.parents))},
+                  hint=f"taskdesk workflow show {membership.workflow_id}")
+
+
 def future_run_at(scene: Scene) -> Reason | None:
     task = scene.task
     if task.run_at <= scene.now:
@@ -44,7 +69,7 @@ def future_run_at(scene: Scene) -> Reason | None:
                   facts={"run_at": isoformat(task.run_at), "in_seconds": left, "retry": retry})
 
 
-# waiting for workflow parents, and held by a limit, are checked between these (see CHECKS)
+# held by a limit is checked after these (see CHECKS)
 
 
 def action_refused(scene: Scene) -> Reason | None:

@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 from taskdesk.models.failures import LEASE_EXPIRED
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
 from taskdesk.models.tasks import LogEntry, Outcome, Status, Task
+from taskdesk.models.workflows import ENDED
 from taskdesk.store.memory.queues import MemoryQueueStore
 from taskdesk.store.memory.state import MemoryState
+from taskdesk.store.memory.workflows import MemoryWorkflowStore
 from taskdesk.store.protocol import COMPLETE_PERCENT, LEASE_LOST, PRUNE_CHUNK, recovery_message
 
 
 class MemoryClaimVerbs(MemoryState):
     queues: MemoryQueueStore  # the store's pauses, which the claim obeys
+    workflows: MemoryWorkflowStore  # finish and recover settle a workflow's children
 
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
               queues: Sequence[str] | None = None, token: str | None = None) -> list[Task]:
@@ -80,6 +83,8 @@ class MemoryClaimVerbs(MemoryState):
                 )
             comment = outcome.comment if kept else f"{outcome.comment}{LEASE_LOST}"
             self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
+            if kept and outcome.status.value in ENDED:
+                self.workflows.settle([(task.task_id, outcome.status.value, outcome.response)])
             return kept
 
     def finish_many(self, worker_id: str, finished: Sequence[Finished], *,
@@ -151,6 +156,8 @@ class MemoryClaimVerbs(MemoryState):
             run_at=self.clock(), date_modified=self.clock(), claim_token=None,
             error_class=LEASE_EXPIRED,
         )
+        if not retried:
+            self.workflows.settle([(task.task_id, "failed", message)])
         return self._append_log(task, status, message, None, task.worker_id)
 
     def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:

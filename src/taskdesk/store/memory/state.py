@@ -35,6 +35,10 @@ class MemoryState:
         """Every task, as it is now (the caller holds the lock for a consistent view)."""
         return list(self._tasks.values())
 
+    def tasks_by_id(self) -> dict[int, Task]:
+        """The tasks themselves, by id, for a sub-store that changes them under the lock."""
+        return self._tasks
+
     def _drop(self, task_ids: Iterator[int] | Sequence[int]) -> int:
         doomed = list(task_ids)
         for task_id in doomed:

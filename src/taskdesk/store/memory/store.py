@@ -27,6 +27,7 @@ from taskdesk.store.memory.packages import MemoryPackageStore
 from taskdesk.store.memory.queues import MemoryQueueStore
 from taskdesk.store.memory.schedules import MemoryScheduleStore
 from taskdesk.store.memory.tasks import MemoryTaskVerbs
+from taskdesk.store.memory.workflows import MemoryWorkflowStore
 from taskdesk.store.notify import WakeAddress
 
 
@@ -40,6 +41,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
         self.queues = MemoryQueueStore(self, self._lock)
         self.error_classes = MemoryFailureStore(self, self._lock)
+        self.workflows = MemoryWorkflowStore(self, self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -83,6 +85,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             packages = self.packages.snapshot()
             error_lines, queues = self.error_lines.snapshot(), self.queues.snapshot()
+            workflows = self.workflows.snapshot()
             try:
                 yield self
             except BaseException:
@@ -91,6 +94,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                 self.packages.restore(packages)
                 self.error_lines.restore(error_lines)
                 self.queues.restore(queues)
+                self.workflows.restore(workflows)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.errors import describe, translate_errors
-from taskdesk.store.sql.external import add_through
+from taskdesk.store.sql.external import add_through, workflow_through
 from taskdesk.store.sql.migrate import (
     MIGRATIONS,
     SCHEMA_HEAD,
@@ -33,4 +33,4 @@ from taskdesk.store.sql.store import SqlStore
 
 __all__ = ["MIGRATIONS", "SCHEMA_HEAD", "SqlConnections", "SqlStore", "add_through",
            "check_schema", "current_revision", "describe", "metadata", "translate_errors",
-           "upgrade"]
+           "upgrade", "workflow_through"]

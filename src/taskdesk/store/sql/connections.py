@@ -20,6 +20,7 @@ from taskdesk.clock import Clock, utcnow
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.sql.adds import Adds, SqliteAdds
 from taskdesk.store.sql.busy import ADD_WAIT_SECONDS
+from taskdesk.store.sql.cascade import PlainClaims
 from taskdesk.store.sql.errors import translate_errors
 from taskdesk.store.sql.promotions import Promotions
 from taskdesk.store.sql.raw import RawStatements
@@ -53,6 +54,8 @@ class SqlConnections:
         self.add_wait_seconds = ADD_WAIT_SECONDS
         #: When the runner's claim next looks for due delayed tasks (promotions.py).
         self.promotions = Promotions()
+        #: Claims known to hold no workflow task (cascade.py; PostgreSQL's finish).
+        self.plain_claims = PlainClaims()
 
     @property
     def url(self) -> URL:

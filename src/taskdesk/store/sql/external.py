@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 
 from taskdesk.errors import BadInput
 from taskdesk.models.tasks import NewTask, Task
+from taskdesk.models.workflows import NewNode
 from taskdesk.store.protocol import Store
 from taskdesk.store.sql.adds import due_now
 from taskdesk.store.sql.store import SqlStore
@@ -116,3 +117,22 @@ def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
     now = store.db.clock()
     return store.db.adds.add(connection, tasks, replace=replace, now=now,
                           announce=due_now(tasks, now))
+
+
+def workflow_through(store: Store, connection: object, name: str,
+                     nodes: Sequence[NewNode]) -> tuple[int, list[Task]]:
+    """store.workflows.add, inside the transaction of a SQLAlchemy Connection or Session."""
+    if not isinstance(store, SqlStore):
+        raise BadInput("this taskdesk keeps its tasks in memory: there is no database "
+                       "transaction to add them in")
+    orm = sys.modules.get("sqlalchemy.orm")
+    if orm is not None and isinstance(connection, orm.Session):
+        connection = connection.connection()
+    if not isinstance(connection, Connection):
+        raise BadInput(f"a workflow is enqueued in a SQLAlchemy Connection or Session's "
+                       f"transaction, not a {type(connection).__name__}'s")
+    _check_same_database(store, connection.engine.url.get_backend_name(),
+                         connection.engine.url.database)
+    _check_in_transaction(connection.get_execution_options().get("isolation_level")
+                          == "AUTOCOMMIT" or _autocommit(connection.connection))
+    return store.bound_to(connection).workflows.add(name, nodes)

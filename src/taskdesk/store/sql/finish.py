@@ -26,7 +26,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models.runners import Finished, NextClaim
 from taskdesk.models.tasks import Outcome, Status, Task
+from taskdesk.models.workflows import ENDED
 from taskdesk.store.protocol import COMPLETE_PERCENT, LEASE_LOST
+from taskdesk.store.sql.cascade import SETTLE_PG, Ended, settle_params, settle_sqlite
 from taskdesk.store.sql.claims import OWNED, SqlClaimVerbs, claimed_tasks
 from taskdesk.store.sql.errors import translate_errors
 from taskdesk.store.sql.raw import driver_cursor
@@ -60,8 +62,8 @@ LOG_ATTEMPT = insert(task_log).values(
 
 # -- PostgreSQL: the outcomes, their log rows (and the claim) in one statement --------------
 # The same fencing as FINISH_UPDATE's, written in psycopg's paramstyle.
-_FINISH_PARTS = f"""
-WITH o AS (
+_FINISH_BODY = f"""
+o AS (
     SELECT * FROM unnest(
         %(ids)s::bigint[], %(tokens)s::text[], %(outcomes)s::text[], %(texts)s::text[],
         %(retry_ats)s::timestamp[], %(delayed)s::boolean[], %(done)s::integer[],
@@ -96,16 +98,32 @@ logged AS (
         coalesce(%(logged_at)s, clock_timestamp() AT TIME ZONE 'UTC')
     FROM o LEFT JOIN stored ON stored.task_id = o.id
 )"""
-FINISH_ALL = f"{_FINISH_PARTS}\nSELECT task_id FROM stored"
+#: Without workflow tasks in the batch (the statement planned for each finish stays small).
+_FINISH_PLAIN = (f"WITH{_FINISH_BODY},\n"
+                 "released AS (SELECT NULL::bigint AS task_id WHERE false)")
+#: With some: the cascade (cascade.py) in the same statement.
+_FINISH_WORKFLOWS = f"""WITH RECURSIVE{_FINISH_BODY},
+ended AS (
+    SELECT o.id, o.outcome, o.text FROM o JOIN stored ON stored.task_id = o.id
+    WHERE o.outcome IN ('complete', 'failed', 'cancelled')
+),{SETTLE_PG}"""
+FINISH_ALL = f"{_FINISH_PLAIN}\nSELECT task_id FROM stored"
+FINISH_ALL_WORKFLOWS = f"{_FINISH_WORKFLOWS}\nSELECT task_id FROM stored"
+#: Whether any task of a batch belongs to a workflow (a workflow_task row is committed with
+#: its task, before the task can be claimed, so the answer holds once it is claimed).
+ANY_NODES = "SELECT EXISTS (SELECT 1 FROM workflow_task WHERE task_id = ANY(%(ids)s::bigint[]))"
 _CLAIM_HEAD = "WITH due AS"  # how SQLAlchemy writes claims.CLAIM and claim_in …
 _CLAIM_UPDATE = "\n UPDATE task SET "  # … for PostgreSQL: its CTE, then its UPDATE
 
 
 @functools.cache  # one per claim statement: the text is the same at each call
-def finish_then_claim(claim_sql: str) -> str:
+def finish_then_claim(claim_sql: str, workflows: bool = False) -> str:
     """FINISH_ALL and then the claim, in one statement whose rows are the claimed tasks'
-    columns after the ids stored (an array, in each row); one row of NULL columns when
-    nothing was claimed.
+    columns after the ids stored (an array, in each row), how many workflow tasks it
+    released (cascade.py: the claim cannot see them yet) and how many of the claimed tasks
+    are workflow tasks (their node rows were committed before the tasks could be claimed, so
+    the statement sees them: with none, the claim's finish skips the look); one row of NULL
+    columns when nothing was claimed.
 
     The claim's text is claims.CLAIM (or claim_in) as SQLAlchemy compiled it for psycopg,
     spliced in as two more CTEs — its `due` seek and its UPDATE — so that the claim is
@@ -116,9 +134,12 @@ def finish_then_claim(claim_sql: str) -> str:
     head, update_ = claim_sql.split(_CLAIM_UPDATE, 1)
     if not head.startswith(_CLAIM_HEAD):
         raise ValueError(f"not a claim that finish_then_claim knows: {claim_sql[:40]!r}")
-    return (f"{_FINISH_PARTS},\n{head.removeprefix('WITH ')},\n"
+    parts = _FINISH_WORKFLOWS if workflows else _FINISH_PLAIN
+    return (f"{parts},\n{head.removeprefix('WITH ')},\n"
             f"claimed AS (UPDATE task SET {update_})\n"
-            "SELECT (SELECT array_agg(task_id) FROM stored), claimed.*\n"
+            "SELECT (SELECT array_agg(task_id) FROM stored), (SELECT count(*) FROM released),"
+            " (SELECT count(*) FROM workflow_task AS w JOIN claimed AS c"
+            " ON w.task_id = c.task_id), claimed.*\n"
             "FROM (SELECT) AS one LEFT JOIN claimed ON true")
 
 
@@ -150,6 +171,7 @@ def finish_all_params(worker_id: str, finished: Sequence[Finished], *, now: date
         "durations": [outcome.duration for _, outcome in finished],
         "attempts": [task.attempts for task, _ in finished],
         "classes": [outcome.error_class for _, outcome in finished],
+        **settle_params(now),
     }
 
 
@@ -174,13 +196,23 @@ class SqlFinishVerbs(SqlClaimVerbs):
         if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
             with translate_errors(db.url), fast as cursor:
                 now = db.clock()  # the write lock is ours now: the rows are written now
-                kept = self._finish_each(cursor, worker_id, finished,
-                                         self._noting_delays(finished, now), retention_seconds)
-                return kept, self._claim_with(cursor, worker_id, then_claim, now)
+                kept, woke = self._finish_each(cursor, worker_id, finished,
+                                               self._noting_delays(finished, now),
+                                               retention_seconds)
+                claimed = self._claim_with(cursor, worker_id, then_claim, now)
+            self._woke(woke)
+            return kept, claimed
         with db.write(db.runner_writer) as conn:
-            kept = self._finish(conn, worker_id, finished, retention_seconds)
+            kept, woke = self._finish(conn, worker_id, finished, retention_seconds)
             claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
+        self._woke(woke)
         return kept, claimed
+
+    def _woke(self, released: bool) -> None:
+        """Workflow tasks this finish released are due: tell idle runners (after the
+        commit; inside an enclosing block, at once, as adds do)."""
+        if released:
+            self.db.announce_after()
 
     def _claim_with(self, cursor: Any, worker_id: str, order: NextClaim | None,
                     now: datetime) -> list[Task]:
@@ -200,22 +232,39 @@ class SqlFinishVerbs(SqlClaimVerbs):
             params = finish_all_params(worker_id, finished, now=now,
                                        retention_seconds=retention_seconds,
                                        server_clock=self.db.server_clock)
+            workflows = self._any_nodes(conn, finished, params["ids"])
             if then_claim is None:
                 with driver_cursor(conn) as cursor:
-                    cursor.execute(FINISH_ALL, params)
+                    cursor.execute(FINISH_ALL_WORKFLOWS if workflows else FINISH_ALL, params)
                     return _kept(finished, {row[0] for row in cursor.fetchall()}), []
             claim, claim_params = self._claim_statement(conn, worker_id, then_claim, now)
             with driver_cursor(conn) as cursor:
-                cursor.execute(finish_then_claim(claim.sql), {**params, **claim_params})
+                cursor.execute(finish_then_claim(claim.sql, workflows),
+                               {**params, **claim_params})
                 fetched = cursor.fetchall()
-        claimed = [row[1:] for row in fetched if row[1] is not None]
-        return _kept(finished, set(fetched[0][0] or ())), claimed_tasks(claim, claimed)
+            claimed = claimed_tasks(claim, [row[3:] for row in fetched if row[3] is not None])
+            if claimed and not fetched[0][2]:
+                self.db.plain_claims.add(claimed[0].claim_token)
+            more = then_claim.limit - len(claimed)
+            if fetched[0][1] and more > 0:  # released tasks: a claim that can see them
+                claimed += self._claim(conn, worker_id, then_claim._replace(limit=more))
+        return _kept(finished, set(fetched[0][0] or ())), claimed
+
+    def _any_nodes(self, conn: Connection, finished: Sequence[Finished],
+                   ids: list[int]) -> bool:
+        """Whether a task of the batch belongs to a workflow (PostgreSQL): known without a
+        look for tasks claimed by finish_then_claim (cascade.PlainClaims)."""
+        if self.db.plain_claims.cover(task_.claim_token for task_, _ in finished):
+            return False
+        with driver_cursor(conn) as cursor:
+            cursor.execute(ANY_NODES, {"ids": ids})
+            return bool(cursor.fetchone()[0])
 
     def _finish(self, conn: Connection, worker_id: str, finished: Sequence[Finished],
-                retention_seconds: float) -> list[bool]:
+                retention_seconds: float) -> tuple[list[bool], bool]:
         """SQLite, on a SQLAlchemy transaction (a promotion, or an enclosing block)."""
         if not finished:
-            return []
+            return [], False
         now = self._noting_delays(finished, self.db.clock())
         with driver_cursor(conn) as cursor:
             return self._finish_each(cursor, worker_id, finished, now, retention_seconds)
@@ -228,10 +277,11 @@ class SqlFinishVerbs(SqlClaimVerbs):
         return now
 
     def _finish_each(self, cursor: Any, worker_id: str, finished: Sequence[Finished],
-                     now: datetime, retention_seconds: float) -> list[bool]:
-        """SQLite: a statement per outcome, then one executemany for the log."""
+                     now: datetime, retention_seconds: float) -> tuple[list[bool], bool]:
+        """SQLite: a statement per outcome, then one executemany for the log, then the
+        workflows' cascade (cascade.py); also whether it released a task due now."""
         if not finished:
-            return []
+            return [], False
         by_statement: dict[Any, list[dict[str, Any]]] = {}
         for task_, outcome in finished:
             owner = {"id": task_.task_id, "worker": worker_id, "token": task_.claim_token}
@@ -259,7 +309,14 @@ class SqlFinishVerbs(SqlClaimVerbs):
             "duration": outcome.duration, "attempt": task_.attempts,
             "worker_id": worker_id, "date_added": now,
         }) for (task_, outcome), ok in zip(finished, kept, strict=True)])
-        return kept
+        ended: list[Ended] = [(task_.task_id, outcome.status.value, outcome.response)
+                              for (task_, outcome), ok in zip(finished, kept, strict=True)
+                              if ok and outcome.status.value in ENDED]
+        _, released = settle_sqlite(self.db.raw, cursor, ended, now)
+        for run_at in released:
+            if run_at > now:
+                self.db.promotions.delayed(run_at)
+        return kept, any(run_at <= now for run_at in released)
 
     def landed(self, worker_id: str, finished: Sequence[Finished],
                then_claim: NextClaim | None) -> tuple[list[bool | None], list[Task]]:

@@ -16,8 +16,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from taskdesk.models.failures import LEASE_EXPIRED
 from taskdesk.models.tasks import LogEntry, Status
 from taskdesk.store.protocol import recovery_message
+from taskdesk.store.sql.cascade import settle_alone
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.hosts import forget_old_hosts, note_dead
+from taskdesk.store.sql.raw import driver_cursor
 from taskdesk.store.sql.rows import log_entry_from_row, runner_from_row
 from taskdesk.store.sql.schema import PROCESSING, runner, task, task_log
 
@@ -74,6 +76,10 @@ class SqlRecoveryVerbs(SqlVerbs):
         ).rowcount
         if not changed:
             return None
+        if not retried:  # failed for good: its workflow's dependents are settled with it
+            with driver_cursor(conn) as cursor:
+                settle_alone(self.db.raw, self.db.postgres, cursor, [row["task_id"]],
+                             "failed", message, now)
         entry = {"task_id": row["task_id"], "code": row["code"], "status": status.value,
                  "comment": message, "duration": None, "attempt": row["attempts"],
                  "worker_id": row["worker_id"], "date_added": now}

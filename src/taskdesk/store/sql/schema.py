@@ -357,3 +357,44 @@ Index("ix_error_log_host_error_log_id", error_log.c.host, error_log.c.error_log_
 Index("ix_error_log_task_id_error_log_id", error_log.c.task_id, error_log.c.error_log_id)
 # Pruning lines past the error log's retention.
 Index("ix_error_log_date_added", error_log.c.date_added)
+
+# -- workflows: tasks with dependencies (taskdesk.models.workflows, store/workflows.py) -------
+workflow = Table(
+    "workflow",
+    metadata,
+    Column("workflow_id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False),
+    Column("date_added", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+# One row per task of a workflow, kept after its task is pruned: the count of parents it
+# still waits for (lowered by UPDATE … RETURNING as each ends: concurrent parents serialise on
+# this row), the run_at it asked for, and once it ended its outcome and response (what its
+# children's parent_results read).
+workflow_task = Table(
+    "workflow_task",
+    metadata,
+    Column("task_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("workflow_id", BigInteger,
+           ForeignKey("workflow.workflow_id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("code", String(128), nullable=False),
+    Column("action", String(255), nullable=False),
+    Column("run_on_failure", Boolean, nullable=False),
+    Column("parents_left", Integer, nullable=False),
+    Column("run_at", UtcDateTime, nullable=True),  # what it asked for; null: when released
+    Column("outcome", String(16), nullable=True),  # complete, failed, cancelled; null: not yet
+    Column("response", Text, nullable=True),
+    Column("date_ended", UtcDateTime, nullable=True),
+)
+Index("ix_workflow_task_workflow_id_position", workflow_task.c.workflow_id,
+      workflow_task.c.position)
+# An edge parent → child; parent_outcome is set once, when the parent ends for good.
+task_dependency = Table(
+    "task_dependency",
+    metadata,
+    Column("child_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("parent_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("parent_outcome", String(16), nullable=True),
+)
+Index("ix_task_dependency_parent_id", task_dependency.c.parent_id)

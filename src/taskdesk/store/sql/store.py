@@ -35,6 +35,7 @@ from taskdesk.store.sql.run_start import SqlRunStartVerbs
 from taskdesk.store.sql.schedules import SqlScheduleStore
 from taskdesk.store.sql.schema import extension as extension_table
 from taskdesk.store.sql.tasks import SqlTaskVerbs
+from taskdesk.store.sql.workflows import SqlWorkflowStore
 
 
 class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, SqlLogVerbs,
@@ -81,6 +82,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def error_classes(self) -> SqlFailureStore:
         """Failed tasks grouped by error class, on this store's connections."""
         return SqlFailureStore(self.db)
+
+    @property
+    def workflows(self) -> SqlWorkflowStore:
+        """Workflows: tasks with dependencies, on this store's connections."""
+        return SqlWorkflowStore(self)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:

@@ -14,12 +14,13 @@ from taskdesk.web.routes import (
     tasks_api,
     tasks_pages,
     users,
+    workflows,
 )
 from taskdesk.web.table import Route
 
 ROUTES: tuple[Route, ...] = tuple(
     route
     for module in (auth, meta, dashboard, tasks_api, failures, tasks_pages, queues, schedules,
-                   extensions, error_log, users)
+                   workflows, extensions, error_log, users)
     for route in module.routes
 )

@@ -198,4 +198,5 @@ def task_detail(request: Request, task_id: int) -> dict[str, Any]:
     attempts = desk.tasks.attempts(task_id)
     return {"task": task_view(task), "attempts": attempts,
             "runner": runners.get(task.worker_id or ""),
+            "workflow": desk.workflows.of_task(task_id),
             "log": [log_entry_view(entry) for entry in desk.tasks.log(task_id=task_id)]}

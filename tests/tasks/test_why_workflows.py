@@ -1,0 +1,49 @@
+"""`task why` of a workflow task: it names the parents it still waits for (never the
+placeholder run_at it waits with), then, once they have ended, what holds it next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taskdesk import Taskdesk
+from taskdesk.admin import Admin
+from taskdesk.store import open_store
+from taskdesk.testing import memory_desk
+
+
+@pytest.fixture
+def desk(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Taskdesk]:
+    if backend == "memory":
+        made = memory_desk(home=tmp_path / "home", retry_delay_seconds=0)
+    else:
+        url = request.getfixturevalue("database_url")
+        made = Taskdesk(store=open_store(url), home=tmp_path / "home", retry_delay_seconds=0)
+    yield made
+    made.close()
+
+
+def test_a_workflow_task_waits_for_the_parents_that_have_not_ended(desk: Taskdesk) -> None:
+    @desk.task(name="why.step")
+    def step(n: int) -> int:
+        return n
+
+    wf = desk.workflow("nightly")
+    a = wf.add(step, 1)
+    b, c = wf.add(step, 2, after=[a]), wf.add(step, 3, after=[a])
+    d = wf.add(step, 4, after=[b, c])
+    wf.enqueue()
+    admin = Admin(desk)
+
+    waiting = admin.why(d.task_id or 0)
+    assert waiting["reason"] == "workflow_parents"
+    assert waiting["text"] == (f"it waits for its workflow parents: {b.task_id} (pending), "
+                               f"{c.task_id} (pending)")
+    assert waiting["hint"] == "taskdesk workflow show 1"
+    assert "9000" not in str(waiting)
+
+    desk.runner().drain()
+
+    assert admin.why(d.task_id or 0)["reason"] == "complete"
