@@ -33,6 +33,7 @@ from taskdesk.models.tasks import (
     TaskFilter,
 )
 from taskdesk.store.accounts import AccountStore
+from taskdesk.store.cancels import CancelStore
 from taskdesk.store.error_lines import ErrorLineStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
@@ -81,6 +82,11 @@ class Store(Protocol):
     @property
     def queues(self) -> QueueStore:
         """Paused queues, which every claim obeys, and each queue's counts (store/queues.py)."""
+        ...
+
+    @property
+    def cancels(self) -> CancelStore:
+        """The one way tasks are cancelled, waiting or running (see store/cancels.py)."""
         ...
 
     @property

@@ -35,6 +35,15 @@ class MemoryState:
         """Every task, as it is now (the caller holds the lock for a consistent view)."""
         return list(self._tasks.values())
 
+    def tasks_by_id(self) -> dict[int, Task]:
+        """The tasks by id, to change in place (the caller holds the lock)."""
+        return self._tasks
+
+    def log_entry(self, task: Task, status: Status, comment: str,
+                  worker_id: str | None) -> LogEntry:
+        """A log entry that is no attempt's own end (no duration): a cancel's."""
+        return self._append_log(task, status, comment, None, worker_id)
+
     def _drop(self, task_ids: Iterator[int] | Sequence[int]) -> int:
         doomed = list(task_ids)
         for task_id in doomed:

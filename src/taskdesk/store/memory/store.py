@@ -18,6 +18,7 @@ from taskdesk.clock import Clock, utcnow
 from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.memory.accounts import MemoryAccountStore
 from taskdesk.store.memory.admin import MemoryAdminVerbs
+from taskdesk.store.memory.cancels import MemoryCancelStore
 from taskdesk.store.memory.claims import MemoryClaimVerbs
 from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.hosts import MemoryHostVerbs
@@ -38,6 +39,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.packages = MemoryPackageStore(lambda: self.clock(), self._lock)
         self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
         self.queues = MemoryQueueStore(self, self._lock)
+        self.cancels = MemoryCancelStore(self, self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""

@@ -22,6 +22,7 @@ from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.sql.accounts import SqlAccountStore
 from taskdesk.store.sql.admin import SqlAdminVerbs
+from taskdesk.store.sql.cancels import SqlCancelStore
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.error_lines import SqlErrorLineStore
 from taskdesk.store.sql.finish import SqlFinishVerbs
@@ -75,6 +76,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def queues(self) -> SqlQueueStore:
         """Paused queues and each queue's counts, on this store's connections."""
         return SqlQueueStore(self.db)
+
+    @property
+    def cancels(self) -> SqlCancelStore:
+        """The cancel, on this store's connections (and its atomic block's)."""
+        return SqlCancelStore(self.db)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:
