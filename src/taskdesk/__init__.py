@@ -11,6 +11,7 @@ from taskdesk.errors import TaskdeskError
 from taskdesk.models.tasks import LogEntry, NewTask, Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks, RunStats
+from taskdesk.task_cancel import cancelled
 from taskdesk.task_progress import progress
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "TaskRegistry",
     "Taskdesk",
     "TaskdeskError",
+    "cancelled",
     "progress",
 ]
 __version__ = "0.1.0"

@@ -29,13 +29,18 @@ from taskdesk.models.tasks import (
     check_args,
 )
 from taskdesk.store import AfterChunks, Store
+from taskdesk.store.cancels import CANCELLABLE
+from taskdesk.store.protocol import MATCH_CHUNK
 from taskdesk.store.sql import add_through
+from taskdesk.text import storable
 from taskdesk.views import AttemptView, attempt_view
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 MAX_PAGE = 1000
 INT32 = (-(2**31), 2**31 - 1)  # priority and attempts are INTEGER columns
 ID_RANGE = (0, 2**63 - 1)  # ids and cursors are BIGINT
+CANCELLED_BY = "the application"  # who a cancel's log entry names when nobody is named
+MAX_BY = 256  # bytes of that name, as the log entry keeps it
 
 #: Refuses an action that may not run (handlers.Handlers.check); the default only parses it.
 Gate = Callable[[str], object]
@@ -153,8 +158,48 @@ class TaskRegistry:
         return self.store.count(task_filter(filters))
 
     def set_status(self, status: Status | str, task_ids: Sequence[int]) -> int:
-        """OpenCart's editStatus, but an unknown status is an error, not a silent failed."""
+        """OpenCart's editStatus, but an unknown status is an error, not a silent failed.
+        `cancelled` is a cancel (see cancel: running tasks too)."""
+        if _status(status) is Status.CANCELLED:
+            return len(self.cancel(task_ids))
         return self.store.set_status(_check_ids(task_ids), _status(status))
+
+    def cancel(self, task_ids: Sequence[int], *, by: str = CANCELLED_BY) -> list[int]:
+        """Cancel these tasks: a waiting one (pending, paused, failed) never runs; a running
+        one is told (taskdesk.cancelled() turns True), its outcome is refused, and a child
+        process running it is terminated after TASKDESK_CANCEL_GRACE_SECONDS. Complete and
+        already cancelled tasks are left alone; an unknown id raises TaskNotFound and nothing
+        changes. Returns the ids cancelled; `by` names who did it in the task log. `retry`
+        brings a cancelled task back."""
+        return self.store.cancels.cancel(_check_ids(task_ids), by=storable(by, MAX_BY))
+
+    def cancel_matching(self, *, by: str = CANCELLED_BY, then: AfterChunks | None = None,
+                        **filters: Unpack[Filters]) -> int:
+        """`cancel` every task that `list_tasks(**filters)` would show, running ones too, a
+        chunk per transaction; returns how many were cancelled. Needs a filter; a status
+        filter must name one a task can be cancelled from (not complete or cancelled).
+        `then(store, cancelled)` runs after the last chunk (the change's audit row)."""
+        where = _bulk_filter("cancel", filters, running=True)
+        if where.status is not None and where.status not in CANCELLABLE:
+            raise BadStatus(f"{where.status.value} tasks cannot be cancelled: only pending, "
+                            "paused, failed or processing ones")
+        statuses = [where.status] if where.status is not None else list(CANCELLABLE)
+        total = sum(self._cancel_each(replace(where, status=status), by)
+                    for status in statuses)
+        if then is not None:
+            with self.store.atomic() as bound:
+                then(bound, total)
+        return total
+
+    def _cancel_each(self, where: TaskFilter, by: str) -> int:
+        """Cancel what matches, MATCH_CHUNK tasks a transaction, through store.cancels."""
+        cancelled, cursor = 0, None
+        while True:
+            page = self.store.list_tasks(where, cursor=cursor, limit=MATCH_CHUNK, preview=1)
+            if not page:
+                return cancelled
+            cancelled += len(self.cancel([task.task_id for task in page], by=by))
+            cursor = page[-1].task_id
 
     def retry(self, task_ids: Sequence[int]) -> int:
         """Give these tasks a fresh start: pending, attempts 0, due now. Running tasks are
@@ -173,6 +218,8 @@ class TaskRegistry:
         """`set_status` on every task that `list_tasks(**filters)` would show, except running
         ones, a chunk per transaction; returns how many changed. Needs a filter."""
         wanted = _status(status)
+        if wanted is Status.CANCELLED:
+            return self.cancel_matching(then=then, **filters)
         return self.store.set_status_matching(_bulk_filter("set_status", filters), wanted,
                                               then=then)
 
@@ -244,11 +291,12 @@ def _status(status: Status | str) -> Status:
     return status if isinstance(status, Status) else Status.parse(status)
 
 
-def _bulk_filter(verb: str, filters: Filters) -> TaskFilter:
-    """A bulk change's filter: never empty, never `processing` (running tasks stay)."""
+def _bulk_filter(verb: str, filters: Filters, *, running: bool = False) -> TaskFilter:
+    """A bulk change's filter: never empty, never `processing` (running tasks stay) unless
+    the change is to `running` ones too (a cancel)."""
     where = task_filter(filters)
     if where.is_empty():
         raise BadInput(f"{verb}_matching needs a filter: a code or a status, an action or args")
-    if where.status is Status.PROCESSING:
+    if where.status is Status.PROCESSING and not running:
         raise BadStatus("processing tasks are running: they cannot be changed")
     return where

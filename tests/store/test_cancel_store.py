@@ -120,8 +120,12 @@ def test_retry_brings_a_cancelled_task_back(store: Store) -> None:
 
 def test_a_cancel_commits_with_its_block_or_not_at_all(store: Store) -> None:
     task = add_one(store, "a")
-    with pytest.raises(RuntimeError), store.atomic() as bound:
-        bound.cancels.cancel([task.task_id], by="ann")
-        raise RuntimeError("the audit failed")
+    def cancel_then_fail() -> None:
+        with store.atomic() as bound:
+            bound.cancels.cancel([task.task_id], by="ann")
+            raise RuntimeError("the audit failed")
+
+    with pytest.raises(RuntimeError):
+        cancel_then_fail()
     assert store.get(task.task_id).status is Status.PENDING  # type: ignore[union-attr]
     assert store.log(task_id=task.task_id) == []
