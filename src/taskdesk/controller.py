@@ -49,7 +49,7 @@ class Controller:
         self.config = context.config
         self.task = context.task
         #: True once the running task is cancelled (call it, or test it): stop cleanly.
-        self.cancelled: CancelSignal = context.cancel or CancelSignal()
+        self.cancelled = CancelSignal() if context.cancel is None else context.cancel
 
     def progress(self, percent: float, message: str = "") -> None:
         """Report how far the running task is: `percent` from 0 to 100 and an optional short
