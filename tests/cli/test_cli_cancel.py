@@ -1,0 +1,78 @@
+"""`taskdesk task cancel` in-process, on SQLite and PostgreSQL: by ids (complete tasks left
+alone and said so), by --code, --status and --queue; the log names who cancelled; `task list
+--status cancelled` and `task retry` of a cancelled task. Bad input is one clear error that
+changes nothing: no ids and no filter, both, an unknown id among known ones, an unknown
+status, `--status complete` and `--status cancelled` (nothing they name can be cancelled), a
+bad queue name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.harness import Cli, error_line, record_args, recorded
+
+NOOP = "tests.support.handlers:noop"
+
+
+def statuses(cli: Cli) -> dict[str, str]:
+    return {task["code"]: task["status"] for task in cli.tasks("--limit", "1000")}
+
+
+def test_cancel_by_ids_leaves_complete_tasks_alone(cli: Cli, tmp_path: Path) -> None:
+    done = cli.add("done", NOOP)
+    cli.start()
+    out = tmp_path / "ran"
+    waiting = cli.add("waiting", "tests.support.handlers:record", "--args", record_args(out, 1))
+
+    said = cli.ok("task", "cancel", str(waiting["task_id"]), str(done["task_id"]))
+
+    assert said.strip() == "1 cancelled, 1 already ended left alone"
+    cli.start()
+    assert recorded(out) == []
+    assert statuses(cli) == {"done": "complete", "waiting": "cancelled"}
+    [entry] = cli.log("--task", str(waiting["task_id"]))
+    assert entry["status"] == "cancelled"
+    assert entry["comment"].startswith("cancelled by taskdesk task cancel (")
+    assert entry["comment"].endswith("(was pending)")
+    assert [t["code"] for t in cli.tasks("--status", "cancelled")] == ["waiting"]
+
+    assert cli.ok("task", "retry", str(waiting["task_id"])).strip() == "1 retried"
+    cli.start()
+    assert recorded(out) == ["1"]
+
+
+def test_cancel_by_code_status_and_queue(cli: Cli) -> None:
+    for code, queue in [("mail-1", "mail"), ("mail-2", "mail"), ("report-1", "default"),
+                        ("report-2", "reports"), ("other", "default")]:
+        cli.add(code, NOOP, "--queue", queue)
+    cli.ok("task", "status", "paused", str(cli.tasks()[-1]["task_id"]))  # "other"
+
+    assert cli.ok("task", "cancel", "--queue", "mail").strip() == "2 cancelled"
+    assert cli.ok("task", "cancel", "--code", "report", "--queue", "reports").strip() == (
+        "1 cancelled")
+    assert cli.ok("task", "cancel", "--status", "paused").strip() == "1 cancelled"
+    assert cli.ok("task", "cancel", "--status", "pending", "--code", "nothing").strip() == (
+        "0 cancelled")
+
+    assert statuses(cli) == {"mail-1": "cancelled", "mail-2": "cancelled",
+                             "report-1": "pending", "report-2": "cancelled",
+                             "other": "cancelled"}
+
+
+def test_bad_input_is_one_clear_error_that_changes_nothing(cli: Cli) -> None:
+    task = cli.add("a", NOOP)
+    task_id = str(task["task_id"])
+
+    assert "not both" in error_line(cli.run("task", "cancel"), 2)
+    assert "not both" in error_line(cli.run("task", "cancel", task_id, "--code", "a"), 2)
+    assert "no task with id 999" in error_line(cli.run("task", "cancel", task_id, "999"), 3)
+    assert "unknown status 'finished'" in error_line(
+        cli.run("task", "cancel", "--status", "finished"), 2)
+    assert "complete tasks cannot be cancelled" in error_line(
+        cli.run("task", "cancel", "--status", "complete"), 2)
+    assert "cancelled tasks cannot be cancelled" in error_line(
+        cli.run("task", "cancel", "--status", "cancelled"), 2)
+    assert "queue" in error_line(cli.run("task", "cancel", "--queue", "bad name!"), 2)
+
+    assert statuses(cli) == {"a": "pending"}
+    assert cli.log("--task", task_id) == []
