@@ -41,8 +41,12 @@ def test_a_cancel_raises_the_claims_signal_and_ends_its_heartbeats(
     store, keeper, claim = running(FakeClock())
     asked: list[list[int]] = []
     among = store.cancels.cancelled_among
-    monkeypatch.setattr(store.cancels, "cancelled_among",
-                        lambda ids: asked.append(list(ids)) or among(ids))
+
+    def counted(ids: list[int]) -> list[int]:
+        asked.append(list(ids))
+        return among(ids)
+
+    monkeypatch.setattr(store.cancels, "cancelled_among", counted)
     keeper.beat()
     assert asked == []  # every claim held: nothing more is read
     signal = keeper.cancel_signal(claim)
