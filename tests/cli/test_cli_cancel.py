@@ -35,6 +35,11 @@ def test_cancel_by_ids_leaves_complete_tasks_alone(cli: Cli, tmp_path: Path) -> 
     assert entry["comment"].startswith("cancelled by taskdesk task cancel (")
     assert entry["comment"].endswith("(was pending)")
     assert [t["code"] for t in cli.tasks("--status", "cancelled")] == ["waiting"]
+    table = cli.ok("task", "list", "--status", "cancelled")
+    assert "1 of 1 tasks" in table
+    assert "cancelled" in table
+    assert "cancelled by taskdesk task cancel" in cli.ok("task", "log")
+    assert "cancelled" in cli.ok("task", "show", str(waiting["task_id"]))
 
     assert cli.ok("task", "retry", str(waiting["task_id"])).strip() == "1 retried"
     cli.start()

@@ -4,8 +4,9 @@ It is built on one SqlConnections (`db`: sqlite.py or postgres.py set up the dia
 made of one class of verbs per story, each with its statements: the registry (tasks.py), the
 claim and the lease (claims.py), the end of an attempt (finish.py), the recovery of expired
 leases (recovery.py), the admin's bulk changes (admin.py), the task log and its counters
-(log.py), Run Tasks' start claim (run_start.py), runners and their hosts (hosts.py); here
-are installed modules and the store's lifetime.
+(log.py), Run Tasks' start claim (run_start.py), runners and their hosts (hosts.py); the
+sub-stores (accounts, schedules, packages, queues, cancels, error_lines) are built on its
+connections; here are installed modules and the store's lifetime.
 """
 
 from __future__ import annotations
