@@ -3,15 +3,20 @@ cancelled and are never claimed; a running one loses its claim, so that its hear
 progress and finish are refused (finish_many too, which PostgreSQL runs as one statement, and
 the finish that claims the next task); complete ones and unknown ids are left alone, the
 latter with a clear error before anything changes; each cancel is logged, saying by whom;
-`retry` brings a cancelled task back; `cancelled_among` tells a cancel from a lost lease."""
+`retry` brings a cancelled task back; `cancelled_among` tells a cancel from a lost lease; a
+finish that waits on a cancel's transaction (PostgreSQL's row lock, SQLite's write lock) is
+refused once the cancel commits, by its delete and by its update alike."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 
 from taskdesk.errors import TaskNotFound
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
-from taskdesk.models.tasks import Outcome, Status, TaskFilter
+from taskdesk.models.tasks import Outcome, Status, Task, TaskFilter
 from taskdesk.store import Store
 from tests.store.test_store import LEASE, add_one
 
@@ -129,3 +134,26 @@ def test_a_cancel_commits_with_its_block_or_not_at_all(store: Store) -> None:
         cancel_then_fail()
     assert store.get(task.task_id).status is Status.PENDING  # type: ignore[union-attr]
     assert store.log(task_id=task.task_id) == []
+
+
+@pytest.mark.parametrize("retention", [0.0, 3600.0])  # the finish deletes, or updates
+def test_a_finish_waiting_on_a_cancels_transaction_is_refused(store: Store,
+                                                              retention: float) -> None:
+    add_one(store, "a")
+    [running] = store.claim("w1", lease_seconds=LEASE, limit=1)
+    answers: list[tuple[list[bool], list[Task]]] = []
+
+    def finish() -> None:
+        answers.append(store.finish_many("w1", [Finished(running, done())],
+                                         retention_seconds=retention))
+
+    finishing = threading.Thread(target=finish)
+    with store.atomic() as bound:
+        bound.cancels.cancel([running.task_id], by="ann")
+        finishing.start()
+        time.sleep(0.3)  # the finish now waits for the cancel's lock (its row, or SQLite's)
+        assert finishing.is_alive()
+    finishing.join(10)
+
+    assert answers == [([False], [])]
+    assert store.get(running.task_id).status is Status.CANCELLED  # type: ignore[union-attr]
