@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from taskdesk.models.runners import ClaimKey, RunnerInfo
+from taskdesk.store import open_store
 from tests.cli.harness import Cli, error_line, record_args, recorded
 
 NOOP = "tests.support.handlers:noop"
@@ -62,6 +64,26 @@ def test_cancel_by_code_status_and_queue(cli: Cli) -> None:
     assert statuses(cli) == {"mail-1": "cancelled", "mail-2": "cancelled",
                              "report-1": "pending", "report-2": "cancelled",
                              "other": "cancelled"}
+
+
+def test_cancel_running_tasks_by_status(cli: Cli) -> None:
+    running = cli.add("running", NOOP)
+    cli.add("waiting", NOOP)
+    store = open_store(cli.database_url)
+    try:
+        [claimed] = store.claim("host:1:abc", lease_seconds=60)
+        assert claimed.task_id == running["task_id"]
+
+        assert cli.ok("task", "cancel", "--status", "processing").strip() == "1 cancelled"
+
+        assert store.heartbeat(RunnerInfo(runner_id="host:1:abc", hostname="host", pid=1,
+                                          started_at=store.clock(), last_seen_at=store.clock()),
+                               [ClaimKey.of(claimed)], lease_seconds=60) == 0
+    finally:
+        store.close()
+    assert statuses(cli) == {"running": "cancelled", "waiting": "pending"}
+    [entry] = cli.log("--task", str(running["task_id"]))
+    assert "while running attempt 1 on runner host:1:abc" in entry["comment"]
 
 
 def test_bad_input_is_one_clear_error_that_changes_nothing(cli: Cli) -> None:
