@@ -2,8 +2,8 @@
 PostgreSQL, cancelled through `taskdesk task cancel`: a waiting task never runs; a running
 thread task is told within seconds (well inside the 10 s heartbeat: the cancel's notification
 makes its runner heartbeat at once), stops, and stays cancelled; a task in a child process
-(a timeout is set) that ignores the cancel is terminated after the grace, and `task retry`
-brings it back and it runs."""
+(a timeout is set) is told too (SIGUSR1) and one that ignores the cancel is terminated after
+the grace, and `task retry` brings it back and it runs."""
 
 from __future__ import annotations
 
@@ -87,18 +87,27 @@ def test_a_child_process_that_ignores_the_cancel_is_terminated_then_retried(
         database_url: str, tmp_path: Path) -> None:
     desk = Desk(tmp_path / "home", database_url, poll_seconds=POLL_SECONDS,
                 task_timeout_seconds="60", cancel_grace_seconds="1")
-    marker = tmp_path / "started"
-    worker = desk.spawn("worker")
+    marker, polite_marker, told = tmp_path / "started", tmp_path / "polite", tmp_path / "told"
+    worker = desk.spawn("worker", "--concurrency", "2")
     try:
         task_id = added(desk, "stubborn", "ignores_cancel", marker=str(marker))
-        wait_for(marker.exists, timeout=30, what="the child to start")
+        polite = added(desk, "polite", "until_cancelled", marker=str(polite_marker),
+                       out=str(told))
+        wait_for(lambda: marker.exists() and polite_marker.exists(), timeout=30,
+                 what="both children to start")
         child = int(marker.read_text())
+        assert int(polite_marker.read_text()) != worker.pid  # it runs in a child too
 
         started = time.monotonic()
-        desk.run("task", "cancel", str(task_id))
+        assert "2 cancelled" in desk.run("task", "cancel", str(task_id), str(polite)).stdout
+        wait_for(told.exists, timeout=TOLD_WITHIN + 5, what="the polite child to be told")
+        assert told.read_text().startswith("told after")  # through SIGUSR1, in its child
         wait_for(lambda: not alive(child), timeout=TOLD_WITHIN + 1 + 5,
                  what="the child to be terminated after its grace")
         assert time.monotonic() - started > 1  # the grace was given
+        wait_for(lambda: len(shown(desk, polite)["log"]) == 2, timeout=10,
+                 what="the polite child's attempt to be logged")
+        assert "stopped cleanly" in shown(desk, polite)["log"][0]["comment"]
         wait_for(lambda: len(shown(desk, task_id)["log"]) == 2,
                  timeout=10, what="the attempt to be logged")
         task = shown(desk, task_id)
