@@ -46,7 +46,9 @@ logger = logging.getLogger(__name__)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 RETRY_SECONDS = 5.0  # after a refused line, lines go to the file only this long
-RUNNER_LOGGER = "taskdesk.runner"  # whose warnings a running runner writes to the error log
+#: Whose warnings a running runner writes to the error log: its own, and its schedules'
+#: firings' (a schedule refused or broken is the operator's to see on every host).
+RUNNER_LOGGERS = ("taskdesk.runner", "taskdesk.schedules")
 
 
 @dataclass
@@ -226,9 +228,11 @@ class RunnerWarnings(logging.Handler):
 def warnings_logged(log: ErrorLog) -> Iterator[None]:
     """While the block runs, the runner's warnings go to `log` too."""
     handler = RunnerWarnings(log)
-    logger = logging.getLogger(RUNNER_LOGGER)
-    logger.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in RUNNER_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)

@@ -128,3 +128,24 @@ def test_a_runner_s_queues_are_recorded_with_their_caps(store: Store) -> None:
     served = {info.runner_id: (info.queues, info.caps) for info in store.runners()}
 
     assert served == {"h:1:a": (("mail", "reports"), (("mail", 2),)), "h:2:b": (None, ())}
+
+
+def test_ahead_counts_the_due_tasks_a_claim_takes_first(store: Store, clock: FakeClock) -> None:
+    """A task's place in line: due pending tasks of its queue with a higher priority, or the
+    same priority and a lower id; never a later, running, other queue's or newer task."""
+    add_one(store, "older")
+    add_one(store, "urgent", priority=3)
+    add_one(store, "plain")
+    add_one(store, "elsewhere", queue="mail", priority=9)
+    add_one(store, "later", priority=9, run_at=clock.now + timedelta(minutes=1))
+    mine = add_one(store, "mine")
+    add_one(store, "newer")
+    store.claim("w1", lease_seconds=LEASE, queues=["mail"])  # takes "elsewhere"
+    [running] = store.claim("w1", lease_seconds=LEASE)
+
+    assert running.code == "urgent"
+    assert store.queues.ahead("default", mine.priority, mine.task_id) == 2  # older, plain
+    assert store.queues.ahead("default", 5, mine.task_id) == 0
+    assert store.queues.ahead("mail", 0, 1) == 0
+    clock.advance(61)
+    assert store.queues.ahead("default", mine.priority, mine.task_id) == 3  # later is due

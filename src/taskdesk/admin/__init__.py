@@ -47,9 +47,12 @@ from taskdesk.views import (
     HostView,
     RunnerView,
     RunStartView,
+    WhyView,
     host_views,
     runner_view,
+    why_view,
 )
+from taskdesk.why import Scene, explain
 
 __all__ = ["Actor", "Admin", "LoginThrottle", "ScheduleChanges", "TaskChanges"]
 
@@ -87,6 +90,17 @@ class Admin:
         handlers = self.desk.handlers
         return TaskRegistry(store, self.settings, gate=handlers.check,
                             check_args=handlers.check_args)
+
+    def why(self, task_id: int) -> WhyView:
+        """Why the task is not running: the first reason that holds (taskdesk.why), with
+        its facts; TaskNotFound for an unknown id."""
+        desk = self.desk
+        task = desk.tasks.get(task_id)
+        scene = Scene(task=task, store=desk.store, now=desk.now(),
+                      lease_seconds=self.settings.lease_seconds,
+                      check_action=desk.handlers.check, extension=desk.catalogue.get,
+                      app=self.settings.app or desk.import_path())
+        return why_view(task, explain(scene))
 
     def runners(self) -> list[RunnerView]:
         """Runners that registered and have not stopped, each alive if seen within a lease."""

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from taskdesk.models.tasks import LogEntry, Status, Task
 from taskdesk.text import json_safe, visible
-from taskdesk.views import task_view
+from taskdesk.views import WhyView, task_view
 
 PIPED_WIDTH = 160  # columns when stdout is not a terminal and COLUMNS is unset
 WIDE_COLUMN = 48  # characters; longer actions and responses end in an ellipsis
@@ -197,3 +197,19 @@ def print_block(heading: str, text: str, *, whole: str) -> None:
     console.print(body, soft_wrap=True)
     if left_out:
         console.print(f"[… {left_out:,} more characters: {whole} prints the whole]")
+
+
+def print_why(found: WhyView) -> None:
+    """`task why`: the reason in words, its facts (each printed literally), what to do."""
+    state = "waits" if found["waiting"] else "is not waiting"
+    console.print(Text(f"task {found['task_id']} ({found['status']}) {state}: ", style="bold")
+                  + shown(found["text"]))
+    table = Table(show_header=False, box=None, padding=(0, 1, 0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in found["facts"].items():
+        table.add_row(key, shown("—" if value is None else clipped(str(value), DETAIL_CHARS)))
+    if found["facts"]:
+        console.print(table)
+    if found["hint"]:
+        console.print(Text("what to do: ", style="bold") + shown(found["hint"]))

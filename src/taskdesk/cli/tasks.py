@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from taskdesk.cli.context import opened
+from taskdesk.cli.context import administered, opened
 from taskdesk.cli.output import (
     LISTED_CHARS,
     console,
@@ -17,6 +17,7 @@ from taskdesk.cli.output import (
     log_table,
     print_block,
     print_json,
+    print_why,
     task_details,
     tasks_table,
 )
@@ -105,6 +106,17 @@ def show(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
     if task.response:
         print_block("response", task.response, whole=f"taskdesk task show {task_id} --json")
     console.print(log_table(entries, title="log"))
+
+
+@app.command()
+def why(ctx: typer.Context, task_id: int, json_: JsonFlag = False) -> None:
+    """Why a task is not running: the first reason that holds, its facts, what to do."""
+    with administered(ctx) as admin:
+        found = admin.why(task_id)
+    if json_:
+        print_json(found)
+    else:
+        print_why(found)
 
 
 @app.command()

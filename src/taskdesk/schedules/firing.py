@@ -13,6 +13,10 @@ a narrower TASKDESK_ALLOWED_ACTIONS) leaves the firing due for one that can, and
 its log once per firing. So a firing is used up only by a runner that adds its task; one that
 no runner can add (its extension uninstalled) stays due until the schedule is disabled or
 deleted. A missed firing that the policy skips adds no task and needs no check.
+
+A schedule whose rule cannot say when it fires next (a cron expression changed by hand in
+the database into one that does not parse) is skipped and logged once per firing: the other
+due schedules fire as usual.
 """
 
 from __future__ import annotations
@@ -46,7 +50,13 @@ class Firings:
     def fire(self, schedule: Schedule) -> Firing:
         """Claim this schedule's due firing and add its task (see the module doc)."""
         now = self.store.clock()
-        next_run_at, missed = schedule.rule.next_after(schedule.next_run_at, now)
+        try:
+            next_run_at, missed = schedule.rule.next_after(schedule.next_run_at, now)
+        except (ValueError, OverflowError) as error:  # croniter's errors are ValueErrors
+            self._once(schedule, "schedule.broken code=%s due=%s: its rule gives no next "
+                       "firing (%s: %s); it is skipped until it is fixed or deleted",
+                       type(error).__name__, error)
+            return Firing(schedule, claimed=False)
         task = None
         if not missed or schedule.missed is Missed.RUN_ONCE:
             task = self._task(schedule)
@@ -64,10 +74,13 @@ class Firings:
         try:
             return self.registry.check(new)
         except BadInput as error:
-            firing = (schedule.schedule_id, schedule.next_run_at)
-            if firing not in self._refused:
-                self._refused.add(firing)
-                logger.warning("schedule.refused code=%s action=%s due=%s, left for a runner "
-                               "that can add it: %s", schedule.code, schedule.action,
-                               schedule.next_run_at.isoformat(), error)
+            self._once(schedule, "schedule.refused code=%s due=%s action=%s, left for a "
+                       "runner that can add it: %s", schedule.action, error)
             return None
+
+    def _once(self, schedule: Schedule, message: str, *details: object) -> None:
+        """Log a broken firing once, however often runners find it due."""
+        firing = (schedule.schedule_id, schedule.next_run_at)
+        if firing not in self._refused:
+            self._refused.add(firing)
+            logger.warning(message, schedule.code, schedule.next_run_at.isoformat(), *details)

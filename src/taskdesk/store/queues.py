@@ -30,3 +30,8 @@ class QueueStore(Protocol):
     def counts(self) -> list[QueueCounts]:
         """Every queue that holds pending, processing or failed tasks, by name."""
         ...
+
+    def ahead(self, queue: str, priority: int, task_id: int) -> int:
+        """How many due pending tasks of `queue` a claim takes before a task of that
+        priority and id (a higher priority, or the same and a lower id): its place in line."""
+        ...

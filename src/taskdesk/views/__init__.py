@@ -55,6 +55,7 @@ from taskdesk.views.tasks import (
     task_view,
     task_with_log_view,
 )
+from taskdesk.views.why import WhyView, why_view
 
 __all__ = [
     "STATUSES",
@@ -84,6 +85,7 @@ __all__ = [
     "TokenView",
     "UninstallView",
     "UserView",
+    "WhyView",
     "attempt_view",
     "audit_view",
     "error_log_page_view",
@@ -99,4 +101,5 @@ __all__ = [
     "task_with_log_view",
     "token_view",
     "user_view",
+    "why_view",
 ]

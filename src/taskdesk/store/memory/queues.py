@@ -8,6 +8,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from taskdesk.models.queues import QueueCounts, QueuePause, counted
+from taskdesk.models.tasks import Status
 
 if TYPE_CHECKING:
     from taskdesk.store.memory.state import MemoryState
@@ -55,6 +56,13 @@ class MemoryQueueStore:
                 counts = found.get(task.queue) or QueueCounts(queue=task.queue)
                 found[task.queue] = counted(counts, task.status.value, 1, task.date_added)
         return [found[name] for name in sorted(found) if _any(found[name])]
+
+    def ahead(self, queue: str, priority: int, task_id: int) -> int:
+        with self._lock:
+            now = self.owner.clock()
+            return sum(1 for t in self.owner.tasks_now()
+                       if t.queue == queue and t.status is Status.PENDING and t.run_at <= now
+                       and (-t.priority, t.task_id) < (-priority, task_id))
 
 
 def _any(counts: QueueCounts) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from taskdesk.models.queues import QueueCounts, QueuePause, counted
@@ -56,3 +56,12 @@ class SqlQueueStore:
             counts = found.get(queue) or QueueCounts(queue=queue)
             found[queue] = counted(counts, status, count, oldest)
         return [found[queue] for queue in sorted(found)]
+
+    def ahead(self, queue: str, priority: int, task_id: int) -> int:
+        before = or_(task.c.priority > priority,
+                     and_(task.c.priority == priority, task.c.task_id < task_id))
+        query = (select(func.count()).select_from(task)
+                 .where(task.c.queue == queue, task.c.status == Status.PENDING.value,
+                        task.c.run_at <= self.db.clock(), before))
+        with self.db.read() as conn:
+            return int(conn.execute(query).scalar_one())

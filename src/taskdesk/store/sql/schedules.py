@@ -18,6 +18,7 @@ from taskdesk.errors import ScheduleExists
 from taskdesk.models.schedule_rules import Cycle, Missed, Rule
 from taskdesk.models.schedules import Firing, NewSchedule, Schedule
 from taskdesk.models.tasks import NewTask
+from taskdesk.store.sql.rows import args_of
 from taskdesk.store.sql.schema import schedule as table
 
 if TYPE_CHECKING:
@@ -106,12 +107,14 @@ def _row(new: NewSchedule, now: datetime) -> dict[str, Any]:
 
 
 def schedule_from_row(row: RowMapping) -> Schedule:
-    """One stored row as a Schedule."""
+    """One stored row as a Schedule. Its cron and args are taken as stored, so that a row
+    changed by hand into nonsense is still listed (its args kept for the eye as a task's are,
+    see args_of) and fails alone when it fires (schedules/firing.py)."""
     cycle = row["cycle"]
     rule = Rule(cron=row["cron"], every=Cycle(cycle) if cycle else None,
                 interval=row["cycle_interval"])
     return Schedule(schedule_id=row["schedule_id"], code=row["code"], action=row["action"],
-                    args=json.loads(row["args"]), rule=rule, missed=Missed(row["missed"]),
+                    args=args_of(row["args"]), rule=rule, missed=Missed(row["missed"]),
                     enabled=bool(row["enabled"]), next_run_at=row["next_run_at"],
                     last_run_at=row["last_run_at"], date_added=row["date_added"],
                     date_modified=row["date_modified"])

@@ -16,6 +16,7 @@ from taskdesk.views import (
     LogEntryView,
     RunStartView,
     TaskView,
+    WhyView,
     log_entry_view,
     task_view,
 )
@@ -176,6 +177,13 @@ def run_tasks(request: Request) -> RunStartView:
 def get_task(request: Request, task_id: int) -> dict[str, Any]:
     """The task, its attempts (each with timings and the runner that ran it) and its log."""
     return task_detail(request, task_id)
+
+
+@routes.get("/api/tasks/{task_id}/why", "tasks:access")
+def why_task(request: Request, task_id: int) -> WhyView:
+    """Why the task is not running: the first reason that holds, with its facts and what
+    to do about it (see docs/tasks.md, "Why isn't it running?")."""
+    return admin_of(request).why(task_id)
 
 
 @routes.delete("/api/tasks/{task_id}", "tasks:modify")

@@ -75,4 +75,5 @@ def log_page(request: Request, task_id: Id = None, cursor: Id = None) -> Respons
 
 @routes.get("/tasks/{task_id}", "tasks:access", page=True)
 def task_page(request: Request, task_id: int) -> Response:
-    return render(request, "task.html", **task_detail(request, task_id), statuses=STATUSES)
+    return render(request, "task.html", **task_detail(request, task_id), statuses=STATUSES,
+                  why=admin_of(request).why(task_id))
