@@ -8,9 +8,10 @@ running one), statuses are checked, and lists are keyset-paginated.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, Unpack
 
 from taskdesk.clock import parse_moment
@@ -175,31 +176,36 @@ class TaskRegistry:
 
     def cancel_matching(self, *, by: str = CANCELLED_BY, then: AfterChunks | None = None,
                         **filters: Unpack[Filters]) -> int:
-        """`cancel` every task that `list_tasks(**filters)` would show, running ones too, a
-        chunk per transaction; returns how many were cancelled. Needs a filter; a status
-        filter must name one a task can be cancelled from (not complete or cancelled).
-        `then(store, cancelled)` runs after the last chunk (the change's audit row)."""
+        """`cancel` every task that `list_tasks(**filters)` would show, running ones too,
+        MATCH_CHUNK tasks per transaction; returns how many were cancelled. Needs a filter; a
+        status filter must name one a task can be cancelled from (not complete or
+        cancelled). A task deleted meanwhile is skipped. `then(store, cancelled)` runs in the
+        last chunk's transaction (the change's audit row)."""
         where = _bulk_filter("cancel", filters, running=True)
         if where.status is not None and where.status not in CANCELLABLE:
             raise BadStatus(f"{where.status.value} tasks cannot be cancelled: only pending, "
                             "paused, failed or processing ones")
         statuses = [where.status] if where.status is not None else list(CANCELLABLE)
-        total = sum(self._cancel_each(replace(where, status=status), by)
-                    for status in statuses)
-        if then is not None:
-            with self.store.atomic() as bound:
-                then(bound, total)
-        return total
-
-    def _cancel_each(self, where: TaskFilter, by: str) -> int:
-        """Cancel what matches, MATCH_CHUNK tasks a transaction, through store.cancels."""
-        cancelled, cursor = 0, None
+        ids = self._matching_ids([replace(where, status=status) for status in statuses])
+        chunk, total, by = list(islice(ids, MATCH_CHUNK)), 0, storable(by, MAX_BY)
         while True:
-            page = self.store.list_tasks(where, cursor=cursor, limit=MATCH_CHUNK, preview=1)
-            if not page:
-                return cancelled
-            cancelled += len(self.cancel([task.task_id for task in page], by=by))
-            cursor = page[-1].task_id
+            following = list(islice(ids, MATCH_CHUNK))  # read first: is `chunk` the last?
+            with self.store.atomic() as bound:
+                total += len(bound.cancels.cancel(chunk, by=by, missing_ok=True))
+                if not following and then is not None:
+                    then(bound, total)
+            if not following:
+                return total
+            chunk = following
+
+    def _matching_ids(self, filters: list[TaskFilter]) -> Iterator[int]:
+        """The ids of the tasks these filters match, read a page at a time as they go."""
+        for where in filters:
+            cursor = None
+            while page := self.store.list_tasks(where, cursor=cursor, limit=MATCH_CHUNK,
+                                                preview=1):
+                yield from (task.task_id for task in page)
+                cursor = page[-1].task_id
 
     def retry(self, task_ids: Sequence[int]) -> int:
         """Give these tasks a fresh start: pending, attempts 0, due now. Running tasks are

@@ -64,6 +64,14 @@ def test_complete_tasks_stay_and_unknown_ids_change_nothing(store: Store) -> Non
     assert store.log(task_id=other.task_id) == []
 
 
+def test_missing_ok_skips_tasks_deleted_meanwhile(store: Store) -> None:
+    task = add_one(store, "a")
+
+    assert store.cancels.cancel([task.task_id, 999], by="ann", missing_ok=True) == [
+        task.task_id]
+    assert store.get(task.task_id).status is Status.CANCELLED  # type: ignore[union-attr]
+
+
 def test_a_running_task_loses_its_claim_and_its_outcome_is_refused(store: Store) -> None:
     runner = info(store)
     add_one(store, "a")

@@ -33,11 +33,13 @@ def cancel_comment(by: str, status: Status, worker_id: str | None, attempt: int)
 
 
 class CancelStore(Protocol):
-    def cancel(self, task_ids: Sequence[int], *, by: str) -> list[int]:
+    def cancel(self, task_ids: Sequence[int], *, by: str,
+               missing_ok: bool = False) -> list[int]:
         """Cancel these tasks (see the module doc); returns the ids actually cancelled, in
         id order: those complete or already cancelled are left alone. An id that does not
-        exist raises TaskNotFound before anything is changed. `by` says who cancelled, in
-        the log entry."""
+        exist raises TaskNotFound before anything is changed, unless `missing_ok` (a
+        change by filter, whose tasks may be deleted meanwhile). `by` says who cancelled,
+        in the log entry."""
         ...
 
     def cancelled_among(self, task_ids: Sequence[int]) -> list[int]:

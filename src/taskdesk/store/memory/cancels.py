@@ -23,15 +23,16 @@ class MemoryCancelStore:
         self.owner = owner
         self._lock = lock
 
-    def cancel(self, task_ids: Sequence[int], *, by: str) -> list[int]:
+    def cancel(self, task_ids: Sequence[int], *, by: str,
+               missing_ok: bool = False) -> list[int]:
         with self._lock:
             tasks = self.owner.tasks_by_id()
             missing = sorted(set(task_ids) - set(tasks))
-            if missing:
+            if missing and not missing_ok:
                 raise TaskNotFound(f"no task with id {', '.join(map(str, missing))}")
             now = self.owner.clock()
             cancelled = []
-            for task_id in sorted(set(task_ids)):
+            for task_id in sorted(set(task_ids) - set(missing)):
                 task = tasks[task_id]
                 if task.status not in CANCELLABLE:
                     continue

@@ -33,11 +33,13 @@ class SqlCancelStore:
     def __init__(self, db: SqlConnections) -> None:
         self.db = db
 
-    def cancel(self, task_ids: Sequence[int], *, by: str) -> list[int]:
+    def cancel(self, task_ids: Sequence[int], *, by: str,
+               missing_ok: bool = False) -> list[int]:
         cancelled: list[int] = []
         running = False
         with self.db.write() as conn:
-            check_exist(conn, task_ids)
+            if not missing_ok:
+                check_exist(conn, task_ids)
             now = self.db.clock()
             for some in chunks(sorted(set(task_ids))):
                 rows = conn.execute(
