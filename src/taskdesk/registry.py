@@ -18,6 +18,7 @@ from taskdesk.clock import parse_moment
 from taskdesk.config import Settings
 from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
 from taskdesk.models.actions import parse_action
+from taskdesk.models.failures import FailureGroup
 from taskdesk.models.filters import Filters, task_filter
 from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.models.tasks import (
@@ -31,6 +32,7 @@ from taskdesk.models.tasks import (
 )
 from taskdesk.store import AfterChunks, Store
 from taskdesk.store.cancels import CANCELLABLE
+from taskdesk.store.failures import MAX_GROUPS
 from taskdesk.store.protocol import MATCH_CHUNK
 from taskdesk.store.sql import add_through
 from taskdesk.text import storable
@@ -234,6 +236,23 @@ class TaskRegistry:
         """Delete every task that `list_tasks(**filters)` would show, except running ones, a
         chunk per transaction; returns how many went. Needs a filter (`clear` deletes all)."""
         return self.store.delete_matching(_bulk_filter("delete", filters), then=then)
+
+    # -- failures by cause (taskdesk.models.failures) -------------------------------------
+    def failures(self, *, limit: int = MAX_GROUPS) -> list[FailureGroup]:
+        """The failed tasks grouped by error class: most tasks first, at most `limit`."""
+        return self.store.error_classes.groups(limit=_check_int("limit", limit, (1, MAX_GROUPS)))
+
+    def retry_failed(self, error_class: str, *, then: AfterChunks | None = None) -> int:
+        """Retry every failed task whose latest failure was of this class."""
+        return self.retry_matching(status=Status.FAILED, error_class=error_class, then=then)
+
+    def cancel_failed(self, error_class: str, *, by: str = CANCELLED_BY,
+                      then: AfterChunks | None = None) -> int:
+        """Cancel every failed task whose latest failure was of this class: each becomes
+        `cancelled` (it keeps its history; a retry brings it back), through the cancel
+        (cancel_matching, store.cancels) as every cancel goes."""
+        return self.cancel_matching(status=Status.FAILED, error_class=error_class, by=by,
+                                    then=then)
 
     def attempts(self, task_id: int) -> list[AttemptView]:
         """Every attempt of a task (its newest MAX_PAGE log entries), oldest first, with

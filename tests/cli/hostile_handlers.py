@@ -11,3 +11,8 @@ def say(text: str) -> str:
 def fail_with(text: str) -> None:
     """Fails with `text` as the message: it ends in the task's response and log."""
     raise RuntimeError(text)
+
+
+def fail_as(name: str, text: str) -> None:
+    """Raises an exception of a class named `name` (a class may name itself anything)."""
+    raise type(name, (Exception,), {})(text)

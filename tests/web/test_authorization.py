@@ -81,7 +81,9 @@ def test_the_table_has_every_page_and_the_public_routes_are_only_the_expected_on
     paths = {route.path for route in ROUTES}
     for page in ("/", "/tasks", "/tasks/{task_id}", "/tasks/log", "/installer", "/extensions",
                  "/error-log", "/users", "/audit", "/queues", "/api/queues",
-                 "/api/queues/{name}/pause", "/api/queues/{name}/resume", "/schedules"):
+                 "/api/queues/{name}/pause", "/api/queues/{name}/resume", "/schedules",
+                 "/tasks/failures", "/api/failures", "/api/failures/retry",
+                 "/api/failures/cancel"):
         assert page in paths
     assert len(GUARDED) >= 40
 

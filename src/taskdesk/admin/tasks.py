@@ -124,6 +124,18 @@ class TaskChanges:
         return self._registry(self.store).cancel_matching(by=cancelled_by(by), then=then,
                                                           **filters)
 
+    def retry_failed(self, by: Actor, error_class: str) -> int:
+        """Retry the failed tasks of one error class (TaskRegistry.retry_failed)."""
+        then = chunk_audit(by, "tasks.retry", _of_class(error_class), lambda n: f"{n} retried")
+        return self._registry(self.store).retry_failed(error_class, then=then)
+
+    def cancel_failed(self, by: Actor, error_class: str) -> int:
+        """Cancel the failed tasks of one error class (TaskRegistry.cancel_failed)."""
+        then = chunk_audit(by, "tasks.cancel", _of_class(error_class),
+                           lambda n: f"{n} cancelled")
+        return self._registry(self.store).cancel_failed(error_class, by=cancelled_by(by),
+                                                        then=then)
+
     def retry_matching(self, by: Actor, **filters: Any) -> int:
         then = chunk_audit(by, "tasks.retry", _matching(filters), lambda n: f"{n} retried")
         return self._registry(self.store).retry_matching(then=then, **filters)
@@ -141,6 +153,10 @@ def _is_cancel(status: Status | str) -> bool:
 
 def _status_detail(status: Status | str, changed: int) -> str:
     return f"status {status.value if isinstance(status, Status) else status}, {changed} changed"
+
+
+def _of_class(error_class: str) -> str:
+    return f"failed tasks of error class {error_class}"
 
 
 def _ids(task_ids: Sequence[int]) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 from taskdesk.admin import Actor
 from taskdesk.cli.context import opened
 from taskdesk.cli.output import console, new_table, print_json, short_iso, shown
+from taskdesk.cli.runners import plural
 from taskdesk.views import QueueView
 
 app = typer.Typer(help="Named queues: list, pause and resume.", no_args_is_help=True)
@@ -37,7 +38,9 @@ def pause(ctx: typer.Context, name: Name, json_: JsonFlag = False) -> None:
     """Pause a queue: no runner claims its tasks until it is resumed; running ones finish."""
     with opened(ctx) as desk:
         paused = desk.queues.pause(name, by=ACTOR)
-    _said(paused, f"paused queue {name}: its {paused['waiting']} waiting tasks wait", json_)
+    waits = "waits" if paused["waiting"] == 1 else "wait"
+    _said(paused, f"paused queue {name}: its {plural(paused['waiting'], 'waiting task')} "
+          f"{waits}", json_)
 
 
 @app.command()
@@ -45,7 +48,7 @@ def resume(ctx: typer.Context, name: Name, json_: JsonFlag = False) -> None:
     """Resume a paused queue: its tasks are claimed again at once."""
     with opened(ctx) as desk:
         resumed = desk.queues.resume(name, by=ACTOR)
-    _said(resumed, f"resumed queue {name}: {resumed['waiting']} waiting tasks", json_)
+    _said(resumed, f"resumed queue {name}: {plural(resumed['waiting'], 'waiting task')}", json_)
 
 
 def _said(view: QueueView, sentence: str, json_: bool) -> None:

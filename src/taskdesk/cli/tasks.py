@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from taskdesk.cli.context import administered, opened
+from taskdesk.cli.failures import check_by_error, print_failures
 from taskdesk.cli.output import (
     LISTED_CHARS,
     console,
@@ -23,9 +24,12 @@ from taskdesk.cli.output import (
 )
 from taskdesk.cli.server import App
 from taskdesk.errors import BadInput
+from taskdesk.models.failures import check_error_class
 from taskdesk.models.tasks import Status, parse_args
 from taskdesk.text import visible
-from taskdesk.views import log_entry_view, task_view, task_with_log_view
+from taskdesk.views import failure_view, log_entry_view, task_view, task_with_log_view
+
+MAX_FAILURE_GROUPS = 100  # error classes `task list --by-error` shows at most
 
 app = typer.Typer(help="Add, list, change and delete tasks; read the task log.",
                   no_args_is_help=True)
@@ -33,6 +37,8 @@ app = typer.Typer(help="Add, list, change and delete tasks; read the task log.",
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Ids = Annotated[list[int], typer.Argument(help="Task ids.", show_default=False)]
 Limit = Annotated[int, typer.Option(help="At most this many rows (1-1000).")]
+ErrorClass = Annotated[str | None, typer.Option(
+    "--error", help="Only tasks whose latest failure was of this error class.")]
 
 
 @app.command()
@@ -68,6 +74,9 @@ def list_(
     status: Annotated[str | None, typer.Option(help="Only tasks with this status.")] = None,
     code: Annotated[str | None, typer.Option(help="Only codes containing this text.")] = None,
     queue: Annotated[str | None, typer.Option(help="Only tasks of this queue.")] = None,
+    error: ErrorClass = None,
+    by_error: Annotated[bool, typer.Option(
+        "--by-error", help="The failed tasks grouped by error class, with counts.")] = False,
     limit: Limit = 100,
     after: Annotated[int | None, typer.Option(help="Only ids after this one (next page).")]
     = None,
@@ -75,11 +84,18 @@ def list_(
     whole: Annotated[bool, typer.Option(
         help="With --json: args and responses whole, however long.")] = False,
 ) -> None:
-    """List tasks in id order."""
+    """List tasks in id order (or, with --by-error, the failed ones grouped by cause)."""
+    if by_error:
+        check_by_error(status, code=code, queue=queue, error=error, after=after, whole=whole)
+        with opened(ctx) as desk:
+            groups = desk.tasks.failures(limit=min(limit, MAX_FAILURE_GROUPS))
+        print_failures([failure_view(group) for group in groups], json_=json_)
+        return
     with opened(ctx) as desk:  # a table shows a line of each response: load no more
-        tasks = desk.tasks.list_tasks(code=code, status=status, queue=queue, cursor=after,
-                                      limit=limit, preview=None if whole else LISTED_CHARS + 1)
-        total = desk.tasks.count(code=code, status=status, queue=queue)
+        tasks = desk.tasks.list_tasks(code=code, status=status, queue=queue, error_class=error,
+                                      cursor=after, limit=limit,
+                                      preview=None if whole else LISTED_CHARS + 1)
+        total = desk.tasks.count(code=code, status=status, queue=queue, error_class=error)
     if json_:
         print_json([task_view(task) if whole else listed_view(task) for task in tasks])
         return
@@ -154,16 +170,24 @@ def retry(
     = None,
     status: Annotated[str | None, typer.Option(help="Every task with this status "
                                                     "(e.g. failed).")] = None,
+    error: Annotated[str | None, typer.Option(
+        help="Every task whose latest failure was of this error class (failed ones unless "
+             "--status says otherwise).")] = None,
 ) -> None:
-    """Run tasks again with a fresh attempt budget: these ids, or every one matching --code
-    and --status (running tasks are left alone)."""
-    if bool(task_ids) == (code is not None or status is not None):
-        raise BadInput("task retry takes task ids, or --code and/or --status, not both")
+    """Run tasks again with a fresh attempt budget: these ids, or every one matching --code,
+    --status and --error (running tasks are left alone)."""
+    if bool(task_ids) == (code is not None or status is not None or error is not None):
+        raise BadInput("task retry takes task ids, or --code, --status and/or --error, "
+                       "not both")
+    if error is not None and status is None:
+        status = "failed"  # "retry all of this class": its failed tasks
+    if error is not None:
+        check_error_class(error)  # an empty one would filter nothing
     with opened(ctx) as desk:
         if task_ids:
             retried = desk.tasks.retry(task_ids)
         else:
-            retried = desk.tasks.retry_matching(code=code, status=status)
+            retried = desk.tasks.retry_matching(code=code, status=status, error_class=error)
     message = f"{retried} retried"
     console.print(_left_alone(message, retried, task_ids) if task_ids else message)
 
@@ -178,20 +202,27 @@ def cancel(
     status: Annotated[str | None, typer.Option(
         help="Every task with this status: pending, paused, failed or processing.")] = None,
     queue: Annotated[str | None, typer.Option(help="Every task of this queue.")] = None,
+    error: Annotated[str | None, typer.Option(
+        help="Every task whose latest failure was of this error class (failed ones unless "
+             "--status says otherwise).")] = None,
 ) -> None:
-    """Cancel tasks: these ids, or every one matching --code, --status and --queue. A waiting
-    task never runs; a running one is told to stop (taskdesk.cancelled()) and its outcome is
-    not stored. Complete tasks are left alone; `task retry` brings a cancelled task back."""
-    if bool(task_ids) == (code is not None or status is not None or queue is not None):
-        raise BadInput("task cancel takes task ids, or --code, --status and/or --queue, "
-                       "not both")
+    """Cancel tasks: these ids, or every one matching --code, --status, --queue and --error.
+    A waiting task never runs; a running one is told to stop (taskdesk.cancelled()) and its
+    outcome is not stored. Complete tasks are left alone; `task retry` brings a cancelled
+    task back."""
+    if bool(task_ids) == any(value is not None for value in (code, status, queue, error)):
+        raise BadInput("task cancel takes task ids, or --code, --status, --queue and/or "
+                       "--error, not both")
+    if error is not None:
+        check_error_class(error)  # an empty one would filter nothing
+        status = status or "failed"  # "cancel all of this class": its failed tasks
     with opened(ctx) as desk:
         by = f"taskdesk task cancel ({cli_user()})"
         if task_ids:
             cancelled = len(desk.tasks.cancel(task_ids, by=by))
         else:
             cancelled = desk.tasks.cancel_matching(by=by, code=code, status=status,
-                                                   queue=queue)
+                                                   queue=queue, error_class=error)
     message = f"{cancelled} cancelled"
     ended = len(set(task_ids or ())) - cancelled
     console.print(f"{message}, {ended} already ended left alone" if ended > 0 else message)

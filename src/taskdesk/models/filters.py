@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from taskdesk.errors import BadArgs, BadInput
+from taskdesk.models.failures import check_error_class
 from taskdesk.models.queues import check_queue
 from taskdesk.models.tasks import JsonObject, Status, TaskFilter, check_args, parse_args
 
@@ -33,6 +34,7 @@ class Filters(TypedDict, total=False):
     code_exact: bool
     extension: str | None  # exactly: the tasks this extension added
     queue: str | None  # exactly: the tasks of this queue
+    error_class: str | None  # exactly: the tasks whose latest failure was of this class
 
 
 def task_filter(filters: Filters) -> TaskFilter:
@@ -46,7 +48,12 @@ def task_filter(filters: Filters) -> TaskFilter:
         code_exact=bool(filters.get("code_exact", False)),
         extension=_text("extension", filters.get("extension")),
         queue=_queue(filters.get("queue")),
+        error_class=_error_class(filters.get("error_class")),
     )
+
+
+def _error_class(value: str | None) -> str | None:
+    return None if value is None or value == "" else check_error_class(value)
 
 
 def _queue(value: str | None) -> str | None:

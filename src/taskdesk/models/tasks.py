@@ -79,6 +79,9 @@ class Task:
     progress: int | None = None
     progress_message: str | None = None
     queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
+    #: The class of what failed its latest failed attempt (taskdesk.models.failures); None
+    #: once an attempt completes, and before any attempt failed.
+    error_class: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,6 +111,8 @@ class Outcome:
     comment: str
     duration: float
     retry_at: datetime | None = None
+    #: What failed it, for a failed attempt (taskdesk.models.failures); None when complete.
+    error_class: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,11 +139,12 @@ class TaskFilter:
     args: JsonObject | None = None
     code_exact: bool = False
     queue: str | None = None  # exactly: the tasks of this queue
+    error_class: str | None = None  # exactly: the tasks whose latest failure was of this class
 
     def is_empty(self) -> bool:
         """Whether every task matches: bulk changes refuse such a slip."""
         return not (self.code or self.status or self.extension or self.action or self.args
-                    or self.queue)
+                    or self.queue or self.error_class)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,6 +25,7 @@ from taskdesk.config import Settings
 from taskdesk.controller import Context, Handler
 from taskdesk.errorlog import error_log_of
 from taskdesk.models.actions import route_extension
+from taskdesk.models.failures import APP_NOT_LOADED
 from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.execute import execute
@@ -65,7 +66,7 @@ def _attempt(sender: Connection, task: Task, settings: Settings, retry: RetryPol
         reason = storable(f"the task's process could not load the application: "
                           f"{error_text(error)}")
         return Outcome(status=Status.FAILED, response=reason, comment=reason,
-                       duration=time.perf_counter() - started)
+                       duration=time.perf_counter() - started, error_class=APP_NOT_LOADED)
     reporter = ProgressReporter(partial(_send_progress, sender))
     with closing(app), reporting(reporter), watching(cancel):
         outcome = execute(task, lambda claimed: _handler(app, claimed, reporter, cancel),

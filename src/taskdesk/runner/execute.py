@@ -27,6 +27,7 @@ from types import FunctionType
 from taskdesk.clock import Clock
 from taskdesk.controller import Handler
 from taskdesk.errors import BadAction, BadArgs
+from taskdesk.models.failures import CLASS_BYTES, ERROR_RESULT, NOT_STORED, class_name
 from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.shutdown import is_abort
@@ -46,7 +47,7 @@ def execute(task: Task, resolve: Resolve, *, retry: RetryPolicy, clock: Clock) -
         check_signature(handler, task)
         result = handler(**task.args)
     except (BadAction, BadArgs) as error:  # retrying cannot help
-        return _outcome(Status.FAILED, error.message, started)
+        return _outcome(Status.FAILED, error.message, started, class_name(error))
     except BaseException as error:  # a task's sys.exit() or Ctrl-C must not stop the runner
         _leave_if_forked(parent, error)
         if is_abort(error):
@@ -102,26 +103,28 @@ def _guarded(build: Callable[[], Outcome], started: float) -> Outcome:
         except BaseException:  # even its name raised: say no more
             reason = type_name(error)
         return _outcome(Status.FAILED, f"the task's outcome could not be read: {reason}",
-                        started)
+                        started, NOT_STORED)
 
 
 def _raised(task: Task, error: BaseException, started: float, retry: RetryPolicy,
             now: datetime) -> Outcome:
     message = storable(f"{type_name(error)}: {safe_str(error)}", MESSAGE_BYTES)
     return failed_attempt(task, f"{message}\n\n{_traceback_text(error)}", started=started,
-                          retry=retry, now=now)
+                          retry=retry, now=now, error_class=class_name(error))
 
 
 def failed_attempt(task: Task, details: str, *, started: float, retry: RetryPolicy,
-                   now: datetime) -> Outcome:
-    """A failed attempt that may be tried again: retried while attempts remain, else failed."""
+                   now: datetime, error_class: str) -> Outcome:
+    """A failed attempt that may be tried again: retried while attempts remain, else failed;
+    `error_class` names what failed it (taskdesk.models.failures)."""
     details = storable(details)
     if task.attempts >= task.max_attempts:
-        return _outcome(Status.FAILED, details, started)
+        return _outcome(Status.FAILED, details, started, error_class)
     retry_at = retry.next_run_at(task.attempts, now)
     comment = f"{details}\nretry {task.attempts + 1} of {task.max_attempts} at {retry_at:%c} UTC"
     return Outcome(status=Status.PENDING, response=details, comment=storable(comment),
-                   duration=time.perf_counter() - started, retry_at=retry_at)
+                   duration=time.perf_counter() - started, retry_at=retry_at,
+                   error_class=storable(error_class, CLASS_BYTES))
 
 
 def cancelled_attempt(outcome: Outcome) -> Outcome:
@@ -149,14 +152,17 @@ def _from_result(result: object, started: float) -> Outcome:
     if isinstance(result, str):
         return _outcome(Status.COMPLETE, json_text(result), started)
     if isinstance(result, Mapping) and result.get("error"):
-        return _outcome(Status.FAILED, json_text(result["error"]), started)
+        return _outcome(Status.FAILED, json_text(result["error"]), started, ERROR_RESULT)
     if isinstance(result, Mapping) and "success" in result:
         return _outcome(Status.COMPLETE, json_text(result["success"]), started)
     return _outcome(Status.COMPLETE, json_text(result), started)
 
 
-def _outcome(status: Status, response: str | None, started: float) -> Outcome:
-    """The outcome with its response made storable: escaped and capped."""
+def _outcome(status: Status, response: str | None, started: float,
+             error_class: str | None = None) -> Outcome:
+    """The outcome with its response (and error class) made storable: escaped and capped."""
     text = None if response is None else storable(response)
     return Outcome(status=status, response=text, comment=text or status.value,
-                   duration=time.perf_counter() - started)
+                   duration=time.perf_counter() - started,
+                   error_class=None if error_class is None else storable(error_class,
+                                                                         CLASS_BYTES))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from taskdesk.config import Settings
 from taskdesk.errors import StoreUnavailable
+from taskdesk.models.failures import NOT_STORED
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim
 from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.lease import LeaseKeeper
@@ -167,5 +168,6 @@ class Completer:
             logger.error("task.unstorable task_id=%s code=%s %s", task.task_id, task.code,
                          reason)
             short = Finished(task, Outcome(status=Status.FAILED, response=reason,
-                                           comment=reason, duration=outcome.duration))
+                                           comment=reason, duration=outcome.duration,
+                                           error_class=NOT_STORED))
             return self._finish([short], None)[0][0], short

@@ -45,6 +45,7 @@ from typing import Any, Final
 from taskdesk.app_path import Application, preload
 from taskdesk.config import Settings
 from taskdesk.errors import BadProgress
+from taskdesk.models.failures import PROCESS_DIED, TIMEOUT
 from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.child import ProgressReport, run_child
@@ -109,7 +110,7 @@ class ChildRunner:
         if end.timed_out:
             logger.warning("task.timed_out task_id=%s timeout=%g", task.task_id, timeout)
             return failed_attempt(task, f"timed out after {timeout or 0:g} s", started=started,
-                                  retry=retry, now=self.store.clock())
+                                  retry=retry, now=self.store.clock(), error_class=TIMEOUT)
         return self._crashed(task, end.exit_code, started=started, retry=retry)
 
     def _crashed(self, task: Task, exit_code: int | None, *, started: float,
@@ -121,10 +122,11 @@ class ChildRunner:
                      task.code, reason, crashes, limit)
         if crashes < limit:
             return failed_attempt(task, f"{reason}; crash {crashes} of at most {limit}",
-                                  started=started, retry=retry, now=self.store.clock())
+                                  started=started, retry=retry, now=self.store.clock(),
+                                  error_class=PROCESS_DIED)
         text = f"{reason}; failed for good after {crashes} crashes (TASKDESK_MAX_CRASHES={limit})"
         return Outcome(status=Status.FAILED, response=text, comment=text,
-                       duration=time.perf_counter() - started)
+                       duration=time.perf_counter() - started, error_class=PROCESS_DIED)
 
     def crashes_before(self, task: Task) -> int:
         """Crashes among this task's earlier attempts since it was added or last retried

@@ -36,6 +36,7 @@ from taskdesk.models.tasks import (
 from taskdesk.store.accounts import AccountStore
 from taskdesk.store.cancels import CancelStore
 from taskdesk.store.error_lines import ErrorLineStore
+from taskdesk.store.failures import FailureStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
 from taskdesk.store.queues import QueueStore
@@ -88,6 +89,11 @@ class Store(Protocol):
     @property
     def cancels(self) -> CancelStore:
         """The one way tasks are cancelled, waiting or running (see store/cancels.py)."""
+        ...
+
+    @property
+    def error_classes(self) -> FailureStore:
+        """Failed tasks grouped by the class of what failed them (store/failures.py)."""
         ...
 
     @property

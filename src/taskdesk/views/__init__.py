@@ -26,6 +26,7 @@ from taskdesk.views.extensions import (
     UninstallView,
     extension_view,
 )
+from taskdesk.views.failures import FailureView, failure_view
 from taskdesk.views.insights import (
     ActivityView,
     BucketView,
@@ -67,6 +68,7 @@ __all__ = [
     "ErrorLineView",
     "ErrorLogPageView",
     "ExtensionView",
+    "FailureView",
     "HealthView",
     "HistogramView",
     "HostView",
@@ -90,6 +92,7 @@ __all__ = [
     "audit_view",
     "error_log_page_view",
     "extension_view",
+    "failure_view",
     "host_views",
     "log_entry_view",
     "queue_view",

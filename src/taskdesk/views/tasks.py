@@ -33,6 +33,7 @@ class TaskView(TypedDict):
     progress: int | None  # 0-100, what the running attempt reported last (100 once complete)
     progress_message: str | None
     queue: str  # the named queue it waits in
+    error_class: str | None  # what failed its latest failed attempt (models/failures.py)
 
 
 class LogEntryView(TypedDict):
@@ -80,6 +81,7 @@ def task_view(task: Task) -> TaskView:
         progress=task.progress,
         progress_message=task.progress_message,
         queue=task.queue,
+        error_class=task.error_class,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from taskdesk.models.failures import LEASE_EXPIRED
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
 from taskdesk.models.tasks import LogEntry, Outcome, Status, Task
 from taskdesk.store.memory.queues import MemoryQueueStore
@@ -75,6 +76,7 @@ class MemoryClaimVerbs(MemoryState):
                     lease_expires_at=None, run_at=outcome.retry_at or current.run_at,
                     date_modified=now, claim_token=None, progress=COMPLETE_PERCENT
                     if outcome.status is Status.COMPLETE else current.progress,
+                    error_class=outcome.error_class,
                 )
             comment = outcome.comment if kept else f"{outcome.comment}{LEASE_LOST}"
             self._append_log(task, outcome.status, comment, outcome.duration, worker_id)
@@ -147,6 +149,7 @@ class MemoryClaimVerbs(MemoryState):
         self._tasks[task.task_id] = replace(
             task, status=status, response=message, worker_id=None, lease_expires_at=None,
             run_at=self.clock(), date_modified=self.clock(), claim_token=None,
+            error_class=LEASE_EXPIRED,
         )
         return self._append_log(task, status, message, None, task.worker_id)
 

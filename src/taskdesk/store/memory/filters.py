@@ -20,6 +20,7 @@ def matches(task: Task, where: TaskFilter) -> bool:
     return (code_ok and (where.action or "").lower() in task.action.lower()
             and where.status in (None, task.status) and where.extension in (None, task.extension)
             and where.queue in (None, task.queue)
+            and where.error_class in (None, task.error_class)
             and (not where.args or args_contain(task.args, where.args)))
 
 

@@ -22,6 +22,7 @@ from taskdesk.store.memory.admin import MemoryAdminVerbs
 from taskdesk.store.memory.cancels import MemoryCancelStore
 from taskdesk.store.memory.claims import MemoryClaimVerbs
 from taskdesk.store.memory.error_lines import MemoryErrorLineStore
+from taskdesk.store.memory.failures import MemoryFailureStore
 from taskdesk.store.memory.hosts import MemoryHostVerbs
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.packages import MemoryPackageStore
@@ -41,6 +42,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
         self.queues = MemoryQueueStore(self, self._lock)
         self.cancels = MemoryCancelStore(self, self._lock)
+        self.error_classes = MemoryFailureStore(self, self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""

@@ -39,7 +39,8 @@ from taskdesk.store.sql.schema import WAITING_VALUES, task
 #: The values every new task starts with (SQL literals).
 CONSTANT_COLUMNS = {"response": "NULL", "status": "'pending'", "attempts": "0",
                     "worker_id": "NULL", "lease_expires_at": "NULL", "claim_token": "NULL",
-                    "progress": "NULL", "progress_message": "NULL"}
+                    "progress": "NULL", "progress_message": "NULL",
+                    "error_class": "NULL"}
 assert set(VARYING_COLUMNS) | set(CONSTANT_COLUMNS) == {c.name for c in task.c} - {"task_id"}
 
 SQLITE_ROWS = 500  # tasks per INSERT: 5,500 parameters, far below SQLite's limit

@@ -112,14 +112,18 @@ def filtered(where: TaskFilter, *, postgres: bool) -> list[ColumnElement[bool]]:
         conditions.append(task.c.action.icontains(where.action, autoescape=True))
     if where.status is not None:
         conditions.append(task.c.status == where.status.value)
-    if where.extension is not None:
-        conditions.append(task.c.extension == where.extension)
-    if where.queue is not None:
-        conditions.append(task.c.queue == where.queue)
+    conditions.extend(task.c[name] == value for name, value in _exactly(where))
     if where.args:
         match = postgres_args_match if postgres else sqlite_args_match
         conditions.append(match(task.c.args, where.args))
     return conditions
+
+
+def _exactly(where: TaskFilter) -> list[tuple[str, str]]:
+    """The filter's columns that must be equal to a value, and their values."""
+    named = {"extension": where.extension, "queue": where.queue,
+             "error_class": where.error_class}
+    return [(name, value) for name, value in named.items() if value is not None]
 
 
 def of_extension(code: str) -> ColumnElement[bool]:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models.runners import Finished, NextClaim
@@ -47,6 +47,7 @@ FINISH_UPDATE = (
         date_modified=bindparam("now", type_=UtcDateTime()),
         claim_token=None,
         delayed=bindparam("delayed"),
+        error_class=bindparam("error_class", type_=String()),
         # 100 when complete (the runner binds it), else what the attempt reported last.
         progress=func.coalesce(bindparam("done", type_=Integer()), task.c.progress),
     )
@@ -65,15 +66,15 @@ WITH o AS (
         %(ids)s::bigint[], %(tokens)s::text[], %(outcomes)s::text[], %(texts)s::text[],
         %(retry_ats)s::timestamp[], %(delayed)s::boolean[], %(done)s::integer[],
         %(removed)s::boolean[], %(codes)s::text[], %(comments)s::text[],
-        %(durations)s::double precision[], %(attempts)s::integer[]
+        %(durations)s::double precision[], %(attempts)s::integer[], %(classes)s::text[]
     ) AS o(id, token, outcome, text, retry_at, delayed, done, removed, code, comment,
-           duration, attempt)
+           duration, attempt, error_class)
 ),
 updated AS (
     UPDATE task SET status = o.outcome, response = o.text, worker_id = NULL,
         lease_expires_at = NULL, run_at = coalesce(o.retry_at, task.run_at),
         date_modified = %(now)s, claim_token = NULL, delayed = o.delayed,
-        progress = coalesce(o.done, task.progress)
+        error_class = o.error_class, progress = coalesce(o.done, task.progress)
     FROM o
     WHERE NOT o.removed AND task.task_id = o.id AND task.worker_id = %(worker)s
         AND task.status = 'processing' AND task.claim_token = o.token
@@ -148,6 +149,7 @@ def finish_all_params(worker_id: str, finished: Sequence[Finished], *, now: date
         "comments": [outcome.comment for _, outcome in finished],
         "durations": [outcome.duration for _, outcome in finished],
         "attempts": [task.attempts for task, _ in finished],
+        "classes": [outcome.error_class for _, outcome in finished],
     }
 
 
@@ -241,6 +243,7 @@ class SqlFinishVerbs(SqlClaimVerbs):
                     "text": outcome.response, "retry_at": outcome.retry_at,
                     "delayed": outcome.retry_at is not None and outcome.retry_at > now,
                     "done": COMPLETE_PERCENT if outcome.status is Status.COMPLETE else None,
+                    "error_class": outcome.error_class,
                 })
         stored: set[int] = set()
         for statement, rows in by_statement.items():

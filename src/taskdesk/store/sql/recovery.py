@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from taskdesk.models.failures import LEASE_EXPIRED
 from taskdesk.models.tasks import LogEntry, Status
 from taskdesk.store.protocol import recovery_message
 from taskdesk.store.sql.connections import SqlVerbs
@@ -68,6 +69,7 @@ class SqlRecoveryVerbs(SqlVerbs):
             update(task).where(task.c.task_id == row["task_id"], *expired).values(
                 status=status.value, response=message, worker_id=None, lease_expires_at=None,
                 run_at=now, date_modified=now, claim_token=None, delayed=False,
+                error_class=LEASE_EXPIRED,
             )
         ).rowcount
         if not changed:

@@ -54,6 +54,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         progress=row["progress"],
         progress_message=row["progress_message"],
         queue=row["queue"],
+        error_class=row["error_class"],
     )
 
 
@@ -95,6 +96,7 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "progress": None,
         "progress_message": None,
         "queue": new.queue,
+        "error_class": None,
     }
 
 

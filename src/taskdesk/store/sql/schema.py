@@ -101,6 +101,8 @@ task = Table(
     Column("progress_message", Text, nullable=True),
     # The named queue it waits in (taskdesk.models.queues checks the name).
     Column("queue", String(64), nullable=False, server_default="default"),
+    # The class of what failed the latest failed attempt (taskdesk.models.failures).
+    Column("error_class", String(255), nullable=True),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
@@ -133,6 +135,11 @@ Index("ix_task_code_task_id", task.c.code, task.c.task_id)
 # An extension's tasks, for uninstall and remove. Partial: tasks no extension added cost nothing.
 Index("ix_task_extension", task.c.extension, sqlite_where=task.c.extension.is_not(None),
       postgresql_where=task.c.extension.is_not(None))
+# Failures by cause: failed tasks grouped by error class, with their first and last failure,
+# and a class's tasks for retry or cancel. Partial: only failed tasks are in it.
+FAILED: ColumnElement[str] = literal_column("'failed'")
+Index("ix_task_failed_error_class", task.c.error_class, task.c.date_modified, task.c.task_id,
+      sqlite_where=task.c.status == FAILED, postgresql_where=task.c.status == FAILED)
 
 task_log = Table(
     "task_log",

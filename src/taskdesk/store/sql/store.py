@@ -26,6 +26,7 @@ from taskdesk.store.sql.admin import SqlAdminVerbs
 from taskdesk.store.sql.cancels import SqlCancelStore
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.error_lines import SqlErrorLineStore
+from taskdesk.store.sql.failures import SqlFailureStore
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
 from taskdesk.store.sql.log import SqlLogVerbs
@@ -82,6 +83,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def cancels(self) -> SqlCancelStore:
         """The cancel, on this store's connections (and its atomic block's)."""
         return SqlCancelStore(self.db)
+
+    @property
+    def error_classes(self) -> SqlFailureStore:
+        """Failed tasks grouped by error class, on this store's connections."""
+        return SqlFailureStore(self.db)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:

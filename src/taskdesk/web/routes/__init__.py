@@ -7,6 +7,7 @@ from taskdesk.web.routes import (
     dashboard,
     error_log,
     extensions,
+    failures,
     meta,
     queues,
     schedules,
@@ -18,7 +19,7 @@ from taskdesk.web.table import Route
 
 ROUTES: tuple[Route, ...] = tuple(
     route
-    for module in (auth, meta, dashboard, tasks_api, tasks_pages, queues, schedules,
+    for module in (auth, meta, dashboard, tasks_api, failures, tasks_pages, queues, schedules,
                    extensions, error_log, users)
     for route in module.routes
 )

@@ -25,6 +25,8 @@ class TaskFilterBody(BaseModel):
     status: str | None = Field(default=None, max_length=32)
     action: str | None = Field(default=None, max_length=MAX_FILTER_TEXT)
     queue: str | None = Field(default=None, max_length=64)
+    error_class: str | None = Field(default=None, max_length=MAX_FILTER_TEXT,
+                                    description="exactly: what failed the latest attempt")
     args: dict[str, Any] | None = None
     code_exact: bool = Field(default=False, description="the code must be equal, not a "
                                                         "substring (answered from an index)")
@@ -47,11 +49,12 @@ class TaskFilterBody(BaseModel):
 
 def filter_from_query(code: str | None, status: str | None, action: str | None,
                       args: str | None, code_exact: bool = False,
-                      queue: str | None = None) -> TaskFilterBody:
+                      queue: str | None = None,
+                      error_class: str | None = None) -> TaskFilterBody:
     """The filter a query string gives; args is JSON text (`{"user_id": 42}`)."""
     parsed = parse_args(args) if args and args.strip() else None
     if args and args.strip() and not parsed:
         raise BadArgs("the args filter needs at least one key")
     return TaskFilterBody(code=code or None, status=status or None, action=action or None,
                           args=parsed, code_exact=code_exact and bool(code),
-                          queue=queue or None)
+                          queue=queue or None, error_class=error_class or None)

@@ -78,11 +78,11 @@ def _check(selection: Selection) -> None:
 @routes.get("/api/tasks", "tasks:access")
 def list_tasks(request: Request, code: Text = None, status: Text = None, action: Text = None,
                args: Annotated[str | None, Query(max_length=4096)] = None,
-               code_exact: bool = False, queue: Text = None,
+               code_exact: bool = False, queue: Text = None, error_class: Text = None,
                cursor: Id = None,
                limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = LIST_LIMIT) -> TaskPage:
     """Tasks newest first, keyset-paginated: `next_cursor` fetches the next page."""
-    where = filter_from_query(code, status, action, args, code_exact, queue)
+    where = filter_from_query(code, status, action, args, code_exact, queue, error_class)
     found = desk_of(request).tasks.list_tasks(**where.keywords(), cursor=cursor,
                                               limit=limit + 1, descending=True,
                                               preview=PREVIEW)

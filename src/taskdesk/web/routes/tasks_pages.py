@@ -22,11 +22,11 @@ routes = RouteList()
 @routes.get("/tasks", "tasks:access", page=True)
 def tasks_page(request: Request, code: Text = None, status: Text = None, action: Text = None,
                args: Annotated[str | None, Query(max_length=4096)] = None,
-               code_exact: bool = False, queue: Text = None,
+               code_exact: bool = False, queue: Text = None, error_class: Text = None,
                cursor: Id = None,
                before: Id = None) -> Response:
     """The list, newest first. `cursor`: older than this id; `before`: newer than this id."""
-    where = filter_from_query(code, status, action, args, code_exact, queue)
+    where = filter_from_query(code, status, action, args, code_exact, queue, error_class)
     tasks = desk_of(request).tasks
     if before is not None:  # the newer page: ascending from `before`, shown newest first
         found = tasks.list_tasks(**where.keywords(), cursor=before, limit=LIST_LIMIT + 1,
