@@ -3,7 +3,8 @@ alone and said so), by --code, --status and --queue; the log names who cancelled
 --status cancelled` and `task retry` of a cancelled task. Bad input is one clear error that
 changes nothing: no ids and no filter, both, an unknown id among known ones, an unknown
 status, `--status complete` and `--status cancelled` (nothing they name can be cancelled), a
-bad queue name."""
+bad queue name, an empty error class. `--error CLASS` alone cancels the failed tasks of that
+class ("cancel all of this class")."""
 
 from __future__ import annotations
 
@@ -103,3 +104,20 @@ def test_bad_input_is_one_clear_error_that_changes_nothing(cli: Cli) -> None:
 
     assert statuses(cli) == {"a": "pending"}
     assert cli.log("--task", task_id) == []
+
+
+def test_cancel_all_of_one_error_class(cli: Cli) -> None:
+    for n in range(2):
+        cli.add(f"boom-{n}", "tests.support.handlers:boom", "--max-attempts", "1")
+    cli.add("other", "tests.support.handlers:boom", "--max-attempts", "1",
+            "--args", '{"message": "other"}')
+    cli.start()
+    cli.add("waiting", NOOP)
+
+    said = cli.ok("task", "cancel", "--error", "RuntimeError", "--code", "boom")
+    assert said.strip() == "2 cancelled"
+    assert statuses(cli) == {"boom-0": "cancelled", "boom-1": "cancelled",
+                             "other": "failed", "waiting": "pending"}
+    assert cli.ok("task", "cancel", "--error", "RuntimeError").strip() == "1 cancelled"
+    assert statuses(cli)["waiting"] == "pending"  # --error alone: failed tasks only
+    assert "error class" in error_line(cli.run("task", "cancel", "--error", ""), 2)
