@@ -11,6 +11,7 @@ from taskdesk.errors import TaskdeskError
 from taskdesk.models.tasks import LogEntry, NewTask, Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner import RunnerHooks, RunStats
+from taskdesk.task_cancel import cancelled
 from taskdesk.task_progress import progress
 from taskdesk.workflows import parent_results
 
@@ -30,6 +31,7 @@ __all__ = [
     "TaskRegistry",
     "Taskdesk",
     "TaskdeskError",
+    "cancelled",
     "parent_results",
     "progress",
 ]

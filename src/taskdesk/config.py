@@ -35,6 +35,7 @@ MAX_SECONDS = {
     "body_timeout_seconds": (86_400.0, "a day"),
     "add_wait_seconds": (3_600.0, "an hour"),
     "counts_seconds": (3_600.0, "an hour"),
+    "cancel_grace_seconds": (3_600.0, "an hour"),
 }
 
 
@@ -67,6 +68,9 @@ class Settings:
     task_timeout_seconds: float = 0.0
     #: Deaths of a task's child process (a signal, os._exit) after which it is failed for good.
     max_crashes: int = 2
+    #: How long a cancelled task's child process has to stop on its own (it is told:
+    #: taskdesk.cancelled()) before it is terminated (SIGTERM, then SIGKILL); 0: at once.
+    cancel_grace_seconds: float = 5.0
     #: /metrics to anyone who can reach it (1); else only to a bearer token or a session.
     metrics_public: bool = False
     #: Password checks (argon2id: 64 MiB each) one web process runs at once; more logins
@@ -222,6 +226,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "body_timeout_seconds": float,
     "add_wait_seconds": float,
     "counts_seconds": float,
+    "cancel_grace_seconds": float,
     "host_name": host_name,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
@@ -239,7 +244,8 @@ _MUST_BE_POSITIVE = (
 )
 _MUST_NOT_BE_NEGATIVE = ("heartbeat_seconds", "retention_seconds", "log_retention_seconds",
                          "error_log_retention_seconds",
-                         "retry_delay_seconds", "task_timeout_seconds", "counts_seconds")
+                         "retry_delay_seconds", "task_timeout_seconds", "counts_seconds",
+                         "cancel_grace_seconds")
 
 
 def _check_allowed_actions(prefixes: tuple[str, ...]) -> None:

@@ -7,7 +7,8 @@
 A controller gets what OpenCart's registry gives: `self.log` (the error log), `self.tasks`
 (the task registry, so that a task may add tasks), `self.config` (the settings), and, while
 it runs a task, `self.task` (that task's row, with its id and attempt number) and
-`self.progress(percent, message)` (see task_progress.py).
+`self.progress(percent, message)` (see task_progress.py) and `self.cancelled()`, True once the
+task is cancelled (see task_cancel.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from taskdesk.config import Settings
 from taskdesk.errorlog import ErrorLog
 from taskdesk.models.tasks import Task
 from taskdesk.registry import TaskRegistry
+from taskdesk.task_cancel import CancelSignal
 from taskdesk.task_progress import ProgressReporter, report
 
 #: What a runner calls with a task's args: a function, or a controller's bound method.
@@ -35,6 +37,8 @@ class Context:
     task: Task | None = None
     #: Where the running attempt's progress goes; None outside a runner.
     progress: ProgressReporter | None = None
+    #: Raised when the running attempt is cancelled; None outside a runner.
+    cancel: CancelSignal | None = None
 
 
 class Controller:
@@ -44,6 +48,8 @@ class Controller:
         self.log = context.log
         self.config = context.config
         self.task = context.task
+        #: True once the running task is cancelled (call it, or test it): stop cleanly.
+        self.cancelled = CancelSignal() if context.cancel is None else context.cancel
 
     def progress(self, percent: float, message: str = "") -> None:
         """Report how far the running task is: `percent` from 0 to 100 and an optional short

@@ -8,9 +8,10 @@ running one), statuses are checked, and lists are keyset-paginated.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, Unpack
 
 from taskdesk.clock import parse_moment
@@ -30,14 +31,19 @@ from taskdesk.models.tasks import (
     check_args,
 )
 from taskdesk.store import AfterChunks, Store
+from taskdesk.store.cancels import CANCELLABLE
 from taskdesk.store.failures import MAX_GROUPS
+from taskdesk.store.protocol import MATCH_CHUNK
 from taskdesk.store.sql import add_through
+from taskdesk.text import storable
 from taskdesk.views import AttemptView, attempt_view
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 MAX_PAGE = 1000
 INT32 = (-(2**31), 2**31 - 1)  # priority and attempts are INTEGER columns
 ID_RANGE = (0, 2**63 - 1)  # ids and cursors are BIGINT
+CANCELLED_BY = "the application"  # who a cancel's log entry names when nobody is named
+MAX_BY = 256  # bytes of that name, as the log entry keeps it
 
 #: Refuses an action that may not run (handlers.Handlers.check); the default only parses it.
 Gate = Callable[[str], object]
@@ -155,8 +161,53 @@ class TaskRegistry:
         return self.store.count(task_filter(filters))
 
     def set_status(self, status: Status | str, task_ids: Sequence[int]) -> int:
-        """OpenCart's editStatus, but an unknown status is an error, not a silent failed."""
+        """OpenCart's editStatus, but an unknown status is an error, not a silent failed.
+        `cancelled` is a cancel (see cancel: running tasks too)."""
+        if _status(status) is Status.CANCELLED:
+            return len(self.cancel(task_ids))
         return self.store.set_status(_check_ids(task_ids), _status(status))
+
+    def cancel(self, task_ids: Sequence[int], *, by: str = CANCELLED_BY) -> list[int]:
+        """Cancel these tasks: a waiting one (pending, paused, failed) never runs; a running
+        one is told (taskdesk.cancelled() turns True), its outcome is refused, and a child
+        process running it is terminated after TASKDESK_CANCEL_GRACE_SECONDS. Complete and
+        already cancelled tasks are left alone; an unknown id raises TaskNotFound and nothing
+        changes. Returns the ids cancelled; `by` names who did it in the task log. `retry`
+        brings a cancelled task back."""
+        return self.store.cancels.cancel(_check_ids(task_ids), by=storable(by, MAX_BY))
+
+    def cancel_matching(self, *, by: str = CANCELLED_BY, then: AfterChunks | None = None,
+                        **filters: Unpack[Filters]) -> int:
+        """`cancel` every task that `list_tasks(**filters)` would show, running ones too,
+        MATCH_CHUNK tasks per transaction; returns how many were cancelled. Needs a filter; a
+        status filter must name one a task can be cancelled from (not complete or
+        cancelled). A task deleted meanwhile is skipped. `then(store, cancelled)` runs in the
+        last chunk's transaction (the change's audit row)."""
+        where = _bulk_filter("cancel", filters, running=True)
+        if where.status is not None and where.status not in CANCELLABLE:
+            raise BadStatus(f"{where.status.value} tasks cannot be cancelled: only pending, "
+                            "paused, failed or processing ones")
+        statuses = [where.status] if where.status is not None else list(CANCELLABLE)
+        ids = self._matching_ids([replace(where, status=status) for status in statuses])
+        chunk, total, by = list(islice(ids, MATCH_CHUNK)), 0, storable(by, MAX_BY)
+        while True:
+            following = list(islice(ids, MATCH_CHUNK))  # read first: is `chunk` the last?
+            with self.store.atomic() as bound:
+                total += len(bound.cancels.cancel(chunk, by=by, missing_ok=True))
+                if not following and then is not None:
+                    then(bound, total)
+            if not following:
+                return total
+            chunk = following
+
+    def _matching_ids(self, filters: list[TaskFilter]) -> Iterator[int]:
+        """The ids of the tasks these filters match, read a page at a time as they go."""
+        for where in filters:
+            cursor = None
+            while page := self.store.list_tasks(where, cursor=cursor, limit=MATCH_CHUNK,
+                                                preview=1):
+                yield from (task.task_id for task in page)
+                cursor = page[-1].task_id
 
     def retry(self, task_ids: Sequence[int]) -> int:
         """Give these tasks a fresh start: pending, attempts 0, due now. Running tasks are
@@ -175,6 +226,8 @@ class TaskRegistry:
         """`set_status` on every task that `list_tasks(**filters)` would show, except running
         ones, a chunk per transaction; returns how many changed. Needs a filter."""
         wanted = _status(status)
+        if wanted is Status.CANCELLED:
+            return self.cancel_matching(then=then, **filters)
         return self.store.set_status_matching(_bulk_filter("set_status", filters), wanted,
                                               then=then)
 
@@ -193,14 +246,13 @@ class TaskRegistry:
         """Retry every failed task whose latest failure was of this class."""
         return self.retry_matching(status=Status.FAILED, error_class=error_class, then=then)
 
-    def cancel_failed(self, error_class: str, *, then: AfterChunks | None = None) -> int:
+    def cancel_failed(self, error_class: str, *, by: str = CANCELLED_BY,
+                      then: AfterChunks | None = None) -> int:
         """Cancel every failed task whose latest failure was of this class: each becomes
-        `cancelled` (it keeps its history; a retry brings it back). Failed tasks are not
-        running, so this is a status change by filter; the one place where "cancel all of
-        this class" is done (to be routed through the cancel verb, with its workflow
-        cascades, once there is one)."""
-        where = _bulk_filter("cancel", {"status": Status.FAILED, "error_class": error_class})
-        return self.store.set_status_matching(where, Status.CANCELLED, then=then)
+        `cancelled` (it keeps its history; a retry brings it back), through the cancel
+        (cancel_matching, store.cancels) as every cancel goes."""
+        return self.cancel_matching(status=Status.FAILED, error_class=error_class, by=by,
+                                    then=then)
 
     def attempts(self, task_id: int) -> list[AttemptView]:
         """Every attempt of a task (its newest MAX_PAGE log entries), oldest first, with
@@ -264,11 +316,12 @@ def _status(status: Status | str) -> Status:
     return status if isinstance(status, Status) else Status.parse(status)
 
 
-def _bulk_filter(verb: str, filters: Filters) -> TaskFilter:
-    """A bulk change's filter: never empty, never `processing` (running tasks stay)."""
+def _bulk_filter(verb: str, filters: Filters, *, running: bool = False) -> TaskFilter:
+    """A bulk change's filter: never empty, never `processing` (running tasks stay) unless
+    the change is to `running` ones too (a cancel)."""
     where = task_filter(filters)
     if where.is_empty():
         raise BadInput(f"{verb}_matching needs a filter: a code or a status, an action or args")
-    if where.status is Status.PROCESSING:
+    if where.status is Status.PROCESSING and not running:
         raise BadStatus("processing tasks are running: they cannot be changed")
     return where

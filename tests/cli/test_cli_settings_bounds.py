@@ -22,7 +22,8 @@ BOUNDS = [("TASKDESK_LEASE_SECONDS", 86_400, "a day"),
           ("TASKDESK_READ_TIMEOUT_SECONDS", 3_600, "an hour"),
           ("TASKDESK_BODY_TIMEOUT_SECONDS", 86_400, "a day"),
           ("TASKDESK_ADD_WAIT_SECONDS", 3_600, "an hour"),
-          ("TASKDESK_COUNTS_SECONDS", 3_600, "an hour")]
+          ("TASKDESK_COUNTS_SECONDS", 3_600, "an hour"),
+          ("TASKDESK_CANCEL_GRACE_SECONDS", 3_600, "an hour")]
 
 
 def test_every_bounded_setting_is_tested() -> None:

@@ -141,7 +141,8 @@ def test_other_counts_must_be_positive(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["TASKDESK_HEARTBEAT_SECONDS", "TASKDESK_RETENTION_SECONDS", "TASKDESK_RETRY_DELAY_SECONDS"],
+    ["TASKDESK_HEARTBEAT_SECONDS", "TASKDESK_RETENTION_SECONDS", "TASKDESK_RETRY_DELAY_SECONDS",
+     "TASKDESK_CANCEL_GRACE_SECONDS"],
 )
 def test_durations_must_not_be_negative(name: str) -> None:
     with pytest.raises(ConfigError, match=f"{name} must not be negative"):

@@ -105,6 +105,28 @@ def test_a_failed_parent_cancels_its_dependents_and_cleanup_still_runs(desk: Tas
     assert seen == [("cleanup", {c.task_id: None})]
 
 
+def test_cancelling_a_parent_cancels_its_dependents_and_cleanup_still_runs(
+        desk: Taskdesk) -> None:
+    seen: list[Any] = []
+    tasks = define(desk, seen)
+    wf = desk.workflow("cancelled")
+    a = wf.add(tasks["number"], 1)
+    b = wf.add(tasks["number"], 2, after=[a])
+    c = wf.add(tasks["total"], after=[b])
+    cleanup = wf.add(tasks["cleanup"], after=[c], run_on_failure=True)
+    wf.enqueue()
+
+    cancelled = desk.tasks.cancel([a.task_id or 0])
+    stats = desk.runner().drain()
+
+    assert sorted(cancelled) == sorted(n.task_id for n in (a, b, c))
+    status = {n: desk.tasks.get(n.task_id).status for n in (a, b, c, cleanup)}  # type: ignore[arg-type]
+    assert status == {a: Status.CANCELLED, b: Status.CANCELLED, c: Status.CANCELLED,
+                      cleanup: Status.COMPLETE}
+    assert stats.by_status == {Status.COMPLETE: 1}
+    assert seen == [("cleanup", {c.task_id: None})]
+
+
 def test_bad_input_is_refused_and_adds_nothing(desk: Taskdesk) -> None:
     tasks = define(desk, [])
     with pytest.raises(BadWorkflow, match="needs a name"):

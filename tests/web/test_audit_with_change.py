@@ -32,6 +32,10 @@ def audit_down(monkeypatch: pytest.MonkeyPatch) -> None:
     ("POST", "/api/tasks/status", {"task_ids": ["{id}"], "status": "paused"}),
     ("POST", "/api/tasks/delete-code", {"code": "kept"}),
     ("POST", "/api/tasks/clear", None),
+    ("POST", "/api/tasks/{id}/cancel", None),
+    ("POST", "/api/tasks/cancel", {"task_ids": ["{id}"]}),
+    ("POST", "/api/tasks/cancel", {"filter": {"code": "kept"}}),
+    ("POST", "/api/tasks/status", {"task_ids": ["{id}"], "status": "cancelled"}),
 ])
 def test_no_audit_row_no_change(admin: Browser, desk: Taskdesk, audit_down: None,
                                 method: str, path: str, body: dict[str, object] | None) -> None:

@@ -48,6 +48,8 @@ class TaskChanges:
         return task
 
     def set_status(self, by: Actor, status: Status | str, task_ids: Sequence[int]) -> int:
+        if _is_cancel(status):  # the one way to cancel, which names who did it
+            return self.cancel(by, task_ids)
         with self._change(by) as (tasks, change):
             changed = tasks.set_status(status, task_ids)
             change.record("tasks.status", _ids(task_ids), _status_detail(status, changed))
@@ -64,6 +66,18 @@ class TaskChanges:
             changed = tasks.retry(task_ids)
             change.record("tasks.retry", _ids(task_ids), f"{changed} retried")
         return changed
+
+    def cancel(self, by: Actor, task_ids: Sequence[int]) -> int:
+        """Cancel these tasks, running ones too (TaskRegistry.cancel); the log entries name
+        the admin user."""
+        with self._change(by) as (tasks, change):
+            changed = len(tasks.cancel(task_ids, by=cancelled_by(by)))
+            change.record("tasks.cancel", _ids(task_ids), f"{changed} cancelled")
+        return changed
+
+    def cancel_one(self, by: Actor, task_id: int) -> int:
+        """Cancel one task (UnknownTask if there is none); 0 when it had ended already."""
+        return self.cancel(by, [task_id])
 
     def delete_one(self, by: Actor, task_id: int) -> int:
         """Delete one task (UnknownTask if there is none); 0 when it is running."""
@@ -95,6 +109,8 @@ class TaskChanges:
 
     # -- by filter: a chunk per transaction, the entry in the last one ------------------------
     def set_status_matching(self, by: Actor, status: Status | str, **filters: Any) -> int:
+        if _is_cancel(status):
+            return self.cancel_matching(by, **filters)
         then = chunk_audit(by, "tasks.status", _matching(filters),
                            lambda changed: _status_detail(status, changed))
         return self._registry(self.store).set_status_matching(status, then=then, **filters)
@@ -102,6 +118,11 @@ class TaskChanges:
     def delete_matching(self, by: Actor, **filters: Any) -> int:
         then = chunk_audit(by, "tasks.delete", _matching(filters), lambda n: f"{n} deleted")
         return self._registry(self.store).delete_matching(then=then, **filters)
+
+    def cancel_matching(self, by: Actor, **filters: Any) -> int:
+        then = chunk_audit(by, "tasks.cancel", _matching(filters), lambda n: f"{n} cancelled")
+        return self._registry(self.store).cancel_matching(by=cancelled_by(by), then=then,
+                                                          **filters)
 
     def retry_failed(self, by: Actor, error_class: str) -> int:
         """Retry the failed tasks of one error class (TaskRegistry.retry_failed)."""
@@ -112,11 +133,22 @@ class TaskChanges:
         """Cancel the failed tasks of one error class (TaskRegistry.cancel_failed)."""
         then = chunk_audit(by, "tasks.cancel", _of_class(error_class),
                            lambda n: f"{n} cancelled")
-        return self._registry(self.store).cancel_failed(error_class, then=then)
+        return self._registry(self.store).cancel_failed(error_class, by=cancelled_by(by),
+                                                        then=then)
 
     def retry_matching(self, by: Actor, **filters: Any) -> int:
         then = chunk_audit(by, "tasks.retry", _matching(filters), lambda n: f"{n} retried")
         return self._registry(self.store).retry_matching(then=then, **filters)
+
+
+def cancelled_by(actor: Actor) -> str:
+    """Who a cancel's task log entry names: the admin user, and from where."""
+    where = f" from {actor.address}" if actor.address else ""
+    return f"admin user {actor.name}{where}"
+
+
+def _is_cancel(status: Status | str) -> bool:
+    return (status if isinstance(status, Status) else Status.parse(status)) is Status.CANCELLED
 
 
 def _status_detail(status: Status | str, changed: int) -> str:

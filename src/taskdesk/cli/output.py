@@ -42,6 +42,7 @@ STATUS_STYLES = {
     Status.PAUSED: "magenta",
     Status.COMPLETE: "green",
     Status.FAILED: "red",
+    Status.CANCELLED: "dim",
 }
 
 

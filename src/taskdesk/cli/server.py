@@ -147,6 +147,9 @@ def summary(stats: RunStats) -> Table:
     for status in (Status.COMPLETE, Status.FAILED, Status.PENDING):
         label = "retry scheduled" if status is Status.PENDING else status.value
         table.add_row(status_text(status, label), str(stats.by_status.get(status, 0)))
+    if stats.by_status.get(Status.CANCELLED):  # attempts whose task was cancelled as they ran
+        table.add_row(status_text(Status.CANCELLED, "cancelled while running"),
+                      str(stats.by_status[Status.CANCELLED]))
     table.add_row("recovered", str(stats.recovered))
     return table
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 from typing import Annotated
 
 import typer
@@ -191,6 +194,51 @@ def retry(
             retried = desk.tasks.retry_matching(code=code, status=status, error_class=error)
     message = f"{retried} retried"
     console.print(_left_alone(message, retried, task_ids) if task_ids else message)
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    task_ids: Annotated[list[int] | None, typer.Argument(help="Task ids.",
+                                                         show_default=False)] = None,
+    code: Annotated[str | None, typer.Option(help="Every task whose code contains this.")]
+    = None,
+    status: Annotated[str | None, typer.Option(
+        help="Every task with this status: pending, paused, failed or processing.")] = None,
+    queue: Annotated[str | None, typer.Option(help="Every task of this queue.")] = None,
+    error: Annotated[str | None, typer.Option(
+        help="Every task whose latest failure was of this error class (failed ones unless "
+             "--status says otherwise).")] = None,
+) -> None:
+    """Cancel tasks: these ids, or every one matching --code, --status, --queue and --error.
+    A waiting task never runs; a running one is told to stop (taskdesk.cancelled()) and its
+    outcome is not stored. Complete tasks are left alone; `task retry` brings a cancelled
+    task back."""
+    if bool(task_ids) == any(value is not None for value in (code, status, queue, error)):
+        raise BadInput("task cancel takes task ids, or --code, --status, --queue and/or "
+                       "--error, not both")
+    if error is not None:
+        check_error_class(error)  # an empty one would filter nothing
+        status = status or "failed"  # "cancel all of this class": its failed tasks
+    with opened(ctx) as desk:
+        by = f"taskdesk task cancel ({cli_user()})"
+        if task_ids:
+            cancelled = len(desk.tasks.cancel(task_ids, by=by))
+        else:
+            cancelled = desk.tasks.cancel_matching(by=by, code=code, status=status,
+                                                   queue=queue, error_class=error)
+    message = f"{cancelled} cancelled"
+    ended = len(set(task_ids or ())) - cancelled
+    console.print(f"{message}, {ended} already ended left alone" if ended > 0 else message)
+
+
+def cli_user() -> str:
+    """Who typed the command, as the task log names them: the login name, and the host."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        name = f"uid {os.getuid()}"
+    return f"{name}@{socket.gethostname()}"
 
 
 @app.command("delete-code")

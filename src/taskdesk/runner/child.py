@@ -6,11 +6,14 @@ TASKDESK_APP, or the module its runner's desk was found in), resolves the action
 same allow-list as any runner, runs one attempt with execute() and sends the Outcome back. If
 it dies before sending, its parent counts a crash. Its progress reports (throttled here as in a
 runner) go back over the same pipe, before the outcome. It leads its own process group and dies
-with its runner (taskdesk.runner.family).
+with its runner (taskdesk.runner.family). When its task is cancelled, its runner sends it
+SIGUSR1 (pool.CANCEL_SIGNAL), whose handler only raises the attempt's CancelSignal: the task
+reads it as taskdesk.cancelled() and may stop cleanly before its grace runs out.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.runner.execute import execute
 from taskdesk.runner.family import die_with_runner, end_warden, lead_own_group
+from taskdesk.task_cancel import CancelSignal, watching
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, storable
 from taskdesk.workflows import reading_parents
@@ -45,15 +49,17 @@ def run_child(sender: Connection, task: Task, settings: Settings, retry: RetryPo
     """The child process's whole life: one attempt, its progress and outcome sent to the
     parent."""
     lead_own_group()
+    cancel = CancelSignal()
+    signal.signal(signal.SIGUSR1, lambda signum, frame: cancel.set())  # only sets a flag
     warden = die_with_runner(sender)
     try:
-        sender.send(_attempt(sender, task, settings, retry, app_class))
+        sender.send(_attempt(sender, task, settings, retry, app_class, cancel))
     finally:
         end_warden(warden)
 
 
 def _attempt(sender: Connection, task: Task, settings: Settings, retry: RetryPolicy,
-             app_class: type[Application] | None) -> Outcome:
+             app_class: type[Application] | None, cancel: CancelSignal) -> Outcome:
     started = time.perf_counter()
     try:
         app = open_app(settings, app_class)
@@ -64,9 +70,9 @@ def _attempt(sender: Connection, task: Task, settings: Settings, retry: RetryPol
                        duration=time.perf_counter() - started, error_class=APP_NOT_LOADED)
     reporter = ProgressReporter(partial(_send_progress, sender))
     parents = partial(app.store.workflows.parent_results, task.task_id)
-    with closing(app), reporting(reporter), reading_parents(parents):
-        outcome = execute(task, lambda claimed: _handler(app, claimed, reporter), retry=retry,
-                          clock=app.store.clock)
+    with closing(app), reporting(reporter), watching(cancel), reading_parents(parents):
+        outcome = execute(task, lambda claimed: _handler(app, claimed, reporter, cancel),
+                          retry=retry, clock=app.store.clock)
     reporter.flush()  # the latest report goes before the outcome
     return outcome
 
@@ -76,9 +82,10 @@ def _send_progress(sender: Connection, percent: int, message: str) -> bool:
     return True
 
 
-def _handler(app: Application, task: Task, progress: ProgressReporter) -> Handler:
+def _handler(app: Application, task: Task, progress: ProgressReporter,
+             cancel: CancelSignal) -> Handler:
     tasks = app.tasks.for_extension(task.extension or route_extension(task.action))
     log = error_log_of(app.settings, lambda: app.store, clock=app.store.clock)
     context = Context(tasks=tasks, log=log.for_task(task.task_id),
-                      config=app.settings, task=task, progress=progress)
+                      config=app.settings, task=task, progress=progress, cancel=cancel)
     return app.handlers.resolve(task.action, context)

@@ -127,6 +127,17 @@ def failed_attempt(task: Task, details: str, *, started: float, retry: RetryPoli
                    error_class=storable(error_class, CLASS_BYTES))
 
 
+def cancelled_attempt(outcome: Outcome) -> Outcome:
+    """The outcome of an attempt whose task was cancelled while it ran: `cancelled`, saying
+    how the attempt ended (the store refuses it: it is only logged)."""
+    if outcome.status is Status.CANCELLED:
+        return outcome
+    comment = storable(f"cancelled while running; the attempt ended {outcome.status.value}: "
+                       f"{outcome.comment}")
+    return Outcome(status=Status.CANCELLED, response=outcome.response, comment=comment,
+                   duration=outcome.duration)
+
+
 def _traceback_text(error: BaseException) -> str:
     try:
         lines = traceback.format_exception(error)

@@ -6,6 +6,19 @@ forgotten while paused). Housekeeping (recovery, pruning) runs on its own thread
 (runner/housekeeper.py), so that a long prune never delays a heartbeat. A database error is
 logged once per outage (see outage.py) and tried again on the next beat: it never stops the
 runner.
+
+It is also how a runner learns that a task it runs was cancelled (store/cancels.py). A cancel
+takes the claim away, so the next heartbeat extends fewer leases than the runner holds; only
+then does the keeper ask which of those tasks are cancelled (store.cancels.cancelled_among,
+a read), raises their attempts' CancelSignal (taskdesk.cancelled() is True in the task) and
+stops heartbeating them. A claim that is gone but not cancelled was recovered by another
+runner after its lease ran out: a lost lease, as before, and the task is told nothing. So a
+runner whose claims all hold pays nothing for cancels. The heartbeat interval alone (a third
+of the 30 s lease by default: 10 s) is not "within seconds", so the cancel also tells every
+runner (a PostgreSQL notification, a byte on SQLite's sockets: store/notify.py), whose
+wake-up listener (runner/wakeup.py) nudges this keeper into a heartbeat at once when it
+holds any claim: a cancel reaches a running task in well under a second there, and within one
+heartbeat interval where nothing can be listened to (a memory store, a lost notification).
 """
 
 from __future__ import annotations
@@ -25,8 +38,11 @@ from taskdesk.runner.contain import contained
 from taskdesk.runner.outage import Outage
 from taskdesk.runner.periodic import Periodic
 from taskdesk.store import Store
+from taskdesk.task_cancel import CancelSignal
 
 logger = logging.getLogger(__name__)
+
+_NEVER = CancelSignal()  # never raised: a claim held without a signal of its own
 
 
 class LeaseKeeper(Periodic):
@@ -45,6 +61,7 @@ class LeaseKeeper(Periodic):
         self.interval = settings.heartbeat_interval
         self._held: set[ClaimKey] = set()
         self._storing: set[ClaimKey] = set()  # held, their outcomes being written now
+        self._cancels: dict[ClaimKey, CancelSignal] = {}  # each held claim's attempt's
         self._lock = threading.Lock()
 
     def hold(self, tasks: Iterable[Task]) -> list[ClaimKey]:
@@ -52,11 +69,27 @@ class LeaseKeeper(Periodic):
         claims = [ClaimKey.of(t) for t in tasks]
         with self._lock:
             self._held.update(claims)
+            for claim in claims:
+                self._cancels.setdefault(claim, CancelSignal())
         return claims
 
     def drop(self, claims: Iterable[ClaimKey]) -> None:
+        claims = set(claims)
         with self._lock:
             self._held.difference_update(claims)
+            for claim in claims:
+                self._cancels.pop(claim, None)
+
+    def cancel_signal(self, claim: ClaimKey) -> CancelSignal:
+        """What this claim's attempt reads as taskdesk.cancelled(), raised by a cancel."""
+        with self._lock:
+            return self._cancels.setdefault(claim, CancelSignal())
+
+    def check_cancels(self) -> None:
+        """A cancel was announced (the wake-up heard it): heartbeat now if any claim is
+        held, so that a cancelled one is noticed at once."""
+        if self.held():
+            self.nudge()
 
     def held(self) -> list[ClaimKey]:
         with self._lock:
@@ -83,13 +116,34 @@ class LeaseKeeper(Periodic):
         self.beat()
 
     def beat(self) -> None:
-        held = self.held()
-        extended = self.store.heartbeat(self.runner, held,
+        live = self._live()
+        extended = self.store.heartbeat(self.runner, live,
                                         lease_seconds=self.settings.lease_seconds)
-        still_held = len(set(held) & self._unsettled())  # tasks finished meanwhile are fine
-        if extended < still_held:
-            logger.warning("lease.lost runner=%s held=%s extended=%s",
-                           self.runner.runner_id, still_held, extended)
+        unsettled = set(live) & self._unsettled()  # tasks finished meanwhile are fine
+        if extended < len(unsettled):
+            lost = len(unsettled) - self._notice_cancels(unsettled)
+            if extended < lost:
+                logger.warning("lease.lost runner=%s held=%s extended=%s",
+                               self.runner.runner_id, lost, extended)
+
+    def _live(self) -> list[ClaimKey]:
+        """The held claims not known to be cancelled (those are not heartbeaten again)."""
+        with self._lock:
+            return sorted(claim for claim in self._held
+                          if not self._cancels.get(claim, _NEVER)())
+
+    def _notice_cancels(self, claims: set[ClaimKey]) -> int:
+        """Raise the signal of each of these attempts whose task is cancelled; how many."""
+        cancelled = set(self.store.cancels.cancelled_among([c.task_id for c in claims]))
+        noticed = [claim for claim in claims if claim.task_id in cancelled]
+        for claim in noticed:
+            logger.info("task.cancelled task_id=%s runner=%s: the task is told to stop",
+                        claim.task_id, self.runner.runner_id)
+            with self._lock:
+                signal = self._cancels.get(claim)
+            if signal is not None:
+                signal.set()
+        return len(noticed)
 
     def expire_now(self) -> None:
         """On an abort: let any runner recover our tasks at once instead of after the lease."""

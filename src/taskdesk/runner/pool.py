@@ -14,6 +14,12 @@ past the timeout the group gets SIGTERM, then SIGKILL after a short grace, and t
 fails "timed out after N s": a failed attempt, retried as usual. Whatever the task started and
 left running is killed when the child ends, however it ends.
 
+A cancelled task (store/cancels.py; its runner's LeaseKeeper raises the attempt's CancelSignal)
+is told in its child by SIGUSR1, which the child turns into taskdesk.cancelled() being True
+(taskdesk.runner.child), so that it can stop cleanly; a child still running
+TASKDESK_CANCEL_GRACE_SECONDS later is terminated as on a timeout (SIGTERM, a short grace,
+SIGKILL), and the attempt ends `cancelled` (its outcome refused by the store either way).
+
 A child that exits without sending its outcome (a signal such as SIGSEGV or an OOM kill,
 os._exit) fails the attempt with "the task's process died (…)": told by its exit, even while
 a process it started still holds the pipe open. Such deaths are counted apart
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -45,6 +52,7 @@ from taskdesk.runner.child import ProgressReport, run_child
 from taskdesk.runner.execute import failed_attempt
 from taskdesk.runner.family import signal_group
 from taskdesk.store import Store
+from taskdesk.task_cancel import CancelSignal
 from taskdesk.text import error_text
 
 logger = logging.getLogger(__name__)
@@ -55,6 +63,8 @@ START_METHOD: Final = "forkserver"
 PRELOAD = ("taskdesk.runner.child",)  # and the application's modules (app_path.preload)
 TERM_GRACE_SECONDS = 1.0  # between SIGTERM and SIGKILL
 EXIT_SECONDS = 5.0  # a child that sent its outcome has this long to exit before it is killed
+CANCEL_SIGNAL = signal.SIGUSR1  # tells the child its task was cancelled
+CANCEL_POLL_SECONDS = 0.1  # how often a runner waiting on a child looks at its cancel
 CRASHED = "the task's process died"  # how a crash's log comment starts: the count reads it
 _CLOSED: Final = object()  # what reading a pipe whose every writer is closed gives
 
@@ -69,6 +79,7 @@ class ChildEnd:
     outcome: Outcome | None
     exit_code: int | None
     timed_out: bool = False
+    cancelled: bool = False  # terminated after the cancel's grace
 
 
 class ChildRunner:
@@ -82,13 +93,20 @@ class ChildRunner:
         self.app_class = app_class
 
     def run(self, task: Task, *, timeout: float | None, retry: RetryPolicy,
-            progress: Progress | None = None) -> Outcome:
-        """One attempt in a child: at most `timeout` seconds (None: no limit)."""
+            progress: Progress | None = None, cancel: CancelSignal | None = None) -> Outcome:
+        """One attempt in a child: at most `timeout` seconds (None: no limit), and at most
+        the cancel's grace once `cancel` is raised."""
         started = time.perf_counter()
         end = run_in_child(task, self.settings, self.app_class, timeout=timeout, retry=retry,
-                           progress=progress)
+                           progress=progress, cancel=cancel)
         if end.outcome is not None:
             return end.outcome
+        if cancel is not None and cancel():  # terminated, or died of the news: not a crash
+            grace = self.settings.cancel_grace_seconds
+            text = (f"cancelled: its process was terminated after {grace:g} s of grace"
+                    if end.cancelled else "cancelled: its process ended without an outcome")
+            return Outcome(status=Status.CANCELLED, response=None, comment=text,
+                           duration=time.perf_counter() - started)
         if end.timed_out:
             logger.warning("task.timed_out task_id=%s timeout=%g", task.task_id, timeout)
             return failed_attempt(task, f"timed out after {timeout or 0:g} s", started=started,
@@ -122,7 +140,8 @@ class ChildRunner:
 
 def run_in_child(task: Task, settings: Settings, app_class: type[Application] | None, *,
                  timeout: float | None, retry: RetryPolicy,
-                 progress: Progress | None = None) -> ChildEnd:
+                 progress: Progress | None = None,
+                 cancel: CancelSignal | None = None) -> ChildEnd:
     """Start the child, wait for its outcome up to `timeout` seconds (None: as long as it
     takes), passing on its progress reports; neither it nor any process it started outlives
     this call."""
@@ -135,23 +154,56 @@ def run_in_child(task: Task, settings: Settings, app_class: type[Application] | 
     try:
         process.start()
         sender.close()  # only the child (and what it starts) holds the writer now
-        return _wait(process, receiver, timeout, progress or _ignore)
+        watch = _CancelWatch(process, cancel, settings.cancel_grace_seconds)
+        return _wait(process, receiver, timeout, progress or _ignore, watch)
     finally:
         stop_child(process)
         receiver.close()
 
 
+class _CancelWatch:
+    """While the runner waits on a child: the cancel, passed on to the child once raised
+    (CANCEL_SIGNAL to the child alone), and the end of its grace."""
+
+    def __init__(self, process: BaseProcess, cancel: CancelSignal | None,
+                 grace: float) -> None:
+        self.process = process
+        self.cancel = cancel
+        self.grace = grace
+        self.until: float | None = None  # the grace's end, once the child was told
+
+    def timeout(self, left: float | None) -> float | None:
+        """How long to wait at most before looking at the cancel again."""
+        if self.cancel is None:
+            return left
+        if self.until is None and self.cancel():
+            self.until = time.monotonic() + self.grace
+            with suppress(ProcessLookupError):
+                os.kill(_pid(self.process), CANCEL_SIGNAL)
+        if self.until is not None:
+            grace_left = max(self.until - time.monotonic(), 0.0)
+            return grace_left if left is None else min(left, grace_left)
+        return CANCEL_POLL_SECONDS if left is None else min(left, CANCEL_POLL_SECONDS)
+
+    def over(self) -> bool:
+        return self.until is not None and time.monotonic() >= self.until
+
+
 def _wait(process: BaseProcess, receiver: Connection, timeout: float | None,
-          progress: Progress) -> ChildEnd:
+          progress: Progress, watch: _CancelWatch) -> ChildEnd:
     """The child's outcome, read as it comes; its end is told by its exit, not by the pipe,
     which a process the task started may hold open after the child is gone."""
     deadline = None if timeout is None else time.monotonic() + timeout
     watched: list[Any] = [receiver, process.sentinel]
     while True:
         left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        ready = wait(watched, left)
-        if not ready:
+        ready = wait(watched, watch.timeout(left))
+        if not ready and watch.over():
+            return ChildEnd(outcome=None, exit_code=None, cancelled=True)
+        if not ready and deadline is not None and time.monotonic() >= deadline:
             return ChildEnd(outcome=None, exit_code=None, timed_out=True)
+        if not ready:
+            continue
         if receiver in ready:
             message = _receive(receiver)
             if isinstance(message, Outcome):

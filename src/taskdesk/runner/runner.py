@@ -26,10 +26,10 @@ from taskdesk.models.actions import route_extension
 from taskdesk.models.queues import QueueLimit
 from taskdesk.models.retry import RetryPolicy
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo, runner_id_of
-from taskdesk.models.tasks import Outcome, Task
+from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.registry import TaskRegistry
 from taskdesk.runner.contain import contained
-from taskdesk.runner.execute import execute
+from taskdesk.runner.execute import cancelled_attempt, execute
 from taskdesk.runner.housekeeper import Housekeeper
 from taskdesk.runner.lease import LeaseKeeper, register
 from taskdesk.runner.outage import backoff, reconnecting
@@ -42,6 +42,7 @@ from taskdesk.runner.shutdown import is_abort
 from taskdesk.runner.wakeup import Wakeup, open_wakeup
 from taskdesk.schedules.firing import Firings
 from taskdesk.store import Store
+from taskdesk.task_cancel import CancelSignal, watching
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text
 from taskdesk.workflows import reading_parents
@@ -81,8 +82,12 @@ class Runner:
     def drain(self, stop: threading.Event | None = None) -> RunStats:
         """Run due tasks until none is left (or `stop` is set), then return."""
         stop = stop or threading.Event()
-        with self._session() as keeper:
-            self._loop(stop, keeper, None)
+        wakeup = open_wakeup(self.store.wake_address(), self.settings.poll_seconds)
+        try:  # its listener only hears cancels here: a drain does not wait for adds
+            with self._session(wakeup) as keeper:
+                self._loop(stop, keeper, None)
+        finally:
+            wakeup.close()
         return self.stats
 
     def run(self, stop: threading.Event, *, concurrency: int = 1) -> RunStats:
@@ -90,7 +95,7 @@ class Runner:
         that dies stops the worker (WorkerFailed), so that a supervisor can restart it."""
         died: list[str] = []
         wakeup = open_wakeup(self.store.wake_address(), self.settings.poll_seconds)
-        with self._session() as keeper:
+        with self._session(wakeup) as keeper:
             threads = [
                 threading.Thread(target=self._thread_main, args=(stop, keeper, wakeup, died),
                                  name=f"taskdesk-worker-{n}", daemon=True)
@@ -127,10 +132,11 @@ class Runner:
             stop.set()
 
     @contextmanager
-    def _session(self) -> Iterator[LeaseKeeper]:
+    def _session(self, wakeup: Wakeup) -> Iterator[LeaseKeeper]:
         info = reconnecting(self._register, "register the runner")
         contained(self._check_clock)
         keeper = LeaseKeeper(self.store, info, self.settings)
+        wakeup.on_cancel = keeper.check_cancels  # a cancel: heartbeat now (runner/lease.py)
         self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
         self.schedule_keeper = ScheduleKeeper(self.schedules, self.settings.poll_seconds,
                                               keeper.outage)
@@ -228,7 +234,7 @@ class Runner:
                 if stop.is_set():
                     break
                 unstarted.remove(ClaimKey.of(task))
-                outcomes.add(task, self._run_one(task))
+                outcomes.add(task, self._run_one(task, keeper.cancel_signal(ClaimKey.of(task))))
                 self.slots.done(task)
                 ended += 1
         except Exception:
@@ -247,24 +253,26 @@ class Runner:
         keeper.drop(claims)  # if the release fails too, their leases expire instead
         contained(lambda: self.store.release(self.worker_id, claims))
 
-    def _run_one(self, task: Task) -> Outcome:
+    def _run_one(self, task: Task, cancel: CancelSignal) -> Outcome:
         self._hook(self.hooks.before_task, task)
         reporter = self._reporter(task)
         parents = partial(self.store.workflows.parent_results, task.task_id)
-        with reporting(reporter), reading_parents(parents):  # taskdesk.progress(), and
-            outcome = self._attempt(task, reporter)            # taskdesk.parent_results()
+        # taskdesk.progress(), .cancelled() and .parent_results() read the attempt's own
+        with reporting(reporter), watching(cancel), reading_parents(parents):
+            outcome = self._attempt(task, reporter, cancel)
         reporter.flush()  # the latest report wins: written before the outcome
-        return outcome
+        return cancelled_attempt(outcome) if cancel() else outcome
 
-    def _attempt(self, task: Task, reporter: ProgressReporter) -> Outcome:
+    def _attempt(self, task: Task, reporter: ProgressReporter,
+                 cancel: CancelSignal) -> Outcome:
         """One attempt: in this thread, or in a child process when the task has a timeout
         or asks for a process of its own."""
         own = self.resolver.timeout(task.action)
         timeout = self.settings.task_timeout_seconds if own is None else own
         if timeout > 0 or self.resolver.own_process(task.action):
             return self.children.run(task, timeout=timeout or None, retry=self._retry(task),
-                                     progress=reporter.report)
-        return execute(task, partial(self._resolve, progress=reporter),
+                                     progress=reporter.report, cancel=cancel)
+        return execute(task, partial(self._resolve, progress=reporter, cancel=cancel),
                        retry=self._retry(task), clock=self.store.clock)
 
     def _reporter(self, task: Task) -> ProgressReporter:
@@ -276,17 +284,20 @@ class Runner:
         delay = self.resolver.retry_delay(task.action)
         return self.retry if delay is None else RetryPolicy(delay)
 
-    def _resolve(self, task: Task, *, progress: ProgressReporter | None = None) -> Handler:
+    def _resolve(self, task: Task, *, progress: ProgressReporter | None = None,
+                 cancel: CancelSignal | None = None) -> Handler:
         tasks = self.registry.for_extension(task.extension or route_extension(task.action))
         context = Context(tasks=tasks, log=self.error_log.for_task(task.task_id),
-                          config=self.settings, task=task,
-                          progress=progress)
+                          config=self.settings, task=task, progress=progress, cancel=cancel)
         return self.resolver.resolve(task.action, context)
 
     def _record(self, finished: Finished, kept: bool) -> None:
         """An outcome is stored (the Completer): say so, count it, call the hook."""
         task, outcome = finished
-        if not kept:
+        if not kept and outcome.status is Status.CANCELLED:
+            logger.info("task.cancelled_outcome_refused task_id=%s code=%s", task.task_id,
+                        task.code)
+        elif not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
         logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
                     task.task_id, task.code, outcome.duration)

@@ -13,6 +13,11 @@ so that the worker's threads join in one by one while tasks are waiting, and sto
 that finds none.
 Only the worker's own ring (to stop) wakes every thread.
 
+The same listener hears cancels of running tasks (the notification's payload, or the socket's
+byte, says which: store/notify.py): it wakes no worker thread, it calls `on_cancel` (the
+runner's LeaseKeeper.check_cancels), which heartbeats at once when the worker holds any claim.
+A listener that reconnects calls it too, for a cancel it may have missed meanwhile.
+
 SQLite's folder of sockets must be this user's alone (store/notify.py's FOLDER_MODE): a worker
 finding it owned by another user does not bind there and polls, saying so once; one finding
 it open to others closes it to them.
@@ -27,11 +32,14 @@ import socket
 import stat
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from taskdesk.runner.outage import backoff
 from taskdesk.store.notify import (
+    CANCEL_PAYLOAD,
+    CANCEL_POKE,
     FOLDER_MODE,
     LISTEN_SQL,
     SOCKET_SUFFIX,
@@ -52,6 +60,9 @@ DRAIN_BYTES = 64
 class Wakeup(Protocol):
     """What an idle worker thread waits on. Take a ticket before looking for tasks, then
     wait with it: a ring or a poke between the two is not missed."""
+
+    #: Called (on the listener's thread) when a cancel of running tasks is announced.
+    on_cancel: Callable[[], None]
 
     def ticket(self) -> int: ...
 
@@ -76,6 +87,7 @@ class PollingWakeup:
         self._poked = False  # a poke not yet taken: at most one is kept
         #: this thread's tickets since a poke woke it (None: not woken by a poke, or passed)
         self._woken = threading.local()
+        self.on_cancel: Callable[[], None] = _nothing  # nobody listens: never called
 
     def ticket(self) -> int:
         """Take a ticket before looking for tasks. The first after a poke comes before the
@@ -175,6 +187,7 @@ class PostgresWakeup(_Listening):
                 if self._conn is None:
                     self._conn = self._connect()
                     self.poke()  # adds while nobody listened
+                    self.on_cancel()  # and cancels
                 failures = 0
                 self._receive(self._conn)
             except Exception as error:
@@ -184,8 +197,11 @@ class PostgresWakeup(_Listening):
 
     def _receive(self, conn: Any) -> None:
         while not self.closed.is_set():
-            for _ in conn.notifies(timeout=TICK_SECONDS):
-                self.poke()
+            for notice in conn.notifies(timeout=TICK_SECONDS):
+                if notice.payload == CANCEL_PAYLOAD:
+                    self.on_cancel()
+                else:
+                    self.poke()
 
     def _lost(self, error: Exception, failures: int) -> None:
         self._drop()
@@ -224,26 +240,35 @@ class SocketWakeup(_Listening):
         while not self.closed.is_set():
             try:
                 readable, _, _ = select.select([self._socket], [], [], TICK_SECONDS)
-                if readable and self._drain():
+                added, cancelled = self._drain() if readable else (False, False)
+                if cancelled:
+                    self.on_cancel()
+                if added:
                     self.poke()
             except OSError as error:
                 logger.warning("wakeup.socket_failed %s: polling from now on", error)
                 return
 
-    def _drain(self) -> bool:
-        """Read every queued poke without waiting: one ring answers them all."""
-        got = False
+    def _drain(self) -> tuple[bool, bool]:
+        """Read every queued poke without waiting: one ring answers every add's, one
+        on_cancel every cancel's; whether there were any of each."""
+        added = cancelled = False
         try:
-            while self._socket.recv(DRAIN_BYTES):
-                got = True
+            while data := self._socket.recv(DRAIN_BYTES):
+                cancelled = cancelled or CANCEL_POKE in data
+                added = added or bool(data.replace(CANCEL_POKE, b""))
         except BlockingIOError:
             pass
-        return got
+        return added, cancelled
 
     def close(self) -> None:
         super().close()
         self._socket.close()
         self.path.unlink(missing_ok=True)
+
+
+def _nothing() -> None:
+    """No cancel to hear."""
 
 
 def _check_folder(path: Path) -> None:

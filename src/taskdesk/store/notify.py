@@ -27,11 +27,16 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "taskdesk_tasks"  # the PostgreSQL notification channel
 NOTIFY_SQL = f"SELECT pg_notify('{CHANNEL}', '')"
+#: A cancel of running tasks: every runner looks at its claims now (the payload tells it
+#: from an add's empty one; runner/wakeup.py).
+CANCEL_PAYLOAD = "cancel"
+NOTIFY_CANCEL_SQL = f"SELECT pg_notify('{CHANNEL}', '{CANCEL_PAYLOAD}')"
 LISTEN_SQL = f"LISTEN {CHANNEL}"
 SOCKET_FOLDER = "run"  # beside the database file: $TASKDESK_HOME/run by default
 SOCKET_SUFFIX = ".sock"
 FOLDER_MODE = 0o700
 POKE = b"\x01"
+CANCEL_POKE = b"\x02"  # a cancel of running tasks, as CANCEL_PAYLOAD
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,10 @@ def socket_folder(database: Path) -> SocketFolder:
     return SocketFolder(database.absolute().parent / SOCKET_FOLDER)
 
 
-def poke_all(folder: SocketFolder) -> int:
-    """Send one byte to every worker's socket in the folder; how many were reached. Never
-    raises: an add must not fail, or wait, because of a worker."""
+def poke_all(folder: SocketFolder, poke: bytes = POKE) -> int:
+    """Send one byte (`poke`: an add's, or CANCEL_POKE) to every worker's socket in the
+    folder; how many were reached. Never raises: an add must not fail, or wait, because of a
+    worker."""
     try:
         names = [name for name in os.listdir(folder.path) if name.endswith(SOCKET_SUFFIX)]
     except FileNotFoundError:
@@ -75,12 +81,12 @@ def poke_all(folder: SocketFolder) -> int:
         return 0
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
         sender.setblocking(False)
-        return sum(_poke(sender, folder.path / name) for name in names)
+        return sum(_poke(sender, folder.path / name, poke) for name in names)
 
 
-def _poke(sender: socket.socket, path: Path) -> bool:
+def _poke(sender: socket.socket, path: Path, poke: bytes) -> bool:
     try:
-        sender.sendto(POKE, str(path))
+        sender.sendto(poke, str(path))
     except BlockingIOError:
         return True  # its queue is full of earlier pokes: it will wake anyway
     except ConnectionRefusedError:

@@ -4,8 +4,9 @@
 Times come from the store's clock, so that tests can move it (the PostgreSQL store's default
 clock follows the server's, so that every runner compares leases and run_at on one clock). Ids
 that do not exist make a verb raise TaskNotFound before anything is changed. No verb touches a
-task that is `processing` unless it is the claim's holder finishing it or the reaper
-recovering it: a running task is never torn from under its runner.
+task that is `processing` unless it is the claim's holder finishing it, the reaper
+recovering it, or a cancel (store/cancels.py), which takes the claim away so that its
+runner's outcome is refused: no other verb tears a running task from under its runner.
 
 Lease fencing: each claim gives its tasks a new `claim_token`. Finish, heartbeat and release
 name the claim (ClaimKey: task id and token) and act only while the task still carries that
@@ -33,6 +34,7 @@ from taskdesk.models.tasks import (
     TaskFilter,
 )
 from taskdesk.store.accounts import AccountStore
+from taskdesk.store.cancels import CancelStore
 from taskdesk.store.error_lines import ErrorLineStore
 from taskdesk.store.failures import FailureStore
 from taskdesk.store.notify import WakeAddress
@@ -83,6 +85,11 @@ class Store(Protocol):
     @property
     def queues(self) -> QueueStore:
         """Paused queues, which every claim obeys, and each queue's counts (store/queues.py)."""
+        ...
+
+    @property
+    def cancels(self) -> CancelStore:
+        """The one way tasks are cancelled, waiting or running (see store/cancels.py)."""
         ...
 
     @property

@@ -36,8 +36,13 @@ class MemoryState:
         return list(self._tasks.values())
 
     def tasks_by_id(self) -> dict[int, Task]:
-        """The tasks themselves, by id, for a sub-store that changes them under the lock."""
+        """The tasks by id, to change in place (the caller holds the lock)."""
         return self._tasks
+
+    def log_entry(self, task: Task, status: Status, comment: str,
+                  worker_id: str | None) -> LogEntry:
+        """A log entry that is no attempt's own end (no duration): a cancel's."""
+        return self._append_log(task, status, comment, None, worker_id)
 
     def _drop(self, task_ids: Iterator[int] | Sequence[int]) -> int:
         doomed = list(task_ids)

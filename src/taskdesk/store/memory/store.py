@@ -4,7 +4,8 @@ It passes the same contract suite as the SQL stores, so it documents the semanti
 simplest form, and extension authors can test tasks with it without a database. Its verbs are
 one class per story, as the SQL store's are: the registry (tasks.py), the claim, the lease and
 the end of an attempt (claims.py), the admin's bulk changes (admin.py), the task log
-(log.py), runners and their hosts (hosts.py), paused queues (queues.py); here are installed
+(log.py), runners and their hosts (hosts.py), paused queues (queues.py), the cancel
+(cancels.py); here are installed
 modules and the store's lifetime. (The SQL stores' `delayed` column is an index's business,
 never visible in a verb's result: here a claim simply looks at every task's run_at.)
 """
@@ -18,6 +19,7 @@ from taskdesk.clock import Clock, utcnow
 from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.memory.accounts import MemoryAccountStore
 from taskdesk.store.memory.admin import MemoryAdminVerbs
+from taskdesk.store.memory.cancels import MemoryCancelStore
 from taskdesk.store.memory.claims import MemoryClaimVerbs
 from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.failures import MemoryFailureStore
@@ -40,6 +42,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.packages = MemoryPackageStore(lambda: self.clock(), self._lock)
         self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
         self.queues = MemoryQueueStore(self, self._lock)
+        self.cancels = MemoryCancelStore(self, self._lock)
         self.error_classes = MemoryFailureStore(self, self._lock)
         self.workflows = MemoryWorkflowStore(self, self._lock)
 

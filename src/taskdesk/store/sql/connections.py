@@ -129,6 +129,14 @@ class SqlConnections:
         """After an add's own transaction committed (or at once, inside an enclosing one,
         where announce_in has already spoken if it can)."""
 
+    def announce_cancel_in(self, conn: Connection) -> None:
+        """In a cancel's transaction that cancelled running tasks: a backend whose
+        notifications wait for the commit tells every runner to look at its claims now."""
+
+    def announce_cancel_after(self) -> None:
+        """After such a cancel committed (or at once, inside an enclosing transaction,
+        where announce_cancel_in has already spoken if it can)."""
+
     def commit_announcing(self, conn: Connection) -> bool:
         """Commit an add's own transaction and tell idle workers, in one round trip where
         the backend can; False: it did neither (the commit comes at the end of the block,

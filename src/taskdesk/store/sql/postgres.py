@@ -27,7 +27,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, text
 from taskdesk.clock import Clock, StepWatch, utcnow
 from taskdesk.config import Settings
 from taskdesk.errors import ConfigError
-from taskdesk.store.notify import CHANNEL, NOTIFY_SQL, ListenChannel
+from taskdesk.store.notify import CHANNEL, NOTIFY_CANCEL_SQL, NOTIFY_SQL, ListenChannel
 from taskdesk.store.sql.adds import PostgresAdds
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.errors import translate_errors
@@ -61,6 +61,7 @@ LOCK_CODES = (
 _LOCK_MIGRATIONS = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 _SERVER_TIME = text("SELECT clock_timestamp()")
 _NOTIFY = text(NOTIFY_SQL)
+_NOTIFY_CANCEL = text(NOTIFY_CANCEL_SQL)
 #: One simple query: the add's commit, then a notification whose commit skips the disk wait.
 _COMMIT_THEN_NOTIFY = (f"COMMIT; SELECT set_config('synchronous_commit', 'off', true), "
                        f"pg_notify('{CHANNEL}', '')")
@@ -177,6 +178,10 @@ class PostgresConnections(SqlConnections):
     def announce_in(self, conn: Connection) -> None:
         """Delivered at commit, never for a rollback; one per transaction however many."""
         conn.execute(_NOTIFY)
+
+    def announce_cancel_in(self, conn: Connection) -> None:
+        """Delivered at commit to every listening runner, never for a rollback."""
+        conn.execute(_NOTIFY_CANCEL)
 
     def commit_announcing(self, conn: Connection) -> bool:
         """The add's COMMIT, then its NOTIFY in a transaction of its own that does not wait

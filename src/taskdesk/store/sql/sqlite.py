@@ -24,7 +24,7 @@ from sqlalchemy.sql import FromClause
 
 from taskdesk.clock import Clock, utcnow
 from taskdesk.errors import ConfigError, SchemaOutOfDate
-from taskdesk.store.notify import SocketFolder, poke_all, socket_folder
+from taskdesk.store.notify import CANCEL_POKE, SocketFolder, poke_all, socket_folder
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.raw import driver_errors, pooled_driver_errors
 
@@ -97,6 +97,11 @@ class SqliteConnections(SqlConnections):
         worker's claim (BEGIN IMMEDIATE) waits for the commit and sees the task, or finds
         nothing after a rollback."""
         poke_all(self._sockets)
+
+    def announce_cancel_after(self) -> None:
+        """After a cancel's commit (or before the caller's: its write lock makes a runner's
+        read of its claims wait for that commit): runners look at their claims now."""
+        poke_all(self._sockets, CANCEL_POKE)
 
 
 class IndexHints(SQLiteCompiler):

@@ -4,8 +4,9 @@ It is built on one SqlConnections (`db`: sqlite.py or postgres.py set up the dia
 made of one class of verbs per story, each with its statements: the registry (tasks.py), the
 claim and the lease (claims.py), the end of an attempt (finish.py), the recovery of expired
 leases (recovery.py), the admin's bulk changes (admin.py), the task log and its counters
-(log.py), Run Tasks' start claim (run_start.py), runners and their hosts (hosts.py); here
-are installed modules and the store's lifetime.
+(log.py), Run Tasks' start claim (run_start.py), runners and their hosts (hosts.py); the
+sub-stores (accounts, schedules, packages, queues, cancels, error_lines) are built on its
+connections; here are installed modules and the store's lifetime.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from taskdesk.models.tasks import InstalledModule
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.sql.accounts import SqlAccountStore
 from taskdesk.store.sql.admin import SqlAdminVerbs
+from taskdesk.store.sql.cancels import SqlCancelStore
 from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.error_lines import SqlErrorLineStore
 from taskdesk.store.sql.failures import SqlFailureStore
@@ -77,6 +79,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def queues(self) -> SqlQueueStore:
         """Paused queues and each queue's counts, on this store's connections."""
         return SqlQueueStore(self.db)
+
+    @property
+    def cancels(self) -> SqlCancelStore:
+        """The cancel, on this store's connections (and its atomic block's)."""
+        return SqlCancelStore(self.db)
 
     @property
     def error_classes(self) -> SqlFailureStore:

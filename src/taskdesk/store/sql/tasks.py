@@ -90,7 +90,7 @@ class SqlTaskVerbs(SqlVerbs):
     def _update_idle(self, task_ids: Sequence[int], values: dict[str, Any]) -> int:
         """A status change or retry may make tasks pending: idle workers are told."""
         with self.db.adding() as conn:
-            _check_exist(conn, task_ids)
+            check_exist(conn, task_ids)
             return sum(
                 conn.execute(update(task).where(*idle(some)).values(values)).rowcount
                 for some in chunks(task_ids)
@@ -98,7 +98,7 @@ class SqlTaskVerbs(SqlVerbs):
 
     def delete(self, task_ids: Sequence[int]) -> int:
         with self.db.write() as conn:
-            _check_exist(conn, task_ids)
+            check_exist(conn, task_ids)
             return sum(
                 conn.execute(delete(task).where(*idle(some))).rowcount
                 for some in chunks(task_ids)
@@ -151,7 +151,7 @@ def task_columns(preview: int | None = None) -> list[ColumnElement[Any]]:
             else column for column in task.c]
 
 
-def _check_exist(conn: Connection, task_ids: Sequence[int]) -> None:
+def check_exist(conn: Connection, task_ids: Sequence[int]) -> None:
     found: set[int] = set()
     for some in chunks(task_ids):
         found.update(conn.execute(select(task.c.task_id).where(task.c.task_id.in_(some)))

@@ -133,6 +133,15 @@ def retry_tasks(request: Request, body: Selection) -> Changed:
     return Changed(changed=changed, message=f"{changed} task(s) will run again")
 
 
+@routes.post("/api/tasks/cancel", "tasks:modify")
+def cancel_tasks(request: Request, body: Selection) -> Changed:
+    """Cancel the selected tasks, running ones too: a waiting task never runs, a running one
+    is told to stop and its outcome is not stored. Complete tasks are left alone."""
+    changed = _bulk(request, body, lambda changes, by, ids: changes.cancel(by, ids),
+                    lambda changes, by, where: changes.cancel_matching(by, **where))
+    return Changed(changed=changed, message=f"{changed} task(s) cancelled")
+
+
 def _bulk(request: Request, selection: Selection,
           by_ids: Callable[[TaskChanges, Actor, list[int]], int],
           matching: Callable[[TaskChanges, Actor, dict[str, Any]], int]) -> int:
@@ -188,6 +197,15 @@ def delete_task(request: Request, task_id: int) -> Changed:
 def retry_task(request: Request, task_id: int) -> Changed:
     changed = admin_of(request).task_changes.retry_one(actor_of(request), task_id)
     message = "the task will run again" if changed else "the task is running: not retried"
+    return Changed(changed=changed, message=message)
+
+
+@routes.post("/api/tasks/{task_id}/cancel", "tasks:modify")
+def cancel_task(request: Request, task_id: int) -> Changed:
+    """Cancel one task (404 if there is none): a waiting one never runs, a running one is
+    told to stop within seconds and its outcome is not stored."""
+    changed = admin_of(request).task_changes.cancel_one(actor_of(request), task_id)
+    message = "the task is cancelled" if changed else "the task had ended: not cancelled"
     return Changed(changed=changed, message=message)
 
 
