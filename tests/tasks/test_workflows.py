@@ -119,7 +119,7 @@ def test_cancelling_a_parent_cancels_its_dependents_and_cleanup_still_runs(
     cancelled = desk.tasks.cancel([a.task_id or 0])
     stats = desk.runner().drain()
 
-    assert sorted(cancelled) == sorted(n.task_id for n in (a, b, c))
+    assert sorted(cancelled) == sorted(n.task_id or 0 for n in (a, b, c))
     status = {n: desk.tasks.get(n.task_id).status for n in (a, b, c, cleanup)}  # type: ignore[arg-type]
     assert status == {a: Status.CANCELLED, b: Status.CANCELLED, c: Status.CANCELLED,
                       cleanup: Status.COMPLETE}
