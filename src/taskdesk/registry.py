@@ -18,6 +18,7 @@ from taskdesk.config import Settings
 from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
 from taskdesk.models.actions import parse_action
 from taskdesk.models.filters import Filters, task_filter
+from taskdesk.models.limits import TaskLimit
 from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.models.tasks import (
     JsonObject,
@@ -39,7 +40,8 @@ ID_RANGE = (0, 2**63 - 1)  # ids and cursors are BIGINT
 
 #: Refuses an action that may not run (handlers.Handlers.check); the default only parses it.
 Gate = Callable[[str], object]
-#: Refuses args that do not fit a registered task's signature (handlers.Handlers.check_args).
+#: Refuses args that do not fit a registered task's signature, and returns the task's limit
+#: by key (a TaskLimit) when its definition has one (handlers.Handlers.check_args).
 ArgsCheck = Callable[[str, JsonObject], object]
 
 
@@ -120,7 +122,9 @@ class TaskRegistry:
             allowed.add(new.action)
         check_args(new.args)
         if self.check_args is not None:
-            self.check_args(new.action, new.args)
+            limit = self.check_args(new.action, new.args)
+            if isinstance(limit, TaskLimit):  # its definition's limit by key, stored on it
+                new = replace(new, limit=limit)
         _check_int("priority", new.priority, INT32)
         max_attempts = self.settings.max_attempts if new.max_attempts is None else new.max_attempts
         _check_int("max_attempts", max_attempts, (1, INT32[1]))

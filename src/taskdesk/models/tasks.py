@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from taskdesk.errors import BadArgs, BadStatus
+from taskdesk.models.limits import TaskLimit
 from taskdesk.models.queues import DEFAULT_QUEUE
 
 JsonObject = dict[str, Any]
@@ -48,6 +49,7 @@ class NewTask:
     max_attempts: int | None = None
     extension: str | None = None  # set by an extension's registry (TaskRegistry.origin)
     queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
+    limit: TaskLimit | None = None  # set by the registry from its definition's limits
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +79,8 @@ class Task:
     progress: int | None = None
     progress_message: str | None = None
     queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
+    #: Its definition's limits by key (taskdesk.models.limits), as added; None: unlimited.
+    limit: TaskLimit | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,7 @@ from taskdesk.models.tasks import (
 )
 from taskdesk.store.accounts import AccountStore
 from taskdesk.store.error_lines import ErrorLineStore
+from taskdesk.store.limits import LimitStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
 from taskdesk.store.queues import QueueStore
@@ -81,6 +82,11 @@ class Store(Protocol):
     @property
     def queues(self) -> QueueStore:
         """Paused queues, which every claim obeys, and each queue's counts (store/queues.py)."""
+        ...
+
+    @property
+    def limits(self) -> LimitStore:
+        """Why a task is held by its key's limit, which every claim obeys (store/limits.py)."""
         ...
 
     @property

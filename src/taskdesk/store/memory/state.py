@@ -31,6 +31,10 @@ class MemoryState:
         self._next_task_id = 1
         self._next_log_id = 1
 
+    def tasks_by_id(self) -> dict[int, Task]:
+        """Every task by id (the caller holds the lock)."""
+        return self._tasks
+
     def tasks_now(self) -> list[Task]:
         """Every task, as it is now (the caller holds the lock for a consistent view)."""
         return list(self._tasks.values())

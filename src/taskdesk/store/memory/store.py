@@ -21,6 +21,7 @@ from taskdesk.store.memory.admin import MemoryAdminVerbs
 from taskdesk.store.memory.claims import MemoryClaimVerbs
 from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.hosts import MemoryHostVerbs
+from taskdesk.store.memory.limits import MemoryLimitStore
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.packages import MemoryPackageStore
 from taskdesk.store.memory.queues import MemoryQueueStore
@@ -38,6 +39,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.packages = MemoryPackageStore(lambda: self.clock(), self._lock)
         self.error_lines = MemoryErrorLineStore(lambda: self.clock(), self._lock)
         self.queues = MemoryQueueStore(self, self._lock)
+        self.limits = MemoryLimitStore(self, self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -81,6 +83,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
             accounts, schedules = self.accounts.snapshot(), self.schedules.snapshot()
             packages = self.packages.snapshot()
             error_lines, queues = self.error_lines.snapshot(), self.queues.snapshot()
+            limits = self.limits.snapshot()
             try:
                 yield self
             except BaseException:
@@ -89,6 +92,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                 self.packages.restore(packages)
                 self.error_lines.restore(error_lines)
                 self.queues.restore(queues)
+                self.limits.restore(limits)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise

@@ -101,6 +101,13 @@ task = Table(
     Column("progress_message", Text, nullable=True),
     # The named queue it waits in (taskdesk.models.queues checks the name).
     Column("queue", String(64), nullable=False, server_default="default"),
+    # Limits by key (taskdesk.models.limits, store/sql/limits.py): the key its slots are
+    # counted by, and its limits as added. A limited pending task is `held` (not claimable)
+    # until an admission gives it a slot of its key.
+    Column("limit_key", String(255), nullable=True),
+    Column("concurrency_limit", Integer, nullable=True),
+    Column("rate_limit", String(16), nullable=True),
+    Column("held", Boolean, nullable=False, server_default=sa_false()),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
@@ -109,8 +116,12 @@ task = Table(
 # condition is written with literal values, in the claim too (claims.py): SQLite uses a
 # partial index only when the query repeats its condition, and a bound parameter does not.
 PENDING: ColumnElement[str] = literal_column("'pending'")
-CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false())
-# The claim: pending tasks that are not delayed, highest priority first, then oldest.
+CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false(),
+                 task.c.held == sa_false())
+#: What every write that makes a task pending sets `held` to: a limited task waits for a
+#: slot again (store/sql/limits.py counts on it: only an admission lets a limited task in).
+HELD_AGAIN = task.c.limit_key.is_not(None)
+# The claim: pending tasks that are not delayed nor held, highest priority first, then oldest.
 Index("ix_task_claim", task.c.priority.desc(), task.c.task_id,
       sqlite_where=CLAIMABLE, postgresql_where=CLAIMABLE)
 # The claim of a runner given queues: the same order within one queue (one seek per queue).
@@ -120,6 +131,13 @@ Index("ix_task_queue_claim", task.c.queue, task.c.priority.desc(), task.c.task_i
 # it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
 Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
       sqlite_where=task.c.delayed == true(), postgresql_where=task.c.delayed == true())
+# Admissions: held tasks by key, in the claim's order (small: held tasks only).
+Index("ix_task_held", task.c.limit_key, task.c.priority.desc(), task.c.task_id,
+      sqlite_where=task.c.held == true(), postgresql_where=task.c.held == true())
+# A key's slots: its tasks by status (limited tasks only: unlimited ones cost nothing).
+Index("ix_task_limit_key_status", task.c.limit_key, task.c.status,
+      sqlite_where=task.c.limit_key.is_not(None),
+      postgresql_where=task.c.limit_key.is_not(None))
 # The reaper: processing tasks whose lease has expired. (Not partial: SQLite, without
 # statistics, would read such a seek through ix_task_status_task_id instead.)
 Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
@@ -195,6 +213,17 @@ queue_pause = Table(
     Column("paused_at", UtcDateTime, nullable=False),
     Column("paused_by", String(64), nullable=True),  # who paused it; null: code
 )
+
+# Starts of rate-limited keys (store/sql/limits.py): one row per task let in, kept for its
+# rate's period (pruned by the admission of its key), so that every runner counts the same.
+limit_start = Table(
+    "limit_start",
+    metadata,
+    Column("limit_start_id", Id, primary_key=True, autoincrement=True),
+    Column("limit_key", String(255), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+)
+Index("ix_limit_start_limit_key_started_at", limit_start.c.limit_key, limit_start.c.started_at)
 
 # Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,
 # so that two admin processes pressing Run Tasks at once start one runner between them.

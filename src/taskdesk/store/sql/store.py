@@ -26,6 +26,7 @@ from taskdesk.store.sql.connections import SqlConnections
 from taskdesk.store.sql.error_lines import SqlErrorLineStore
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
+from taskdesk.store.sql.limits import SqlLimitStore
 from taskdesk.store.sql.log import SqlLogVerbs
 from taskdesk.store.sql.packages import SqlPackageStore
 from taskdesk.store.sql.queues import SqlQueueStore
@@ -75,6 +76,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def queues(self) -> SqlQueueStore:
         """Paused queues and each queue's counts, on this store's connections."""
         return SqlQueueStore(self.db)
+
+    @property
+    def limits(self) -> SqlLimitStore:
+        """Why a task is held by its key's limit (store/limits.py, sql/limits.py)."""
+        return SqlLimitStore(self.db)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:
