@@ -187,7 +187,7 @@ class Taskdesk:
         any that hold the GIL, which would stall the runner's heartbeats in its thread.
         `concurrency_limit=N` / `rate_limit="N/s|m|h"`: at most N of its tasks run at once /
         start per period, per value of the argument `limit_key` (or per definition without
-        it), on every runner of the database (docs/limits.md)."""
+        it), on every runner of the database (docs/queues.md)."""
         decorator = TaskDecorator(self, self.handlers.register,
                                   TaskOptions(priority=priority, max_attempts=max_attempts,
                                               queue_name=check_queue(queue)),

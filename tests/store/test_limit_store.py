@@ -132,3 +132,4 @@ def test_a_retried_or_reset_task_waits_for_a_slot_again(store: Store) -> None:
     assert store.claim("w2", lease_seconds=LEASE, limit=5) == []
     store.finish_many("w1", [Finished(runs, done())], retention_seconds=3600)
     assert codes(store.claim("w2", lease_seconds=LEASE, limit=5)) == ["second"]
+

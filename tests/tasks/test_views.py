@@ -45,6 +45,7 @@ def test_task_view_has_opencart_names_and_iso_times() -> None:
         "progress": 42,
         "progress_message": "page 2 of 5",
         "queue": "default",
+        "limit_key": None, "concurrency_limit": None, "rate_limit": None,
     }
     assert json.loads(json.dumps(data)) == data
 

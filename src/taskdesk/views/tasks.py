@@ -33,6 +33,9 @@ class TaskView(TypedDict):
     progress: int | None  # 0-100, what the running attempt reported last (100 once complete)
     progress_message: str | None
     queue: str  # the named queue it waits in
+    limit_key: str | None  # the key its limits count by (docs/queues.md); null: unlimited
+    concurrency_limit: int | None
+    rate_limit: str | None  # "N/s", "N/m" or "N/h"
 
 
 class LogEntryView(TypedDict):
@@ -80,6 +83,9 @@ def task_view(task: Task) -> TaskView:
         progress=task.progress,
         progress_message=task.progress_message,
         queue=task.queue,
+        limit_key=None if task.limit is None else task.limit.key,
+        concurrency_limit=None if task.limit is None else task.limit.concurrency,
+        rate_limit=None if task.limit is None else task.limit.rate,
     )
 
 

@@ -218,9 +218,9 @@ class SqlClaimVerbs(SqlVerbs):
         if self.db.admissions.due(now):
             if alone and self.db.postgres:
                 with self.db.write(self.db.runner_writer) as own:
-                    admit(self.db, own, now)
+                    admit(self.db, own, now, order.limit)
             else:
-                admit(self.db, conn, now)
+                admit(self.db, conn, now, order.limit)
         return self._claim_of(worker_id, order, now)
 
     def _claim_of(self, worker_id: str, order: NextClaim,

@@ -39,6 +39,7 @@ from taskdesk.models.tasks import Outcome, Status, Task
 from taskdesk.store.protocol import COMPLETE_PERCENT, LEASE_LOST
 from taskdesk.store.sql.claims import OWNED, SqlClaimVerbs, claimed_tasks
 from taskdesk.store.sql.errors import translate_errors
+from taskdesk.store.sql.limits import admit_on
 from taskdesk.store.sql.raw import driver_cursor
 from taskdesk.store.sql.rows import chunks, task_from_row
 from taskdesk.store.sql.schema import HELD_AGAIN, PROCESSING, UtcDateTime, task, task_log
@@ -181,13 +182,14 @@ class SqlFinishVerbs(SqlClaimVerbs):
             return self._finish_then_claim(worker_id, finished, retention_seconds, then_claim)
         now = db.clock()
         freed = _limit_keys(finished)
-        fast = None if (db.bound is not None or db.promotions.due(now) or freed
-                        or db.admissions.due(now)) else db.driver_transaction()
+        fast = None if db.bound is not None or db.promotions.due(now) else (
+            db.driver_transaction())
         if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
             with translate_errors(db.url), fast as cursor:
                 now = db.clock()  # the write lock is ours now: the rows are written now
                 kept = self._finish_each(cursor, worker_id, finished,
                                          self._noting_delays(finished, now), retention_seconds)
+                db.admissions.freed(freed)  # the claim admits for them in this transaction
                 return kept, self._claim_with(cursor, worker_id, then_claim, now)
         with db.write(db.runner_writer) as conn:
             kept = self._finish(conn, worker_id, finished, retention_seconds)
@@ -199,6 +201,8 @@ class SqlFinishVerbs(SqlClaimVerbs):
                     now: datetime) -> list[Task]:
         if order is None:
             return []
+        if self.db.admissions.due(now):  # SQLite: one writer, no keys' locks to take
+            admit_on(self.db, cursor, now, order.limit)
         claim, params = self._claim_of(worker_id, order, now)
         cursor.execute(claim.sql, params)
         return claimed_tasks(claim, cursor.fetchall())

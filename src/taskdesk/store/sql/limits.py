@@ -25,15 +25,15 @@ few indexed statements at its admission.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    String,
+    TextClause,
     bindparam,
     delete,
-    false,
     func,
     insert,
     select,
@@ -41,112 +41,162 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models.limits import PERIODS, LimitHold, Rate, parse_rate
 from taskdesk.models.tasks import Status
 from taskdesk.store.sql.connections import SqlConnections
-from taskdesk.store.sql.schema import PROCESSING, limit_start, queue_pause, task
+from taskdesk.store.sql.raw import driver_cursor
+from taskdesk.store.sql.schema import (
+    IN_SLOT,
+    UtcDateTime,
+    limit_start,
+    queue_pause,
+    task,
+)
 
 ADMIT_CHUNK = 64  # tasks a key admits at most per admission (the next admits more)
 MAX_KEYS = 1_000  # keys looked at per full admission
 ADVISORY_NAMESPACE = 0x7A5E  # the first key of the limits' advisory locks (postgres.py: 0x7A5D)
 _PENDING = Status.PENDING.value
+_NOW = bindparam("now", type_=UtcDateTime())
+_KEY = bindparam("key", type_=String())
 
 #: A key's slots: its tasks admitted or running.
-_IN_SLOT = (task.c.held == false(), task.c.status.in_([_PENDING, PROCESSING]))
+_IN_SLOT = (IN_SLOT,)
 
 
-def _keys_sql(postgres: bool) -> str:
-    """Every key that has held tasks, one index probe each (a loose scan of ix_task_held)."""
-    true = "true" if postgres else "1"
-    return (
+def _keys_sql(postgres: bool) -> TextClause:
+    """Every key with due held tasks, one index probe each (a loose scan of ix_task_held)."""
+    true_, hint = ("true", "") if postgres else ("1", " INDEXED BY ix_task_held")
+    due = f"held = {true_} AND run_at <= :now"
+    return text(
         "WITH RECURSIVE k(key) AS ("
-        f" SELECT min(limit_key) FROM task WHERE held = {true}"
+        f" SELECT min(limit_key) FROM task{hint} WHERE {due}"
         " UNION ALL"
-        f" SELECT (SELECT min(t.limit_key) FROM task t WHERE t.held = {true}"
-        " AND t.limit_key > k.key) FROM k WHERE k.key IS NOT NULL"
-        f") SELECT key FROM k WHERE key IS NOT NULL LIMIT {MAX_KEYS}")
+        f" SELECT (SELECT min(limit_key) FROM task{hint} WHERE {due} AND limit_key > k.key)"
+        f" FROM k WHERE k.key IS NOT NULL) SELECT key FROM k WHERE key IS NOT NULL"
+        f" LIMIT {MAX_KEYS}").bindparams(_NOW)
 
 
+_HELD_KEYS = {postgres: _keys_sql(postgres) for postgres in (False, True)}
 _LOCK_KEYS = text(
     "SELECT key FROM unnest(CAST(:keys AS text[])) AS key "
     "WHERE pg_try_advisory_xact_lock(:namespace, hashtext(key))")
 
+#: The key's slots taken (its tasks admitted or running), and the limit they were added with.
+_SLOTS = select(task.c.limit_key, func.count(), func.min(task.c.concurrency_limit)).where(
+    task.c.limit_key.in_(bindparam("keys", expanding=True)), *_IN_SLOT,
+).group_by(task.c.limit_key)
+_TAKEN = (select(func.count()).where(task.c.limit_key == _KEY, *_IN_SLOT)
+          .scalar_subquery().label("taken"))
+#: The key's next held tasks that an admission may let in (due, of a queue that is not
+#: paused, in the claim's order), with their limits and the key's slots taken: one statement.
+_NEXT_HELD = (
+    select(task.c.task_id, task.c.concurrency_limit, task.c.rate_limit, _TAKEN)
+    .where(task.c.limit_key == _KEY, task.c.held == true(), task.c.status == _PENDING,
+           task.c.run_at <= _NOW, task.c.queue.not_in(select(queue_pause.c.queue)))
+    .order_by(task.c.priority.desc(), task.c.task_id).limit(bindparam("chunk"))
+)
+_ADMIT = update(task).where(task.c.task_id == bindparam("id")).values(held=False)
+_SINCE = bindparam("since", type_=UtcDateTime())
+_FORGET_STARTS = delete(limit_start).where(limit_start.c.limit_key == _KEY,
+                                           limit_start.c.started_at <= _SINCE)
+_STARTS = (select(limit_start.c.started_at)
+           .where(limit_start.c.limit_key == _KEY, limit_start.c.started_at > _SINCE)
+           .order_by(limit_start.c.started_at))
+_START = insert(limit_start).values(limit_key=_KEY, started_at=_NOW)
 
-def _waiting(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """Held tasks that an admission may let in: due, of a queue that is not paused."""
-    return (task.c.held == true(), task.c.status == _PENDING, task.c.run_at <= now,
-            task.c.queue.not_in(select(queue_pause.c.queue)))
+
+def admit(db: SqlConnections, conn: Connection, now: datetime, wanted: int = 0) -> int:
+    """admit_on, on a SQLAlchemy connection's transaction."""
+    with driver_cursor(conn) as cursor:
+        return admit_on(db, cursor, now, wanted, conn)
 
 
-def admit(db: SqlConnections, conn: Connection, now: datetime) -> int:
-    """Let held tasks in while their keys have free slots (see the module doc); the number
-    admitted. Idle runners are told when some were."""
-    full, keys = db.admissions.take(now)
+def admit_on(db: SqlConnections, cursor: Any, now: datetime, wanted: int = 0,
+             conn: Connection | None = None) -> int:
+    """Let held tasks in while their keys have free slots (see the module doc), on the
+    driver's cursor inside the claim's transaction (PostgreSQL: its `conn` too, for the
+    keys' locks); the number admitted. Idle runners are told when more were let in than
+    this claim `wanted`."""
+    full, freed = db.admissions.take(now)
+    keys = set(freed)
     if full:
-        keys |= set(conn.execute(text(_keys_sql(db.postgres))).scalars())
+        held = db.raw(_HELD_KEYS[db.postgres])
+        cursor.execute(held.sql, held.params({"now": now}))
+        keys |= {row[0] for row in cursor.fetchall()}
     if not keys:
         return 0
     ordered = sorted(keys)
-    if db.postgres:
+    if conn is not None and db.postgres:
         ordered = list(conn.execute(_LOCK_KEYS, {"keys": ordered,
                                                  "namespace": ADVISORY_NAMESPACE}).scalars())
-    admitted: list[int] = []
-    starts: list[dict[str, Any]] = []
-    running = _running(conn, ordered)
-    for key in ordered:
-        ids = _admit_key(conn, key, running.get(key, 0), now)
-        admitted.extend(ids)
-        starts.extend({"limit_key": key, "started_at": now} for _ in ids)
+        if len(ordered) > 1:  # a full admission: one round trip for the keys that are full
+            ordered = _not_full(conn, ordered)
+    admitted = [(key, task_id) for key in ordered
+                for task_id in _admit_key(db, cursor, key, now)]
     if admitted:
-        conn.execute(update(task).where(task.c.task_id.in_(admitted)).values(held=False))
-        if starts:
-            conn.execute(insert(limit_start), starts)
+        _let_in(db, cursor, admitted, now)
+    if len(admitted) > wanted:
         _announce(db, conn)
     return len(admitted)
 
 
-def _running(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
-    counted = (select(task.c.limit_key, func.count()).where(task.c.limit_key.in_(keys),
-                                                          *_IN_SLOT)
-               .group_by(task.c.limit_key))
-    return {key: int(count) for key, count in conn.execute(counted).all()}
+def _not_full(conn: Connection, keys: list[str]) -> list[str]:
+    """The keys whose tasks in slots are fewer than the limit they were added with."""
+    full = {key for key, taken, limit in conn.execute(_SLOTS, {"keys": keys}).all()
+            if limit is not None and taken >= limit}
+    return [key for key in keys if key not in full]
 
 
-def _admit_key(conn: Connection, key: str, running: int, now: datetime) -> list[int]:
-    """The ids of the key's next held tasks that fit its free slots, its starts counted."""
-    found = conn.execute(
-        select(task.c.task_id, task.c.concurrency_limit, task.c.rate_limit)
-        .where(task.c.limit_key == key, *_waiting(now))
-        .order_by(task.c.priority.desc(), task.c.task_id).limit(ADMIT_CHUNK)).all()
-    if not found:
+def _admit_key(db: SqlConnections, cursor: Any, key: str, now: datetime) -> list[int]:
+    """The ids of the key's next held tasks that fit its free slots and its rate: the first
+    in line (whose limits rule), then as many more as there are free slots."""
+    first = _next_held(db, cursor, key, now, 1)
+    if not first:
         return []
-    concurrency, rate_text = found[0][1], found[0][2]  # the first in line's limits rule
-    free = ADMIT_CHUNK if concurrency is None else concurrency - running
+    concurrency, rate_text = first[0]["concurrency_limit"], first[0]["rate_limit"]
+    free = ADMIT_CHUNK if concurrency is None else concurrency - first[0]["taken"]
     if rate_text is not None and free > 0:
         rate = parse_rate(rate_text)
-        free = min(free, rate.count - len(_starts(conn, key, rate, now, prune=True)))
-    return [row[0] for row in found[:max(free, 0)]]
+        free = min(free, rate.count - len(starts_of(db, cursor, key, rate, now, prune=True)))
+    found = first if free <= 1 else _next_held(db, cursor, key, now, min(free, ADMIT_CHUNK))
+    return [row["task_id"] for row in found[:max(free, 0)]]
 
 
-def _starts(conn: Connection, key: str, rate: Rate, now: datetime, *,
-            prune: bool) -> list[datetime]:
+def _next_held(db: SqlConnections, cursor: Any, key: str, now: datetime,
+               chunk: int) -> list[dict[str, Any]]:
+    statement = db.raw(_NEXT_HELD, _NEXT_HELD.selected_columns)
+    cursor.execute(statement.sql, statement.params({"key": key, "now": now, "chunk": chunk}))
+    return statement.rows(cursor.fetchall())
+
+
+def _let_in(db: SqlConnections, cursor: Any, admitted: list[tuple[str, int]],
+            now: datetime) -> None:
+    """Admit these tasks; a start of each (for the keys' rates: a key without one prunes
+    them at its next admission, and prune() all old ones)."""
+    let_in, start = db.raw(_ADMIT), db.raw(_START)
+    cursor.executemany(let_in.sql, [let_in.params({"id": task_id}) for _, task_id in admitted])
+    cursor.executemany(start.sql, [start.params({"key": key, "now": now})
+                                   for key, _ in admitted])
+
+
+def starts_of(db: SqlConnections, cursor: Any, key: str, rate: Rate, now: datetime, *,
+              prune: bool) -> list[datetime]:
     """The key's starts in the rate's window, oldest first; older ones deleted (`prune`)."""
     since = now - timedelta(seconds=rate.seconds)
     if prune:
-        conn.execute(delete(limit_start).where(limit_start.c.limit_key == key,
-                                               limit_start.c.started_at <= since))
-    return list(conn.execute(
-        select(limit_start.c.started_at).where(limit_start.c.limit_key == key,
-                                               limit_start.c.started_at > since)
-        .order_by(limit_start.c.started_at)).scalars())
+        forget = db.raw(_FORGET_STARTS)
+        cursor.execute(forget.sql, forget.params({"key": key, "since": since}))
+    starts = db.raw(_STARTS, _STARTS.selected_columns)
+    cursor.execute(starts.sql, starts.params({"key": key, "since": since}))
+    return [row["started_at"] for row in starts.rows(cursor.fetchall())]
 
 
-def _announce(db: SqlConnections, conn: Connection) -> None:
+def _announce(db: SqlConnections, conn: Connection | None) -> None:
     """Idle runners look again: at the commit (PostgreSQL), or now (SQLite, whose woken
     claim waits for this transaction's write lock)."""
-    if db.postgres:
+    if conn is not None and db.postgres:
         db.announce_in(conn)
     else:
         db.announce_after()
@@ -175,9 +225,11 @@ class SqlLimitStore:
             if row is None or not row.held or row.status != _PENDING:
                 return None
             rate = None if row.rate_limit is None else parse_rate(row.rate_limit)
-            starts = [] if rate is None else _starts(conn, row.limit_key, rate, now,
-                                                    prune=False)
-            running = _running(conn, [row.limit_key]).get(row.limit_key, 0)
+            with driver_cursor(conn) as cursor:
+                starts = [] if rate is None else starts_of(self.db, cursor, row.limit_key,
+                                                           rate, now, prune=False)
+            running = conn.execute(select(func.count()).where(
+                task.c.limit_key == row.limit_key, *_IN_SLOT)).scalar_one()
         full = rate is not None and len(starts) >= rate.count
         concurrency = row.concurrency_limit
         if not full and (concurrency is None or running < concurrency):

@@ -134,10 +134,13 @@ Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
 # Admissions: held tasks by key, in the claim's order (small: held tasks only).
 Index("ix_task_held", task.c.limit_key, task.c.priority.desc(), task.c.task_id,
       sqlite_where=task.c.held == true(), postgresql_where=task.c.held == true())
-# A key's slots: its tasks by status (limited tasks only: unlimited ones cost nothing).
-Index("ix_task_limit_key_status", task.c.limit_key, task.c.status,
-      sqlite_where=task.c.limit_key.is_not(None),
-      postgresql_where=task.c.limit_key.is_not(None))
+# A key's slots: its limited tasks admitted or running, and only those (IN_SLOT, written
+# as the admission's count writes it: SQLite uses a partial index only then).
+IN_SLOT = and_(task.c.held == sa_false(),
+               task.c.status.in_([PENDING, literal_column(f"'{PROCESSING}'")]))
+Index("ix_task_limit_slots", task.c.limit_key, task.c.status,
+      sqlite_where=and_(task.c.limit_key.is_not(None), IN_SLOT),
+      postgresql_where=and_(task.c.limit_key.is_not(None), IN_SLOT))
 # The reaper: processing tasks whose lease has expired. (Not partial: SQLite, without
 # statistics, would read such a seek through ix_task_status_task_id instead.)
 Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)

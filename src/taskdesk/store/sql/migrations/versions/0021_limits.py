@@ -49,9 +49,10 @@ def upgrade() -> None:
     held = sa.text(f"held = {'1' if false == '0' else 'true'}")
     op.create_index("ix_task_held", "task", ["limit_key", PRIORITY, "task_id"],
                     sqlite_where=held, postgresql_where=held)
-    limited = sa.text("limit_key IS NOT NULL")
-    op.create_index("ix_task_limit_key_status", "task", ["limit_key", "status"],
-                    sqlite_where=limited, postgresql_where=limited)
+    in_slot = sa.text(f"limit_key IS NOT NULL AND held = {false} "
+                      "AND status IN ('pending', 'processing')")
+    op.create_index("ix_task_limit_slots", "task", ["limit_key", "status"],
+                    sqlite_where=in_slot, postgresql_where=in_slot)
     op.create_table(
         "limit_start",
         sa.Column("limit_start_id", Id, autoincrement=True, nullable=False),
@@ -66,7 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_limit_start_limit_key_started_at", table_name="limit_start")
     op.drop_table("limit_start")
-    op.drop_index("ix_task_limit_key_status", table_name="task")
+    op.drop_index("ix_task_limit_slots", table_name="task")
     op.drop_index("ix_task_held", table_name="task")
     _claim_indexes(sa.text(f"status = 'pending' AND delayed = {_false()}"))
     for column in ("held", "rate_limit", "concurrency_limit", "limit_key"):
