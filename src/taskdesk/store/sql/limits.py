@@ -133,10 +133,14 @@ def admit_on(db: SqlConnections, cursor: Any, now: datetime, wanted: int = 0,
                                                  "namespace": ADVISORY_NAMESPACE}).scalars())
         if len(ordered) > 1:  # a full admission: one round trip for the keys that are full
             ordered = _not_full(conn, ordered)
-    admitted = [(key, task_id) for key in ordered
-                for task_id in _admit_key(db, cursor, key, now)]
+    admitted: list[int] = []
+    rated: list[str] = []  # a start per task let in of a key with a rate
+    for key in ordered:
+        ids, has_rate = _admit_key(db, cursor, key, now)
+        admitted.extend(ids)
+        rated.extend(key for _ in ids if has_rate)
     if admitted:
-        _let_in(db, cursor, admitted, now)
+        _let_in(db, cursor, admitted, rated, now)
     if len(admitted) > wanted:
         _announce(db, conn)
     return len(admitted)
@@ -149,19 +153,21 @@ def _not_full(conn: Connection, keys: list[str]) -> list[str]:
     return [key for key in keys if key not in full]
 
 
-def _admit_key(db: SqlConnections, cursor: Any, key: str, now: datetime) -> list[int]:
-    """The ids of the key's next held tasks that fit its free slots and its rate: the first
-    in line (whose limits rule), then as many more as there are free slots."""
+def _admit_key(db: SqlConnections, cursor: Any, key: str,
+               now: datetime) -> tuple[list[int], bool]:
+    """The ids of the key's next held tasks that fit its free slots and its rate (the first
+    in line, whose limits rule, then as many more as there are free slots), and whether
+    the key has a rate."""
     first = _next_held(db, cursor, key, now, 1)
     if not first:
-        return []
+        return [], False
     concurrency, rate_text = first[0]["concurrency_limit"], first[0]["rate_limit"]
     free = ADMIT_CHUNK if concurrency is None else concurrency - first[0]["taken"]
     if rate_text is not None and free > 0:
         rate = parse_rate(rate_text)
         free = min(free, rate.count - len(starts_of(db, cursor, key, rate, now, prune=True)))
     found = first if free <= 1 else _next_held(db, cursor, key, now, min(free, ADMIT_CHUNK))
-    return [row["task_id"] for row in found[:max(free, 0)]]
+    return [row["task_id"] for row in found[:max(free, 0)]], rate_text is not None
 
 
 def _next_held(db: SqlConnections, cursor: Any, key: str, now: datetime,
@@ -171,14 +177,14 @@ def _next_held(db: SqlConnections, cursor: Any, key: str, now: datetime,
     return statement.rows(cursor.fetchall())
 
 
-def _let_in(db: SqlConnections, cursor: Any, admitted: list[tuple[str, int]],
+def _let_in(db: SqlConnections, cursor: Any, admitted: list[int], rated: list[str],
             now: datetime) -> None:
-    """Admit these tasks; a start of each (for the keys' rates: a key without one prunes
-    them at its next admission, and prune() all old ones)."""
+    """Admit these tasks, and count a start for each key in `rated` (one per task)."""
     let_in, start = db.raw(_ADMIT), db.raw(_START)
-    cursor.executemany(let_in.sql, [let_in.params({"id": task_id}) for _, task_id in admitted])
-    cursor.executemany(start.sql, [start.params({"key": key, "now": now})
-                                   for key, _ in admitted])
+    cursor.executemany(let_in.sql, [let_in.params({"id": task_id}) for task_id in admitted])
+    if rated:
+        cursor.executemany(start.sql, [start.params({"key": key, "now": now})
+                                       for key in rated])
 
 
 def starts_of(db: SqlConnections, cursor: Any, key: str, rate: Rate, now: datetime, *,
