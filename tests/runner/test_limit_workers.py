@@ -1,11 +1,12 @@
 """Issue 17's must-show for limits by key, with real workers on SQLite and PostgreSQL: a
-`concurrency_limit=1` key never runs twice at once across 2 worker processes × 4 threads,
+`concurrency_limit=1` key never runs twice at once across 2 worker processes of 4 threads,
 while one worker is SIGKILLed mid-task (its slot is freed once its lease is recovered, and
 the task runs again), and another key runs beside it; a `rate_limit` of 4/s lets at most 4
 start in any second (within the admission's tolerance)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -80,7 +81,7 @@ def test_a_key_never_runs_twice_at_once_across_workers_one_killed(
     found = notes(out)
     a_runs, b_runs = runs(found, "a", killed_at), runs(found, "b", killed_at)
     assert len(a_runs) >= 6  # 5 tasks, the one killed ran twice
-    for (_, ended), (started, _) in zip(a_runs, a_runs[1:], strict=False):
+    for (_, ended), (started, _) in itertools.pairwise(a_runs):
         assert started >= ended, f"key a ran twice at once: {a_runs}"
     assert not any(n["event"] == "end" and (n["n"], n["pid"]) == (first["n"], first["pid"])
                    for n in found)  # killed mid-run

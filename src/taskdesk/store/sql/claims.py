@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,7 @@ from taskdesk.models.tasks import Status, Task
 from taskdesk.store.protocol import PRUNE_CHUNK
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.hosts import upsert_host
-from taskdesk.store.sql.limits import admit, prune_starts
+from taskdesk.store.sql.limits import admit, admit_on, prune_starts
 from taskdesk.store.sql.raw import RawStatement, driver_cursor
 from taskdesk.store.sql.rows import chunks, runner_row, task_from_row
 from taskdesk.store.sql.schema import (
@@ -216,12 +217,25 @@ class SqlClaimVerbs(SqlVerbs):
         if self.db.promotions.due(now):
             self._promote(conn, now)
         if self.db.admissions.due(now):
-            if alone and self.db.postgres:
-                with self.db.write(self.db.runner_writer) as own:
-                    admit(self.db, own, now, order.limit)
+            if alone and self.db.postgres and self.db.bound is None:
+                self._admit_alone(conn, now, order.limit)
             else:
                 admit(self.db, conn, now, order.limit)
         return self._claim_of(worker_id, order, now)
+
+    def _admit_alone(self, conn: Connection, now: datetime, wanted: int) -> None:
+        """The admission in a transaction of its own on `conn`, whose statements otherwise
+        commit alone (PostgreSQL's one-statement finish): its keys' locks last until its
+        COMMIT. On the same connection, so that a runner thread never holds two."""
+        with driver_cursor(conn) as cursor:
+            cursor.execute("BEGIN")
+            try:
+                admit_on(self.db, cursor, now, wanted, conn)
+            except BaseException:
+                with suppress(Exception):  # a connection gone: its transaction went with it
+                    cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
     def _claim_of(self, worker_id: str, order: NextClaim,
                   now: datetime) -> tuple[RawStatement, Any]:
