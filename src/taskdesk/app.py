@@ -26,7 +26,7 @@ from taskdesk.app_path import import_path_of
 from taskdesk.app_path import load_app as load_application
 from taskdesk.config import Settings
 from taskdesk.controller import Context, Controller
-from taskdesk.definitions import TaskDecorator, TaskDefinition, TaskOptions
+from taskdesk.definitions import Limits, TaskDecorator, TaskDefinition, TaskOptions
 from taskdesk.errorlog import ErrorLog, error_log_of
 from taskdesk.errors import ConfigError
 from taskdesk.extensions.catalogue import Catalogue
@@ -169,24 +169,32 @@ class Taskdesk:
     def task(self, /, *, name: str | None = None, max_attempts: int | None = None,
              priority: int = 0, retry_delay: float | None = None,
              queue: str = DEFAULT_QUEUE, timeout: float | None = None,
-             process: bool = False) -> TaskDecorator: ...
+             process: bool = False, concurrency_limit: int | None = None,
+             rate_limit: str | None = None, limit_key: str | None = None,
+             ) -> TaskDecorator: ...
 
     def task(self, target: Any = None, /, *, name: str | None = None,
              max_attempts: int | None = None, priority: int = 0,
              retry_delay: float | None = None, queue: str = DEFAULT_QUEUE,
-             timeout: float | None = None, process: bool = False) -> Any:
+             timeout: float | None = None, process: bool = False,
+             concurrency_limit: int | None = None, rate_limit: str | None = None,
+             limit_key: str | None = None) -> Any:
         """Register a function or Controller subclass as a task, under `name` (default
         `module:qualname`, which is also its action); returns its TaskDefinition. (Type
         checkers do not see class decorators: write `report = desk.task(Report)` to have
         `report.enqueue` checked.) With `timeout` (seconds) each attempt runs in a child
         process that is killed past it; 0 runs it in the runner's thread. With `process=True`
         each attempt runs in a child process even without a timeout: for CPU-bound tasks and
-        any that hold the GIL, which would stall the runner's heartbeats in its thread."""
+        any that hold the GIL, which would stall the runner's heartbeats in its thread.
+        `concurrency_limit=N` / `rate_limit="N/s|m|h"`: at most N of its tasks run at once /
+        start per period, per value of the argument `limit_key` (or per definition without
+        it), on every runner of the database (docs/queues.md)."""
         decorator = TaskDecorator(self, self.handlers.register,
                                   TaskOptions(priority=priority, max_attempts=max_attempts,
                                               queue_name=check_queue(queue)),
                                   name=name, retry_delay=retry_delay, timeout=timeout,
-                                  process=process)
+                                  process=process, limits=Limits(concurrency_limit,
+                                                                 rate_limit, limit_key))
         return decorator if target is None else decorator(target)
 
     @cached_property

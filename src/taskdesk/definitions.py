@@ -29,6 +29,7 @@ from taskdesk.config import MAX_TASK_TIMEOUT_SECONDS
 from taskdesk.controller import Context, Controller, Handler
 from taskdesk.errors import BadArgs, BadInput
 from taskdesk.models.actions import DEFAULT_METHOD, ROUTE_PREFIX, parse_action
+from taskdesk.models.limits import LimitSpec, TaskLimit, limit_spec
 from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.models.retry import MAX_DELAY_SECONDS
 from taskdesk.models.tasks import JsonObject, NewTask, Task, check_args
@@ -71,7 +72,8 @@ class TaskDefinition(Generic[P, R]):
 
     def __init__(self, target: Any, *, desk: Desk, name: str | None = None,
                  retry_delay: float | None = None, options: TaskOptions | None = None,
-                 timeout: float | None = None, process: bool = False) -> None:
+                 timeout: float | None = None, process: bool = False,
+                 limit: LimitSpec | None = None) -> None:
         self.func = target
         self.name = name or f"{target.__module__}:{target.__qualname__}"
         self.retry_delay = retry_delay
@@ -84,6 +86,8 @@ class TaskDefinition(Generic[P, R]):
         self.options = options or TaskOptions()
         self._desk = desk
         self._signature = _signature_of(target, self.name)
+        #: Its limits by key (checked by TaskDecorator); each task added carries its own.
+        self.limit = limit
         _check_name(self.name)
         _check_retry_delay(retry_delay)
         _check_timeout(timeout)
@@ -116,8 +120,17 @@ class TaskDefinition(Generic[P, R]):
         copy: TaskDefinition[P, R] = TaskDefinition(
             self.func, desk=self._desk, name=self.name, retry_delay=self.retry_delay,
             options=dataclasses.replace(self.options, **changes), timeout=self.timeout,
-            process=self.process)
+            process=self.process, limit=self.limit)
         return copy
+
+    def limit_for(self, args: JsonObject) -> TaskLimit | None:
+        """The limit by key of its task with these args (None: it has no limits)."""
+        return None if self.limit is None else self.limit.for_task(self.name, args)
+
+    def parameters(self) -> tuple[str, ...]:
+        """The names its args may fill (what `limit_key` may name)."""
+        return tuple(name for name, parameter in self._signature.parameters.items()
+                     if parameter.kind is not inspect.Parameter.VAR_KEYWORD)
 
     def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> Task:
         """Add a pending task with these arguments; returns it as stored."""
@@ -228,7 +241,8 @@ class TaskDecorator:
 
     def __init__(self, desk: Desk, register: Callable[[TaskDefinition[Any, Any]], None],
                  options: TaskOptions, *, name: str | None, retry_delay: float | None,
-                 timeout: float | None = None, process: bool = False) -> None:
+                 timeout: float | None = None, process: bool = False,
+                 limits: Limits | None = None) -> None:
         self.desk = desk
         self.register = register
         self.options = options
@@ -236,6 +250,9 @@ class TaskDecorator:
         self.retry_delay = retry_delay
         self.timeout = timeout
         self.process = process
+        self.limits = limits or Limits()
+        # Checked now, as the other options are (limit_key once the function is known).
+        limit_spec(self.limits.concurrency, self.limits.rate, None, ())
 
     @overload
     def __call__(self, target: type[Controller], /) -> TaskDefinition[..., Any]: ...
@@ -247,5 +264,17 @@ class TaskDecorator:
         definition: TaskDefinition[Any, Any] = TaskDefinition(
             target, desk=self.desk, name=self.name, retry_delay=self.retry_delay,
             options=self.options, timeout=self.timeout, process=self.process)
+        limits = self.limits
+        definition.limit = limit_spec(limits.concurrency, limits.rate, limits.arg,
+                                      definition.parameters())
         self.register(definition)
         return definition
+
+
+@dataclass(frozen=True)
+class Limits:
+    """@desk.task's concurrency_limit, rate_limit and limit_key as given (unchecked)."""
+
+    concurrency: object = None
+    rate: object = None
+    arg: object = None

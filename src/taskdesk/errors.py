@@ -58,6 +58,11 @@ class BadQueue(BadInput):
     """A queue name must be 1 to 64 characters of letters, digits, '_', '-' or '.'."""
 
 
+class BadLimit(BadInput):
+    """A task's limits: concurrency_limit a whole number of at least 1, rate_limit "N/s",
+    "N/m" or "N/h" with N at least 1, limit_key the name of one of its parameters."""
+
+
 class BadStatus(BadInput):
     """The status must be one of pending, processing, paused, complete, failed, cancelled."""
 

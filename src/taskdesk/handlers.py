@@ -21,6 +21,7 @@ from taskdesk.controller import Context
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import ActionNotAllowed, BadInput
 from taskdesk.models.actions import ROUTE_PREFIX, ImportPath, Route, TaskName, parse_action
+from taskdesk.models.limits import TaskLimit
 from taskdesk.models.tasks import JsonObject
 from taskdesk.resolve import Handler, Resolver
 
@@ -92,11 +93,14 @@ class Handlers:
         else:
             self._check_import_path(action, parsed)
 
-    def check_args(self, action: str, args: JsonObject) -> None:
-        """A registered task's args must fit its signature when the task is added."""
+    def check_args(self, action: str, args: JsonObject) -> TaskLimit | None:
+        """A registered task's args must fit its signature when the task is added; returns
+        the task's limit by key when its definition has one (the registry stores it)."""
         definition = self._definitions.get(action)
-        if definition is not None:
-            definition.bind(**args)
+        if definition is None:
+            return None
+        definition.bind(**args)
+        return definition.limit_for(args)
 
     def _check_route(self, action: str, route: Route, installing: str | None) -> None:
         if route.side != TASK_SIDE:

@@ -20,6 +20,7 @@ from taskdesk.errors import BadCode, BadInput, BadStatus, TaskNotFound
 from taskdesk.models.actions import parse_action
 from taskdesk.models.failures import FailureGroup
 from taskdesk.models.filters import Filters, task_filter
+from taskdesk.models.limits import TaskLimit
 from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.models.tasks import (
     JsonObject,
@@ -47,7 +48,8 @@ MAX_BY = 256  # bytes of that name, as the log entry keeps it
 
 #: Refuses an action that may not run (handlers.Handlers.check); the default only parses it.
 Gate = Callable[[str], object]
-#: Refuses args that do not fit a registered task's signature (handlers.Handlers.check_args).
+#: Refuses args that do not fit a registered task's signature, and returns the task's limit
+#: by key (a TaskLimit) when its definition has one (handlers.Handlers.check_args).
 ArgsCheck = Callable[[str, JsonObject], object]
 
 
@@ -128,7 +130,9 @@ class TaskRegistry:
             allowed.add(new.action)
         check_args(new.args)
         if self.check_args is not None:
-            self.check_args(new.action, new.args)
+            limit = self.check_args(new.action, new.args)
+            if isinstance(limit, TaskLimit):  # its definition's limit by key, stored on it
+                new = replace(new, limit=limit)
         _check_int("priority", new.priority, INT32)
         max_attempts = self.settings.max_attempts if new.max_attempts is None else new.max_attempts
         _check_int("max_attempts", max_attempts, (1, INT32[1]))

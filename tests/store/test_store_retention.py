@@ -79,14 +79,14 @@ def test_a_long_prune_never_delays_a_heartbeat(tmp_path: Path) -> None:
 class ChunkSpy(MemoryStore):
     def __init__(self, clock: FakeClock) -> None:
         super().__init__(clock=clock)
-        self.limits: list[tuple[str, int]] = []
+        self.chunks: list[tuple[str, int]] = []
 
     def prune(self, *, retention_seconds: float, limit: int = 1000) -> int:
-        self.limits.append(("tasks", limit))
+        self.chunks.append(("tasks", limit))
         return super().prune(retention_seconds=retention_seconds, limit=limit)
 
     def prune_log(self, *, retention_seconds: float, limit: int = 1000) -> int:
-        self.limits.append(("log", limit))
+        self.chunks.append(("log", limit))
         return super().prune_log(retention_seconds=retention_seconds, limit=limit)
 
 
@@ -112,7 +112,7 @@ def test_housekeeping_prunes_tasks_and_the_log_in_chunks(
 
     assert housekeeper.Housekeeper(store, settings).prune() == 10
 
-    assert store.limits == [("tasks", 2)] * 3 + [("log", 2)] * 3
+    assert store.chunks == [("tasks", 2)] * 3 + [("log", 2)] * 3
     assert store.count_log() == 0
 
 

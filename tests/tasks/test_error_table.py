@@ -19,6 +19,7 @@ EXPECTED = {  # class: (exit code, HTTP status), by the old tables
     "TaskdeskError": (1, 400), "ConfigError": (2, 409), "BadInput": (2, 400),
     "BadCode": (2, 400), "BadAction": (2, 400), "ActionNotAllowed": (2, 400),
     "BadArgs": (2, 400), "BadQueue": (2, 400), "BadStatus": (2, 400), "BadProgress": (2, 400),
+    "BadLimit": (2, 400),
     "BadPackage": (2, 400), "BadUserName": (2, 400), "BadPassword": (2, 400),
     "BadRole": (2, 400), "BadLabel": (2, 400), "BadExpiry": (2, 400), "BadSchedule": (2, 400),
     "BadWorkflow": (2, 400), "WorkflowNotFound": (3, 404),

@@ -46,6 +46,7 @@ def test_task_view_has_opencart_names_and_iso_times() -> None:
         "progress_message": "page 2 of 5",
         "queue": "default",
         "error_class": None,
+        "limit_key": None, "concurrency_limit": None, "rate_limit": None,
     }
     assert json.loads(json.dumps(data)) == data
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from taskdesk.errors import BadArgs, BadStatus
+from taskdesk.models.limits import TaskLimit
 from taskdesk.models.queues import DEFAULT_QUEUE
 
 JsonObject = dict[str, Any]
@@ -50,6 +51,7 @@ class NewTask:
     max_attempts: int | None = None
     extension: str | None = None  # set by an extension's registry (TaskRegistry.origin)
     queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
+    limit: TaskLimit | None = None  # set by the registry from its definition's limits
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +84,8 @@ class Task:
     #: The class of what failed its latest failed attempt (taskdesk.models.failures); None
     #: once an attempt completes, and before any attempt failed.
     error_class: str | None = None
+    #: Its definition's limits by key (taskdesk.models.limits), as added; None: unlimited.
+    limit: TaskLimit | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

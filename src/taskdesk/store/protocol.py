@@ -37,6 +37,7 @@ from taskdesk.store.accounts import AccountStore
 from taskdesk.store.cancels import CancelStore
 from taskdesk.store.error_lines import ErrorLineStore
 from taskdesk.store.failures import FailureStore
+from taskdesk.store.limits import LimitStore
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.packages import PackageStore
 from taskdesk.store.queues import QueueStore
@@ -100,6 +101,11 @@ class Store(Protocol):
     @property
     def workflows(self) -> WorkflowStore:
         """Workflows: tasks with dependencies, and their cascade (store/workflows.py)."""
+        ...
+
+    @property
+    def limits(self) -> LimitStore:
+        """Why a task is held by its key's limit, which every claim obeys (store/limits.py)."""
         ...
 
     @property

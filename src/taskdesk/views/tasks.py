@@ -35,6 +35,9 @@ class TaskView(TypedDict):
     progress_message: str | None
     queue: str  # the named queue it waits in
     error_class: str | None  # what failed its latest failed attempt (models/failures.py)
+    limit_key: str | None  # the key its limits count by (docs/queues.md); null: unlimited
+    concurrency_limit: int | None
+    rate_limit: str | None  # "N/s", "N/m" or "N/h"
 
 
 class LogEntryView(TypedDict):
@@ -83,6 +86,9 @@ def task_view(task: Task) -> TaskView:
         progress_message=task.progress_message,
         queue=task.queue,
         error_class=task.error_class,
+        limit_key=None if task.limit is None else task.limit.key,
+        concurrency_limit=None if task.limit is None else task.limit.concurrency,
+        rate_limit=None if task.limit is None else task.limit.rate,
     )
 
 

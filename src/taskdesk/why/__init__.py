@@ -30,6 +30,7 @@ from taskdesk.why.waits import (
     action_refused,
     extension_broken,
     future_run_at,
+    held_by_limit,
     no_runner,
     paused_queue,
     place_in_line,
@@ -51,8 +52,7 @@ CHECKS: tuple[Check, ...] = (
     paused_queue,
     waiting_for_parents,  # before run_at: a workflow task waits with a placeholder run_at
     future_run_at,
-    # SLOT: `held_by_limit` (limits: which key, how many run, when a slot frees) goes here,
-    # a Check like the others: (scene: Scene) -> Reason | None.
+    held_by_limit,
     action_refused,
     extension_broken,
     no_runner,

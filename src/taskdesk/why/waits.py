@@ -69,7 +69,31 @@ def future_run_at(scene: Scene) -> Reason | None:
                   facts={"run_at": isoformat(task.run_at), "in_seconds": left, "retry": retry})
 
 
-# held by a limit is checked after these (see CHECKS)
+def held_by_limit(scene: Scene) -> Reason | None:
+    """A limited task whose key has no free slot: which key, how many hold a slot, and when
+    the rate lets the next one start (else: when one of them ends)."""
+    hold = scene.store.limits.holding(scene.task.task_id)
+    if hold is None:
+        return None
+    limits = ", ".join(part for part in (
+        None if hold.concurrency_limit is None else f"at most {hold.concurrency_limit} at once",
+        None if hold.rate_limit is None else f"at most {hold.rate_limit} starts")
+        if part is not None)
+    if hold.next_slot_at is not None and hold.next_slot_at > scene.now:
+        frees = (f"the rate lets the next start at {stamp(hold.next_slot_at)}, in "
+                 f"{span(round(scene.seconds_until(hold.next_slot_at), 1))}")
+    else:
+        frees = "a slot frees when one of them ends"
+    return Reason(code="limit",
+                  text=f"it is held by the limit of key {hold.key} ({limits}): "
+                       f"{hold.running} of its tasks "
+                       f"{'holds' if hold.running == 1 else 'hold'} a slot; {frees}",
+                  facts={"limit_key": hold.key, "running": hold.running,
+                         "concurrency_limit": hold.concurrency_limit,
+                         "rate_limit": hold.rate_limit, "started_in_window": hold.started,
+                         "next_slot_at": isoformat(hold.next_slot_at)})
+
+
 
 
 def action_refused(scene: Scene) -> Reason | None:

@@ -13,6 +13,7 @@ from taskdesk.models.failures import LEASE_EXPIRED
 from taskdesk.models.runners import ClaimKey, Finished, NextClaim, RunnerInfo
 from taskdesk.models.tasks import LogEntry, Outcome, Status, Task
 from taskdesk.models.workflows import ENDED
+from taskdesk.store.memory.limits import MemoryLimitStore
 from taskdesk.store.memory.queues import MemoryQueueStore
 from taskdesk.store.memory.state import MemoryState
 from taskdesk.store.memory.workflows import MemoryWorkflowStore
@@ -22,18 +23,19 @@ from taskdesk.store.protocol import COMPLETE_PERCENT, LEASE_LOST, PRUNE_CHUNK, r
 class MemoryClaimVerbs(MemoryState):
     queues: MemoryQueueStore  # the store's pauses, which the claim obeys
     workflows: MemoryWorkflowStore  # finish and recover settle a workflow's children
+    limits: MemoryLimitStore  # the limits by key, which the claim obeys
 
     def claim(self, worker_id: str, *, lease_seconds: float, limit: int = 1,
               queues: Sequence[str] | None = None, token: str | None = None) -> list[Task]:
         with self._lock:
             now = self.clock()
-            due = sorted(
+            due = self.limits.admit(sorted(
                 (t for t in self._tasks.values()
                  if t.status is Status.PENDING and t.run_at <= now
                  and (queues is None or t.queue in queues)
                  and not self.queues.is_paused(t.queue)),
                 key=lambda t: (-t.priority, t.task_id),
-            )[:limit]
+            ), limit, now)
             expires = now + timedelta(seconds=lease_seconds)
             token = token or uuid.uuid4().hex
             claimed = [

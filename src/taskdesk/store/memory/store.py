@@ -24,6 +24,7 @@ from taskdesk.store.memory.claims import MemoryClaimVerbs
 from taskdesk.store.memory.error_lines import MemoryErrorLineStore
 from taskdesk.store.memory.failures import MemoryFailureStore
 from taskdesk.store.memory.hosts import MemoryHostVerbs
+from taskdesk.store.memory.limits import MemoryLimitStore
 from taskdesk.store.memory.log import MemoryLogVerbs
 from taskdesk.store.memory.packages import MemoryPackageStore
 from taskdesk.store.memory.queues import MemoryQueueStore
@@ -45,6 +46,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
         self.cancels = MemoryCancelStore(self, self._lock)
         self.error_classes = MemoryFailureStore(self, self._lock)
         self.workflows = MemoryWorkflowStore(self, self._lock)
+        self.limits = MemoryLimitStore(self, self._lock)
 
     def clock_offset(self) -> float:
         """The store's clock is this machine's."""
@@ -89,6 +91,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
             packages = self.packages.snapshot()
             error_lines, queues = self.error_lines.snapshot(), self.queues.snapshot()
             workflows = self.workflows.snapshot()
+            limits = self.limits.snapshot()
             try:
                 yield self
             except BaseException:
@@ -98,6 +101,7 @@ class MemoryStore(MemoryTaskVerbs, MemoryClaimVerbs, MemoryAdminVerbs, MemoryLog
                 self.error_lines.restore(error_lines)
                 self.queues.restore(queues)
                 self.workflows.restore(workflows)
+                self.limits.restore(limits)
                 (self._tasks, self._log, self._folded, self._runners, self._modules,
                  self._next_task_id, self._next_log_id, self._hosts) = saved
                 raise

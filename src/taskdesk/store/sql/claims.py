@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,10 +44,12 @@ from taskdesk.models.tasks import Status, Task
 from taskdesk.store.protocol import PRUNE_CHUNK
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.hosts import upsert_host
+from taskdesk.store.sql.limits import admit, admit_on, prune_starts
 from taskdesk.store.sql.raw import RawStatement, driver_cursor
 from taskdesk.store.sql.rows import chunks, runner_row, task_from_row
 from taskdesk.store.sql.schema import (
     CLAIMABLE,
+    HELD_AGAIN,
     PROCESSING,
     UtcDateTime,
     queue_pause,
@@ -198,18 +201,41 @@ class SqlClaimVerbs(SqlVerbs):
         with self.db.write(self.db.runner_writer) as conn:
             return self._claim(conn, worker_id, NextClaim(limit, lease_seconds, queues))
 
-    def _claim(self, conn: Connection, worker_id: str, order: NextClaim) -> list[Task]:
-        claim, params = self._claim_statement(conn, worker_id, order, self.db.clock())
+    def _claim(self, conn: Connection, worker_id: str, order: NextClaim, *,
+               alone: bool = False) -> list[Task]:
+        claim, params = self._claim_statement(conn, worker_id, order, self.db.clock(),
+                                              alone=alone)
         with driver_cursor(conn) as cursor:
             cursor.execute(claim.sql, params)
             return claimed_tasks(claim, cursor.fetchall())
 
     def _claim_statement(self, conn: Connection, worker_id: str, order: NextClaim,
-                         now: datetime) -> tuple[RawStatement, Any]:
-        """The claim's statement and parameters, due delayed tasks promoted first."""
+                         now: datetime, *, alone: bool = False) -> tuple[RawStatement, Any]:
+        """The claim's statement and parameters, due delayed tasks promoted and held tasks
+        admitted first. `alone`: `conn` commits each statement (PostgreSQL's one-statement
+        finish), so the admission takes a transaction of its own (its lock, then its count)."""
         if self.db.promotions.due(now):
             self._promote(conn, now)
+        if self.db.admissions.due(now):
+            if alone and self.db.postgres and self.db.bound is None:
+                self._admit_alone(conn, now, order.limit)
+            else:
+                admit(self.db, conn, now, order.limit)
         return self._claim_of(worker_id, order, now)
+
+    def _admit_alone(self, conn: Connection, now: datetime, wanted: int) -> None:
+        """The admission in a transaction of its own on `conn`, whose statements otherwise
+        commit alone (PostgreSQL's one-statement finish): its keys' locks last until its
+        COMMIT. On the same connection, so that a runner thread never holds two."""
+        with driver_cursor(conn) as cursor:
+            cursor.execute("BEGIN")
+            try:
+                admit_on(self.db, cursor, now, wanted, conn)
+            except BaseException:
+                with suppress(Exception):  # a connection gone: its transaction went with it
+                    cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
     def _claim_of(self, worker_id: str, order: NextClaim,
                   now: datetime) -> tuple[RawStatement, Any]:
@@ -271,13 +297,16 @@ class SqlClaimVerbs(SqlVerbs):
     def release(self, worker_id: str, claims: Sequence[ClaimKey]) -> int:
         values = {"status": Status.PENDING.value, "worker_id": None, "lease_expires_at": None,
                   "attempts": task.c.attempts - 1, "date_modified": self.db.clock(),
-                  "claim_token": None, "progress": None, "progress_message": None}
+                  "claim_token": None, "progress": None, "progress_message": None,
+                  "held": HELD_AGAIN}  # a limited task waits for a slot again
         with self.db.write(self.db.runner_writer) as conn:
-            return sum(
+            released = sum(
                 conn.execute(update(task).where(*owned(worker_id, token, some))
                              .values(values)).rowcount
                 for token, some in _by_token(claims)
             )
+        self.db.admissions.forget()  # slots freed, tasks held again
+        return released
 
     def prune(self, *, retention_seconds: float, limit: int = PRUNE_CHUNK) -> int:
         before = self.db.clock() - timedelta(seconds=retention_seconds)
@@ -285,6 +314,7 @@ class SqlClaimVerbs(SqlVerbs):
                   .where(task.c.status == Status.COMPLETE.value, task.c.date_modified < before)
                   .limit(limit).with_for_update(skip_locked=True))
         with self.db.write(self.db.runner_writer) as conn:
+            prune_starts(conn, self.db.clock())
             return conn.execute(delete(task).where(task.c.task_id.in_(doomed))).rowcount
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import URL, Connection, Engine
 from taskdesk.clock import Clock, utcnow
 from taskdesk.store.notify import WakeAddress
 from taskdesk.store.sql.adds import Adds, SqliteAdds
+from taskdesk.store.sql.admissions import Admissions
 from taskdesk.store.sql.busy import ADD_WAIT_SECONDS
 from taskdesk.store.sql.cascade import PlainClaims
 from taskdesk.store.sql.errors import translate_errors
@@ -56,6 +57,8 @@ class SqlConnections:
         self.promotions = Promotions()
         #: Claims known to hold no workflow task (cascade.py; PostgreSQL's finish).
         self.plain_claims = PlainClaims()
+        #: When the runner's claim next admits held tasks of limited keys (admissions.py).
+        self.admissions = Admissions()
 
     @property
     def url(self) -> URL:
@@ -65,9 +68,10 @@ class SqlConnections:
     @contextmanager
     def write(self, engine: Engine | None = None) -> Iterator[Connection]:
         """A write transaction on `engine` (the runner's verbs name theirs); any other write
-        may delay a task, so the next claim looks for delayed tasks."""
+        may delay or hold a task, so the next claim looks for delayed and held tasks."""
         if engine is None:
             self.promotions.forget()
+            self.admissions.forget()
         if self.bound is not None:
             yield self.bound
             return

@@ -21,7 +21,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.models.runners import Finished, NextClaim
@@ -31,9 +42,10 @@ from taskdesk.store.protocol import COMPLETE_PERCENT, LEASE_LOST
 from taskdesk.store.sql.cascade import SETTLE_PG, Ended, settle_params, settle_sqlite
 from taskdesk.store.sql.claims import OWNED, SqlClaimVerbs, claimed_tasks
 from taskdesk.store.sql.errors import translate_errors
+from taskdesk.store.sql.limits import admit_on
 from taskdesk.store.sql.raw import driver_cursor
 from taskdesk.store.sql.rows import chunks, task_from_row
-from taskdesk.store.sql.schema import PROCESSING, UtcDateTime, task, task_log
+from taskdesk.store.sql.schema import HELD_AGAIN, PROCESSING, UtcDateTime, task, task_log
 
 #: Finish an attempt (returning the id only when this claim still held the task).
 FINISH_DELETE = delete(task).where(*OWNED).returning(task.c.task_id)
@@ -50,6 +62,8 @@ FINISH_UPDATE = (
         claim_token=None,
         delayed=bindparam("delayed"),
         error_class=bindparam("error_class", type_=String()),
+        # A limited task whose attempt is retried waits for a slot again (limits.py).
+        held=and_(bindparam("outcome") == Status.PENDING.value, HELD_AGAIN),
         # 100 when complete (the runner binds it), else what the attempt reported last.
         progress=func.coalesce(bindparam("done", type_=Integer()), task.c.progress),
     )
@@ -76,7 +90,9 @@ updated AS (
     UPDATE task SET status = o.outcome, response = o.text, worker_id = NULL,
         lease_expires_at = NULL, run_at = coalesce(o.retry_at, task.run_at),
         date_modified = %(now)s, claim_token = NULL, delayed = o.delayed,
-        error_class = o.error_class, progress = coalesce(o.done, task.progress)
+        error_class = o.error_class,
+        held = (o.outcome = 'pending' AND task.limit_key IS NOT NULL),
+        progress = coalesce(o.done, task.progress)
     FROM o
     WHERE NOT o.removed AND task.task_id = o.id AND task.worker_id = %(worker)s
         AND task.status = 'processing' AND task.claim_token = o.token
@@ -191,6 +207,7 @@ class SqlFinishVerbs(SqlClaimVerbs):
         if db.postgres:
             return self._finish_then_claim(worker_id, finished, retention_seconds, then_claim)
         now = db.clock()
+        freed = _limit_keys(finished)
         fast = None if db.bound is not None or db.promotions.due(now) else (
             db.driver_transaction())
         if fast is not None:  # SQLite, most tasks: no promotion, no SQLAlchemy Connection
@@ -199,11 +216,13 @@ class SqlFinishVerbs(SqlClaimVerbs):
                 kept, woke = self._finish_each(cursor, worker_id, finished,
                                                self._noting_delays(finished, now),
                                                retention_seconds)
+                db.admissions.freed(freed)  # the claim admits for them in this transaction
                 claimed = self._claim_with(cursor, worker_id, then_claim, now)
             self._woke(woke)
             return kept, claimed
         with db.write(db.runner_writer) as conn:
             kept, woke = self._finish(conn, worker_id, finished, retention_seconds)
+            db.admissions.freed(freed)  # the claim admits for them in this transaction
             claimed = [] if then_claim is None else self._claim(conn, worker_id, then_claim)
         self._woke(woke)
         return kept, claimed
@@ -218,6 +237,8 @@ class SqlFinishVerbs(SqlClaimVerbs):
                     now: datetime) -> list[Task]:
         if order is None:
             return []
+        if self.db.admissions.due(now):  # SQLite: one writer, no keys' locks to take
+            admit_on(self.db, cursor, now, order.limit)
         claim, params = self._claim_of(worker_id, order, now)
         cursor.execute(claim.sql, params)
         return claimed_tasks(claim, cursor.fetchall())
@@ -226,18 +247,25 @@ class SqlFinishVerbs(SqlClaimVerbs):
                            retention_seconds: float, then_claim: NextClaim | None,
                            ) -> tuple[list[bool], list[Task]]:
         """PostgreSQL: the outcomes, their log rows and the claim in one statement, its own
-        transaction: one round trip."""
+        transaction: one round trip. Outcomes of limited tasks are stored first, alone, so
+        that the claim's admission sees their slots free."""
+        freed = _limit_keys(finished)
         with self.db.one_statement() as conn:
             now = self._noting_delays(finished, self.db.clock())
             params = finish_all_params(worker_id, finished, now=now,
                                        retention_seconds=retention_seconds,
                                        server_clock=self.db.server_clock)
             workflows = self._any_nodes(conn, finished, params["ids"])
-            if then_claim is None:
+            if then_claim is None or freed:
                 with driver_cursor(conn) as cursor:
                     cursor.execute(FINISH_ALL_WORKFLOWS if workflows else FINISH_ALL, params)
-                    return _kept(finished, {row[0] for row in cursor.fetchall()}), []
-            claim, claim_params = self._claim_statement(conn, worker_id, then_claim, now)
+                    kept = _kept(finished, {row[0] for row in cursor.fetchall()})
+                self.db.admissions.freed(freed)
+                if then_claim is None:
+                    return kept, []
+                return kept, self._claim(conn, worker_id, then_claim, alone=True)
+            claim, claim_params = self._claim_statement(conn, worker_id, then_claim, now,
+                                                        alone=True)
             with driver_cursor(conn) as cursor:
                 cursor.execute(finish_then_claim(claim.sql, workflows),
                                {**params, **claim_params})
@@ -332,6 +360,11 @@ class SqlFinishVerbs(SqlClaimVerbs):
                                       task.c.worker_id == worker_id,
                                       task.c.status == PROCESSING))]
         return [logged.get((t.task_id, t.attempts)) for t, _ in finished], held
+
+
+def _limit_keys(finished: Sequence[Finished]) -> set[str]:
+    """The keys of the limited tasks among these: their slots are freed."""
+    return {task_.limit.key for task_, _ in finished if task_.limit is not None}
 
 
 def _kept(finished: Sequence[Finished], stored: set[int]) -> list[bool]:

@@ -21,7 +21,7 @@ from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.hosts import forget_old_hosts, note_dead
 from taskdesk.store.sql.raw import driver_cursor
 from taskdesk.store.sql.rows import log_entry_from_row, runner_from_row
-from taskdesk.store.sql.schema import PROCESSING, runner, task, task_log
+from taskdesk.store.sql.schema import HELD_AGAIN, PROCESSING, runner, task, task_log
 
 
 class SqlRecoveryVerbs(SqlVerbs):
@@ -32,9 +32,13 @@ class SqlRecoveryVerbs(SqlVerbs):
             self._forget_dead_runners(conn, now, lease_seconds)
             stale = conn.execute(
                 select(task.c.task_id, task.c.code, task.c.attempts, task.c.max_attempts,
-                       task.c.worker_id).where(*expired).with_for_update(skip_locked=True)
+                       task.c.worker_id, task.c.limit_key)
+                .where(*expired).with_for_update(skip_locked=True)
             ).all()
             entries = [self._recover_one(conn, row._mapping, expired) for row in stale]
+        if any(row.limit_key is not None for row in stale):  # slots freed: admit, and wake
+            self.db.admissions.forget()
+            self.db.announce_after()
         return [entry for entry in entries if entry is not None]
 
     def lease_expired(self, before: datetime | None = None) -> int:
@@ -72,6 +76,7 @@ class SqlRecoveryVerbs(SqlVerbs):
                 status=status.value, response=message, worker_id=None, lease_expires_at=None,
                 run_at=now, date_modified=now, claim_token=None, delayed=False,
                 error_class=LEASE_EXPIRED,
+                held=HELD_AGAIN if retried else False,
             )
         ).rowcount
         if not changed:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from taskdesk.models.limits import TaskLimit
 from taskdesk.models.runners import RunnerInfo
 from taskdesk.models.tasks import JsonObject, LogEntry, NewTask, Status, Task
 
@@ -55,7 +56,23 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         progress_message=row["progress_message"],
         queue=row["queue"],
         error_class=row["error_class"],
+        limit=limit_from_row(row),
     )
+
+
+def limit_from_row(row: Mapping[Any, Any]) -> TaskLimit | None:
+    key = row["limit_key"]
+    return None if key is None else TaskLimit(key=key, concurrency=row["concurrency_limit"],
+                                              rate=row["rate_limit"])
+
+
+def limit_columns(new: NewTask) -> tuple[str | None, int | None, str | None, bool]:
+    """A new task's limit_key, concurrency_limit, rate_limit and held (a limited task waits
+    for a slot)."""
+    limit = new.limit
+    if limit is None:
+        return None, None, None, False
+    return limit.key, limit.concurrency, limit.rate, True
 
 
 def log_entry_from_row(row: Mapping[Any, Any]) -> LogEntry:
@@ -97,6 +114,8 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "progress_message": None,
         "queue": new.queue,
         "error_class": None,
+        **dict(zip(("limit_key", "concurrency_limit", "rate_limit", "held"),
+                   limit_columns(new), strict=True)),
     }
 
 

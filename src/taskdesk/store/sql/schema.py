@@ -1,27 +1,22 @@
-"""The current schema in SQLAlchemy Core, for both dialects; the migrations build the same."""
+"""The current schema in SQLAlchemy Core, for both dialects; the migrations build the same.
+The types and metadata are in schema_base.py, the accounts' tables in schema_accounts.py:
+this module names them all, so its `metadata` is always the whole schema."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     and_,
     literal_column,
@@ -30,46 +25,19 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.sql.elements import ColumnElement
 
-from taskdesk.models.tasks import WAITING, Status
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-STATUSES = tuple(status.value for status in Status)
-PROCESSING = Status.PROCESSING.value
-#: The statuses of tasks that wait (pending, paused, failed, cancelled): an add replaces them.
-WAITING_VALUES = sorted(status.value for status in WAITING)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC: one behaviour on SQLite and PostgreSQL."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; use taskdesk.clock.utcnow()")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        assert isinstance(moment, datetime)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from taskdesk.store.sql.schema_accounts import ROLES as ROLES
+from taskdesk.store.sql.schema_accounts import admin_user as admin_user
+from taskdesk.store.sql.schema_accounts import api_token as api_token
+from taskdesk.store.sql.schema_accounts import audit_log as audit_log
+from taskdesk.store.sql.schema_accounts import login_throttle as login_throttle
+from taskdesk.store.sql.schema_accounts import web_session as web_session
+from taskdesk.store.sql.schema_base import NAMING_CONVENTION as NAMING_CONVENTION
+from taskdesk.store.sql.schema_base import PROCESSING as PROCESSING
+from taskdesk.store.sql.schema_base import STATUSES as STATUSES
+from taskdesk.store.sql.schema_base import WAITING_VALUES as WAITING_VALUES
+from taskdesk.store.sql.schema_base import Id as Id
+from taskdesk.store.sql.schema_base import UtcDateTime as UtcDateTime
+from taskdesk.store.sql.schema_base import metadata as metadata
 
 task = Table(
     "task",
@@ -103,6 +71,13 @@ task = Table(
     Column("queue", String(64), nullable=False, server_default="default"),
     # The class of what failed the latest failed attempt (taskdesk.models.failures).
     Column("error_class", String(255), nullable=True),
+    # Limits by key (taskdesk.models.limits, store/sql/limits.py): the key its slots are
+    # counted by, and its limits as added. A limited pending task is `held` (not claimable)
+    # until an admission gives it a slot of its key.
+    Column("limit_key", String(255), nullable=True),
+    Column("concurrency_limit", Integer, nullable=True),
+    Column("rate_limit", String(16), nullable=True),
+    Column("held", Boolean, nullable=False, server_default=sa_false()),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
@@ -111,8 +86,12 @@ task = Table(
 # condition is written with literal values, in the claim too (claims.py): SQLite uses a
 # partial index only when the query repeats its condition, and a bound parameter does not.
 PENDING: ColumnElement[str] = literal_column("'pending'")
-CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false())
-# The claim: pending tasks that are not delayed, highest priority first, then oldest.
+CLAIMABLE = and_(task.c.status == PENDING, task.c.delayed == sa_false(),
+                 task.c.held == sa_false())
+#: What every write that makes a task pending sets `held` to: a limited task waits for a
+#: slot again (store/sql/limits.py counts on it: only an admission lets a limited task in).
+HELD_AGAIN = task.c.limit_key.is_not(None)
+# The claim: pending tasks that are not delayed nor held, highest priority first, then oldest.
 Index("ix_task_claim", task.c.priority.desc(), task.c.task_id,
       sqlite_where=CLAIMABLE, postgresql_where=CLAIMABLE)
 # The claim of a runner given queues: the same order within one queue (one seek per queue).
@@ -122,6 +101,16 @@ Index("ix_task_queue_claim", task.c.queue, task.c.priority.desc(), task.c.task_i
 # it is small, and no planner takes it for the claim (which seeks tasks that are not delayed).
 Index("ix_task_delayed_run_at", task.c.delayed, task.c.run_at,
       sqlite_where=task.c.delayed == true(), postgresql_where=task.c.delayed == true())
+# Admissions: held tasks by key, in the claim's order (small: held tasks only).
+Index("ix_task_held", task.c.limit_key, task.c.priority.desc(), task.c.task_id,
+      sqlite_where=task.c.held == true(), postgresql_where=task.c.held == true())
+# A key's slots: its limited tasks admitted or running, and only those (IN_SLOT, written
+# as the admission's count writes it: SQLite uses a partial index only then).
+IN_SLOT = and_(task.c.held == sa_false(),
+               task.c.status.in_([PENDING, literal_column(f"'{PROCESSING}'")]))
+Index("ix_task_limit_slots", task.c.limit_key, task.c.status,
+      sqlite_where=and_(task.c.limit_key.is_not(None), IN_SLOT),
+      postgresql_where=and_(task.c.limit_key.is_not(None), IN_SLOT))
 # The reaper: processing tasks whose lease has expired. (Not partial: SQLite, without
 # statistics, would read such a seek through ix_task_status_task_id instead.)
 Index("ix_task_status_lease_expires_at", task.c.status, task.c.lease_expires_at)
@@ -203,6 +192,17 @@ queue_pause = Table(
     Column("paused_by", String(64), nullable=True),  # who paused it; null: code
 )
 
+# Starts of rate-limited keys (store/sql/limits.py): one row per task let in, kept for its
+# rate's period (pruned by the admission of its key), so that every runner counts the same.
+limit_start = Table(
+    "limit_start",
+    metadata,
+    Column("limit_start_id", Id, primary_key=True, autoincrement=True),
+    Column("limit_key", String(255), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+)
+Index("ix_limit_start_limit_key_started_at", limit_start.c.limit_key, limit_start.c.started_at)
+
 # Run Tasks' claim on starting a runner: one row per kind of start, held until `expires_at`,
 # so that two admin processes pressing Run Tasks at once start one runner between them.
 run_start = Table(
@@ -236,80 +236,6 @@ package = Table(
     Column("size", BigInteger, nullable=False),
     Column("data", LargeBinary, nullable=False),  # the zip's bytes
     Column("date_added", UtcDateTime, nullable=False),
-)
-
-# -- accounts: the admin web's users, API tokens, sessions, and the audit log ---------------
-ROLES = ("admin", "operator", "viewer")  # taskdesk.models.roles.ROLES; a test keeps them equal
-
-admin_user = Table(
-    "admin_user",
-    metadata,
-    Column("user_id", Id, primary_key=True, autoincrement=True),
-    Column("name", String(64), nullable=False, unique=True),
-    Column("password_hash", String(255), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("date_added", UtcDateTime, nullable=False),
-    Column("date_modified", UtcDateTime, nullable=False),
-    CheckConstraint(f"role IN {ROLES!r}", name="role"),
-    sqlite_autoincrement=True,  # a deleted user's id is never given to another
-)
-
-api_token = Table(
-    "api_token",
-    metadata,
-    Column("token_id", Id, primary_key=True, autoincrement=True),
-    Column("user_id", Id, ForeignKey("admin_user.user_id", ondelete="CASCADE"), nullable=False),
-    Column("label", String(128), nullable=False),
-    # sha256 hex of the secret: the secret itself is shown once and never stored.
-    Column("secret_hash", String(64), nullable=False, unique=True),
-    Column("date_added", UtcDateTime, nullable=False),
-    Column("last_used_at", UtcDateTime, nullable=True),  # to the minute: written once a minute
-    Column("revoked_at", UtcDateTime, nullable=True),
-    Column("expires_at", UtcDateTime, nullable=True),  # null: never
-    Column("read_only", Boolean, nullable=False, server_default=sa_false()),  # access only
-    sqlite_autoincrement=True,
-)
-Index("ix_api_token_user_id", api_token.c.user_id)
-
-# Failed logins, shared by every web process: one row per throttled key (a name at an
-# address, an address), the key kept as a sha256 hex so any text fits.
-login_throttle = Table(
-    "login_throttle",
-    metadata,
-    Column("key_hash", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("blocked_until", UtcDateTime, nullable=False),
-    Column("last_failure_at", UtcDateTime, nullable=False),
-)
-# Forgetting keys that stopped failing.
-Index("ix_login_throttle_last_failure_at", login_throttle.c.last_failure_at)
-
-web_session = Table(
-    "web_session",
-    metadata,
-    Column("session_hash", String(64), primary_key=True),  # sha256 hex of the cookie's secret
-    Column("user_id", Id, ForeignKey("admin_user.user_id", ondelete="CASCADE"), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
-    Column("date_added", UtcDateTime, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("address", String(64), nullable=True),
-)
-Index("ix_web_session_user_id", web_session.c.user_id)
-# Pruning expired sessions.
-Index("ix_web_session_expires_at", web_session.c.expires_at)
-
-# Who changed what: newest first by id (the primary key is the keyset's index).
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("audit_id", Id, primary_key=True, autoincrement=True),
-    Column("date_added", UtcDateTime, nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("address", String(64), nullable=True),
-    Column("action", String(64), nullable=False),
-    Column("target", String(255), nullable=False),
-    Column("detail", Text, nullable=True),
-    sqlite_autoincrement=True,
 )
 
 # -- schedules: recurring rules that add one task per firing (taskdesk.schedules) ----------

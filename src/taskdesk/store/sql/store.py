@@ -29,6 +29,7 @@ from taskdesk.store.sql.error_lines import SqlErrorLineStore
 from taskdesk.store.sql.failures import SqlFailureStore
 from taskdesk.store.sql.finish import SqlFinishVerbs
 from taskdesk.store.sql.hosts import SqlHostVerbs
+from taskdesk.store.sql.limits import SqlLimitStore
 from taskdesk.store.sql.log import SqlLogVerbs
 from taskdesk.store.sql.packages import SqlPackageStore
 from taskdesk.store.sql.queues import SqlQueueStore
@@ -94,6 +95,11 @@ class SqlStore(SqlTaskVerbs, SqlFinishVerbs, SqlRecoveryVerbs, SqlAdminVerbs, Sq
     def workflows(self) -> SqlWorkflowStore:
         """Workflows: tasks with dependencies, on this store's connections."""
         return SqlWorkflowStore(self)
+
+    @property
+    def limits(self) -> SqlLimitStore:
+        """Why a task is held by its key's limit (store/limits.py, sql/limits.py)."""
+        return SqlLimitStore(self.db)
 
     @property
     def error_lines(self) -> SqlErrorLineStore:

@@ -22,7 +22,7 @@ from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.filters import filtered, idle, of_extension
 from taskdesk.store.sql.raw import driver_errors
 from taskdesk.store.sql.rows import chunks, task_from_row
-from taskdesk.store.sql.schema import PROCESSING, WAITING_VALUES, task
+from taskdesk.store.sql.schema import HELD_AGAIN, PROCESSING, WAITING_VALUES, task
 
 
 class SqlTaskVerbs(SqlVerbs):
@@ -131,16 +131,18 @@ def status_values(status: Status, now: datetime) -> dict[str, Any]:
     """What a status change by hand writes (set_status and set_status_matching)."""
     if status is Status.PROCESSING:
         raise BadStatus("only a runner's claim sets a task processing")
-    values: dict[str, Any] = {"status": status.value, "date_modified": now, "delayed": False}
+    values: dict[str, Any] = {"status": status.value, "date_modified": now, "delayed": False,
+                              "held": False}
     if status is Status.PENDING:  # by hand: a fresh attempt budget
-        values.update(attempts=0, delayed=case((task.c.run_at > now, True), else_=False))
+        values.update(attempts=0, delayed=case((task.c.run_at > now, True), else_=False),
+                      held=HELD_AGAIN)
     return values
 
 
 def fresh_start(now: datetime) -> dict[str, Any]:
     """What a retry writes: pending, attempts 0, due now."""
     return {"status": Status.PENDING.value, "attempts": 0, "run_at": now, "delayed": False,
-            "date_modified": now}
+            "date_modified": now, "held": HELD_AGAIN}
 
 
 def task_columns(preview: int | None = None) -> list[ColumnElement[Any]]:
