@@ -65,9 +65,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
         wait_until_healthy(url, process)
         yield Server(url=url, home=tmp_path / "home", env=env)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ends a process this test started, by its pid: terminated, killed after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Server
-from tests.browser.test_seed_step3 import TIMEOUT, shot
+from tests.browser.conftest import Server
+from tests.browser.session import logged_in, shot
 
 
 def add_tasks(page: Page, url: str, count: int) -> None:
@@ -24,21 +24,7 @@ def add_tasks(page: Page, url: str, count: int) -> None:
 
 def test_bulk_actions_and_an_upload_refusal_in_the_browser(server: Server,
                                                            tmp_path: Path) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT)
-        confirms: list[str] = []
-
-        def accept(dialog: object) -> None:
-            confirms.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.accept()  # type: ignore[attr-defined]
-
-        page.on("dialog", accept)
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server) as (page, confirms):
         add_tasks(page, server.url, 3)
 
         page.goto(f"{server.url}/tasks?code=bulk")
@@ -68,4 +54,3 @@ def test_bulk_actions_and_an_upload_refusal_in_the_browser(server: Server,
         page.click("#upload-form button[type=submit]")
         expect(page.locator("#upload-result")).to_contain_text("Refused:")
         shot(page, "ui-upload-refused")
-        browser.close()

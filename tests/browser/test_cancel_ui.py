@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, ROOT, Server
-from tests.browser.test_seed_step3 import TIMEOUT, shot
+from tests.browser.conftest import ROOT, Server, stop
+from tests.browser.session import logged_in, shot
 
 HANDLERS = "tests.runner.cancel_handlers"
 
@@ -38,22 +38,7 @@ def test_cancel_on_the_list_in_bulk_and_on_a_running_tasks_page(server: Server,
     worker = subprocess.Popen([sys.executable, "-m", "taskdesk", "worker"], env=server.env,
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                 args=CHROMIUM_FLAGS)
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT)
-            confirms: list[str] = []
-
-            def accept(dialog: object) -> None:
-                confirms.append(dialog.message)  # type: ignore[attr-defined]
-                dialog.accept()  # type: ignore[attr-defined]
-
-            page.on("dialog", accept)
-            page.goto(f"{server.url}/login")
-            page.fill("#name", ADMIN)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+        with logged_in(server) as (page, confirms):
             later = "2099-01-01T00:00:00"  # waiting: the worker leaves them be
             waiting = [add_task(page, server.url, f"later-{n}", f"{HANDLERS}:record_run",
                                 {"out": str(tmp_path / "ran")}, run_at=later)
@@ -95,12 +80,6 @@ def test_cancel_on_the_list_in_bulk_and_on_a_running_tasks_page(server: Server,
             assert [status_of(page, server.url, t) for t in [*waiting, running]] == [
                 "cancelled"] * 4
             assert not (tmp_path / "ran").exists()
-            browser.close()
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)
     assert confirms[-1] == f"Cancel task {running} (it is running: it is told to stop)?"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, ROOT, Server
-from tests.browser.test_seed_step3 import TIMEOUT, shot
+from tests.browser.conftest import ROOT, Server
+from tests.browser.session import logged_in, shot
 
 
 def add_failing(page: Page, url: str, code: str, action: str, args: dict[str, str]) -> None:
@@ -21,21 +21,7 @@ def add_failing(page: Page, url: str, code: str, action: str, args: dict[str, st
 
 
 def test_retry_all_and_cancel_all_of_a_class_in_the_browser(server: Server) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT)
-        confirms: list[str] = []
-
-        def accept(dialog: object) -> None:
-            confirms.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.accept()  # type: ignore[attr-defined]
-
-        page.on("dialog", accept)
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server) as (page, confirms):
         for n in range(2):
             add_failing(page, server.url, f"boom-{n}", "tests.support.handlers:boom",
                         {"message": f"boom {n}"})
@@ -67,4 +53,3 @@ def test_retry_all_and_cancel_all_of_a_class_in_the_browser(server: Server) -> N
         statuses = sorted(t["status"] for t in page.request.get(
             f"{server.url}/api/tasks").json()["tasks"])
         assert statuses == ["cancelled", "pending", "pending"]
-        browser.close()

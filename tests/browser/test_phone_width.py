@@ -10,15 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Page, ViewportSize, expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, OUTPUT, PASSWORD, Server
+from tests.browser.conftest import Server
+from tests.browser.session import logged_in, shot
 from tests.extensions.support import manifest, module_source, write_extension, zip_folder
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 LONG = "x" * 120  # a name without a single place to break it
 CODE = "phone_" + "y" * 58  # an extension code and module code, as long and unbroken
-TIMEOUT = 30_000  # milliseconds
 
 
 def cli(server: Server, *args: str) -> str:
@@ -49,21 +49,12 @@ def test_every_page_fits_a_phone(server: Server, tmp_path: Path) -> None:
     [task] = json.loads(cli(server, "task", "list", "--json"))
     pages = ["/", "/installer", "/extensions", "/tasks", "/tasks/log",
              f"/tasks/{task['task_id']}", "/error-log", "/users", "/audit"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport=PHONE)
-        page.set_default_timeout(TIMEOUT)
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server, viewport=PHONE) as (page, _):
         expect(page.locator(".navbar-toggler")).to_be_visible()
-        OUTPUT.mkdir(parents=True, exist_ok=True)
         for path in pages:
             page.goto(f"{server.url}{path}")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(OUTPUT / f"phone{path.replace('/', '-')}.png"),
-                            full_page=True)
+            shot(page, f"phone{path.replace('/', '-')}")
             fits(page, path)
 
         page.goto(f"{server.url}/extensions")
@@ -74,4 +65,3 @@ def test_every_page_fits_a_phone(server: Server, tmp_path: Path) -> None:
         traceback = page.locator("pre.code-block").nth(1).inner_text()
         assert "Traceback (most recent call last):\n" in traceback
         assert "\\n" not in traceback
-        browser.close()

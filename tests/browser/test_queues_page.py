@@ -3,10 +3,10 @@ pausing a queue with no task yet by name; what the page says is what the API lis
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Server
-from tests.browser.test_seed_step3 import TIMEOUT, shot
+from tests.browser.conftest import Server
+from tests.browser.session import logged_in, shot
 
 
 def add_task(page: Page, url: str, code: str) -> None:
@@ -19,21 +19,7 @@ def add_task(page: Page, url: str, code: str) -> None:
 
 
 def test_pause_and_resume_a_queue_in_the_browser(server: Server) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT)
-        confirms: list[str] = []
-
-        def accept(dialog: object) -> None:
-            confirms.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.accept()  # type: ignore[attr-defined]
-
-        page.on("dialog", accept)
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server) as (page, confirms):
         add_task(page, server.url, "job-1")
         add_task(page, server.url, "job-2")
 
@@ -56,4 +42,3 @@ def test_pause_and_resume_a_queue_in_the_browser(server: Server) -> None:
         expect(page.locator("tr[data-queue=default] .badge")).to_have_count(0)
         expect(page.locator("tr[data-queue=default] button")).to_have_text("Pause")
         shot(page, "ui-queues-resumed")
-        browser.close()

@@ -6,24 +6,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, ROOT, Server
-from tests.browser.test_seed_step3 import TIMEOUT, shot
+from tests.browser.conftest import ROOT, Server
+from tests.browser.session import logged_in, shot
 
 
 def test_run_now_on_the_schedules_page_adds_the_task(server: Server) -> None:
     subprocess.run([sys.executable, "-m", "taskdesk", "schedule", "add", "tick",
                     "tests.support.handlers:noop", "--every", "hour"],
                    env=server.env, cwd=ROOT, check=True, capture_output=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT)
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server) as (page, _):
 
         page.goto(f"{server.url}/schedules")
         row = page.locator('tr[data-schedule="tick"]')
@@ -38,4 +31,3 @@ def test_run_now_on_the_schedules_page_adds_the_task(server: Server) -> None:
         link.click()
         expect(page).to_have_url(f"{server.url}/tasks/1")
         expect(page.locator("main")).to_contain_text("tick")
-        browser.close()

@@ -9,24 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    ADMIN,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    OUTPUT,
-    PASSWORD,
-    ROOT,
-    Server,
-)
-
-TIMEOUT = 30_000  # milliseconds a step may take (a runner starts, runs, and the list refreshes)
-
-
-def shot(page: Page, name: str) -> None:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+from tests.browser.conftest import ADMIN, PASSWORD, ROOT, Server
+from tests.browser.session import chromium_page, shot
 
 
 def build_example(server: Server, folder: Path) -> Path:
@@ -38,15 +24,11 @@ def build_example(server: Server, folder: Path) -> Path:
 
 def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> None:
     package = build_example(server, tmp_path)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(TIMEOUT)
+    with chromium_page(viewport={"width": 1280, "height": 900}) as (page, _):
         problems: list[str] = []
         page.on("console", lambda message: problems.append(
             f"{page.url}: {message.text} {message.location}")
                 if message.type == "error" else None)
-        page.on("dialog", lambda dialog: dialog.accept())
 
         page.goto(f"{server.url}/installer")
         expect(page).to_have_url(re.compile(r"/login\?next="))
@@ -97,5 +79,4 @@ def test_the_seed_step_three_in_a_browser(server: Server, tmp_path: Path) -> Non
         page.goto(f"{server.url}/tasks")
         expect(page.locator(".navbar-toggler")).to_be_visible()
         shot(page, "9-tasks-phone")
-        browser.close()
     assert problems == [], problems  # no script error, no CSP violation

@@ -4,23 +4,15 @@ serves the queue, with the command that starts one."""
 
 from __future__ import annotations
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Server
+from tests.browser.conftest import Server
+from tests.browser.session import logged_in, shot
 from tests.browser.test_queues_page import add_task
-from tests.browser.test_seed_step3 import TIMEOUT, shot
 
 
 def test_the_task_page_says_why_it_waits(server: Server) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT)
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server) as (page, _):
         add_task(page, server.url, "job-1")
         [task] = page.request.get(f"{server.url}/api/tasks").json()["tasks"]
         page.goto(f"{server.url}/queues")
@@ -43,4 +35,3 @@ def test_the_task_page_says_why_it_waits(server: Server) -> None:
         expect(panel).to_contain_text("no live runner serves its queue default")
         expect(panel.locator("code")).to_contain_text("taskdesk worker")
         shot(page, "ui-task-why-no-runner")
-        browser.close()

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from taskdesk import Taskdesk
 from tests.apps import flows
-from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Server
-from tests.browser.test_seed_step3 import TIMEOUT, shot
+from tests.browser.conftest import Server
+from tests.browser.session import logged_in, shot
 
 
 def add_workflows(home: Path) -> tuple[list[int], list[int]]:
@@ -36,14 +36,7 @@ def add_workflows(home: Path) -> tuple[list[int], list[int]]:
 
 def test_the_workflows_pages_in_the_browser(server: Server) -> None:
     (a, b, c, d, e), (_, x) = add_workflows(server.home)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT)
-        page.goto(f"{server.url}/login")
-        page.fill("#name", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with logged_in(server) as (page, _):
 
         page.goto(f"{server.url}/workflows")
         expect(page.locator("#workflows tbody tr")).to_have_count(2)
@@ -76,4 +69,3 @@ def test_the_workflows_pages_in_the_browser(server: Server) -> None:
         expect(page.get_by_text("when its workflow parents have ended")).to_be_visible()
         shot(page, "ui-workflow-task-waiting")
         assert a > 0
-        browser.close()
