@@ -47,3 +47,24 @@ def test_a_workflow_task_waits_for_the_parents_that_have_not_ended(desk: Taskdes
     desk.runner().drain()
 
     assert admin.why(d.task_id or 0)["reason"] == "complete"
+
+
+def test_a_retry_leaves_a_task_waiting_for_its_parents_waiting(desk: Taskdesk) -> None:
+    ran: list[int] = []
+
+    @desk.task(name="why.order")
+    def order(n: int) -> int:
+        ran.append(n)
+        return n
+
+    wf = desk.workflow("ordered")
+    a = wf.add(order, 1)
+    b = wf.add(order, 2, after=[a])
+    wf.enqueue()
+
+    assert desk.tasks.retry([b.task_id or 0]) == 1
+    assert desk.tasks.retry_matching(status="pending") == 2
+    assert Admin(desk).why(b.task_id or 0)["reason"] == "workflow_parents"
+    desk.runner().drain()
+
+    assert ran == [1, 2]  # b after a, once

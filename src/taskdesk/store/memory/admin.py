@@ -11,6 +11,7 @@ from datetime import timedelta
 from taskdesk.errors import BadStatus
 from taskdesk.models.tasks import Status, Task, TaskFilter
 from taskdesk.store.memory.state import MemoryState
+from taskdesk.store.memory.tasks import retried
 from taskdesk.store.protocol import MATCH_CHUNK, AfterChunks
 
 
@@ -54,8 +55,7 @@ class MemoryAdminVerbs(MemoryState):
             self._then(then, len(idle))
             now = self.clock()
             for t in idle:
-                self._tasks[t.task_id] = replace(t, status=Status.PENDING, attempts=0,
-                                                 run_at=now, date_modified=now)
+                self._tasks[t.task_id] = retried(t, now)
             return len(idle)
 
     def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,

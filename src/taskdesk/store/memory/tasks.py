@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from taskdesk.errors import BadStatus, TaskNotFound
 from taskdesk.models.actions import SIDES
 from taskdesk.models.tasks import WAITING, NewTask, Status, Task, TaskFilter
+from taskdesk.models.workflows import waits_for_parents
 from taskdesk.store.memory.state import MemoryState
 
 
@@ -91,8 +93,7 @@ class MemoryTaskVerbs(MemoryState):
             idle = self._idle(task_ids)
             now = self.clock()
             for t in idle:
-                self._tasks[t.task_id] = replace(t, status=Status.PENDING, attempts=0,
-                                                 run_at=now, date_modified=now)
+                self._tasks[t.task_id] = retried(t, now)
             return len(idle)
 
     def _idle(self, task_ids: Sequence[int]) -> list[Task]:
@@ -115,3 +116,11 @@ class MemoryTaskVerbs(MemoryState):
         with self._lock:
             return self._drop([t.task_id for t in self._tasks.values()
                                if t.status is not Status.PROCESSING])
+
+
+def retried(task: Task, now: datetime) -> Task:
+    """What a retry makes of a task: pending, attempts 0, due now — except a workflow task
+    that still waits for its parents, which keeps waiting (models/workflows.py)."""
+    waiting = task.status is Status.PENDING and waits_for_parents(task.run_at)
+    return replace(task, status=Status.PENDING, attempts=0,
+                   run_at=task.run_at if waiting else now, date_modified=now)

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, select, update
+from sqlalchemy import Connection, and_, case, delete, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.errors import BadStatus, TaskNotFound
 from taskdesk.models.tasks import NewTask, Status, Task, TaskFilter
+from taskdesk.models.workflows import WAITING_FOR_PARENTS
 from taskdesk.store.sql.adds import due_now
 from taskdesk.store.sql.busy import retry_busy
 from taskdesk.store.sql.connections import SqlVerbs
@@ -140,8 +141,11 @@ def status_values(status: Status, now: datetime) -> dict[str, Any]:
 
 
 def fresh_start(now: datetime) -> dict[str, Any]:
-    """What a retry writes: pending, attempts 0, due now."""
-    return {"status": Status.PENDING.value, "attempts": 0, "run_at": now, "delayed": False,
+    """What a retry writes: pending, attempts 0, due now — except a workflow task that still
+    waits for its parents, which keeps waiting (its placeholder run_at: models/workflows.py)."""
+    waiting = and_(task.c.status == Status.PENDING.value, task.c.run_at >= WAITING_FOR_PARENTS)
+    return {"status": Status.PENDING.value, "attempts": 0,
+            "run_at": case((waiting, task.c.run_at), else_=now), "delayed": False,
             "date_modified": now, "held": HELD_AGAIN}
 
 
