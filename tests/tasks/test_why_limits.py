@@ -10,19 +10,13 @@ import pytest
 
 from taskdesk import Taskdesk
 from taskdesk.admin import Admin
-from taskdesk.store import open_store
-from taskdesk.testing import memory_desk
+from tests.support.desks import desk_on
 
 
 @pytest.fixture
 def desk(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Taskdesk]:
-    if backend == "memory":
-        made = memory_desk(home=tmp_path / "home", retry_delay_seconds=0)
-    else:
-        url = request.getfixturevalue("database_url")
-        made = Taskdesk(store=open_store(url), home=tmp_path / "home", retry_delay_seconds=0)
-    yield made
-    made.close()
+    with desk_on(backend, tmp_path / "home", request) as made:
+        yield made
 
 
 def test_a_task_over_its_keys_limit_says_which_key_holds_it(desk: Taskdesk) -> None:

@@ -18,9 +18,8 @@ from sqlalchemy import Engine, create_engine
 import taskdesk
 from taskdesk import Status, Taskdesk
 from taskdesk.errors import BadArgs, BadInput, BadWorkflow
-from taskdesk.store import open_store
-from taskdesk.testing import memory_desk
 from taskdesk.workflows import Workflow
+from tests.support.desks import desk_on
 
 
 class Rollback(Exception):
@@ -29,13 +28,8 @@ class Rollback(Exception):
 
 @pytest.fixture
 def desk(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Taskdesk]:
-    if backend == "memory":
-        made = memory_desk(home=tmp_path / "home", retry_delay_seconds=0)
-    else:
-        url = request.getfixturevalue("database_url")
-        made = Taskdesk(store=open_store(url), home=tmp_path / "home", retry_delay_seconds=0)
-    yield made
-    made.close()
+    with desk_on(backend, tmp_path / "home", request) as made:
+        yield made
 
 
 def define(desk: Taskdesk, seen: list[Any]) -> dict[str, Any]:
