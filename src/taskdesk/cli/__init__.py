@@ -3,7 +3,6 @@ CliRunner); `main()` is the console script, which also leaves no stray thread be
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from taskdesk.cli import (
 )
 from taskdesk.cli.context import Options
 from taskdesk.cli.failure import RootGroup
+from taskdesk.cli.verbosity import configure_logging
 
 app = typer.Typer(
     cls=RootGroup,  # every failure ends as one `error:` line
@@ -54,13 +54,11 @@ def root(
         help="sqlite:///PATH or postgresql://… (env TASKDESK_DATABASE_URL).")] = None,
     app: Annotated[str | None, typer.Option(
         help="module:attribute of the application's Taskdesk (env TASKDESK_APP).")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what runners do.")]
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Log what runners do: a line per task (env TASKDESK_LOG_LEVEL).")]
     = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose=verbose)
     ctx.obj = Options(home=home, database_url=database_url, app=app)
 
 

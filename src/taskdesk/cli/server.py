@@ -16,6 +16,7 @@ from taskdesk.app import RunStats, Taskdesk, on_stop
 from taskdesk.cli.context import desk_of, opened
 from taskdesk.cli.output import console, shown, status_text
 from taskdesk.cli.progress import ProgressHooks, progress_bar
+from taskdesk.cli.verbosity import be_verbose
 from taskdesk.errors import BadPassword, BadQueue, ConfigError
 from taskdesk.models.account_rules import check_password, check_user_name
 from taskdesk.models.tasks import Status
@@ -23,6 +24,8 @@ from taskdesk.models.tasks import Status
 App = Annotated[str | None, typer.Option(
     help="module:attribute of the application's Taskdesk, whose tasks this runs "
          "(env TASKDESK_APP).")]
+Verbose = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Log a line per task to stderr (as `taskdesk --verbose`).")]
 
 
 def init(
@@ -59,8 +62,11 @@ def start(
     app: App = None,
     queue: Annotated[list[str] | None, typer.Option(
         help="Run only this queue's tasks (repeat for more; default: every queue).")] = None,
+    verbose: Verbose = False,
 ) -> None:
     """Run due tasks until none is left, then exit (what Run Tasks and cron start)."""
+    if verbose:
+        be_verbose()
     queues = queue or []
     if background and queues:
         raise BadQueue("--queue runs in the foreground: a background runner runs every queue")
@@ -94,8 +100,11 @@ def worker(
     queue: Annotated[list[str] | None, typer.Option(
         help="Claim only from this queue; NAME:N runs at most N of its tasks at once "
              "(repeat for more; default: every queue).")] = None,
+    verbose: Verbose = False,
 ) -> None:
     """Run tasks as they become due until stopped (Ctrl-C finishes the running ones)."""
+    if verbose:
+        be_verbose()
     queues = queue or []
     _use_working_directory()
     stop = threading.Event()

@@ -44,7 +44,7 @@ from taskdesk.schedules.firing import Firings
 from taskdesk.store import Store
 from taskdesk.task_cancel import CancelSignal, watching
 from taskdesk.task_progress import ProgressReporter, reporting
-from taskdesk.text import error_text
+from taskdesk.text import error_text, visible
 from taskdesk.workflows import reading_parents
 
 logger = logging.getLogger(__name__)
@@ -299,8 +299,11 @@ class Runner:
                         task.code)
         elif not kept:
             logger.warning("task.lease_lost task_id=%s code=%s", task.task_id, task.code)
-        logger.info("task.%s task_id=%s code=%s duration=%.3f", outcome.status.value,
-                    task.task_id, task.code, outcome.duration)
+        if logger.isEnabledFor(logging.INFO):  # one line per task at --verbose
+            logger.info("task.%s task_id=%s code=%s action=%s queue=%s attempt=%s "
+                        "duration=%.3fs%s", outcome.status.value, task.task_id,
+                        visible(task.code), visible(task.action), task.queue, task.attempts,
+                        outcome.duration, _failure_suffix(outcome))
         self.stats.count(outcome.status)
         self._hook(self.hooks.after_task, task, outcome)
 
@@ -310,3 +313,10 @@ class Runner:
             hook(*args)
         except Exception:
             logger.exception("runner.hook_failed %s", getattr(hook, "__name__", hook))
+
+
+def _failure_suffix(outcome: Outcome) -> str:
+    """What failed an attempt, for its log line (its class: the comment may be long)."""
+    if outcome.error_class is None:
+        return ""
+    return f" error={visible(outcome.error_class)}"
