@@ -141,6 +141,10 @@ class TaskNotFound(NotFound):
     """No task has that id."""
 
 
+class WaitTimedOut(TaskdeskError, TimeoutError):
+    """The task did not finish within the time given to wait for it."""
+
+
 class HostNotFound(NotFound):
     """No host has that name."""
 
