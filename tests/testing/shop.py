@@ -34,7 +34,8 @@ def send_receipt(order_id: int) -> str:
 def render_invoice(order_id: int) -> str:
     """Runs in a child process, which opens the desk's database again: it says which process
     it was and how many invoices that database holds."""
-    return f"invoice {order_id} by {os.getpid()}, invoices: {desk.tasks.count(action='shop.invoice')}"
+    invoices = desk.tasks.count(action="shop.invoice")
+    return f"invoice {order_id} by {os.getpid()}, invoices: {invoices}"
 
 
 @desk.task(name="shop.refuse", max_attempts=1)

@@ -32,7 +32,7 @@ def desk(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
 
 
 @pytest.fixture
-def double(desk: Taskdesk) -> TaskDefinition[[int], int]:
+def double(desk: Taskdesk) -> TaskDefinition[..., int]:
     @desk.task(name="results.double")
     def double(n: int) -> int:
         return 2 * n
@@ -40,7 +40,7 @@ def double(desk: Taskdesk) -> TaskDefinition[[int], int]:
     return double
 
 
-def test_a_handle_is_the_stored_task(desk: Taskdesk, double: TaskDefinition[[int], int]) -> None:
+def test_a_handle_is_the_stored_task(desk: Taskdesk, double: TaskDefinition[..., int]) -> None:
     handle = double.enqueue(n=4)
 
     stored = desk.tasks.get(handle.task_id)
@@ -53,7 +53,7 @@ def test_a_handle_is_the_stored_task(desk: Taskdesk, double: TaskDefinition[[int
     assert type(handle.snapshot()) is Task
 
 
-def test_refresh_reads_the_task_again(desk: Taskdesk, double: TaskDefinition[[int], int]) -> None:
+def test_refresh_reads_the_task_again(desk: Taskdesk, double: TaskDefinition[..., int]) -> None:
     handle = double.enqueue(n=4)
     run_due(desk)
 
@@ -63,7 +63,7 @@ def test_refresh_reads_the_task_again(desk: Taskdesk, double: TaskDefinition[[in
 
 
 def test_wait_returns_once_a_runner_has_run_it(desk: Taskdesk,
-                                               double: TaskDefinition[[int], int]) -> None:
+                                               double: TaskDefinition[..., int]) -> None:
     handles = double.enqueue_many([{"n": 1}, {"n": 2}])
     stop = threading.Event()
     runner = threading.Thread(target=desk.runner().run, args=(stop,))
@@ -79,7 +79,7 @@ def test_wait_returns_once_a_runner_has_run_it(desk: Taskdesk,
 
 
 def test_a_wait_past_its_timeout_names_the_task_and_its_status(
-        double: TaskDefinition[[int], int]) -> None:
+        double: TaskDefinition[..., int]) -> None:
     handle = double.enqueue(n=1)
 
     with pytest.raises(WaitTimedOut, match=rf"task {handle.task_id} \(results.double\) is "
@@ -104,7 +104,7 @@ def test_a_failed_or_cancelled_task_ends_the_wait(desk: Taskdesk) -> None:
 
 
 def test_a_deleted_task_cannot_be_waited_for(desk: Taskdesk,
-                                             double: TaskDefinition[[int], int]) -> None:
+                                             double: TaskDefinition[..., int]) -> None:
     ran = double.enqueue(n=1)
     never = double.using(run_after="2099-01-01T00:00:00Z").enqueue(n=2)
     run_due(desk)
@@ -117,7 +117,7 @@ def test_a_deleted_task_cannot_be_waited_for(desk: Taskdesk,
 
 
 def test_a_handle_of_a_task_added_before(desk: Taskdesk,
-                                         double: TaskDefinition[[int], int]) -> None:
+                                         double: TaskDefinition[..., int]) -> None:
     added = desk.tasks.add("any", "results.double", {"n": 5})
     run_due(desk)
 
@@ -125,7 +125,7 @@ def test_a_handle_of_a_task_added_before(desk: Taskdesk,
     assert handle.wait(timeout=0).response == "10"
 
 
-def test_copies_are_plain_values(double: TaskDefinition[[int], int]) -> None:
+def test_copies_are_plain_values(double: TaskDefinition[..., int]) -> None:
     handle = double.enqueue(n=1)
 
     assert pickle.loads(pickle.dumps(handle)) == handle
@@ -138,7 +138,7 @@ def test_copies_are_plain_values(double: TaskDefinition[[int], int]) -> None:
 
 @pytest.mark.parametrize(("timeout", "poll"), [(-1, 0.1), (1, -0.5), (True, 0.1),
                                                (float("nan"), 0.1), (1, None)])
-def test_a_bad_timeout_or_poll_is_refused(double: TaskDefinition[[int], int],
+def test_a_bad_timeout_or_poll_is_refused(double: TaskDefinition[..., int],
                                           timeout: object, poll: object) -> None:
     handle = double.enqueue(n=1)
 

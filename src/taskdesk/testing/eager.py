@@ -13,8 +13,10 @@ finished. Its limits, chosen so that a unit test stays simple and says so:
   transaction then rolls back (test that with `on_sqlite`);
 - no concurrency: the task runs in the caller's thread, a `timeout=` not enforced and no child
   process started; a task that a task adds runs after it, before the first add returns;
-- no retries: a failed attempt with attempts left leaves the task pending, due later, and the
-  add returns it so; a failure never raises in the caller: read `status` and `response`;
+- retries only without a delay: a failed attempt with attempts left is retried in the same
+  add when its retry delay is 0 (`retry_delay=0`, TASKDESK_RETRY_DELAY_SECONDS=0), else the
+  task stays pending, due later, and the add returns it so; a failure never raises in the
+  caller: read `status`, `error_class` and `response`;
 - a task whose `run_after` is later stays pending, as its due time has not come;
 - workflows and schedules are not eager: run them with `run_due`.
 """
