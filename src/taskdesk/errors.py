@@ -141,10 +141,6 @@ class TaskNotFound(NotFound):
     """No task has that id."""
 
 
-class WaitTimedOut(TaskdeskError, TimeoutError):
-    """The task did not finish within the time given to wait for it."""
-
-
 class HostNotFound(NotFound):
     """No host has that name."""
 
@@ -169,6 +165,10 @@ class ExtensionError(TaskdeskError):
 
 class WorkerFailed(TaskdeskError):
     """A worker thread died: the worker stopped so that its supervisor can restart it."""
+
+
+class WaitTimedOut(TaskdeskError, TimeoutError):
+    """The task did not finish within the time given to wait for it."""
 
 
 class StoreError(TaskdeskError):
