@@ -38,6 +38,7 @@ def enqueued(definition: TaskDefinition[..., Any]) -> list[Task]:
 def assert_enqueued(definition: TaskDefinition[..., Any], /, **args: Any) -> Task:
     """The oldest enqueued task of this definition whose args hold these; AssertionError
     listing what is enqueued for it when there is none."""
+    __tracebackhide__ = True  # pytest shows the test's line, not this function's
     wanted = _as_stored(args)
     waiting = enqueued(definition)
     for task in waiting:
