@@ -3,7 +3,7 @@
     @desk.task(max_attempts=5)
     def send_welcome(user_id: int) -> None: ...
 
-    send_welcome.enqueue(user_id=42)                        # a pending task
+    send_welcome.enqueue(user_id=42)                        # a pending task's handle
     send_welcome.enqueue_many({"user_id": n} for n in ids)  # one per call, one transaction
     send_welcome.using(priority=10, run_after=timedelta(minutes=5)).enqueue(user_id=42)
     send_welcome.using(connection=conn).enqueue(user_id=42) # inside the caller's transaction
@@ -34,6 +34,7 @@ from taskdesk.models.queues import DEFAULT_QUEUE, check_queue
 from taskdesk.models.retry import MAX_DELAY_SECONDS
 from taskdesk.models.tasks import JsonObject, NewTask, Task, check_args
 from taskdesk.registry import TaskRegistry
+from taskdesk.results import TaskHandle
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -132,20 +133,21 @@ class TaskDefinition(Generic[P, R]):
         return tuple(name for name, parameter in self._signature.parameters.items()
                      if parameter.kind is not inspect.Parameter.VAR_KEYWORD)
 
-    def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> Task:
-        """Add a pending task with these arguments; returns it as stored."""
+    def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> TaskHandle:
+        """Add a pending task with these arguments; returns it as stored, as a handle that
+        can be read again and waited for (taskdesk.results)."""
         options = self.options
-        return self._desk.tasks.add(
+        return self._handle(self._desk.tasks.add(
             options.code or self.name, self.name, self.bind(*args, **kwargs),
             priority=options.priority, run_at=options.run_after,
             max_attempts=options.max_attempts, replace=self._replaces(),
             connection=options.connection, queue=options.queue_name,
-        )
+        ))
 
-    def enqueue_many(self, calls: Iterable[Mapping[str, Any]]) -> list[Task]:
+    def enqueue_many(self, calls: Iterable[Mapping[str, Any]]) -> list[TaskHandle]:
         """Add one pending task per mapping of keyword arguments, in one transaction (all or
-        none: one bad call adds nothing); returns them as stored, in order. With a `code`
-        (using), they share it, and only the last of the batch stays."""
+        none: one bad call adds nothing); returns them as stored, in order, as handles. With
+        a `code` (using), they share it, and only the last of the batch stays."""
         options = self.options
         registry = self._desk.tasks
         run_at = registry.moment(options.run_after)
@@ -153,7 +155,12 @@ class TaskDefinition(Generic[P, R]):
                         args=self._bind_call(n, call), priority=options.priority,
                         run_at=run_at, max_attempts=options.max_attempts,
                         queue=options.queue_name) for n, call in enumerate(calls)]
-        return registry.add_many(news, replace=self._replaces(), connection=options.connection)
+        added = registry.add_many(news, replace=self._replaces(), connection=options.connection)
+        return [self._handle(task) for task in added]
+
+    def _handle(self, task: Task) -> TaskHandle:
+        desk = self._desk
+        return TaskHandle.of(task, lambda: desk.tasks)
 
     def _replaces(self) -> bool:
         options = self.options

@@ -167,6 +167,10 @@ class WorkerFailed(TaskdeskError):
     """A worker thread died: the worker stopped so that its supervisor can restart it."""
 
 
+class WaitTimedOut(TaskdeskError, TimeoutError):
+    """The task did not finish within the time given to wait for it."""
+
+
 class StoreError(TaskdeskError):
     """The database refused the operation."""
 

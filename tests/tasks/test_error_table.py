@@ -27,7 +27,7 @@ EXPECTED = {  # class: (exit code, HTTP status), by the old tables
     "LastAdmin": (1, 409), "NotFound": (3, 404), "ScheduleNotFound": (3, 404),
     "TaskNotFound": (3, 404), "ExtensionNotFound": (3, 404), "UnknownUser": (3, 404),
     "UnknownToken": (3, 404), "HostNotFound": (3, 404), "ExtensionError": (1, 409),
-    "WorkerFailed": (1, 400),
+    "WorkerFailed": (1, 400), "WaitTimedOut": (1, 400),
     "StoreError": (4, 400), "StoreUnavailable": (4, 503), "SchemaOutOfDate": (4, 400),
     "SchemaTooNew": (4, 400), "ForeignDatabase": (4, 400),
 }

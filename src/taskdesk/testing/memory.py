@@ -1,17 +1,10 @@
-"""Helpers for an application's own tests: its tasks on a memory store, run in-process.
+"""An application's desk on a memory store for a block: no database server and no file.
 
-    from myapp.tasks import desk, send_welcome
-    from taskdesk.testing import in_memory, run_due
-
-    def test_welcome_is_sent(tmp_path):
-        with in_memory(desk, home=tmp_path):
-            send_welcome.enqueue(user_id=42)
-            stats = run_due(desk)
-        assert stats.by_status[Status.COMPLETE] == 1
-
-No database server and no file: the memory store keeps the tasks, the task log and installed
-modules for the length of the block. Tasks run as a runner would run them — allow-list,
-retries and the task log included — in the calling thread's process.
+The memory store keeps the tasks, the task log and installed modules for the length of the
+block. It lives in the test's process only, so `run_due` runs every attempt there, in the
+calling thread — tasks with a `timeout=` or `process=True` too, their timeout not enforced —
+and `using(connection=…)` is refused (there is no database transaction to join): for either,
+use `on_sqlite` (taskdesk.testing.sqlite).
 """
 
 from __future__ import annotations
@@ -23,10 +16,7 @@ from typing import Any
 
 from taskdesk.app import Taskdesk
 from taskdesk.clock import Clock, utcnow
-from taskdesk.runner import RunStats
 from taskdesk.store import MemoryStore
-
-__all__ = ["in_memory", "memory_desk", "run_due"]
 
 
 def memory_desk(*, clock: Clock = utcnow, **settings: Any) -> Taskdesk:
@@ -46,9 +36,3 @@ def in_memory(desk: Taskdesk, *, home: Path | None = None,
         yield desk
     finally:
         desk._swap(*previous)
-
-
-def run_due(desk: Taskdesk) -> RunStats:
-    """Run every due task in this process, including tasks they add, until none is due;
-    tasks scheduled for later (retries too) stay pending."""
-    return desk.runner().drain()
