@@ -10,6 +10,7 @@ process registers every installed app's `tasks` module at start-up (apps.py).
 
 from __future__ import annotations
 
+import copy
 import threading
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,10 @@ class Desks:
                 self._desks[alias] = Taskdesk(Settings.from_env(**overrides))
             return self._desks[alias]
 
-    def register(self, desk: Taskdesk, task: Any) -> TaskDefinition[..., Any]:
-        """The taskdesk definition of a Django task, registered on `desk` the first time."""
+    def register(self, desk: Taskdesk, task: Any, *,
+                 schedule: bool = True) -> TaskDefinition[..., Any]:
+        """The taskdesk definition of a Django task, registered on `desk` the first time;
+        with `schedule`, its schedule (cron=, every=) is planned on `desk` too."""
         name = action_of(task)
         with self._lock:
             known = desk.handlers.get(name)
@@ -61,12 +64,22 @@ class Desks:
                                    max_attempts=task.max_attempts or DEFAULT_MAX_ATTEMPTS,
                                    retry_delay=task.retry_delay, process=task.process)
             self._tasks[id(desk), name] = task
-            if task.cron or task.every:
+            if schedule and (task.cron or task.every):
                 desk.plans[name] = Plan(code=name, action=name, args=dict(NO_ARGS),
                                         rule=Rule.parse(cron=task.cron, every=task.every,
                                                         interval=task.interval),
                                         missed=Missed.parse(task.missed))
             return definition
+
+    def register_all(self, desk: Taskdesk, alias: str) -> None:
+        """Every Django task this process knows, registered on `desk` (the backend `alias`'s),
+        so that its runner can run any of them that `using(backend=alias)` sent there; their
+        schedules stay with their own backends."""
+        with self._lock:
+            known = {name: task for (_, name), task in self._tasks.items()}
+        for task in known.values():
+            if task.backend != alias:
+                self.register(desk, _on_backend(task, alias), schedule=False)
 
     def django_task(self, desk: Taskdesk, action: str) -> Any | None:
         """The Django task registered on `desk` under `action`; None for any other task."""
@@ -82,6 +95,13 @@ def options(task: Any) -> tuple[object, ...]:
 def action_of(task: Any) -> str:
     """A Django task's name in taskdesk: `module:function`."""
     return f"{task.func.__module__}:{task.func.__qualname__}"
+
+
+def _on_backend(task: Any, alias: str) -> Any:
+    """The task on another backend, as `using(backend=alias)` makes it (unchecked: it was)."""
+    moved = copy.copy(task)
+    object.__setattr__(moved, "backend", alias)
+    return moved
 
 
 def _run_class(task: Any) -> type[DjangoTaskRun]:
@@ -111,6 +131,7 @@ def runtime_desk(desks: Desks) -> Taskdesk:
                           '"taskdesk.contrib.django.TaskdeskBackend"}}')
     backend = compat.task_backends[wanted]
     desk: Taskdesk = backend.desk
+    desks.register_all(desk, wanted)
     return desk
 
 
