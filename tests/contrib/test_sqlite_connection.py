@@ -77,7 +77,7 @@ def test_another_file_is_refused(desk: Taskdesk, tmp_path: Path) -> None:
     stranger = sqlite3.connect(tmp_path / "other.db", isolation_level=None)
     try:
         stranger.execute("BEGIN")
-        with pytest.raises(BadInput, match="other.db"):
+        with pytest.raises(BadInput, match=r"other\.db"):
             other.using(connection=stranger).enqueue()
         stranger.execute("ROLLBACK")
     finally:

@@ -38,11 +38,15 @@ def write_note(alias: str, text: str) -> None:
 def test_a_rolled_back_enqueue_leaves_no_task(alias: str, shop: Shop) -> None:
     from django.db import transaction
 
-    with pytest.raises(Rollback), transaction.atomic(using=alias):
-        write_note(alias, "order 1")
-        shop.add.enqueue(1, 2)
-        assert desk_of(alias).tasks.count() == 0  # taskdesk's own connection sees nothing yet
-        raise Rollback
+    def order() -> None:
+        with transaction.atomic(using=alias):
+            write_note(alias, "order 1")
+            shop.add.enqueue(1, 2)
+            assert desk_of(alias).tasks.count() == 0  # taskdesk's connection sees nothing yet
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        order()
     assert notes(alias) == []
     assert desk_of(alias).tasks.count() == 0
 

@@ -65,4 +65,5 @@ def joined_connection(alias: str) -> object | None:
     if not connection.in_atomic_block:
         return None
     connection.ensure_connection()
-    return connection.connection
+    dbapi: object = connection.connection
+    return dbapi

@@ -26,7 +26,7 @@ from .tasks import DEFAULT_MAX_ATTEMPTS
 
 #: Where a child process (a task with a timeout, a background runner) finds the desk.
 APP_PATH = "taskdesk.contrib.django.runtime:desk"
-NO_ARGS = {"args": [], "kwargs": {}}  # what a schedule's task is called with
+NO_ARGS: dict[str, Any] = {"args": [], "kwargs": {}}  # what a schedule's task is called with
 
 
 class Desks:
@@ -59,10 +59,11 @@ class Desks:
             if known is not None and registered is not None and (
                     registered.func is task.func and options(registered) == options(task)):
                 return known
-            definition = desk.task(_run_class(task), name=name, priority=task.priority,
-                                   queue=task.queue_name, timeout=task.timeout,
-                                   max_attempts=task.max_attempts or DEFAULT_MAX_ATTEMPTS,
-                                   retry_delay=task.retry_delay, process=task.process)
+            decorator = desk.task(name=name, priority=task.priority, queue=task.queue_name,
+                                  timeout=task.timeout, retry_delay=task.retry_delay,
+                                  max_attempts=task.max_attempts or DEFAULT_MAX_ATTEMPTS,
+                                  process=task.process)
+            definition = decorator(_run_class(task))
             self._tasks[id(desk), name] = task
             if schedule and (task.cron or task.every):
                 desk.plans[name] = Plan(code=name, action=name, args=dict(NO_ARGS),

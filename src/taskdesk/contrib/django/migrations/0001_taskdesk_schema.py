@@ -6,18 +6,18 @@ is left to a person (docs/django.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import migrations
 
 
 def create_tables(apps: Any, schema_editor: Any) -> None:
-    from ..schema import create_tables_on
+    from taskdesk.contrib.django.schema import create_tables_on
 
     create_tables_on(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):  # type: ignore[misc]
     atomic = False  # taskdesk migrates through its own connection, not Django's transaction
-    dependencies: list[tuple[str, str]] = []
-    operations = [migrations.RunPython(create_tables, reverse_code=None)]
+    dependencies: ClassVar[list[tuple[str, str]]] = []
+    operations: ClassVar[list[Any]] = [migrations.RunPython(create_tables, reverse_code=None)]

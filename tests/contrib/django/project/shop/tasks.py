@@ -7,7 +7,7 @@ from typing import Any
 try:
     from django.tasks import TaskContext, task
 except ImportError:  # Django before 6: the backport
-    from django_tasks import TaskContext, task  # type: ignore[no-redef]
+    from django_tasks import TaskContext, task
 
 
 class OutOfStock(Exception):

@@ -10,8 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from taskdesk.app import leave_without_stray_threads
-
-from ...desks import APP_PATH
+from taskdesk.contrib.django.desks import APP_PATH
 
 
 class Command(BaseCommand):  # type: ignore[misc]
