@@ -97,3 +97,16 @@ def test_migrate_again_changes_nothing(alias: str, shop: Shop, project: Project)
 
     call_command("migrate", database=alias, verbosity=0)
     assert shop.add.get_result(added.id).status == Status.READY
+
+
+def test_a_task_with_a_timeout_runs_in_a_child_that_sets_django_up(
+        alias: str, shop: Shop, project: Project) -> None:
+    quick = shop.in_a_child.enqueue(7)
+    slow = shop.too_slow.enqueue()
+    project.manage(alias, "taskdesk", "start", "--quiet")
+    done = shop.in_a_child.get_result(quick.id)
+    assert done.status == Status.SUCCESSFUL
+    assert done.return_value[0] == 7
+    timed_out = shop.too_slow.get_result(slow.id)
+    assert timed_out.status == Status.FAILED
+    assert [error.exception_class for error in timed_out.errors] == [TimeoutError]

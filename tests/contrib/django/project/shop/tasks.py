@@ -59,3 +59,17 @@ def not_json() -> object:
 @task(every="day")
 def nightly() -> str:
     return "tidied"
+
+
+@task(timeout=30)
+def in_a_child(n: int) -> list[int]:
+    import os
+
+    return [n, os.getpid()]
+
+
+@task(timeout=0.5)
+def too_slow() -> None:
+    import time
+
+    time.sleep(30)
