@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import _truncate
 from tests.contrib.django.support import Shop
 
 django = pytest.importorskip("django")
@@ -89,7 +90,7 @@ def alias(request: pytest.FixtureRequest, project: Project) -> Iterator[str]:
     name: str = request.param
     if name not in project.aliases:
         request.getfixturevalue("postgres_url")  # skips, or fails under CI's flag
-    empty(name)
+    empty(name, project)
     yield name
     from django.db import connections
 
@@ -98,12 +99,17 @@ def alias(request: pytest.FixtureRequest, project: Project) -> Iterator[str]:
 
 
 
-def empty(alias: str) -> None:
-    """No task, no log, no note: each test starts from an empty database."""
+def empty(alias: str, project: Project) -> None:
+    """No task, no log, no note: each test starts from an empty database. The PostgreSQL one
+    is the session's (tests/conftest.py), which other tests share: it is emptied as they empty
+    it, its schedules and queues included; on SQLite the file is the project's own."""
     from django.db import connections
 
     from taskdesk.contrib.django.compat import task_backends
 
+    if alias == "pg":
+        _truncate(project.env["TASKDESK_TEST_DJANGO_POSTGRES"])
+        _restore_schedules(alias)
     desk = task_backends[alias].desk
     desk.tasks.clear()
     desk.tasks.clear_log()
@@ -114,3 +120,10 @@ def empty(alias: str) -> None:
 @pytest.fixture
 def shop(alias: str) -> Shop:
     return Shop(alias)
+
+
+def _restore_schedules(alias: str) -> None:
+    """The schedules migrate wrote (none on "pg": the app's scheduled task is "default"'s)."""
+    from taskdesk.contrib.django.compat import task_backends
+
+    task_backends[alias].desk.schedules.sync()
