@@ -119,8 +119,19 @@ def test_a_failing_task_is_failed_with_its_exception(alias: str, shop: Shop) -> 
     [error] = result.errors
     assert error.exception_class_path == "tests.contrib.django.project.shop.tasks.OutOfStock"
     assert error.exception_class is shop.OutOfStock
-    assert "no apple left" in error.traceback
-    assert "Traceback" in error.traceback
+    assert error.traceback.startswith("Traceback (most recent call last):")
+    assert error.traceback.endswith(
+        "tests.contrib.django.project.shop.tasks.OutOfStock: no apple left\n")
+
+
+def test_a_task_that_exits_is_failed_with_system_exit(alias: str, shop: Shop) -> None:
+    result = shop.leave.enqueue()
+    run_due(alias)
+    result.refresh()
+    assert result.status == Status.FAILED
+    [error] = result.errors
+    assert error.exception_class is SystemExit
+    assert error.traceback.endswith("SystemExit: This Task failed due to SystemExit\n")
 
 
 def test_a_return_value_json_cannot_hold_fails_the_task(alias: str, shop: Shop) -> None:
@@ -147,6 +158,7 @@ def test_retries_keep_every_attempts_error_and_worker(alias: str, shop: Shop) ->
     assert result.attempts == 2
     [error] = result.errors
     assert error.exception_class_path == "builtins.ConnectionError"
+    assert error.traceback.endswith("ConnectionError: the first attempt always fails\n")
     assert result.last_attempted_at is not None
     assert result.started_at is not None
     assert result.last_attempted_at >= result.started_at
@@ -233,3 +245,11 @@ def test_signals_are_sent_on_enqueue_start_and_finish(alias: str, shop: Shop) ->
                     ("started", good.id, Status.RUNNING),
                     ("finished", good.id, Status.SUCCESSFUL),
                     ("started", bad.id, Status.RUNNING), ("finished", bad.id, Status.FAILED)]
+
+
+def test_the_system_check_refuses_a_database_taskdesk_cannot_use(alias: str) -> None:
+    assert compat.task_backends[alias].check() == []
+    missing = TaskdeskBackend("other", {"OPTIONS": {"DATABASE": "nowhere"}})
+    [error] = missing.check()
+    assert error.id == "taskdesk.E001"
+    assert "nowhere" in error.msg

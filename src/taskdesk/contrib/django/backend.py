@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from taskdesk import TaskDefinition, Taskdesk
-from taskdesk.errors import TaskdeskError
+from taskdesk.errors import ConfigError, TaskdeskError
 from taskdesk.models.queues import check_queue
 
 from . import compat
-from .database import joined_connection
+from .database import database_url, joined_connection
 from .desks import DESKS
 from .results import task_result
 from .runs import LOG_PAGE
@@ -77,6 +77,22 @@ class TaskdeskBackend(compat.BaseTaskBackend):  # type: ignore[misc]
         compat.task_enqueued.send(type(self), task_result=result)
         return result
 
+    def check(self, **kwargs: Any) -> list[Any]:
+        """Django's system checks (`manage.py check`): a database taskdesk cannot use is an
+        error; PostgreSQL without psycopg 3 a warning (atomic() enqueues need it)."""
+        from django.core import checks
+
+        try:
+            url = database_url(self.database)
+        except ConfigError as error:
+            return [checks.Error(str(error), obj=self.alias, id="taskdesk.E001")]
+        if url.startswith("postgresql") and not _psycopg3():
+            return [checks.Warning(
+                "taskdesk enqueues inside transaction.atomic() through psycopg 3; Django uses "
+                "psycopg2 here", hint="pip install 'psycopg[binary]'", obj=self.alias,
+                id="taskdesk.W001")]
+        return []
+
     def get_result(self, result_id: str) -> Any:
         """The TaskResult of a task this backend enqueued; TaskResultDoesNotExist else."""
         desk = self.desk
@@ -89,6 +105,12 @@ class TaskdeskBackend(compat.BaseTaskBackend):  # type: ignore[misc]
             raise compat.TaskResultDoesNotExist(result_id)
         log = desk.tasks.log(task_id=row.task_id, limit=LOG_PAGE)
         return task_result(task, _within(row), log, backend=self.alias)
+
+
+def _psycopg3() -> bool:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return bool(is_psycopg3)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

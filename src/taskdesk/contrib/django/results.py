@@ -9,7 +9,7 @@ What maps to what:
 - worker_ids: the runner of each attempt (so `attempts` counts them), the running one last;
 - errors: one TaskError per failed attempt: the exception's class path (`builtins.ValueError`
   for a builtin; taskdesk's cause, such as `lease expired`, where no exception was raised)
-  and the message with its traceback, as the task log keeps them;
+  and its traceback, from the task log;
 - return value: the JSON the worker stored as the task's response.
 """
 
@@ -38,6 +38,7 @@ STATUSES = {
 FAILED_ATTEMPT = frozenset({Status.PENDING, Status.FAILED})  # a log entry's status
 TRACEBACK_HEADER = "Traceback (most recent call last):"
 CLASS_PATH = re.compile(r"[A-Za-z_][\w.]*")
+RETRY_NOTE = re.compile(r"\nretry \d+ of \d+ at [^\n]* UTC\Z")  # runner/execute.py
 #: Causes of a failure that are not an exception's class path, as Django names them.
 CAUSES = {TIMEOUT: "builtins.TimeoutError"}
 
@@ -92,8 +93,16 @@ def _errors(row: Task, attempts: Sequence[LogEntry]) -> list[compat.TaskError]:
     for n, entry in enumerate(failed):
         latest = row.error_class if n == len(failed) - 1 else None
         errors.append(compat.TaskError(exception_class_path=class_path(entry.comment, latest),
-                                       traceback=entry.comment))
+                                       traceback=traceback_of(entry.comment)))
     return errors
+
+
+def traceback_of(comment: str) -> str:
+    """The traceback a failed attempt's log entry keeps, as format_exception wrote it: without
+    the `Kind: message` line before it and the `retry N of M at …` line after it."""
+    comment = RETRY_NOTE.sub("", comment)
+    start = comment.find(TRACEBACK_HEADER)
+    return comment[start:] if start >= 0 else comment
 
 
 def class_path(comment: str, error_class: str | None) -> str:

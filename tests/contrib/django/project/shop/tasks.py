@@ -73,3 +73,8 @@ def too_slow() -> None:
     import time
 
     time.sleep(30)
+
+
+@task
+def leave() -> None:
+    raise SystemExit("This Task failed due to SystemExit")
