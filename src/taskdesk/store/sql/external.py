@@ -56,12 +56,13 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
         if replace:
             _check_isolation(_psycopg_isolation(connection))
         store.db.promotions.forget()
-        return _add_dbapi(store, connection, tasks, replace=replace)
+        return _add_psycopg(store, connection, tasks, replace=replace)
     if isinstance(connection, sqlite3.Connection):
         _check_same_file(store, connection)
         _check_in_transaction(not connection.in_transaction)
         store.db.promotions.forget()
-        return _add_dbapi(store, connection, tasks, replace=replace)
+        # The same DBAPI path: store.db.adds is adds.SqliteAdds on SQLite.
+        return _add_psycopg(store, connection, tasks, replace=replace)
     raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg or "
                    f"sqlite3 connection, not {type(connection).__name__}")
 
@@ -127,10 +128,10 @@ def _is_psycopg(connection: object) -> bool:
     return isinstance(connection, psycopg.Connection)
 
 
-def _add_dbapi(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
-               replace: bool) -> list[Task]:
-    """The store's own add statements (adds.PostgresAdds, adds.SqliteAdds) on the caller's
-    DBAPI connection; its errors stay the driver's, as the caller's own statements' are."""
+def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
+                 replace: bool) -> list[Task]:
+    """The store's own add statements (adds.PostgresAdds) on the caller's connection;
+    its errors stay psycopg's, as the caller's own statements' are."""
     if replace:
         tasks = list({new.code: new for new in tasks}.values())
     if not tasks:
