@@ -82,6 +82,9 @@ def test_manage_py_taskdesk_is_the_whole_cli(alias: str, shop: Shop, project: Pr
     assert [(row["task_id"], row["queue"], row["priority"]) for row in rows] == [
         (int(added.id), "mail", 10)]
     assert "worker" in project.manage(alias, "taskdesk", "--help")
+    settings = project.env["DJANGO_SETTINGS_MODULE"]
+    assert "1 of 1" in project.manage(alias, "taskdesk", "--settings", settings, "task", "list",
+                                      f"--pythonpath={project.env['PYTHONPATH']}")
     schedules = json.loads(project.manage(alias, "taskdesk", "schedule", "list", "--json"))
     codes = [row["code"] for row in (schedules["schedules"] if isinstance(schedules, dict)
                                       else schedules)]

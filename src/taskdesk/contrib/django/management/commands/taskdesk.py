@@ -20,7 +20,7 @@ class Command(BaseCommand):  # type: ignore[misc]
         """Hand every argument to taskdesk's CLI (its own --help included)."""
         prog = f"{Path(argv[0]).name} {argv[1]}"
         try:
-            run(argv[2:], prog)
+            run(without_django_options(argv[2:]), prog)
         except SystemExit as done:
             leave_without_stray_threads(done.code)
             raise
@@ -36,6 +36,24 @@ class Command(BaseCommand):  # type: ignore[misc]
         except SystemExit as done:
             if done.code not in (0, None):
                 raise CommandError(f"taskdesk exited with {done.code}") from None
+
+
+#: manage.py's own options, which Django has read already (it sets them up before any command).
+DJANGO_OPTIONS = ("--settings", "--pythonpath")
+
+
+def without_django_options(arguments: list[str]) -> list[str]:
+    """The arguments less `--settings X`, `--pythonpath=X` and the like."""
+    kept: list[str] = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument in DJANGO_OPTIONS:
+            skip = True
+        elif not argument.startswith(tuple(f"{option}=" for option in DJANGO_OPTIONS)):
+            kept.append(argument)
+    return kept
 
 
 def run(arguments: list[str], prog: str) -> None:
