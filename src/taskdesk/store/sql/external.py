@@ -4,7 +4,8 @@ The caller's transaction is never committed or rolled back here: if it rolls bac
 task, once it commits runners see it. A SQLAlchemy Connection or Session reuses SqlStore.add
 on that connection; a psycopg 3 connection (Django's, say) gets the same three statements
 written out, because SQLAlchemy cannot borrow a DBAPI connection without ending its
-transaction when it lets go.
+transaction when it lets go. So does a stdlib sqlite3 connection (Django's on SQLite) on
+taskdesk's database file, once a transaction is open on it.
 
 Replacing by code on PostgreSQL relies on READ COMMITTED: the add locks the code, then its
 DELETE sees the waiting task that a concurrent add of the code committed meanwhile. Under
@@ -16,6 +17,8 @@ write from a stale snapshot itself.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -54,8 +57,14 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
             _check_isolation(_psycopg_isolation(connection))
         store.db.promotions.forget()
         return _add_psycopg(store, connection, tasks, replace=replace)
-    raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg "
-                   f"connection, not {type(connection).__name__}")
+    if isinstance(connection, sqlite3.Connection):
+        _check_same_file(store, connection)
+        _check_in_transaction(not connection.in_transaction)
+        store.db.promotions.forget()
+        # The same DBAPI path: store.db.adds is adds.SqliteAdds on SQLite.
+        return _add_psycopg(store, connection, tasks, replace=replace)
+    raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg or "
+                   f"sqlite3 connection, not {type(connection).__name__}")
 
 
 def _check_same_database(store: SqlStore, backend: str, database: str | None) -> None:
@@ -63,6 +72,19 @@ def _check_same_database(store: SqlStore, backend: str, database: str | None) ->
     if backend != url.get_backend_name() or (database or "") != (url.database or ""):
         raise BadInput(f"the connection is to the {backend} database {database!r}, but "
                        f"taskdesk's is the {url.get_backend_name()} database {url.database!r}")
+
+
+def _check_same_file(store: SqlStore, connection: sqlite3.Connection) -> None:
+    """A sqlite3 connection must be on taskdesk's own database file (its `main`)."""
+    files = {row[1]: row[2] for row in connection.execute("PRAGMA database_list")}
+    database = files.get("main") or ""
+    url = store.engine.url
+    ours = url.database or ""
+    same = url.get_backend_name() == "sqlite" and bool(database) and bool(ours) and (
+        os.path.realpath(database) == os.path.realpath(ours))
+    if not same:
+        raise BadInput(f"the connection is to the sqlite database {database!r}, but "
+                       f"taskdesk's is the {url.get_backend_name()} database {ours!r}")
 
 
 def _check_in_transaction(autocommit: bool) -> None:
