@@ -12,6 +12,11 @@ OpenTelemetry's own no-op ones: nothing is stored either (their context is not v
   is a child of the enqueue span; a later one (a retry, a recovery) starts a new trace with a
   link to it, as OpenTelemetry's messaging conventions advise for a message processed again.
 
+A task that runs in a child process is given its attempt span's context (`current_context`
+in the runner, `resumed` in the child): the spans the task makes nest in its attempt's, and
+the child flushes them before it ends (`flush`), if the application set up a tracer provider
+there (its module, which the child imports, is the place).
+
 A stored context is text from the database (hand-edited, damaged): one that is not a valid
 traceparent is ignored, and the attempt is traced as a task enqueued without one.
 """
@@ -19,13 +24,14 @@ traceparent is ignored, and the attempt is traced as a task enqueued without one
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
 from taskdesk.models.tasks import NewTask, Outcome, Status, Task
 
 try:
+    from opentelemetry import context as otel_context
     from opentelemetry import trace
     from opentelemetry.context import Context
     from opentelemetry.trace import Link, Span, SpanContext, SpanKind, StatusCode
@@ -39,6 +45,7 @@ SYSTEM = "taskdesk"  # messaging.system
 TRACEPARENT = "traceparent"  # the W3C header whose value task.trace_context holds
 MAX_CONTEXT = 255  # characters of task.trace_context; longer text is no traceparent
 MESSAGE_BYTES = 1024  # of a failed attempt's first line, as the span's status says it
+FLUSH_SECONDS = 2.0  # a child process's wait for its spans' export (its runner allows 5 s)
 #: taskdesk.task.outcome of an attempt, by the status its Outcome gives the task.
 OUTCOMES = {Status.COMPLETE: "complete", Status.PENDING: "retry", Status.FAILED: "failed",
             Status.CANCELLED: "cancelled"}
@@ -111,6 +118,40 @@ def attempting(task: Task, *, enabled: bool) -> Iterator[Attempt]:
         yield Attempt(span)
 
 
+def current_context(*, enabled: bool) -> str | None:
+    """The traceparent of this thread's current span (the attempt's, where a runner starts a
+    child process for it); None when nothing is traced."""
+    if not is_on(enabled):
+        return None
+    return _traceparent(otel_context.get_current())
+
+
+@contextmanager
+def resumed(text: str | None, *, enabled: bool) -> Iterator[None]:
+    """In a task's child process: the span `text` names (its attempt's) is the current one
+    while the task runs, so that the spans the task makes nest in it."""
+    found = span_context_of(text) if is_on(enabled) else None
+    if found is None:
+        yield
+        return
+    token = otel_context.attach(trace.set_span_in_context(trace.NonRecordingSpan(found)))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+def flush(*, enabled: bool) -> None:
+    """Before a child process ends (multiprocessing runs no atexit hook there): the spans
+    its task made are exported, waiting at most FLUSH_SECONDS; failures are the exporter's."""
+    if not is_on(enabled):
+        return
+    force_flush = getattr(trace.get_tracer_provider(), "force_flush", None)  # the SDK's
+    if callable(force_flush):
+        with suppress(Exception):
+            force_flush(int(FLUSH_SECONDS * 1000))
+
+
 def span_context_of(text: object) -> SpanContext | None:
     """The span context a stored traceparent names, or None for anything that is not a
     valid one (nothing stored, or text hand-edited into the row)."""
@@ -127,12 +168,17 @@ def span_context_of(text: object) -> SpanContext | None:
 def _stamped(tasks: Sequence[NewTask], span: Span) -> Sequence[NewTask]:
     """The tasks with the span's traceparent; as they were when the span's context is not
     valid (OpenTelemetry's API without a tracer provider: nothing to join)."""
-    carrier: dict[str, str] = {}
-    TraceContextTextMapPropagator().inject(carrier, trace.set_span_in_context(span, Context()))
-    text = carrier.get(TRACEPARENT)
+    text = _traceparent(trace.set_span_in_context(span, Context()))
     if text is None:
         return tasks
     return [replace(new, trace_context=text) for new in tasks]
+
+
+def _traceparent(context: Context) -> str | None:
+    """The W3C traceparent of the context's span; None if it has no valid one."""
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier, context)
+    return carrier.get(TRACEPARENT)
 
 
 def _enqueue_name(tasks: Sequence[NewTask]) -> str:

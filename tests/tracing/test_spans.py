@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from taskdesk import Taskdesk
+from taskdesk.definitions import TaskDefinition
 from taskdesk.models.tasks import Status, Task
-from tests.tracing.app import broken, child_flaky, flaky, ok
+from tests.tracing.app import (
+    broken,
+    child_exports,
+    child_flaky,
+    child_where,
+    flaky,
+    ok,
+    where,
+)
 from tests.tracing.conftest import Spans
 
 
@@ -116,6 +126,33 @@ def test_an_attempt_in_a_child_process_is_traced_in_its_runner(
         enqueue.context.span_id if enqueue.context else None]
     assert second.attributes is not None
     assert second.attributes["taskdesk.task.outcome"] == "complete"
+
+
+@pytest.mark.parametrize("definition", [where, child_where], ids=["thread", "child"])
+def test_the_task_s_own_spans_nest_in_its_attempt_s(
+    desk: Taskdesk, spans: Spans, definition: TaskDefinition[[], str],
+) -> None:
+    added = definition.enqueue()
+
+    desk.runner().drain()
+
+    [attempt] = spans.named("run")
+    assert attempt.context is not None
+    expected = f"{attempt.context.trace_id:032x}-{attempt.context.span_id:016x}"
+    assert stored(desk, added.task_id).response == expected
+
+
+def test_a_child_exports_the_task_s_spans_before_it_ends(
+    desk: Taskdesk, spans: Spans, tmp_path: Path,
+) -> None:
+    exported = tmp_path / "exported"
+
+    child_exports.enqueue(path=str(exported))
+    desk.runner().drain()
+
+    [attempt] = spans.named("run")
+    assert attempt.context is not None
+    assert exported.read_text() == f"inside the task {attempt.context.span_id:016x}\n"
 
 
 def test_a_task_failed_for_good_ends_its_span_in_error(desk: Taskdesk, spans: Spans) -> None:
