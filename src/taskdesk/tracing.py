@@ -2,8 +2,8 @@
 
 Every OpenTelemetry import of taskdesk is here, guarded: without the extra `taskdesk[otel]`
 (or with TASKDESK_TRACING=off) the enqueue and the attempt get a stand-in that does nothing,
-and nothing is stored. With the API installed but no tracer provider configured, the spans are
-OpenTelemetry's own no-op ones: nothing is stored either (their context is not valid).
+and nothing is stored. So they do with the API installed but no tracer provider set up (or
+OpenTelemetry's no-op one): no span is even begun, since it could only be a no-op span.
 
 - The enqueue span (PRODUCER) covers one add, however many tasks it writes; each task stores
   its context as W3C `traceparent` text (task.trace_context), in the add's own statement.
@@ -40,6 +40,8 @@ except ImportError:  # the extra is not installed: taskdesk traces nothing
     INSTALLED = False
 else:
     INSTALLED = True
+    #: Providers whose spans are never recorded: none set up yet, or OpenTelemetry's no-op.
+    _NO_PROVIDER = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
 
 SYSTEM = "taskdesk"  # messaging.system
 TRACEPARENT = "traceparent"  # the W3C header whose value task.trace_context holds
@@ -85,11 +87,17 @@ def is_on(enabled: bool) -> bool:
     return INSTALLED and enabled
 
 
+def _recording(enabled: bool) -> bool:
+    """Whether spans begun now may be recorded: tracing on, and a tracer provider set up
+    (asked at each call: an application may set one up after taskdesk was imported)."""
+    return is_on(enabled) and not isinstance(trace.get_tracer_provider(), _NO_PROVIDER)
+
+
 @contextmanager
 def enqueueing(tasks: Sequence[NewTask], *, enabled: bool) -> Iterator[Enqueue]:
     """The enqueue span around one add (current while it runs, so that a database's own
     instrumentation nests in it); it records the add's error if there is one."""
-    if not (is_on(enabled) and tasks):
+    if not (tasks and _recording(enabled)):
         yield Enqueue(tasks)
         return
     tracer = trace.get_tracer(__name__)
@@ -102,7 +110,7 @@ def enqueueing(tasks: Sequence[NewTask], *, enabled: bool) -> Iterator[Enqueue]:
 def attempting(task: Task, *, enabled: bool) -> Iterator[Attempt]:
     """The attempt span around one attempt (current while it runs: the task's own spans
     nest in it when it runs in a thread); an error that escapes it is recorded."""
-    if not is_on(enabled):
+    if not _recording(enabled):
         yield Attempt()
         return
     enqueued = span_context_of(task.trace_context)
@@ -121,7 +129,7 @@ def attempting(task: Task, *, enabled: bool) -> Iterator[Attempt]:
 def current_context(*, enabled: bool) -> str | None:
     """The traceparent of this thread's current span (the attempt's, where a runner starts a
     child process for it); None when nothing is traced."""
-    if not is_on(enabled):
+    if not _recording(enabled):
         return None
     return _traceparent(otel_context.get_current())
 

@@ -41,6 +41,13 @@ def unset_global_provider() -> None:
     trace._TRACER_PROVIDER = None
 
 
+@pytest.fixture(autouse=True)
+def _no_provider_left() -> Iterator[None]:
+    """Whatever provider a test set up, the tests after it start with none."""
+    yield
+    unset_global_provider()
+
+
 @pytest.fixture
 def spans() -> Iterator[Spans]:
     exporter = InMemorySpanExporter()

@@ -9,6 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import NoOpTracerProvider
 
 from taskdesk import Taskdesk
 from taskdesk.config import Settings
@@ -42,8 +44,13 @@ def test_the_setting_is_read_from_the_environment() -> None:
         Settings.from_env({"TASKDESK_TRACING": "sometimes"})
 
 
-def test_the_api_without_a_provider_stores_nothing(desk: Taskdesk) -> None:
+@pytest.mark.parametrize("provider", [None, NoOpTracerProvider()], ids=["none", "no-op"])
+def test_the_api_without_a_provider_stores_nothing(
+    desk: Taskdesk, provider: NoOpTracerProvider | None,
+) -> None:
     unset_global_provider()  # as an application that installed the extra but set none up
+    if provider is not None:
+        trace.set_tracer_provider(provider)  # or set OpenTelemetry's no-op one
 
     added = ok.enqueue()
     desk.runner().drain()
