@@ -24,7 +24,7 @@ traceparent is ignored, and the attempt is traced as a task enqueued without one
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -82,6 +82,9 @@ class Attempt:
         return outcome
 
 
+_UNTRACED = Attempt()
+
+
 def is_on(enabled: bool) -> bool:
     """Whether taskdesk traces: the extra installed and TASKDESK_TRACING not off."""
     return INSTALLED and enabled
@@ -93,13 +96,25 @@ def _recording(enabled: bool) -> bool:
     return is_on(enabled) and not isinstance(trace.get_tracer_provider(), _NO_PROVIDER)
 
 
-@contextmanager
-def enqueueing(tasks: Sequence[NewTask], *, enabled: bool) -> Iterator[Enqueue]:
+def enqueueing(tasks: Sequence[NewTask], *,
+               enabled: bool) -> AbstractContextManager[Enqueue]:
     """The enqueue span around one add (current while it runs, so that a database's own
     instrumentation nests in it); it records the add's error if there is one."""
     if not (tasks and _recording(enabled)):
-        yield Enqueue(tasks)
-        return
+        return nullcontext(Enqueue(tasks))  # the add's hot path: no generator to run
+    return _enqueue_span(tasks)
+
+
+def attempting(task: Task, *, enabled: bool) -> AbstractContextManager[Attempt]:
+    """The attempt span around one attempt (current while it runs: the task's own spans
+    nest in it when it runs in a thread); an error that escapes it is recorded."""
+    if not _recording(enabled):
+        return nullcontext(_UNTRACED)
+    return _attempt_span(task)
+
+
+@contextmanager
+def _enqueue_span(tasks: Sequence[NewTask]) -> Iterator[Enqueue]:
     tracer = trace.get_tracer(__name__)
     with tracer.start_as_current_span(_enqueue_name(tasks), kind=SpanKind.PRODUCER,
                                       attributes=_enqueue_attributes(tasks)) as span:
@@ -107,12 +122,8 @@ def enqueueing(tasks: Sequence[NewTask], *, enabled: bool) -> Iterator[Enqueue]:
 
 
 @contextmanager
-def attempting(task: Task, *, enabled: bool) -> Iterator[Attempt]:
-    """The attempt span around one attempt (current while it runs: the task's own spans
-    nest in it when it runs in a thread); an error that escapes it is recorded."""
-    if not _recording(enabled):
-        yield Attempt()
-        return
+def _attempt_span(task: Task) -> Iterator[Attempt]:
+    """A first attempt is a child of the enqueue span; a later one, a new trace linked to it."""
     enqueued = span_context_of(task.trace_context)
     parent, links = Context(), []  # a trace of its own, unless a first attempt's
     if enqueued is not None and task.attempts <= 1:
