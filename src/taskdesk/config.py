@@ -92,6 +92,9 @@ class Settings:
     #: heartbeating is shown as lost by it, and its error log lines carry it. The machine's
     #: host name unless set, e.g. where containers all share one.
     host_name: str = dataclasses.field(default_factory=socket.gethostname)
+    #: OpenTelemetry spans for enqueues and attempts (docs/tracing.md), when the extra
+    #: `taskdesk[otel]` is installed; off: none, and no trace context is stored.
+    tracing: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser().absolute())
@@ -228,11 +231,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "counts_seconds": float,
     "cancel_grace_seconds": float,
     "host_name": host_name,
+    "tracing": flag,
 }
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "allowed_actions": ",".join,
     "home": str,
     "metrics_public": lambda value: "1" if value else "0",
+    "tracing": lambda value: "1" if value else "0",
 }
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 

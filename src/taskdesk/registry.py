@@ -37,6 +37,7 @@ from taskdesk.store.failures import MAX_GROUPS
 from taskdesk.store.protocol import MATCH_CHUNK
 from taskdesk.store.sql import add_through
 from taskdesk.text import storable
+from taskdesk.tracing import enqueueing
 from taskdesk.views import AttemptView, attempt_view
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
@@ -96,9 +97,11 @@ class TaskRegistry:
         runners once it commits."""
         allowed: set[str] = set()
         checked = [self._checked(new, allowed) for new in tasks]
-        if connection is None:
-            return self.store.add(checked, replace=replace)
-        return add_through(self.store, connection, checked, replace=replace)
+        with enqueueing(checked, enabled=self.settings.tracing) as traced:  # docs/tracing.md
+            if connection is None:
+                return traced.added(self.store.add(traced.tasks, replace=replace))
+            return traced.added(add_through(self.store, connection, traced.tasks,
+                                            replace=replace))
 
     def check(self, new: NewTask) -> NewTask:
         """The task as add would store it (allow-list, args, defaults filled), or the error

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 
 from taskdesk.definitions import TaskDefinition
@@ -31,6 +32,7 @@ from taskdesk.models.workflows import NewNode, check_nodes, check_workflow_name
 from taskdesk.registry import ID_RANGE, TaskRegistry
 from taskdesk.store import Store
 from taskdesk.store.sql import workflow_through
+from taskdesk.tracing import enqueueing
 from taskdesk.views import (
     TaskWorkflowView,
     WorkflowSummaryView,
@@ -129,15 +131,22 @@ class Workflow:
                         parents=tuple(position[id(p)] for p in node.parents))
                 for node in ordered]
         check_nodes(news)
-        if connection is None:
-            workflow_id, tasks = self._store.workflows.add(self.name, news)
-        else:
-            workflow_id, tasks = workflow_through(self._store, connection, self.name, news)
+        workflow_id, tasks = self._add(news, connection)
         for node, task in zip(ordered, tasks, strict=True):
             node.task_id = task.task_id
         self.workflow_id = workflow_id
         by_node = {id(node): task for node, task in zip(ordered, tasks, strict=True)}
         return [by_node[id(node)] for node in self.nodes]
+
+    def _add(self, news: list[NewNode], connection: object | None) -> tuple[int, list[Task]]:
+        """The workflow written in one transaction, inside its enqueue span (tracing)."""
+        with enqueueing([node.task for node in news],
+                        enabled=self._registry.settings.tracing) as traced:
+            news = [replace(node, task=new) for node, new in zip(news, traced.tasks,
+                                                                  strict=True)]
+            if connection is None:
+                return self._store.workflows.add(self.name, news)
+            return workflow_through(self._store, connection, self.name, news)
 
     def _new_task(self, node: WorkflowNode) -> NewTask:
         options = node.definition.options

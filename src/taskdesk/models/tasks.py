@@ -52,6 +52,8 @@ class NewTask:
     extension: str | None = None  # set by an extension's registry (TaskRegistry.origin)
     queue: str = DEFAULT_QUEUE  # the named queue it waits in (taskdesk.models.queues)
     limit: TaskLimit | None = None  # set by the registry from its definition's limits
+    #: The enqueue span's W3C traceparent, set by taskdesk.tracing when tracing is on.
+    trace_context: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +88,9 @@ class Task:
     error_class: str | None = None
     #: Its definition's limits by key (taskdesk.models.limits), as added; None: unlimited.
     limit: TaskLimit | None = None
+    #: The W3C traceparent of the span that enqueued it (taskdesk.tracing), as stored: text
+    #: from the database, read only through taskdesk.tracing, which ignores what is not one.
+    trace_context: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,6 +33,8 @@ from taskdesk.runner.family import die_with_runner, end_warden, lead_own_group
 from taskdesk.task_cancel import CancelSignal, watching
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, storable
+from taskdesk.tracing import flush as flush_spans
+from taskdesk.tracing import resumed
 from taskdesk.workflows import reading_parents
 
 
@@ -45,17 +47,20 @@ class ProgressReport:
 
 
 def run_child(sender: Connection, task: Task, settings: Settings, retry: RetryPolicy,
-              app_class: type[Application] | None) -> None:
+              app_class: type[Application] | None, trace_context: str | None = None) -> None:
     """The child process's whole life: one attempt, its progress and outcome sent to the
-    parent."""
+    parent. `trace_context`: the attempt's span, the task's own spans' parent (tracing)."""
     lead_own_group()
     cancel = CancelSignal()
     signal.signal(signal.SIGUSR1, lambda signum, frame: cancel.set())  # only sets a flag
     warden = die_with_runner(sender)
     try:
-        sender.send(_attempt(sender, task, settings, retry, app_class, cancel))
+        with resumed(trace_context, enabled=settings.tracing):
+            outcome = _attempt(sender, task, settings, retry, app_class, cancel)
+        sender.send(outcome)
     finally:
         end_warden(warden)
+        flush_spans(enabled=settings.tracing)  # after the outcome, which is not kept waiting
 
 
 def _attempt(sender: Connection, task: Task, settings: Settings, retry: RetryPolicy,

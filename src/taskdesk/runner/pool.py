@@ -54,6 +54,7 @@ from taskdesk.runner.family import signal_group
 from taskdesk.store import Store
 from taskdesk.task_cancel import CancelSignal
 from taskdesk.text import error_text
+from taskdesk.tracing import current_context
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,8 @@ def run_in_child(task: Task, settings: Settings, app_class: type[Application] | 
     context.set_forkserver_preload([*PRELOAD, *preload(settings, app_class)])
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=run_child,
-                              args=(sender, task, settings, retry, app_class),
+                              args=(sender, task, settings, retry, app_class,
+                                    current_context(enabled=settings.tracing)),
                               name=f"taskdesk-task-{task.task_id}")
     try:
         process.start()

@@ -45,6 +45,7 @@ from taskdesk.store import Store
 from taskdesk.task_cancel import CancelSignal, watching
 from taskdesk.task_progress import ProgressReporter, reporting
 from taskdesk.text import error_text, visible
+from taskdesk.tracing import attempting
 from taskdesk.workflows import reading_parents
 
 logger = logging.getLogger(__name__)
@@ -257,11 +258,12 @@ class Runner:
         self._hook(self.hooks.before_task, task)
         reporter = self._reporter(task)
         parents = partial(self.store.workflows.parent_results, task.task_id)
-        # taskdesk.progress(), .cancelled() and .parent_results() read the attempt's own
-        with reporting(reporter), watching(cancel), reading_parents(parents):
-            outcome = self._attempt(task, reporter, cancel)
-        reporter.flush()  # the latest report wins: written before the outcome
-        return cancelled_attempt(outcome) if cancel() else outcome
+        with attempting(task, enabled=self.settings.tracing) as traced:  # docs/tracing.md
+            # taskdesk.progress(), .cancelled() and .parent_results() read the attempt's own
+            with reporting(reporter), watching(cancel), reading_parents(parents):
+                outcome = self._attempt(task, reporter, cancel)
+            reporter.flush()  # the latest report wins: written before the outcome
+            return traced.ended(cancelled_attempt(outcome) if cancel() else outcome)
 
     def _attempt(self, task: Task, reporter: ProgressReporter,
                  cancel: CancelSignal) -> Outcome:

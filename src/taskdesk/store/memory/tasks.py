@@ -37,7 +37,7 @@ class MemoryTaskVerbs(MemoryState):
             priority=new.priority, attempts=0, max_attempts=new.max_attempts,
             run_at=new.run_at or now, worker_id=None, lease_expires_at=None,
             date_added=now, date_modified=now, extension=new.extension, queue=new.queue,
-            limit=new.limit,
+            limit=new.limit, trace_context=new.trace_context,
         )
         self._tasks[added.task_id] = added
         self._next_task_id += 1

@@ -24,7 +24,7 @@ from taskdesk.store.sql.schema import task
 #: others are the same for every new task (see adds.CONSTANT_COLUMNS).
 VARYING_COLUMNS = ("code", "action", "args", "priority", "max_attempts", "run_at",
                    "date_added", "date_modified", "delayed", "extension", "queue",
-                   "limit_key", "concurrency_limit", "rate_limit", "held")
+                   "limit_key", "concurrency_limit", "rate_limit", "held", "trace_context")
 
 Bind = Callable[[Any], Any]
 
@@ -47,7 +47,8 @@ class AddedRows:
                  max_attempts=new.max_attempts or 0, run_at=_utc(new.run_at) or now,
                  worker_id=None, lease_expires_at=None, date_added=now, date_modified=now,
                  claim_token=None, extension=new.extension, progress=None,
-                 progress_message=None, queue=new.queue, limit=new.limit)
+                 progress_message=None, queue=new.queue, limit=new.limit,
+                 trace_context=new.trace_context)
             for task_id, new, text in zip(task_ids, self.news, self.texts, strict=True)
         ]
 
@@ -67,7 +68,7 @@ def added_rows(news: Sequence[NewTask], now: datetime, bind: Bind) -> AddedRows:
         texts.append(text)
         values.append((new.code, new.action, text, new.priority, new.max_attempts,
                        bind(run_at), stored_now, stored_now, run_at > now, new.extension,
-                       new.queue, *limit_columns(new)))
+                       new.queue, *limit_columns(new), new.trace_context))
     return AddedRows(news, now, texts, values)
 
 

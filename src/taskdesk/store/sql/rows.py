@@ -57,6 +57,7 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         queue=row["queue"],
         error_class=row["error_class"],
         limit=limit_from_row(row),
+        trace_context=row["trace_context"],
     )
 
 
@@ -116,6 +117,7 @@ def new_task_row(new: NewTask, now: datetime) -> dict[str, Any]:
         "error_class": None,
         **dict(zip(("limit_key", "concurrency_limit", "rate_limit", "held"),
                    limit_columns(new), strict=True)),
+        "trace_context": new.trace_context,
     }
 
 

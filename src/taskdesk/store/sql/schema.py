@@ -78,6 +78,9 @@ task = Table(
     Column("concurrency_limit", Integer, nullable=True),
     Column("rate_limit", String(16), nullable=True),
     Column("held", Boolean, nullable=False, server_default=sa_false()),
+    # Tracing (taskdesk.tracing): the W3C traceparent of the span that enqueued it, so that
+    # its attempts' spans join that trace; NULL when tracing is off.
+    Column("trace_context", String(255), nullable=True),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     sqlite_autoincrement=True,  # ids are never reused: the task log refers to them
 )
