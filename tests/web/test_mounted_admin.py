@@ -124,8 +124,10 @@ def test_the_hooks_user_changes_with_the_pages_token_and_is_named_in_the_audit(
     assert "alice · admin" in page.text
     assert "Log out" not in page.text  # the host's users log out of the host
     cookie = page.headers["set-cookie"]
-    assert "taskdesk_csrf=" in cookie and f"Path={PREFIX}" in cookie
-    assert "samesite=strict" in cookie.lower() and "httponly" in cookie.lower()
+    assert "taskdesk_csrf=" in cookie
+    assert f"Path={PREFIX}" in cookie
+    assert "samesite=strict" in cookie.lower()
+    assert "httponly" in cookie.lower()
 
     assert alice.post(f"{PREFIX}/api/tasks/1/cancel").status_code == 403
     assert alice.post(f"{PREFIX}/api/tasks/1/cancel",
@@ -135,7 +137,8 @@ def test_the_hooks_user_changes_with_the_pages_token_and_is_named_in_the_audit(
     assert done.status_code == 200
     assert desk.tasks.get(1).status == "cancelled"
     entry = Admin(desk).audit.entries(limit=1)[0]
-    assert (entry["actor"], entry["action"], entry["target"]) == ("alice", "tasks.cancel", "tasks 1")
+    assert (entry["actor"], entry["action"], entry["target"]) == (
+        "alice", "tasks.cancel", "tasks 1")
 
 
 def test_the_token_stays_the_browsers_across_pages(alice: TestClient) -> None:
@@ -181,7 +184,8 @@ def test_the_admins_own_login_works_under_the_prefix(host: FastAPI) -> None:
         assert login.headers["location"] == "/tasks/tasks?status=failed"
         assert f"Path={PREFIX}" in login.headers["set-cookie"]
         page = client.get(f"{PREFIX}/tasks")
-        assert "admin · admin" in page.text and "Log out" in page.text
+        assert "admin · admin" in page.text
+        assert "Log out" in page.text
 
         out = client.post(f"{PREFIX}/logout", data={"csrf_token": csrf_of(page.text)},
                           follow_redirects=False)
