@@ -29,10 +29,11 @@ def place_order() -> tuple[dict[str, Any], int]:
     db.session.add(order)
     db.session.flush()  # the order's id, for the task
     task = desk.in_session(send_receipt).enqueue(order_id=order.id)
+    left = product.stock
     product.stock -= quantity
     if product.stock < 0:
-        db.session.rollback()
-        return {"error": f"only {product.stock + quantity} left"}, 409
+        db.session.rollback()  # the order and its task go
+        return {"error": f"only {left} left"}, 409
     db.session.commit()
     return {"order_id": order.id, "task_id": task.task_id}, 201
 
