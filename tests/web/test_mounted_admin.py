@@ -225,6 +225,16 @@ def test_the_api_health_and_static_files_answer_under_the_prefix(host: FastAPI) 
             f"{PREFIX}/")
 
 
+def test_the_json_api_answers_under_the_prefix_and_its_description_says_where(
+        alice: TestClient) -> None:
+    assert [task["code"] for task in alice.get(f"{PREFIX}/api/tasks").json()["tasks"]] == [
+        "mounted-1", "mounted-0"]
+    description = alice.get(f"{PREFIX}/openapi.json").json()
+
+    assert description["servers"] == [{"url": PREFIX}]
+    assert "/api/tasks" in description["paths"]
+
+
 def test_an_upload_under_the_prefix_keeps_its_larger_limit(alice: TestClient) -> None:
     """The body limit tells the upload route by its path inside the admin."""
     body = b"x" * (2 * 1024 * 1024)
