@@ -3,6 +3,7 @@ with the tables made and a product in stock, and a client of the app."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,14 @@ from fastapi_shop.models import Product
 from fastapi_shop.staff import add_user
 from fastapi_shop.tasks import desk as shop_desk
 
+
+@pytest.fixture(autouse=True)
+def _no_taskdesk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TASKDESK_* variables of whoever runs the tests (they win over the app's settings in
+    taskdesk's commands) must not point the tests at their database."""
+    for name in os.environ:
+        if name.startswith("TASKDESK_"):
+            monkeypatch.delenv(name)
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Taskdesk]:

@@ -3,7 +3,11 @@ worker sends the receipt, and the shop's staff (only they) see taskdesk's admin 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -69,3 +73,18 @@ def test_a_customer_meets_the_admins_own_login(client: TestClient) -> None:
 
     assert page.status_code == 303
     assert page.headers["location"] == "/tasks/login?next=%2Ftasks%2Ftasks"
+
+
+def test_the_worker_command_sends_the_receipt(client: TestClient, desk: Taskdesk) -> None:
+    """`taskdesk --app fastapi_shop.tasks:desk start` (the worker's run-once twin), a real
+    process on the same database."""
+    order_id = client.post("/orders", json={"product": "widget", "quantity": 1}).json()["order_id"]
+    env = {**{key: value for key, value in os.environ.items() if not key.startswith("TASKDESK_")},
+           "SHOP_DATABASE_URL": desk.settings.database_url,
+           "TASKDESK_HOME": str(desk.settings.home)}
+
+    subprocess.run([sys.executable, "-m", "taskdesk", "--app", "fastapi_shop.tasks:desk",
+                    "start"], cwd=Path(__file__).parent, env=env, check=True,
+                   capture_output=True, timeout=120)
+
+    assert client.get(f"/orders/{order_id}").json()["receipt_sent"] is True

@@ -3,6 +3,7 @@ taskdesk, with the tables made and a product in stock."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from flask.testing import FlaskClient
 from flask_shop import create_app, init_db
 from flask_shop.extensions import db, desk
 
+
+@pytest.fixture(autouse=True)
+def _no_taskdesk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TASKDESK_* variables of whoever runs the tests (they win over the app's settings in
+    taskdesk's commands) must not point the tests at their database."""
+    for name in os.environ:
+        if name.startswith("TASKDESK_"):
+            monkeypatch.delenv(name)
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:

@@ -3,6 +3,10 @@ the worker (in the app's context) sends the receipt; `flask taskdesk …` sees t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -64,3 +68,18 @@ def test_flask_taskdesk_is_the_taskdesk_command_on_the_apps_database(
 
     assert listed.exit_code == 0, listed.output
     assert f'"task_id": {task_id}' in listed.output
+
+
+def test_the_worker_command_sends_the_receipt(app: Flask, client: FlaskClient,
+                                             tmp_path: Path) -> None:
+    """`flask --app flask_shop taskdesk start` (the worker's run-once twin), a real process."""
+    order_id = order(client, 1)[1]["order_id"]
+    env = {**{key: value for key, value in os.environ.items() if not key.startswith("TASKDESK_")},
+           "SHOP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "TASKDESK_HOME": str(tmp_path / "taskdesk")}
+
+    subprocess.run([sys.executable, "-m", "flask", "--app", "flask_shop", "taskdesk", "start"],
+                   cwd=Path(__file__).parent, env=env, check=True, capture_output=True,
+                   timeout=120)
+
+    assert receipt_sent(client, order_id) is True
