@@ -22,9 +22,10 @@ from fastapi_shop.tasks import desk as shop_desk
 def _no_taskdesk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """TASKDESK_* variables of whoever runs the tests (they win over the app's settings in
     taskdesk's commands) must not point the tests at their database."""
-    for name in os.environ:
+    for name in list(os.environ):
         if name.startswith("TASKDESK_"):
             monkeypatch.delenv(name)
+
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Taskdesk]:

@@ -19,9 +19,10 @@ from flask_shop.extensions import db, desk
 def _no_taskdesk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """TASKDESK_* variables of whoever runs the tests (they win over the app's settings in
     taskdesk's commands) must not point the tests at their database."""
-    for name in os.environ:
+    for name in list(os.environ):
         if name.startswith("TASKDESK_"):
             monkeypatch.delenv(name)
+
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
