@@ -148,6 +148,17 @@ def test_the_token_stays_the_browsers_across_pages(alice: TestClient) -> None:
     assert "set-cookie" not in alice.get(f"{PREFIX}/queues").headers
 
 
+@pytest.mark.parametrize("planted", ["short", "<b>" * 20, "x" * 44])
+def test_a_token_cookie_of_another_shape_is_replaced(host: FastAPI, planted: str) -> None:
+    with TestClient(host, cookies={"host_user": "alice", "taskdesk_csrf": planted}) as client:
+        page = client.get(f"{PREFIX}/tasks")
+
+    token = csrf_of(page.text)
+    assert token != planted
+    assert len(token) == 43
+    assert f"taskdesk_csrf={token}" in page.headers["set-cookie"]
+
+
 def test_a_viewer_from_the_hook_may_look_but_not_change(host: FastAPI) -> None:
     with TestClient(host, cookies={"host_user": "vic"}) as vic:
         page = vic.get(f"{PREFIX}/tasks/1")

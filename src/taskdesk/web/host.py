@@ -15,6 +15,7 @@ the hook's user name.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 
@@ -34,6 +35,8 @@ Authenticate = Callable[[Request], HostUser | None]
 
 HOST_CSRF_COOKIE = "taskdesk_csrf"
 CSRF_BYTES = 32
+#: What secrets.token_urlsafe(CSRF_BYTES) makes; any other cookie value is replaced.
+CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def host_user(authenticate: Authenticate, request: Request) -> UserView | None:
@@ -53,7 +56,7 @@ def host_user(authenticate: Authenticate, request: Request) -> UserView | None:
 def host_csrf(request: Request) -> str:
     """This browser's CSRF token: its cookie's, or a new one that the response will set."""
     given = request.cookies.get(HOST_CSRF_COOKIE, "")
-    if len(given) >= CSRF_BYTES:
+    if CSRF_SHAPE.fullmatch(given):
         return given
     fresh: str = getattr(request.state, "new_csrf", "") or secrets.token_urlsafe(CSRF_BYTES)
     request.state.new_csrf = fresh
