@@ -54,6 +54,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if needs_postgres(item):
             item.add_marker(pytest.mark.postgres)
+        if not item.path.is_relative_to(tests):  # docs/recipes: apps with tests of their own
+            continue
         folder = item.path.relative_to(tests).parts[0]
         if folder in MARKED_FOLDERS:
             item.add_marker(getattr(pytest.mark, folder))

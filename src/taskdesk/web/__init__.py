@@ -1,4 +1,6 @@
-"""The admin web and its JSON API: `create_app(desk)` builds them for one Taskdesk.
+"""The admin web and its JSON API: `create_app(desk)` builds them for one Taskdesk (what
+`taskdesk serve` runs), and `admin_app(desk, authenticate=…)` for mounting inside another
+ASGI app (`host.mount("/tasks", admin_app(desk))`; docs/admin.md, "Inside your app").
 
 Everything here reaches taskdesk through the front door (`Taskdesk`, for the application's
 tasks, and `Admin`, the admin's services), `taskdesk.views` and the bottom layers (models,
@@ -21,6 +23,7 @@ from taskdesk.web.crashes import UnhandledErrors
 from taskdesk.web.deadline import HealthProbe
 from taskdesk.web.failures import install_failures
 from taskdesk.web.headers import SecurityHeaders
+from taskdesk.web.host import Authenticate, HostUser
 from taskdesk.web.limits import BodyLimit
 from taskdesk.web.proxies import Network, TrustedProxies, trusted_from_env
 from taskdesk.web.render import environment
@@ -29,7 +32,7 @@ from taskdesk.web.security import guarded_route
 from taskdesk.web.table import UPLOAD, Route
 from taskdesk.web.timeouts import BodyDeadline, protocol_with_head_deadline
 
-__all__ = ["create_app", "protocol_with_head_deadline"]
+__all__ = ["Authenticate", "HostUser", "admin_app", "create_app", "protocol_with_head_deadline"]
 
 STATIC = Path(__file__).parent / "static"
 API_DESCRIPTION = (
@@ -38,12 +41,25 @@ API_DESCRIPTION = (
     "cookie plus its CSRF token in `X-CSRF-Token` on every change.")
 
 
+def admin_app(desk: Taskdesk, *, authenticate: Authenticate | None = None,
+              throttle: LoginThrottle | None = None,
+              trusted_proxies: tuple[Network, ...] = ()) -> FastAPI:
+    """The admin, to mount inside another ASGI app at any prefix: its links, redirects and
+    cookies follow the prefix. `authenticate(request)` returns the host app's user as
+    `(name, role)`, or None (then the admin's own login applies): see taskdesk.web.host.
+    No proxy is trusted by default: the host's server has already told the client apart."""
+    return create_app(desk, throttle=throttle, trusted_proxies=trusted_proxies,
+                      authenticate=authenticate)
+
+
 def create_app(desk: Taskdesk, *, throttle: LoginThrottle | None = None,
-               trusted_proxies: tuple[Network, ...] | None = None) -> FastAPI:
+               trusted_proxies: tuple[Network, ...] | None = None,
+               authenticate: Authenticate | None = None) -> FastAPI:
     """The app; proxies trusted with X-Forwarded-For are FORWARDED_ALLOW_IPS' unless given."""
     app = FastAPI(title="taskdesk", version="0.1.0", description=API_DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)  # /openapi.json is a route
     app.state.desk = desk
+    app.state.authenticate = authenticate
     app.state.admin = admin = Admin(desk)
     app.state.templates = environment()
     app.state.throttle = throttle or admin.login_throttle()

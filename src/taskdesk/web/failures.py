@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from taskdesk.errors import TaskdeskError
 from taskdesk.text import visible
+from taskdesk.web.paths import root_of, route_path
 from taskdesk.web.render import render
 from taskdesk.web.security import Forbidden, NotLoggedIn
 
@@ -31,7 +32,7 @@ def is_page(request: Request) -> bool:
     route = getattr(request.state, "route", None)
     if route is not None:
         return bool(route.page)
-    in_api = (request.url.path + "/").startswith("/api/")
+    in_api = (route_path(request.scope) + "/").startswith("/api/")
     return not in_api and "text/html" in request.headers.get("accept", "")
 
 
@@ -46,17 +47,18 @@ async def _not_logged_in(request: Request, error: Exception) -> Response:
         # A live region's refresh: htmx would swap the login page into it; send the tab there.
         shown = urlsplit(request.headers.get("HX-Current-URL", ""))
         target = (shown.path or "/") + (f"?{shown.query}" if shown.query else "")
-        return Response(status_code=401, headers={"HX-Redirect": login_url(target)})
+        return Response(status_code=401, headers={"HX-Redirect": login_url(request, target)})
     if is_page(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(login_url(target), status_code=303)
+        return RedirectResponse(login_url(request, target), status_code=303)
     response = answer(request, str(error), 401)
     response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 
-def login_url(target: str) -> str:
-    return f"/login?next={quote(target, safe='')}"
+def login_url(request: Request, target: str) -> str:
+    """The login page, under the admin's root; `target` is a full path (the root included)."""
+    return f"{root_of(request.scope)}/login?next={quote(target, safe='')}"
 
 
 async def _known(request: Request, error: Exception) -> Response:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from taskdesk.web.paths import route_path
+
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -40,7 +42,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        static = route_path(scope).startswith("/static/")
         https = scope.get("scheme") == "https"  # after TrustedProxies: the client's scheme
 
         async def send_with_headers(message: Message) -> None:

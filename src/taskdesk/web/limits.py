@@ -6,6 +6,8 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from taskdesk.web.paths import route_path
+
 SLACK = 1024 * 1024  # bytes of multipart framing around an uploaded package
 MAX_BODY = 1024 * 1024  # bytes of any other body: a form, a JSON request
 
@@ -23,7 +25,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_bytes if scope["path"] in self.upload_paths else MAX_BODY
+        limit = self.upload_bytes if route_path(scope) in self.upload_paths else MAX_BODY
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > limit:
             await self._refuse(limit, scope, receive, send)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from taskdesk.text import visible
+from taskdesk.web.paths import root_of, route_path
 from taskdesk.web.security import Caller
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,7 +63,7 @@ def render(request: Request, template: str, *, status_code: int = 200,
             for group, items in MENU]
     page = env.get_template(template).render(
         request=request, who=caller, menu=[entry for entry in menu if entry[1]],
-        csrf_token=caller.session["csrf_token"] if caller and caller.session else "",
-        fragment=request.headers.get("HX-Request") == "true", path=request.url.path,
-        **context)
+        csrf_token=caller.csrf_token if caller else "",
+        fragment=request.headers.get("HX-Request") == "true", path=route_path(request.scope),
+        root=root_of(request.scope), **context)
     return HTMLResponse(page, status_code=status_code)

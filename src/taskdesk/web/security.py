@@ -1,9 +1,10 @@
 """Who is calling, and may they: the guard every route passes through before its endpoint.
 
 A caller is a user with a bearer token (API clients; no CSRF token needed, since a browser
-never sends one on its own) or with a session cookie (the admin's pages and their fetches; a
+never sends one on its own), with a session cookie (the admin's pages and their fetches; a
 state-changing call must also carry the session's CSRF token, in the X-CSRF-Token header or a
-`csrf_token` form field).
+`csrf_token` form field), or, in an admin mounted in another app, a user the host's
+`authenticate` hook names (taskdesk.web.host; changes carry its CSRF token the same way).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from taskdesk.app import Taskdesk
 from taskdesk.errors import TaskdeskError
 from taskdesk.views import SessionView, UserView
 from taskdesk.web.deadline import TooSlow, within
+from taskdesk.web.host import Authenticate, host_csrf, host_user, keep_csrf
 from taskdesk.web.table import LOGGED_IN, PUBLIC, Route
 
 SESSION_COOKIE = "taskdesk_session"
@@ -35,13 +37,19 @@ ACCESS = ":access"
 @dataclass(frozen=True)
 class Caller:
     user: UserView
-    via: Literal["session", "token"]
+    via: Literal["session", "token", "host"]
     session: SessionView | None = None
     read_only: bool = False  # a read-only token: only the user's `access` permissions
+    host_csrf: str = ""  # a host user's CSRF token (taskdesk.web.host)
 
     @property
     def name(self) -> str:
         return self.user["name"]
+
+    @property
+    def csrf_token(self) -> str:
+        """The token a change must carry ("" for a bearer token, which needs none)."""
+        return self.session["csrf_token"] if self.session else self.host_csrf
 
     def may(self, permission: str) -> bool:
         if permission in (PUBLIC, LOGGED_IN):
@@ -108,7 +116,7 @@ def guard(route: Route) -> Callable[[Request], Awaitable[None]]:
             raise NotLoggedIn(NotLoggedIn.__doc__)
         if not caller.may(route.permission):  # first: a refused caller's form is never parsed
             raise Forbidden(caller.refusal(route.permission))
-        if route.changes_state and caller.via == "session":
+        if route.changes_state and caller.via != "token":
             await check_csrf(request, caller)
 
     return check
@@ -125,7 +133,9 @@ def guarded_route(route: Route) -> type[APIRoute]:
 
             async def guarded(request: Request) -> Response:
                 await check(request)
-                return await handler(request)
+                response = await handler(request)
+                keep_csrf(request, response)
+                return response
 
             return guarded
 
@@ -133,17 +143,30 @@ def guarded_route(route: Route) -> type[APIRoute]:
 
 
 def identify(request: Request) -> Caller | None:
-    """The caller by bearer token, else by session cookie; None for the anonymous."""
+    """The caller by bearer token, else by session cookie, else by the host's hook; None for
+    the anonymous."""
     accounts = admin_of(request).accounts
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         used = accounts.use_token(secret.strip())
-        return None if used is None else Caller(used[0], "token", read_only=used[1]["read_only"])
+        if used is not None:
+            return Caller(used[0], "token", read_only=used[1]["read_only"])
+        return None if authenticate_of(request) is None else by_host(request)
     cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    session = accounts.session(cookie)
-    return Caller(session["user"], "session", session) if session else None
+    session = accounts.session(cookie) if cookie else None
+    return Caller(session["user"], "session", session) if session else by_host(request)
+
+
+def authenticate_of(request: Request) -> Authenticate | None:
+    hook: Authenticate | None = getattr(request.app.state, "authenticate", None)
+    return hook
+
+
+def by_host(request: Request) -> Caller | None:
+    """The host app's user, when the admin is mounted with an `authenticate` hook."""
+    hook = authenticate_of(request)
+    user = host_user(hook, request) if hook is not None else None
+    return None if user is None else Caller(user, "host", host_csrf=host_csrf(request))
 
 
 def identify_in_time(request: Request) -> Caller | None:
@@ -159,14 +182,15 @@ def identify_in_time(request: Request) -> Caller | None:
 
 
 def has_credentials(request: Request) -> bool:
-    return bool(request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE))
+    return bool(request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
+                or authenticate_of(request) is not None)
 
 
 async def check_csrf(request: Request, caller: Caller) -> None:
-    assert caller.session is not None
+    expected = caller.csrf_token
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
         value = (await request.form()).get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
-    if not given or not hmac.compare_digest(given.encode(), caller.session["csrf_token"].encode()):
+    if not given or not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Forbidden("the CSRF token is missing or wrong: reload the page and try again")

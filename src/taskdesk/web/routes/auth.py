@@ -11,6 +11,7 @@ from fastapi import Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from taskdesk.admin import Actor, LoginThrottle
+from taskdesk.web.paths import cookie_path, root_of, url_in
 from taskdesk.web.render import render
 from taskdesk.web.security import (
     SESSION_COOKIE,
@@ -30,14 +31,15 @@ BUSY_SECONDS = 1  # Retry-After of a login refused because the checks are all bu
 NOT_AFTER_LOGIN = ("/logout", "/login")
 
 
-def safe_next(target: str | None) -> str:
-    """Only a page of this site: never `//elsewhere` or `https://elsewhere`, and never one
-    that answers only a post (a session that expired on the logout button came back with
-    next=/logout)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    if urlsplit(target).path.rstrip("/") in NOT_AFTER_LOGIN:
-        return "/"
+def safe_next(target: str | None, root: str = "") -> str:
+    """Only a page of this admin (under `root`, where it is mounted): never `//elsewhere`
+    or `https://elsewhere`, and never one that answers only a post (a session that expired
+    on the logout button came back with next=/logout)."""
+    home = root + "/"
+    if not target or not target.startswith(home) or target.startswith(("//", "/\\")):
+        return home
+    if urlsplit(target).path.removeprefix(root).rstrip("/") in NOT_AFTER_LOGIN:
+        return home
     return target
 
 
@@ -55,8 +57,9 @@ def from_another_site(request: Request) -> bool:
 @routes.get("/login", PUBLIC, page=True)
 def login_page(request: Request, next: str | None = None) -> Response:
     if getattr(request.state, "caller", None) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "login.html", next=safe_next(next), error=None, name="")
+        return RedirectResponse(safe_next(next, root_of(request.scope)), status_code=303)
+    return render(request, "login.html", next=safe_next(next, root_of(request.scope)),
+                  error=None, name="")
 
 
 @routes.post("/login", PUBLIC, page=True)
@@ -89,24 +92,25 @@ def _checked_login(request: Request, name: str, password: str, next: str) -> Res
                         f"Too many failed logins: try again in {int(wait) + 1} s.")
     user = admin.accounts.authenticate(name, password)
     if user is None:
-        return render(request, "login.html", status_code=401, next=safe_next(next), name=name,
+        return render(request, "login.html", status_code=401, name=name,
+                      next=safe_next(next, root_of(request.scope)),
                       error="Wrong user name or password.")
     throttle.succeeded(name, address)
     admin.accounts.end_session(request.cookies.get(SESSION_COOKIE, ""))  # this browser's last
     admin.accounts.prune_sessions()  # expired ones go: the table never grows without bound
     session = admin.accounts.start_session(user["name"], address=address,
                                            by=Actor(user["name"], address))
-    redirect = RedirectResponse(safe_next(next), status_code=303)
+    redirect = RedirectResponse(safe_next(next, root_of(request.scope)), status_code=303)
     redirect.set_cookie(SESSION_COOKIE, session["secret"], httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/",
+                        secure=request.url.scheme == "https", path=cookie_path(request),
                         max_age=int(admin.settings.session_seconds))
     return redirect
 
 
 def _refused(request: Request, status_code: int, seconds: int, name: str, next: str,
              error: str) -> Response:
-    response = render(request, "login.html", status_code=status_code, next=safe_next(next),
-                      name=name, error=error)
+    response = render(request, "login.html", status_code=status_code, name=name,
+                      next=safe_next(next, root_of(request.scope)), error=error)
     response.headers["Retry-After"] = str(seconds)
     return response
 
@@ -116,6 +120,6 @@ def logout(request: Request) -> Response:
     caller = caller_of(request)
     ended = request.cookies.get(SESSION_COOKIE, "") if caller.session is not None else ""
     admin_of(request).accounts.end_session(ended, by=actor_of(request))
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response = RedirectResponse(url_in(request, "/login"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=cookie_path(request))
     return response

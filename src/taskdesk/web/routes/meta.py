@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from taskdesk.errors import StoreUnavailable, TaskdeskError
 from taskdesk.views import HealthView
 from taskdesk.web.metrics import prometheus_text
+from taskdesk.web.paths import root_of
 from taskdesk.web.security import NotLoggedIn, admin_of
 from taskdesk.web.table import LOGGED_IN, PUBLIC, RouteList
 
@@ -49,4 +50,8 @@ def metrics(request: Request) -> Response:
 
 @routes.get("/openapi.json", LOGGED_IN)
 def openapi(request: Request) -> Response:
-    return JSONResponse(request.app.openapi())
+    """The API's description; mounted at a prefix, its server is the prefix, so a client
+    reaches `/api/…` under it."""
+    schema = request.app.openapi()
+    root = root_of(request.scope)
+    return JSONResponse({**schema, "servers": [{"url": root}]} if root else schema)

@@ -3,6 +3,8 @@
 "use strict";
 (function () {
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  // Where the admin is mounted ("" at the root of `taskdesk serve`, "/tasks" inside an app).
+  const root = () => (document.querySelector('meta[name="root-path"]') || { content: "" }).content;
   const selected = new Set();
 
   function toast(message, kind) {
@@ -25,7 +27,7 @@
     const response = await fetch(url, options);
     let data = {};
     try { data = await response.json(); } catch (error) { data = {}; }
-    if (response.status === 401) { location.assign("/login?next=" + encodeURIComponent(location.pathname)); }
+    if (response.status === 401) { location.assign(root() + "/login?next=" + encodeURIComponent(location.pathname)); }
     if (!response.ok) { throw new Error(data.detail || response.status + " " + response.statusText); }
     return data;
   }
