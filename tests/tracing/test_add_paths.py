@@ -4,6 +4,8 @@ registry's add, enqueue_many, a workflow, and an add in the caller's own transac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from opentelemetry.trace import StatusCode
 from sqlalchemy import create_engine
@@ -16,7 +18,7 @@ from tests.tracing.conftest import Spans
 from tests.tracing.test_spans import is_child_of, stored, traceparent
 
 
-def only_enqueue(spans: Spans, tasks: list[Task], desk: Taskdesk) -> None:
+def only_enqueue(spans: Spans, tasks: Sequence[Task], desk: Taskdesk) -> None:
     """One enqueue span, whose context every task stores."""
     [enqueue] = spans.named("enqueue")
     assert {stored(desk, task.task_id).trace_context for task in tasks} == {traceparent(enqueue)}
