@@ -92,7 +92,8 @@ class TaskRegistry:
     def add_many(self, tasks: Iterable[NewTask], *, replace: bool = True,
                  connection: object | None = None) -> list[Task]:
         """Add several tasks in one transaction (all or none). With `connection` — a
-        SQLAlchemy Connection or Session, or a psycopg connection, on taskdesk's database —
+        SQLAlchemy Connection, Session or scoped_session, or a psycopg or sqlite3
+        connection, on taskdesk's database —
         they are written in that connection's transaction: gone if it rolls back, seen by
         runners once it commits."""
         allowed: set[str] = set()

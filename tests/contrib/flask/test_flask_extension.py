@@ -86,6 +86,20 @@ def test_an_enqueue_in_the_session_commits_and_rolls_back_with_it(app: Flask) ->
     assert [task.task_id for task in desk.tasks.list_tasks()] == [kept]
 
 
+def test_using_the_scoped_db_session_itself_is_its_current_sessions_transaction(
+        app: Flask) -> None:
+    """`db.session` is a scoped_session: `using(connection=db.session)` means the session
+    it stands for, as in_session does."""
+    with app.app_context():
+        db.session.add(Note(text="kept"))
+        kept = note_app_name.using(connection=db.session).enqueue(text="kept").task_id
+        db.session.commit()
+        note_app_name.using(connection=db.session).enqueue(text="dropped")
+        db.session.rollback()
+
+    assert [task.task_id for task in desk.tasks.list_tasks()] == [kept]
+
+
 def test_tasks_run_in_the_apps_context(app: Flask) -> None:
     with app.app_context():
         desk.in_session(note_app_name).enqueue(text="hello")

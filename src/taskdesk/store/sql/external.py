@@ -39,9 +39,7 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
     if not isinstance(store, SqlStore):
         raise BadInput("this taskdesk keeps its tasks in memory: there is no database "
                        "transaction to add them in")
-    orm = sys.modules.get("sqlalchemy.orm")  # a caller with a Session imported the ORM; the
-    if orm is not None and isinstance(connection, orm.Session):  # rest need not pay for it
-        connection = connection.connection()
+    connection = _session_connection(connection)
     if isinstance(connection, Connection):
         _check_same_database(store, connection.engine.url.get_backend_name(),
                              connection.engine.url.database)
@@ -56,15 +54,15 @@ def add_through(store: Store, connection: object, tasks: Sequence[NewTask], *,
         if replace:
             _check_isolation(_psycopg_isolation(connection))
         store.db.promotions.forget()
-        return _add_psycopg(store, connection, tasks, replace=replace)
+        return _add_on_dbapi(store, connection, tasks, replace=replace)
     if isinstance(connection, sqlite3.Connection):
         _check_same_file(store, connection)
         _check_in_transaction(not connection.in_transaction)
         store.db.promotions.forget()
         # The same DBAPI path: store.db.adds is adds.SqliteAdds on SQLite.
-        return _add_psycopg(store, connection, tasks, replace=replace)
-    raise BadInput(f"connection must be a SQLAlchemy Connection or Session, or a psycopg or "
-                   f"sqlite3 connection, not {type(connection).__name__}")
+        return _add_on_dbapi(store, connection, tasks, replace=replace)
+    raise BadInput(f"connection must be a SQLAlchemy Connection, Session or scoped_session, "
+                   f"or a psycopg or sqlite3 connection, not {type(connection).__name__}")
 
 
 def _check_same_database(store: SqlStore, backend: str, database: str | None) -> None:
@@ -128,10 +126,23 @@ def _is_psycopg(connection: object) -> bool:
     return isinstance(connection, psycopg.Connection)
 
 
-def _add_psycopg(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
-                 replace: bool) -> list[Task]:
-    """The store's own add statements (adds.PostgresAdds) on the caller's connection;
-    its errors stay psycopg's, as the caller's own statements' are."""
+def _session_connection(connection: object) -> object:
+    """The Connection of an ORM Session's transaction; a scoped_session (Flask-SQLAlchemy's
+    `db.session`) stands for the current scope's Session. Anything else as it is."""
+    orm = sys.modules.get("sqlalchemy.orm")  # a caller with a Session imported the ORM; the
+    if orm is None:  # rest need not pay for it
+        return connection
+    if isinstance(connection, orm.scoped_session):
+        connection = connection()
+    if isinstance(connection, orm.Session):
+        return connection.connection()
+    return connection
+
+
+def _add_on_dbapi(store: SqlStore, connection: Any, tasks: Sequence[NewTask], *,
+                  replace: bool) -> list[Task]:
+    """The store's own add statements (store.db.adds: PostgresAdds or SqliteAdds) on the
+    caller's DBAPI connection; its errors stay the driver's, as the caller's own are."""
     if replace:
         tasks = list({new.code: new for new in tasks}.values())
     if not tasks:
@@ -147,9 +158,7 @@ def workflow_through(store: Store, connection: object, name: str,
     if not isinstance(store, SqlStore):
         raise BadInput("this taskdesk keeps its tasks in memory: there is no database "
                        "transaction to add them in")
-    orm = sys.modules.get("sqlalchemy.orm")
-    if orm is not None and isinstance(connection, orm.Session):
-        connection = connection.connection()
+    connection = _session_connection(connection)
     if not isinstance(connection, Connection):
         raise BadInput(f"a workflow is enqueued in a SQLAlchemy Connection or Session's "
                        f"transaction, not a {type(connection).__name__}'s")
