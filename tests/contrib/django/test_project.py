@@ -5,12 +5,15 @@ process runs what was committed; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 
 from taskdesk.contrib.django import compat
-from tests.contrib.django.conftest import Project
+from tests.contrib.django.conftest import MANAGE, ROOT, Project
 from tests.contrib.django.support import Shop, desk_of
 
 Status = compat.TaskResultStatus
@@ -113,3 +116,19 @@ def test_a_task_with_a_timeout_runs_in_a_child_that_sets_django_up(
     timed_out = shop.too_slow.get_result(slow.id)
     assert timed_out.status == Status.FAILED
     assert [error.exception_class for error in timed_out.errors] == [TimeoutError]
+
+
+def test_under_debug_each_of_djangos_task_lines_is_printed_once(
+        alias: str, shop: Shop, project: Project) -> None:
+    """Django 6's DEBUG logging prints django.tasks' lines itself (the "django" logger's
+    console handler); the CLI's handler must not print them a second time. The backport logs
+    to "django_tasks", which Django's logging does not print."""
+    shop.add.enqueue(1, 2)
+    done = subprocess.run(
+        [sys.executable, str(MANAGE), "taskdesk", "start", "--quiet"], cwd=ROOT,
+        env={**os.environ, **project.env, "TASKDESK_DJANGO_BACKEND": alias,
+             "TASKDESK_TEST_DJANGO_DEBUG": "1"},
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    printed = 1 if compat.FRAMEWORK == "django.tasks" else 0
+    assert done.stderr.count("state=SUCCESSFUL") == printed, done.stderr

@@ -10,7 +10,7 @@ import os
 from urllib.parse import urlsplit
 
 SECRET_KEY = "tests-only"
-DEBUG = False
+DEBUG = os.environ.get("TASKDESK_TEST_DJANGO_DEBUG") == "1"  # one test: DEBUG's logging
 USE_TZ = True
 TIME_ZONE = "UTC"
 INSTALLED_APPS = ["taskdesk.contrib.django", "tests.contrib.django.project.shop"]

@@ -4,6 +4,7 @@ with Django set up and every app's tasks registered (`worker`, `start`, `task li
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -59,4 +60,14 @@ def without_django_options(arguments: list[str]) -> list[str]:
 def run(arguments: list[str], prog: str) -> None:
     from taskdesk.cli import app
 
+    print_django_logs_once()
     app(args=["--app", APP_PATH, *arguments], prog_name=prog)
+
+
+def print_django_logs_once() -> None:
+    """Django's own logging already prints its loggers' records (the task lines of
+    django.tasks) where a handler of its LOGGING says; the CLI's handler on the root logger
+    would print each a second time, so they stop at Django's when Django has any."""
+    django = logging.getLogger("django")
+    if django.handlers:
+        django.propagate = False
