@@ -122,9 +122,14 @@ class Fleet:
         self.workers.clear()
 
     def clear(self) -> None:
-        """Empty the tables a scenario fills, so the next starts from nothing."""
+        """Empty the tables a scenario fills, and each host's unpacked extensions, so the next
+        starts from nothing. (A scenario removes its extensions from the database, but a host
+        that ran one keeps its copy until it next looks; a later scenario about what hosts
+        unpack must not find it there.)"""
         with self.db.engine.connect() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(CLEARED)} RESTART IDENTITY"))
+        for host in self.hosts:
+            shutil.rmtree(self.root / host / "extensions", ignore_errors=True)
 
     def desk(self) -> Taskdesk:
         """A Taskdesk on the fleet's database for the test itself (through the socket)."""
