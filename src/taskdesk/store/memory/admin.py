@@ -63,9 +63,7 @@ class MemoryAdminVerbs(MemoryState):
         with self._lock:
             idle = self._idle_matching(where)
             self._then(then, len(idle))
-            for t in idle:
-                del self._tasks[t.task_id]
-            return len(idle)
+            return self._delete_waiting([t.task_id for t in idle])
 
     def _then(self, then: AfterChunks | None, changed: int) -> None:
         """The last chunk's `then` (one chunk here), run before the change so that if it

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from taskdesk.clock import Clock
 from taskdesk.models.runners import HOST_MEMORY_SECONDS, HostInfo, RunnerInfo
@@ -16,8 +17,13 @@ from taskdesk.models.tasks import InstalledModule, LogEntry, Status, Task, TaskF
 from taskdesk.store.log_totals import HOST_PREFIX, Totals, entry_totals, merged
 from taskdesk.store.memory.filters import matches
 
+if TYPE_CHECKING:
+    from taskdesk.store.memory.workflows import MemoryWorkflowStore
+
 
 class MemoryState:
+    workflows: MemoryWorkflowStore  # set by MemoryStore: deletes end workflow tasks there
+
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._lock = threading.RLock()
@@ -49,6 +55,14 @@ class MemoryState:
         for task_id in doomed:
             del self._tasks[task_id]
         return len(doomed)
+
+    def _delete_waiting(self, task_ids: Sequence[int]) -> int:
+        """Delete these tasks (a verb's, by hand): a workflow task among them that had not
+        ended ends as cancelled, so its dependents are not left waiting for a parent that is
+        gone (store/sql/cascade.delete_waiting)."""
+        deleted = self._drop(task_ids)
+        self.workflows.end_deleted(task_ids)
+        return deleted
 
     def _matching(self, where: TaskFilter) -> list[Task]:
         return [t for t in self._tasks.values() if matches(t, where)]

@@ -75,7 +75,7 @@ class MemoryTaskVerbs(MemoryState):
 
     def delete_extension_tasks(self, extension: str) -> int:
         with self._lock:
-            return self._drop(self._of_extension(extension, WAITING))
+            return self._delete_waiting(self._of_extension(extension, WAITING))
 
     def set_status(self, task_ids: Sequence[int], status: Status) -> int:
         if status is Status.PROCESSING:
@@ -105,17 +105,17 @@ class MemoryTaskVerbs(MemoryState):
 
     def delete(self, task_ids: Sequence[int]) -> int:
         with self._lock:
-            return self._drop([t.task_id for t in self._idle(task_ids)])
+            return self._delete_waiting([t.task_id for t in self._idle(task_ids)])
 
     def delete_by_code(self, code: str) -> int:
         with self._lock:
-            return self._drop([t.task_id for t in self._tasks.values()
-                               if t.code == code and t.status is not Status.PROCESSING])
+            return self._delete_waiting([t.task_id for t in self._tasks.values()
+                                         if t.code == code and t.status is not Status.PROCESSING])
 
     def clear(self) -> int:
         with self._lock:
-            return self._drop([t.task_id for t in self._tasks.values()
-                               if t.status is not Status.PROCESSING])
+            return self._delete_waiting([t.task_id for t in self._tasks.values()
+                                         if t.status is not Status.PROCESSING])
 
 
 def retried(task: Task, now: datetime) -> Task:

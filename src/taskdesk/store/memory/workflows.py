@@ -109,6 +109,14 @@ class MemoryWorkflowStore:
             return {p: n.response if n.outcome == "complete" else None
                     for p, n in found.items()}
 
+    def end_deleted(self, task_ids: Sequence[int]) -> builtins.list[int]:
+        """Tasks deleted by hand: those of a workflow that had not ended end as cancelled,
+        for their dependents' sake; returns the ids that cascade cancelled."""
+        with self._lock:
+            unended = [i for i in task_ids
+                       if (node := self._nodes.get(i)) is not None and node.outcome is None]
+            return self.settle([(i, "cancelled", None) for i in unended]) if unended else []
+
     def cancel_dependents(self, task_ids: Sequence[int]) -> builtins.list[int]:
         with self._lock:
             return self.settle([(i, "cancelled", None) for i in task_ids])

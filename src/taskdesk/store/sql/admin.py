@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from taskdesk.models.tasks import Status, TaskFilter
 from taskdesk.store.protocol import MATCH_CHUNK, AfterChunks
+from taskdesk.store.sql.cascade import delete_waiting
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.filters import filtered, idle
 from taskdesk.store.sql.schema import PROCESSING, task
@@ -38,8 +39,8 @@ class SqlAdminVerbs(SqlVerbs):
     def delete_matching(self, where: TaskFilter, *, chunk: int = MATCH_CHUNK,
                         then: AfterChunks | None = None) -> int:
         conditions = filtered(where, postgres=self.db.postgres)
-        return self._each_chunk(where, chunk, lambda conn, ids: conn.execute(
-            delete(task).where(*idle(ids), *conditions)).rowcount, then)
+        return self._each_chunk(where, chunk, lambda conn, ids: delete_waiting(
+            self.db, conn, *idle(ids), *conditions), then)
 
     def _each_chunk(self, where: TaskFilter, chunk: int, change: ChunkChange,
                     then: AfterChunks | None = None) -> int:

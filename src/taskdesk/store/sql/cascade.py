@@ -19,7 +19,16 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, String, Text, bindparam, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    Text,
+    bindparam,
+    delete,
+    literal_column,
+    select,
+    update,
+)
 
 from taskdesk.models.workflows import CANCELLED_BY_PARENT, WAITING_FOR_PARENTS
 from taskdesk.store.notify import CHANNEL
@@ -201,6 +210,21 @@ def cancel_dependents(db: SqlConnections, conn: Connection, task_ids: Sequence[i
     with driver_cursor(conn) as cursor:
         return settle_alone(db.raw, db.postgres, cursor, task_ids, "cancelled", None,
                             db.clock())
+
+
+def delete_waiting(db: SqlConnections, conn: Connection, *conditions: Any) -> int:
+    """DELETE the tasks `conditions` select, in `conn`'s transaction. A workflow task among
+    them that had not ended ends as cancelled first: its dependents are cancelled
+    (run_on_failure ones released once their other parents end), never left waiting for a
+    parent that is gone. Returns how many were deleted."""
+    unended = list(conn.execute(
+        select(task.c.task_id)
+        .join(workflow_task, workflow_task.c.task_id == task.c.task_id)
+        .where(*conditions, workflow_task.c.outcome.is_(None))).scalars())
+    deleted: int = conn.execute(delete(task).where(*conditions)).rowcount
+    if unended:
+        cancel_dependents(db, conn, unended)
+    return deleted
 
 
 class PlainClaims:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, select, update
+from sqlalchemy import Connection, and_, case, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskdesk.errors import BadStatus, TaskNotFound
@@ -19,6 +19,7 @@ from taskdesk.models.tasks import NewTask, Status, Task, TaskFilter
 from taskdesk.models.workflows import WAITING_FOR_PARENTS
 from taskdesk.store.sql.adds import due_now
 from taskdesk.store.sql.busy import retry_busy
+from taskdesk.store.sql.cascade import delete_waiting
 from taskdesk.store.sql.connections import SqlVerbs
 from taskdesk.store.sql.filters import filtered, idle, of_extension
 from taskdesk.store.sql.raw import driver_errors
@@ -100,16 +101,13 @@ class SqlTaskVerbs(SqlVerbs):
     def delete(self, task_ids: Sequence[int]) -> int:
         with self.db.write() as conn:
             check_exist(conn, task_ids)
-            return sum(
-                conn.execute(delete(task).where(*idle(some))).rowcount
-                for some in chunks(task_ids)
-            )
+            return sum(delete_waiting(self.db, conn, *idle(some)) for some in chunks(task_ids))
 
     def delete_by_code(self, code: str) -> int:
         with self.db.write() as conn:
             self.db.lock_codes(conn, [code])
-            statement = delete(task).where(task.c.code == code, task.c.status != PROCESSING)
-            return conn.execute(statement).rowcount
+            return delete_waiting(self.db, conn, task.c.code == code,
+                                  task.c.status != PROCESSING)
 
     def count_extension_tasks(self, extension: str) -> int:
         query = select(func.count()).select_from(task).where(
@@ -118,14 +116,13 @@ class SqlTaskVerbs(SqlVerbs):
             return int(conn.execute(query).scalar_one())
 
     def delete_extension_tasks(self, extension: str) -> int:
-        statement = delete(task).where(of_extension(extension),
-                                       task.c.status.in_(WAITING_VALUES))
         with self.db.write() as conn:
-            return conn.execute(statement).rowcount
+            return delete_waiting(self.db, conn, of_extension(extension),
+                                  task.c.status.in_(WAITING_VALUES))
 
     def clear(self) -> int:
         with self.db.write() as conn:
-            return conn.execute(delete(task).where(task.c.status != PROCESSING)).rowcount
+            return delete_waiting(self.db, conn, task.c.status != PROCESSING)
 
 
 def status_values(status: Status, now: datetime) -> dict[str, Any]:
