@@ -24,10 +24,21 @@ def note(out: str, event: str, key: str, n: int) -> None:
 
 
 @desk.task(name="limited.one_per_key", concurrency_limit=1, limit_key="key")
-def one_per_key(key: str, n: int, out: str, seconds: float) -> None:
+def one_per_key(key: str, n: int, out: str, seconds: float, first_seconds: float = 0.0) -> None:
+    """Its key's first run anywhere lasts `first_seconds` when given (so that a test's kill
+    lands in it however slow the test is to look), every other run `seconds`."""
     note(out, "start", key, n)
-    time.sleep(seconds)
+    time.sleep(first_seconds if first_seconds and first_run(out, key) else seconds)
     note(out, "end", key, n)
+
+
+def first_run(out: str, key: str) -> bool:
+    """True once per key: the run that creates the key's marker file beside `out`."""
+    try:
+        os.close(os.open(f"{out}.{key}.first", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except FileExistsError:
+        return False
+    return True
 
 
 @desk.task(name="limited.rated", rate_limit="4/s")

@@ -21,6 +21,7 @@ from tests.runner.processes import Desk, end, wait_for
 POLL_SECONDS = "30"  # far longer than the test: no poll helps the cancel along
 HANDLERS = "tests.runner.cancel_handlers"
 TOLD_WITHIN = 3.0  # seconds, where the heartbeat alone would take up to 10
+DUE_SECONDS = 5.0  # the waiting task's run_at from its add: after the cancel, before the end
 
 
 @pytest.fixture
@@ -50,16 +51,19 @@ def test_a_waiting_task_cancelled_never_runs_and_a_running_one_is_told(
         database_url: str, tmp_path: Path) -> None:
     desk = Desk(tmp_path / "home", database_url, poll_seconds=POLL_SECONDS)
     out, marker, told = tmp_path / "ran", tmp_path / "started", tmp_path / "told"
-    due = datetime.now(UTC) + timedelta(seconds=6)  # after the cancel, before the test ends
-    waiting = int(desk.json("task", "add", "waiting", f"{HANDLERS}:record_run", "--args",
-                            json.dumps({"out": str(out)}), "--run-at", due.isoformat())["task_id"])
     worker = desk.spawn("worker", "--concurrency", "2")
     try:
         running = added(desk, "running", "until_cancelled", marker=str(marker), out=str(told))
         wait_for(marker.exists, timeout=30, what="the running task to start")
+        # Added once the worker runs, so that only the add and the cancel come before it is due.
+        due = datetime.now(UTC) + timedelta(seconds=DUE_SECONDS)
+        waiting = int(desk.json("task", "add", "waiting", f"{HANDLERS}:record_run", "--args",
+                                json.dumps({"out": str(out)}), "--run-at",
+                                due.isoformat())["task_id"])
 
         started = time.monotonic()
         result = desk.run("task", "cancel", str(waiting), str(running))
+        assert datetime.now(UTC) < due, "the machine was too slow: cancelled after it was due"
         wait_for(told.exists, timeout=TOLD_WITHIN + 5, what="the running task to be told")
         assert time.monotonic() - started < TOLD_WITHIN + 1  # the CLI itself takes ~1 s
         assert "2 cancelled" in result.stdout
@@ -77,7 +81,7 @@ def test_a_waiting_task_cancelled_never_runs_and_a_running_one_is_told(
         assert not out.exists()
         assert shown(desk, waiting)["status"] == "cancelled"
         listed = desk.json("task", "list", "--status", "cancelled")
-        assert sorted(t["task_id"] for t in listed) == [waiting, running]
+        assert sorted(t["task_id"] for t in listed) == sorted([waiting, running])
     finally:
         end(worker)
 

@@ -19,6 +19,7 @@ import pytest
 from tests.runner.processes import Desk, end, wait_for
 
 LEASE_SECONDS = "1.5"
+KILLED_RUN_SECONDS = 60.0  # key a's first run: still running when the test kills its worker
 APP = "tests.apps.limited:desk"
 
 
@@ -63,8 +64,9 @@ def test_a_key_never_runs_twice_at_once_across_workers_one_killed(
     out = tmp_path / "notes"
     for n in range(5):
         for key in ("a", "b"):
+            killed_run = {"first_seconds": KILLED_RUN_SECONDS} if key == "a" else {}
             desk.run("task", "add", f"{key}{n}", "limited.one_per_key", "--args", json.dumps(
-                {"key": key, "n": n, "out": str(out), "seconds": 0.3}))
+                {"key": key, "n": n, "out": str(out), "seconds": 0.3, **killed_run}))
     [sample] = [t for t in desk.json("task", "list") if t["code"] == "a0"]
     workers = [desk.spawn("worker", "--concurrency", "4") for _ in range(2)]
     try:
