@@ -70,4 +70,6 @@ def test_a_served_admin_keeps_forged_addresses_out(tmp_path: Path) -> None:
         statuses = [client.post("/login", data={"name": ADMIN, "password": "wrong guess"},
                                 headers={"X-Forwarded-For": f"forged-{n}"}).status_code
                     for n in range(FREE_FAILURES + 2)]
-        assert statuses[-1] == 429, statuses  # one address: the throttle saw every guess
+        # One address: the throttle saw every guess (its first wait, a second, may end
+        # between the last two on a slow machine, so either may be the refused one).
+        assert 429 in statuses[FREE_FAILURES:], statuses

@@ -100,9 +100,10 @@ def alias(request: pytest.FixtureRequest, project: Project) -> Iterator[str]:
 
 
 def empty(alias: str, project: Project) -> None:
-    """No task, no log, no note: each test starts from an empty database. The PostgreSQL one
-    is the session's (tests/conftest.py), which other tests share: it is emptied as they empty
-    it, its schedules and queues included; on SQLite the file is the project's own."""
+    """No task, no log, no note, no schedule that fires: each test starts from an empty
+    database. The PostgreSQL one is the session's (tests/conftest.py), which other tests
+    share: it is emptied as they empty it, its schedules and queues included; on SQLite the
+    file is the project's own."""
     from django.db import connections
 
     from taskdesk.contrib.django.compat import task_backends
@@ -113,6 +114,8 @@ def empty(alias: str, project: Project) -> None:
     desk = task_backends[alias].desk
     desk.tasks.clear()
     desk.tasks.clear_log()
+    for planned in desk.schedules.list_schedules():  # kept, but never fired by a test's
+        desk.schedules.disable(planned["code"])       # runner (nightly, after midnight UTC)
     with connections[alias].cursor() as cursor:
         cursor.execute("DELETE FROM note")
 
