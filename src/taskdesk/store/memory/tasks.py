@@ -24,8 +24,8 @@ class MemoryTaskVerbs(MemoryState):
         with self._lock:
             if replace:
                 codes = {new.code for new in tasks}
-                self._drop(t.task_id for t in self._tasks.values()
-                           if t.code in codes and t.status in WAITING)
+                self._delete_waiting([t.task_id for t in self._tasks.values()
+                                      if t.code in codes and t.status in WAITING])
             return [self._insert(new) for new in tasks]
 
     def _insert(self, new: NewTask) -> Task:

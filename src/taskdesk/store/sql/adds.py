@@ -15,6 +15,11 @@ SQLite, its commit or rollback — stays where it was.
   lock is held, so it sees (and replaces) the task that a concurrent add of the same code
   committed while this one waited.
 
+A replaced task may be a workflow's that had not ended: the DELETE returns those (a look by
+primary key at the rows it deleted, nothing when it deleted none), and then, in the same
+transaction, they end as cancelled for their dependents, as a delete by hand does
+(cascade.py). An add that replaces nothing pays only the empty RETURNING.
+
 Ids: the rows are inserted in the order given (VALUES order on SQLite, ORDER BY ordinality on
 PostgreSQL) and ids grow as rows are inserted, so the sorted ids are the tasks' in order —
 the rule SQLAlchemy's own "insertmanyvalues" relies on for both.
@@ -33,6 +38,8 @@ from sqlalchemy import Dialect
 from taskdesk.models.tasks import NewTask, Task
 from taskdesk.store.notify import NOTIFY_SQL
 from taskdesk.store.sql.added_rows import VARYING_COLUMNS, AddedRows, added_rows, time_binder
+from taskdesk.store.sql.cascade import settle_alone
+from taskdesk.store.sql.raw import RawStatements
 from taskdesk.store.sql.rows import chunks
 from taskdesk.store.sql.schema import WAITING_VALUES, task
 
@@ -64,8 +71,9 @@ LockSql = Callable[[Sequence[str]], tuple[str, dict[str, object]]]
 class SqliteAdds:
     """Store.add's statements for SQLite, on a sqlite3 connection inside BEGIN IMMEDIATE."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, raw: RawStatements) -> None:
         self.bind = time_binder(dialect)
+        self.raw = raw
 
     def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool, now: datetime,
             announce: bool = False) -> list[Task]:
@@ -73,11 +81,22 @@ class SqliteAdds:
         cursor = dbapi.cursor()
         try:
             if replace:
-                for some in chunks([new.code for new in news]):
-                    cursor.execute(_sqlite_delete(len(some)), some)
+                self._replace(cursor, [new.code for new in news], now)
             return rows.tasks(_sqlite_insert_all(cursor, rows))
         finally:
             cursor.close()
+
+    def _replace(self, cursor: Any, codes: list[str], now: datetime) -> None:
+        """Delete the codes' waiting tasks; a workflow's among them ends as cancelled."""
+        deleted: list[int] = []
+        for some in chunks(codes):
+            cursor.execute(_sqlite_delete(len(some)), some)
+            deleted.extend(row[0] for row in cursor.fetchall())
+        unended: list[int] = []
+        for some_ids in chunks(deleted):
+            cursor.execute(_sqlite_unended(len(some_ids)), some_ids)
+            unended.extend(row[0] for row in cursor.fetchall())
+        settle_alone(self.raw, False, cursor, unended, "cancelled", None, now)
 
 
 def _sqlite_insert_all(cursor: Any, rows: AddedRows) -> list[int]:
@@ -96,7 +115,15 @@ def _sqlite_insert_all(cursor: Any, rows: AddedRows) -> list[int]:
 @lru_cache(maxsize=32)
 def _sqlite_delete(count: int) -> str:
     marks = ", ".join("?" * count)
-    return f"DELETE FROM task WHERE code IN ({marks}) AND status IN ({_WAITING})"
+    return (f"DELETE FROM task WHERE code IN ({marks}) AND status IN ({_WAITING})"
+            " RETURNING task_id")
+
+
+@lru_cache(maxsize=32)
+def _sqlite_unended(count: int) -> str:
+    """Which of these deleted tasks were a workflow's and had not ended."""
+    marks = ", ".join("?" * count)
+    return f"SELECT task_id FROM workflow_task WHERE task_id IN ({marks}) AND outcome IS NULL"
 
 
 @lru_cache(maxsize=32)
@@ -120,28 +147,38 @@ _PG_INSERT = (
     f"FROM unnest({', '.join(f'%({name})s::{kind}[]' for name, kind in _PG_ARRAYS.items())}) "
     f"WITH ORDINALITY AS new ({', '.join(_PG_ARRAYS)}, n) ORDER BY n RETURNING task_id"
 )
-_PG_DELETE_WAITING = f"DELETE FROM task WHERE code = ANY(%s) AND status IN ({_WAITING})"
+_PG_DELETE_WAITING = (
+    f"WITH gone AS (DELETE FROM task WHERE code = ANY(%s) AND status IN ({_WAITING})"
+    " RETURNING task_id) SELECT w.task_id FROM gone"
+    " JOIN workflow_task AS w ON w.task_id = gone.task_id WHERE w.outcome IS NULL")
 
 
 class PostgresAdds:
     """Store.add's statements for PostgreSQL, on a psycopg 3 connection in a transaction."""
 
-    def __init__(self, dialect: Dialect, lock_sql: LockSql) -> None:
+    def __init__(self, dialect: Dialect, lock_sql: LockSql, raw: RawStatements) -> None:
         self.bind = time_binder(dialect)
         self.lock_sql = lock_sql
+        self.raw = raw
 
     def add(self, dbapi: Any, news: Sequence[NewTask], *, replace: bool, now: datetime,
             announce: bool = False) -> list[Task]:
         rows = added_rows(news, now, self.bind)
-        with _pipeline(dbapi), _cursor(dbapi) as cursor:
+        unended: list[int] = []
+        with _pipeline(dbapi), _cursor(dbapi) as cursor, _cursor(dbapi) as replaced:
             if replace:
                 codes = sorted({new.code for new in news})
                 cursor.execute(*self.lock_sql(codes))
-                cursor.execute(_PG_DELETE_WAITING, (codes,))
+                replaced.execute(_PG_DELETE_WAITING, (codes,))  # its rows read below
             if announce:
                 cursor.execute(NOTIFY_SQL)  # delivered at commit, never for a rollback
             cursor.execute(_PG_INSERT, _pg_arrays(rows))
             ids = sorted(row[0] for row in cursor.fetchall())
+            if replace:
+                unended = [row[0] for row in replaced.fetchall()]
+        if unended:  # a replaced workflow task that had not ended: rare, its own round trip
+            with _cursor(dbapi) as cursor:
+                settle_alone(self.raw, True, cursor, unended, "cancelled", None, now)
         return rows.tasks(ids)
 
 

@@ -50,7 +50,7 @@ class SqlConnections:
         #: The runner's hot statements, compiled once for this dialect (raw.py).
         self.raw = RawStatements(engine.dialect)
         #: The add's statements on the driver's connection (adds.py).
-        self.adds: Adds = SqliteAdds(engine.dialect)
+        self.adds: Adds = SqliteAdds(engine.dialect, self.raw)
         #: How long an add retries a busy SQLite database (TASKDESK_ADD_WAIT_SECONDS).
         self.add_wait_seconds = ADD_WAIT_SECONDS
         #: When the runner's claim next looks for due delayed tasks (promotions.py).

@@ -150,7 +150,7 @@ class PostgresConnections(SqlConnections):
         self.lease_seconds = lease_seconds
         self.runner_writer = _engine(url, pool_size, runner_session(lease_seconds))
         self.runner_alone = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
-        self.adds = PostgresAdds(engine.dialect, lock_codes_sql)
+        self.adds = PostgresAdds(engine.dialect, lock_codes_sql, self.raw)
         self._notifier = self.runner_writer.execution_options(isolation_level="AUTOCOMMIT")
         _forget_pools_in_forked_children(self.engine, self.runner_writer)
 
