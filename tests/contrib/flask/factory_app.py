@@ -5,6 +5,8 @@ that merely imported this module would find no app (and so no app context)."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -40,6 +42,13 @@ def visit_in_a_child(text: str) -> str:
     db.session.add(Visit(text=f"{current_app.name}: {text}"))
     db.session.commit()
     return current_app.name
+
+
+@desk.task
+def leave_a_thread() -> str:
+    """Leaves a non-daemon thread that would keep its process alive for ten minutes."""
+    threading.Thread(target=time.sleep, args=(600,), name="left-behind").start()
+    return "left"
 
 
 def create_app() -> Flask:

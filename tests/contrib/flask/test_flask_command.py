@@ -1,6 +1,7 @@
 """`flask taskdesk …` as a real process, on an app that only its factory makes: a task in a
-child process (timeout=) runs in that app's context. And the runtime module such children load
-the app through, in-process: what it loads, and one clear error when it cannot."""
+child process (timeout=) runs in that app's context, and a thread a task left behind does not
+keep the command alive. And the runtime module such children load the app through, in-process:
+what it loads, and one clear error when it cannot."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from taskdesk.cli import app as taskdesk_command
 from taskdesk.contrib.flask.runtime import ENV, RUNTIME
 from taskdesk.errors import ConfigError
 from tests.contrib.flask import factory_app
-from tests.contrib.flask.factory_app import Visit, db, desk, visit_in_a_child
+from tests.contrib.flask.factory_app import Visit, db, desk, leave_a_thread, visit_in_a_child
 
 ROOT = Path(__file__).parents[3]  # where `tests.contrib.flask.factory_app` imports from
 COMMAND_TIMEOUT = 20  # seconds: the drain takes a few; a hung command is killed after this
@@ -70,6 +71,18 @@ def test_a_task_in_a_child_process_runs_in_the_factorys_app_context(app: Flask) 
     assert (task.status, task.response) == ("complete", factory_app.NAME)
     with app.app_context():
         assert list(db.session.scalars(select(Visit.text))) == [f"{factory_app.NAME}: hello"]
+
+
+@pytest.mark.slow
+def test_flask_taskdesk_exits_without_waiting_for_a_thread_a_task_left(app: Flask) -> None:
+    task_id = leave_a_thread.enqueue().task_id
+    desk.close()
+
+    done = flask_taskdesk("start")  # without the fix: killed after COMMAND_TIMEOUT seconds
+
+    assert done.returncode == 0, done.stderr
+    assert "left-behind" in done.stderr  # the warning names the thread it did not wait for
+    assert desk.tasks.get(task_id).status == "complete"
 
 
 def test_the_runtime_desk_is_the_one_the_factory_initialised(app: Flask,

@@ -12,9 +12,10 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 
 import click
-from flask.cli import ScriptInfo
+from flask.cli import FlaskGroup, ScriptInfo
 
 from taskdesk.app import Taskdesk as Desk
+from taskdesk.app import leave_without_stray_threads
 from taskdesk.cli import app as taskdesk_command
 from taskdesk.contrib.flask.runtime import RUNTIME, handed_over
 
@@ -33,7 +34,7 @@ def flask_command(desk: Desk) -> click.Command:
         app_path, handing = where_children_find(desk, ctx.find_object(ScriptInfo))
         desk.close()  # if open: the command opens it again, its flags and TASKDESK_* applied
         with handing:
-            taskdesk_command([*app_path, *args], prog_name="flask taskdesk")
+            run([*app_path, *args], leave=isinstance(ctx.find_root().command, FlaskGroup))
 
     return command
 
@@ -51,3 +52,14 @@ def where_children_find(desk: Desk, info: ScriptInfo | None
             "in an importable module (not a script run as __main__)")
     return ["--app", where], nullcontext()
 
+
+def run(args: list[str], *, leave: bool) -> None:
+    """The taskdesk command, which always ends in SystemExit (its exit code kept). With
+    `leave` (a real `flask` process, not a test's CLI runner), as taskdesk's console script
+    does: a non-daemon thread a task left must not keep the process alive once it is done."""
+    try:
+        taskdesk_command(args, prog_name="flask taskdesk")
+    except SystemExit as done:
+        if leave:
+            leave_without_stray_threads(done.code)
+        raise
