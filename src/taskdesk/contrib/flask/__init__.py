@@ -14,7 +14,9 @@
 
 Settings come from the app's config (`TASKDESK_*` keys, as the environment's names), and by
 default the database is Flask-SQLAlchemy's. `flask taskdesk …` is the whole `taskdesk`
-command with this desk (`flask taskdesk worker`), and every task runs in an app context.
+command with this desk (`flask taskdesk worker`), and every task runs in an app context, a
+task in a child process (`timeout=`, `process=True`) too: the child loads the app as `flask`
+did (taskdesk.contrib.flask.runtime).
 """
 
 from __future__ import annotations
@@ -23,12 +25,11 @@ import os
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import click
 from flask import Flask, current_app
 
 from taskdesk.app import Taskdesk as Desk
-from taskdesk.cli import app as taskdesk_command
 from taskdesk.config import ENV_PREFIX, Settings
+from taskdesk.contrib.flask.command import flask_command
 from taskdesk.controller import Context, Handler
 from taskdesk.definitions import TaskDefinition
 from taskdesk.errors import ConfigError
@@ -38,7 +39,7 @@ __all__ = ["Taskdesk"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-EXTENSION = "taskdesk"
+EXTENSION = "taskdesk"  # its key in app.extensions, and its command's name
 
 
 class Taskdesk(Desk):
@@ -132,25 +133,3 @@ class InAppContext:
     def __call__(self, *args: Any, **kwargs: Any) -> object:
         with self.app.app_context():
             return self.__wrapped__(*args, **kwargs)
-
-
-# -- `flask taskdesk …` ---------------------------------------------------------------------
-def flask_command(desk: Desk) -> click.Command:
-    """`flask taskdesk ARGS…`: `taskdesk --app MODULE:desk ARGS…`, the whole taskdesk command
-    (its own parser, help and one-line errors) with this desk, found by its import path as a
-    runner's child process finds it (a `--app` among ARGS still wins)."""
-
-    @click.command(EXTENSION, add_help_option=False,
-                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                   help="taskdesk's commands, with this app's desk (try: flask taskdesk --help).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def command(args: tuple[str, ...]) -> None:
-        where = desk.import_path()
-        if where is None:
-            raise click.ClickException(
-                "flask taskdesk cannot find this app's desk: define the Taskdesk and its tasks "
-                "in an importable module (not a script run as __main__)")
-        desk.close()  # if open: the command opens it again, its flags and TASKDESK_* applied
-        taskdesk_command(["--app", where, *args], prog_name="flask taskdesk")
-
-    return command
