@@ -16,6 +16,7 @@ from rich.text import Text
 from typer import Abort, Exit, TyperException
 from typer.core import TyperGroup
 
+from taskdesk.cli.help_text import fold_help
 from taskdesk.cli.output import errors
 from taskdesk.errors import TaskdeskError
 from taskdesk.text import os_error_text, visible
@@ -50,10 +51,12 @@ def usage_message(error: TyperException) -> str:
 class RootGroup(TyperGroup):
     """The `taskdesk` command: Typer parses and runs it; failures end here, as one line."""
 
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         run = (args, prog_name, complete_var, False, windows_expand_args)
+        fold_help(self)  # the subcommands' listings read as prose (help_text.py)
         if not standalone_mode:  # a caller that wants Click's exceptions gets them
             return super().main(*run, **extra)
         try:
