@@ -73,3 +73,22 @@ def test_a_hostile_runner_id_is_escaped_in_the_panel(admin: Browser, desk: Taskd
     assert "<script>alert" not in page
     assert str(escape(visible(HOSTILE_HOST))) in page
     assert found["facts"]["runner"] == runner.runner_id  # JSON carries the value itself
+
+
+def test_the_panels_facts_read_as_the_page_does(admin: Browser, desk: Taskdesk) -> None:
+    """Labels in words, times as the page's other times (the JSON keeps its keys and ISO)."""
+    [task] = desk.store.add([NewTask(code="done", action="tests.support.handlers:noop",
+                                     max_attempts=3)])
+    desk.runner().drain()
+    found = admin.get(f"/api/tasks/{task.task_id}/why").json()
+
+    page = admin.get(f"/tasks/{task.task_id}").text
+
+    assert found["reason"] == "complete", found
+    stored = found["facts"]["complete_at"]
+    assert stored.endswith("Z")
+    assert "T" in stored
+    assert '<dt class="col-sm-3 fw-normal text-body-secondary" data-fact="complete_at">' \
+           "Complete at</dt>" in page
+    assert f">{stored[:10]} {stored[11:19]}</dd>" in page
+    assert stored not in page.split('id="why"', 1)[1].split("</dl>", 1)[0]

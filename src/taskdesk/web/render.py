@@ -5,6 +5,7 @@ which shows control characters as escapes, so it reads as text and never as mark
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ def environment() -> Environment:
     env.filters["visible"] = lambda value: "" if value is None else visible(str(value))
     env.filters["lines"] = _lines
     env.filters["when"] = _when
+    env.filters["fact_label"] = fact_label
+    env.filters["fact_value"] = fact_value
     env.filters["pretty"] = lambda value: visible(json.dumps(value, indent=2, ensure_ascii=False),
                                                   keep="\n")
     return env
@@ -53,6 +56,24 @@ def _lines(value: object) -> str:
 def _when(value: str | None) -> str:
     """An ISO time shortened for a table cell: `2026-11-29 09:15:02`."""
     return "" if not value else value.replace("T", " ").removesuffix("Z")[:19]
+
+
+_ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
+
+
+def fact_label(key: str) -> str:
+    """A fact's key (`complete_at`, the JSON's) as a label: `Complete at`."""
+    words = key.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def fact_value(value: object) -> str:
+    """A fact's value for the page: a time as the page's other times (`2026-11-29 09:15:02`,
+    UTC), anything else as text; `—` for none. Control characters made visible."""
+    if value is None:
+        return "—"
+    text = str(value)
+    return _when(text) if _ISO_UTC.fullmatch(text) else visible(text)
 
 
 def render(request: Request, template: str, *, status_code: int = 200,
