@@ -51,7 +51,6 @@ def usage_message(error: TyperException) -> str:
 class RootGroup(TyperGroup):
     """The `taskdesk` command: Typer parses and runs it; failures end here, as one line."""
 
-
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
