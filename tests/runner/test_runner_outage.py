@@ -129,3 +129,34 @@ def test_a_database_gone_as_the_worker_starts_is_an_outage_not_the_end(
         worker.join(timeout=TIMEOUT)
     assert runner.stats.by_status == {Status.COMPLETE: 1}
     assert store.failures == 0
+
+
+class _GoneAfterRegistering(MemoryStore):
+    """A database dropped just after the worker registered: its clock check fails."""
+
+    def clock_offset(self) -> float:
+        raise StoreUnavailable("cannot use the database: database does not exist")
+
+
+def test_a_database_gone_right_after_registering_is_the_outage_s_one_line(
+    settings: Settings, caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = _GoneAfterRegistering()
+    TaskRegistry(store, settings).add("t", "tests.support.handlers:noop")
+    runner = Runner(store, settings.evolve(poll_seconds=0.01, lease_seconds=0.6),
+                    resolver=Resolver(ControllerLoader(lambda code: None)))
+    stop = threading.Event()
+    worker = threading.Thread(target=runner.run, args=(stop,))
+    with caplog.at_level("INFO", logger="taskdesk"):
+        worker.start()
+        try:
+            wait_for(lambda: runner.stats.total == 1, timeout=TIMEOUT, what="the task to run")
+            wait_for(lambda: "store.back" in caplog.text, timeout=TIMEOUT,
+                     what="a heartbeat to end the outage")
+        finally:
+            stop.set()
+            worker.join(timeout=TIMEOUT)
+    messages = [record.getMessage() for record in caplog.records]
+    assert not [m for m in messages if "runner.step_failed" in m], messages
+    assert len([m for m in messages if m.startswith("store.unavailable")]) == 1, messages
+    assert len([m for m in messages if m.startswith("store.back")]) == 1, messages

@@ -135,8 +135,8 @@ class Runner:
     @contextmanager
     def _session(self, wakeup: Wakeup) -> Iterator[LeaseKeeper]:
         info = reconnecting(self._register, "register the runner")
-        contained(self._check_clock)
         keeper = LeaseKeeper(self.store, info, self.settings)
+        keeper.outage.attempt(self._check_clock)  # a database gone just now: the outage's line
         wakeup.on_cancel = keeper.check_cancels  # a cancel: heartbeat now (runner/lease.py)
         self.housekeeper = Housekeeper(self.store, self.settings, keeper.outage)
         self.schedule_keeper = ScheduleKeeper(self.schedules, self.settings.poll_seconds,
