@@ -22,6 +22,7 @@ from taskdesk.resolve import Resolver
 from taskdesk.runner import Runner
 from taskdesk.store import SqlStore, open_store
 from taskdesk.store.sql.migrate import upgrade
+from taskdesk.store.sql.postgres import measure_offset
 from taskdesk.store.sql.sqlite import CHECKPOINT_PAGES, RUNNER_CHECKPOINT_PAGES
 from tests.support import require_postgres, temporary_database
 
@@ -90,6 +91,35 @@ def transaction_isolation(engine: Engine) -> str:
     with engine.connect() as conn:
         level: str = conn.execute(text("SHOW transaction_isolation")).scalar_one()
     return level
+
+
+class _DelayedOnce:
+    """This machine's clock, read around the server's: the reading at `late` (0: the first
+    before, 1: the first after) is `delay` off, as a thread descheduled there would see."""
+
+    def __init__(self, late: int, delay: timedelta) -> None:
+        self.readings = 0
+        self.late = late
+        self.delay = delay
+
+    def __call__(self) -> datetime:
+        reading, self.readings = self.readings, self.readings + 1
+        now = datetime.now(UTC)
+        return now + self.delay if reading == self.late == 1 else (
+            now - self.delay if reading == self.late == 0 else now)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("late", [0, 1], ids=["before", "after"])
+def test_one_slow_round_trip_does_not_skew_the_measured_offset(pg_url: str, late: int) -> None:
+    """The server is this machine (offset about 0); one sample stretched by 0.4 s would say
+    ±0.2 s, and two runners off by that much do not see each other's new tasks due."""
+    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        offset = measure_offset(engine, _DelayedOnce(late, timedelta(seconds=0.4)))
+    finally:
+        engine.dispose()
+    assert abs(offset) < 0.1
 
 
 @pytest.mark.postgres

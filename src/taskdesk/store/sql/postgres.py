@@ -48,6 +48,7 @@ POOL_SIZE = 5  # connections kept open per engine, unless open_store is given a 
 MAX_OVERFLOW = 70
 CONNECT_TIMEOUT_SECONDS = 10  # cron's `taskdesk start` must not hang on an unreachable server
 CLOCK_REFRESH_SECONDS = 60.0  # how often ServerClock measures the server's clock again
+OFFSET_SAMPLES = 3  # round trips per measurement of the server's clock; the shortest counts
 
 #: The advisory locks of some codes' buckets, in bucket order (no deadlock between two adds).
 #: Written once, in psycopg's paramstyle, for every writer of codes: the add (adds.py, on the
@@ -113,14 +114,20 @@ def _local_time() -> datetime:
 
 
 def measure_offset(engine: Engine, local: Clock | None = None) -> float:
-    """Seconds by which the server's clock is ahead of this machine's (half a round trip
-    precise)."""
+    """Seconds by which the server's clock is ahead of this machine's, from the sample of
+    OFFSET_SAMPLES with the shortest round trip (precise to half of it). One sample delayed
+    on either side (a busy machine, a slow network) would be off by half its delay, and two
+    runners that disagree on "now" do not see each other's tasks due at once."""
     local = local or _local_time
+    samples: list[tuple[float, float]] = []  # (round trip, offset)
     with translate_errors(engine.url), engine.connect() as conn:
-        before = local()
-        server: datetime = conn.execute(_SERVER_TIME).scalar_one()
-        after = local()
-    return (server - (before + (after - before) / 2)).total_seconds()
+        for _ in range(OFFSET_SAMPLES):
+            before = local()
+            server: datetime = conn.execute(_SERVER_TIME).scalar_one()
+            after = local()
+            samples.append(((after - before).total_seconds(),
+                            (server - (before + (after - before) / 2)).total_seconds()))
+    return min(samples)[1]
 
 
 def lock_codes_sql(codes: Sequence[str]) -> tuple[str, dict[str, object]]:
