@@ -5,8 +5,9 @@ Every OpenTelemetry import of taskdesk is here, guarded: without the extra `task
 and nothing is stored. So they do with the API installed but no tracer provider set up (or
 OpenTelemetry's no-op one): no span is even begun, since it could only be a no-op span.
 
-- The enqueue span (PRODUCER) covers one add, however many tasks it writes; each task stores
-  its context as W3C `traceparent` text (task.trace_context), in the add's own statement.
+- The enqueue span (PRODUCER) covers one add, however many tasks it writes (a schedule's
+  firing is one too: schedules/firing.py); each task stores its context as W3C
+  `traceparent` text (task.trace_context), in the add's own statement.
 - The attempt span (CONSUMER) covers one attempt in the runner's process, whether the task
   runs in a thread or in a child process; it ends once the outcome is known. A first attempt
   is a child of the enqueue span; a later one (a retry, a recovery) starts a new trace with a
@@ -67,6 +68,16 @@ class Enqueue:
             self._span.set_attribute("messaging.message.id", str(tasks[0].task_id))
             self._span.set_attribute("taskdesk.task.id", tasks[0].task_id)
         return tasks
+
+    def fired(self, schedule: str, claimed: bool, task_id: int | None) -> None:
+        """A schedule's firing: which schedule, and whether this runner's claim of it won
+        (a lost race adds nothing)."""
+        if self._span is not None:
+            self._span.set_attribute("taskdesk.schedule.code", schedule)
+            self._span.set_attribute("taskdesk.schedule.claimed", claimed)
+            if task_id is not None:
+                self._span.set_attribute("messaging.message.id", str(task_id))
+                self._span.set_attribute("taskdesk.task.id", task_id)
 
 
 class Attempt:

@@ -14,6 +14,10 @@ its log once per firing. So a firing is used up only by a runner that adds its t
 no runner can add (its extension uninstalled) stays due until the schedule is disabled or
 deleted. A missed firing that the policy skips adds no task and needs no check.
 
+A firing that adds a task opens an enqueue span, as any add does (docs/tracing.md): its task's
+first attempt is that span's child. A runner that lost the race for the firing ends its span
+with taskdesk.schedule.claimed false and no task.
+
 A schedule whose rule cannot say when it fires next (a cron expression changed by hand in
 the database into one that does not parse) is skipped and logged once per firing: the other
 due schedules fire as usual.
@@ -30,6 +34,7 @@ from taskdesk.models.schedules import Firing, Schedule
 from taskdesk.models.tasks import NewTask
 from taskdesk.registry import TaskRegistry
 from taskdesk.store import Store
+from taskdesk.tracing import enqueueing
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +67,11 @@ class Firings:
             task = self._task(schedule)
             if task is None:
                 return Firing(schedule, claimed=False)  # left due for a runner that can
-        fired = self.store.schedules.fire(schedule, next_run_at, task)
+        tasks = [task] if task is not None else []
+        with enqueueing(tasks, enabled=self.registry.settings.tracing) as traced:
+            fired = self.store.schedules.fire(schedule, next_run_at,
+                                              traced.tasks[0] if traced.tasks else None)
+            traced.fired(schedule.code, fired.claimed, fired.task_id)
         if fired.claimed:
             logger.info("schedule.fired code=%s due=%s task_id=%s missed=%s next=%s",
                         schedule.code, schedule.next_run_at.isoformat(), fired.task_id,
