@@ -64,9 +64,8 @@ class Enqueue:
 
     def added(self, tasks: list[Task]) -> list[Task]:
         """The added tasks, as they were: their ids go on the span when it is one task's."""
-        if self._span is not None and len(tasks) == 1:
-            self._span.set_attribute("messaging.message.id", str(tasks[0].task_id))
-            self._span.set_attribute("taskdesk.task.id", tasks[0].task_id)
+        if len(tasks) == 1:
+            self._name(tasks[0].task_id)
         return tasks
 
     def fired(self, schedule: str, claimed: bool, task_id: int | None) -> None:
@@ -75,9 +74,14 @@ class Enqueue:
         if self._span is not None:
             self._span.set_attribute("taskdesk.schedule.code", schedule)
             self._span.set_attribute("taskdesk.schedule.claimed", claimed)
-            if task_id is not None:
-                self._span.set_attribute("messaging.message.id", str(task_id))
-                self._span.set_attribute("taskdesk.task.id", task_id)
+        if task_id is not None:
+            self._name(task_id)
+
+    def _name(self, task_id: int) -> None:
+        """The one task the span enqueued."""
+        if self._span is not None:
+            self._span.set_attribute("messaging.message.id", str(task_id))
+            self._span.set_attribute("taskdesk.task.id", task_id)
 
 
 class Attempt:

@@ -124,9 +124,8 @@ def measure_offset(engine: Engine, local: Clock | None = None) -> float:
         for _ in range(OFFSET_SAMPLES):
             before = local()
             server: datetime = conn.execute(_SERVER_TIME).scalar_one()
-            after = local()
-            samples.append(((after - before).total_seconds(),
-                            (server - (before + (after - before) / 2)).total_seconds()))
+            trip = local() - before
+            samples.append((trip.total_seconds(), (server - (before + trip / 2)).total_seconds()))
     return min(samples)[1]
 
 
